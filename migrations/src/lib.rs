@@ -1,0 +1,19 @@
+//! Database migrations for cuocthi, one file per migration, each with `up` and `down`.
+//!
+//! Migrations describe tables with sea-query only; they never import the app's entities,
+//! so an old migration keeps meaning what it meant when it was written. They run on
+//! SQLite and PostgreSQL alike.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_accounts;
+
+/// Every migration of the app, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261130_000001_accounts::Migration)]
+    }
+}

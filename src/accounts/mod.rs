@@ -1,0 +1,427 @@
+//! Accounts: participants and staff, registration, login, roles.
+//!
+//! One account per person: the phone number is unique, and so is the national ID
+//! number (CCCD) when given. Staff (organisers, judges, admins) log in with an email and
+//! may not compete.
+
+pub mod password;
+pub mod phone;
+pub mod token;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::entities::{category, unit, user};
+use crate::error::{AppError, Result, map_unique};
+use crate::text;
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Thí sinh: takes attempts.
+    Participant,
+    /// Ban Tổ chức: banks, units, contests, rounds, voiding.
+    Organiser,
+    /// Ban Giám khảo: reads everything, exports, verifies; changes nothing.
+    Judge,
+    /// Quản trị: staff accounts.
+    Admin,
+}
+
+impl Role {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Participant => "participant",
+            Role::Organiser => "organiser",
+            Role::Judge => "judge",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// True for organisers, judges and admins, who may not compete.
+    pub fn is_staff(self) -> bool {
+        self != Role::Participant
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> std::result::Result<Self, ()> {
+        match s {
+            "participant" => Ok(Role::Participant),
+            "organiser" => Ok(Role::Organiser),
+            "judge" => Ok(Role::Judge),
+            "admin" => Ok(Role::Admin),
+            _ => Err(()),
+        }
+    }
+}
+
+/// The body of `POST /api/v1/auth/register`. Every field is optional at the type level
+/// so that a missing field is reported by name, like any other bad field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub full_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub national_id: Option<String>,
+    pub birth_date: Option<String>,
+    pub gender: Option<String>,
+    pub category: Option<String>,
+    pub unit_code: Option<String>,
+    pub password: Option<String>,
+}
+
+/// A registration that passed validation: normalised, ready to store.
+#[derive(Debug, Clone)]
+pub struct ValidRegistration {
+    pub full_name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub national_id: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: Option<String>,
+    pub category: String,
+    pub unit_code: String,
+    pub password: String,
+}
+
+const REQUIRED: &str = "Trường này là bắt buộc.";
+/// Passwords shorter than this are refused.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Normalises an email address, or `None` when it is not plausible.
+pub fn normalize_email(input: &str) -> Option<String> {
+    let email = text::clean(input).to_lowercase();
+    let (local, domain) = email.split_once('@')?;
+    let plausible = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.contains(' ')
+        && email.len() <= 254
+        && !domain.contains('@');
+    plausible.then_some(email)
+}
+
+/// Checks a password's length, the one rule we impose (NIST 800-63B).
+pub fn check_password(password: &str) -> std::result::Result<(), String> {
+    let n = text::char_len(password);
+    if n < MIN_PASSWORD_CHARS {
+        Err(format!("Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự."))
+    } else if n > MAX_PASSWORD_CHARS {
+        Err(format!("Mật khẩu không được dài quá {MAX_PASSWORD_CHARS} ký tự."))
+    } else {
+        Ok(())
+    }
+}
+
+impl Registration {
+    /// Validates every field, normalising as it goes; the error names each bad field.
+    /// Whether the category and unit exist is checked against the database separately.
+    pub fn validate(self, today: NaiveDate) -> Result<ValidRegistration> {
+        let mut errors = BTreeMap::new();
+        let mut bad = |field: &str, message: String| {
+            errors.insert(field.to_owned(), message);
+        };
+
+        let full_name = text::clean_opt(self.full_name.as_deref());
+        match &full_name {
+            None => bad("full_name", REQUIRED.into()),
+            Some(name) if text::char_len(name) < 2 || text::char_len(name) > 100 => {
+                bad("full_name", "Họ và tên phải có từ 2 đến 100 ký tự.".into())
+            }
+            Some(name) if name.chars().any(|c| c.is_control() || c.is_ascii_digit()) => {
+                bad("full_name", "Họ và tên không được chứa chữ số hay ký tự điều khiển.".into())
+            }
+            _ => {}
+        }
+
+        let phone = match text::clean_opt(self.phone.as_deref()) {
+            None => {
+                bad("phone", REQUIRED.into());
+                None
+            }
+            Some(raw) => {
+                let normalized = phone::normalize(&raw);
+                if normalized.is_none() {
+                    bad(
+                        "phone",
+                        "Số điện thoại không hợp lệ (ví dụ: 0912345678 hoặc +84912345678).".into(),
+                    );
+                }
+                normalized
+            }
+        };
+
+        let email = match text::clean_opt(self.email.as_deref()) {
+            None => None,
+            Some(raw) => {
+                let normalized = normalize_email(&raw);
+                if normalized.is_none() {
+                    bad("email", "Địa chỉ email không hợp lệ.".into());
+                }
+                normalized
+            }
+        };
+
+        let national_id = text::clean_opt(self.national_id.as_deref()).map(|s| s.replace(' ', ""));
+        if let Some(id) = &national_id
+            && !(id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()))
+        {
+            bad("national_id", "Số CCCD phải gồm đúng 12 chữ số.".into());
+        }
+
+        let birth_date = match text::clean_opt(self.birth_date.as_deref()) {
+            None => None,
+            Some(raw) => match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
+                Ok(date)
+                    if date <= today
+                        && date >= NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(date) =>
+                {
+                    Some(date)
+                }
+                Ok(_) => {
+                    bad("birth_date", "Ngày sinh không hợp lệ.".into());
+                    None
+                }
+                Err(_) => {
+                    bad("birth_date", "Ngày sinh phải theo dạng NNNN-TT-NN (ví dụ 1990-05-31).".into());
+                    None
+                }
+            },
+        };
+
+        let gender = text::clean_opt(self.gender.as_deref());
+        if let Some(g) = &gender
+            && !matches!(g.as_str(), "male" | "female" | "other")
+        {
+            bad("gender", "Giới tính phải là male, female hoặc other.".into());
+        }
+
+        let category = text::clean_opt(self.category.as_deref());
+        if category.is_none() {
+            bad("category", REQUIRED.into());
+        }
+        let unit_code = text::clean_opt(self.unit_code.as_deref());
+        if unit_code.is_none() {
+            bad("unit_code", REQUIRED.into());
+        }
+
+        // Passwords are not trimmed or normalised beyond NFC: every character counts.
+        let password = self.password.map(|p| text::nfc(&p));
+        match &password {
+            None => bad("password", REQUIRED.into()),
+            Some(p) => {
+                if let Err(message) = check_password(p) {
+                    bad("password", message);
+                }
+            }
+        }
+
+        match (full_name, phone, category, unit_code, password) {
+            (Some(full_name), Some(phone), Some(category), Some(unit_code), Some(password))
+                if errors.is_empty() =>
+            {
+                Ok(ValidRegistration {
+                    full_name,
+                    phone,
+                    email,
+                    national_id,
+                    birth_date,
+                    gender,
+                    category,
+                    unit_code,
+                    password,
+                })
+            }
+            _ => Err(AppError::Validation { fields: errors }),
+        }
+    }
+}
+
+/// The columns whose uniqueness registration relies on, and what to answer.
+const UNIQUE_USER_COLUMNS: &[(&str, &str, &str)] = &[
+    ("phone", "phone_taken", "Số điện thoại này đã được dùng để đăng ký."),
+    ("national_id", "national_id_taken", "Số CCCD này đã được dùng để đăng ký."),
+    ("email", "email_taken", "Địa chỉ email này đã được dùng."),
+];
+
+/// Stores a validated registration. `password_hash` is computed by the caller (off the
+/// async threads). Duplicate phone, CCCD or email become 409s with their own codes.
+pub async fn create_participant<C: ConnectionTrait>(
+    db: &C,
+    reg: ValidRegistration,
+    password_hash: String,
+) -> Result<(user::Model, unit::Model)> {
+    let mut fields = BTreeMap::new();
+    let category = category::Entity::find_by_id(reg.category.clone())
+        .one(db)
+        .await?;
+    if category.is_none() {
+        fields.insert("category".to_owned(), "Đối tượng dự thi không tồn tại.".to_owned());
+    }
+    let unit = unit::Entity::find()
+        .filter(unit::Column::Code.eq(reg.unit_code.clone()))
+        .one(db)
+        .await?;
+    if unit.is_none() {
+        fields.insert("unit_code".to_owned(), "Đơn vị không có trong danh sách.".to_owned());
+    }
+    let Some(unit) = unit.filter(|_| fields.is_empty()) else {
+        return Err(AppError::Validation { fields });
+    };
+    let now = Utc::now();
+    let model = user::ActiveModel {
+        role: Set(Role::Participant.as_str().to_owned()),
+        full_name: Set(reg.full_name),
+        email: Set(reg.email),
+        phone: Set(Some(reg.phone)),
+        national_id: Set(reg.national_id),
+        birth_date: Set(reg.birth_date),
+        gender: Set(reg.gender),
+        category_code: Set(Some(reg.category)),
+        unit_id: Set(Some(unit.id)),
+        password_hash: Set(password_hash),
+        voided: Set(false),
+        void_reason: Set(None),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| map_unique(e, UNIQUE_USER_COLUMNS))?;
+    Ok((model, unit))
+}
+
+/// Creates a staff account (organiser, judge or admin) that logs in with `email`.
+pub async fn create_staff<C: ConnectionTrait>(
+    db: &C,
+    role: Role,
+    email: &str,
+    full_name: &str,
+    password_hash: String,
+) -> Result<user::Model> {
+    if !role.is_staff() {
+        return Err(AppError::field("role", "Vai trò phải là admin, organiser hoặc judge."));
+    }
+    let email = normalize_email(email)
+        .ok_or_else(|| AppError::field("login", "Địa chỉ email không hợp lệ."))?;
+    let full_name = text::clean(full_name);
+    if full_name.is_empty() {
+        return Err(AppError::field("name", REQUIRED));
+    }
+    let now = Utc::now();
+    let model = user::ActiveModel {
+        role: Set(role.as_str().to_owned()),
+        full_name: Set(full_name),
+        email: Set(Some(email)),
+        password_hash: Set(password_hash),
+        voided: Set(false),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| map_unique(e, UNIQUE_USER_COLUMNS))?;
+    Ok(model)
+}
+
+/// Finds the account a login names: a phone number (any format) or an email address.
+pub async fn find_by_login<C: ConnectionTrait>(db: &C, login: &str) -> Result<Option<user::Model>> {
+    let login = text::clean(login);
+    let filter = if login.contains('@') {
+        match normalize_email(&login) {
+            Some(email) => user::Column::Email.eq(email),
+            None => return Ok(None),
+        }
+    } else {
+        match phone::normalize(&login) {
+            Some(phone) => user::Column::Phone.eq(phone),
+            None => return Ok(None),
+        }
+    };
+    Ok(user::Entity::find().filter(filter).one(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
+    fn valid() -> Registration {
+        Registration {
+            full_name: Some("  Nguyễn   Văn An ".into()),
+            phone: Some("+84 912 345 678".into()),
+            email: Some("An@Example.VN".into()),
+            national_id: Some("086123456789".into()),
+            birth_date: Some("1990-05-31".into()),
+            gender: None,
+            category: Some("official".into()),
+            unit_code: Some("SO-TP".into()),
+            password: Some("mật khẩu dài".into()),
+        }
+    }
+
+    #[test]
+    fn a_valid_registration_is_normalised() {
+        let v = valid().validate(today()).unwrap();
+        assert_eq!(v.full_name, "Nguyễn Văn An");
+        assert_eq!(v.phone, "0912345678");
+        assert_eq!(v.email.as_deref(), Some("an@example.vn"));
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let reg = Registration {
+            full_name: Some(" ".into()),
+            phone: Some("12".into()),
+            email: Some("not-an-email".into()),
+            national_id: Some("123".into()),
+            birth_date: Some("31/05/1990".into()),
+            gender: Some("x".into()),
+            category: None,
+            unit_code: None,
+            password: Some("short".into()),
+        };
+        let Err(AppError::Validation { fields }) = reg.validate(today()) else {
+            panic!("expected a validation error");
+        };
+        let names: Vec<_> = fields.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["birth_date", "category", "email", "full_name", "gender", "national_id", "password", "phone", "unit_code"]
+        );
+    }
+
+    #[test]
+    fn a_birth_date_in_the_future_is_refused() {
+        let mut reg = valid();
+        reg.birth_date = Some("2027-01-01".into());
+        assert!(reg.validate(today()).is_err());
+    }
+}

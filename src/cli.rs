@@ -1,0 +1,186 @@
+//! The command line: `serve`, `demo`, `user add`, `migrate`.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+
+use crate::accounts::{self, Role};
+use crate::settings::{DEFAULT_DATABASE_URL, DEMO_DATABASE_URL, DatabaseArgs, ServeArgs, Settings};
+use crate::startup::Application;
+
+/// cuocthi — online knowledge contests (cuộc thi trực tuyến tìm hiểu).
+#[derive(Debug, Parser)]
+#[command(name = "cuocthi", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and API (pending migrations run first).
+    Serve(ServeArgs),
+    /// Serve a ready demo contest; on an empty database, load the demo content first and
+    /// print the demo logins.
+    Demo(ServeArgs),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Apply, roll back or list database migrations.
+    Migrate(MigrateArgs),
+}
+
+/// Staff account commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account (admin, organiser or judge).
+    Add(UserAddArgs),
+}
+
+/// `cuocthi user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The account's role.
+    #[arg(long, value_parser = ["admin", "organiser", "judge"])]
+    pub role: String,
+    /// The login email.
+    #[arg(long)]
+    pub login: String,
+    /// Full name.
+    #[arg(long)]
+    pub name: String,
+    /// The password (prefer --password-stdin: arguments show in `ps`).
+    #[arg(long, conflicts_with = "password_stdin", required_unless_present = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// `cuocthi migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub action: MigrateAction,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// A migration action.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last applied migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+fn database_url(args: &DatabaseArgs) -> String {
+    args.database_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+}
+
+/// Runs a parsed command line to completion.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = actix_web::rt::System::new().block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(Settings::from_args(&args, DEFAULT_DATABASE_URL)).await,
+            Command::Demo(args) => demo(Settings::from_args(&args, DEMO_DATABASE_URL)).await,
+            Command::User(UserCommand::Add(args)) => user_add(args).await,
+            Command::Migrate(args) => migrate(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lỗi / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    tracing::info!(port = app.port(), "cuocthi is serving");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn demo(settings: Settings) -> anyhow::Result<()> {
+    let bind = settings.bind;
+    let state = crate::startup::build_state(settings).await?;
+    match crate::demo::load(&state).await? {
+        Some(logins) => {
+            println!("\nDữ liệu thử nghiệm đã được tạo. Tài khoản / demo logins:");
+            for login in &logins {
+                println!("  {:<10} {:<32} {}", login.role, login.login, login.password);
+            }
+        }
+        None => println!(
+            "\nCơ sở dữ liệu thử nghiệm đã có sẵn dữ liệu (the demo database is not empty): \
+             dùng các tài khoản đã in ở lần chạy đầu, hoặc xoá data/demo.db để tạo lại."
+        ),
+    }
+    let app = Application::with_state(state)?;
+    println!("\ncuocthi demo: http://{}:{}/", bind.ip(), app.port());
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
+    let role: Role = args
+        .role
+        .parse()
+        .map_err(|()| anyhow::anyhow!("unknown role {}", args.role))?;
+    let password = match args.password {
+        Some(p) => p,
+        None => {
+            let mut p = String::new();
+            std::io::stdin()
+                .read_to_string(&mut p)
+                .context("Failed to read the password from standard input")?;
+            p.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let password = crate::text::nfc(&password);
+    accounts::check_password(&password).map_err(|m| anyhow::anyhow!(m))?;
+    let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
+    let hash = tokio::task::spawn_blocking(move || accounts::password::hash_blocking(&password))
+        .await??;
+    let user = accounts::create_staff(&db.write, role, &args.login, &args.name, hash)
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+    println!("Đã tạo tài khoản {} #{} ({})", user.role, user.id, user.email.unwrap_or_default());
+    Ok(())
+}
+
+async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let db = crate::db::connect(&database_url(&args.database)).await?;
+    match args.action {
+        MigrateAction::Up => {
+            Migrator::up(&db.write, None).await?;
+            println!("Đã áp dụng mọi migration (all migrations applied).");
+        }
+        MigrateAction::Down => {
+            Migrator::down(&db.write, Some(1)).await?;
+            println!("Đã hoàn tác migration gần nhất (rolled back the last migration).");
+        }
+        MigrateAction::Status => {
+            let applied = Migrator::get_applied_migrations(&db.read).await?;
+            let pending = Migrator::get_pending_migrations(&db.read).await?;
+            for m in applied.iter().chain(pending.iter()) {
+                println!("{:<8} {}", m.status().to_string(), m.name());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! Database entities, one module per table, in sea-orm's derive format.
+//!
+//! These mirror the migrations and are not hand-tuned; hand-written queries live in the
+//! domain modules beside the code that uses them.
+
+pub mod app_setting;
+pub mod category;
+pub mod unit;
+pub mod user;

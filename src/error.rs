@@ -1,0 +1,203 @@
+//! The one error type of the app and its HTTP mapping.
+//!
+//! Every JSON error answers `{"error": {"code": "…", "message": "…", …}}`: `code` is a
+//! stable machine code that clients rely on, `message` a Vietnamese sentence for people.
+//! Unexpected failures are logged once, here, and never echoed to the client.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// A result whose error is [`AppError`].
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// One problem in an uploaded file, located by its line (or spreadsheet row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineProblem {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Everything that can go wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No valid credentials were presented.
+    #[error("authentication required")]
+    Unauthorized,
+    /// Login failed; one answer for an unknown login and a wrong password.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Signed in, but the role may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("not found")]
+    NotFound,
+    /// Fields of a request are invalid: each named with a Vietnamese message.
+    #[error("invalid fields: {fields:?}")]
+    Validation { fields: BTreeMap<String, String> },
+    /// An uploaded file has problems; nothing of it was stored.
+    #[error("invalid file ({code}): {} problems", problems.len())]
+    InvalidFile {
+        code: &'static str,
+        message: String,
+        problems: Vec<LineProblem>,
+    },
+    /// The request conflicts with the current state (duplicate, closed, exhausted…).
+    #[error("conflict ({code}): {message}")]
+    Conflict { code: &'static str, message: String },
+    /// The request itself is malformed (bad JSON, bad query string…).
+    #[error("bad request ({code}): {message}")]
+    BadRequest { code: &'static str, message: String },
+    /// The request body is larger than this endpoint accepts.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("rate limited")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    /// Anything else that should not happen.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A single invalid field.
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        let mut fields = BTreeMap::new();
+        fields.insert(name.to_owned(), message.into());
+        AppError::Validation { fields }
+    }
+
+    /// A 409 with a stable code.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 400 with a stable code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The stable machine code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Validation { .. } => "invalid",
+            AppError::InvalidFile { code, .. } => code,
+            AppError::Conflict { code, .. } => code,
+            AppError::BadRequest { code, .. } => code,
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::TooManyRequests { .. } => "rate_limited",
+            AppError::Db(_) | AppError::Unexpected(_) => "internal",
+        }
+    }
+
+    /// The Vietnamese message shown to people.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthorized => "Bạn cần đăng nhập để tiếp tục.".into(),
+            AppError::InvalidCredentials => "Thông tin đăng nhập hoặc mật khẩu không đúng.".into(),
+            AppError::Forbidden => "Tài khoản của bạn không có quyền thực hiện thao tác này.".into(),
+            AppError::NotFound => "Không tìm thấy nội dung yêu cầu.".into(),
+            AppError::Validation { .. } => "Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được nêu.".into(),
+            AppError::InvalidFile { message, .. }
+            | AppError::Conflict { message, .. }
+            | AppError::BadRequest { message, .. } => message.clone(),
+            AppError::PayloadTooLarge => "Dữ liệu gửi lên vượt quá kích thước cho phép.".into(),
+            AppError::TooManyRequests { .. } => "Bạn thao tác quá nhiều lần, vui lòng thử lại sau.".into(),
+            AppError::Db(_) | AppError::Unexpected(_) => "Hệ thống đang gặp sự cố, vui lòng thử lại sau.".into(),
+        }
+    }
+
+    /// Extra fields of the JSON error body, beside `code` and `message`.
+    fn details(&self) -> Map<String, Value> {
+        let mut extra = Map::new();
+        match self {
+            AppError::Validation { fields } => {
+                extra.insert("fields".into(), json!(fields));
+            }
+            AppError::InvalidFile { problems, .. } => {
+                extra.insert("problems".into(), json!(problems));
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                extra.insert("retry_after".into(), json!(retry_after_secs));
+            }
+            _ => {}
+        }
+        extra
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Validation { .. } | AppError::InvalidFile { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Db(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            // The one place unexpected errors are logged; the client gets a generic message.
+            tracing::error!(error = ?self, "request failed");
+        }
+        let mut body = Map::new();
+        body.insert("code".into(), json!(self.code()));
+        body.insert("message".into(), json!(self.message()));
+        body.extend(self.details());
+        let mut response = HttpResponse::build(status);
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        response.json(json!({ "error": body }))
+    }
+}
+
+/// If `err` is a unique-constraint violation, the text of the database's message
+/// (it names the violated column or index), so callers can map it to a `Conflict`.
+pub fn unique_violation(err: &DbErr) -> Option<String> {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(message)) => Some(message),
+        _ => None,
+    }
+}
+
+/// Maps a unique-constraint violation to the `Conflict` of the first `(column, code,
+/// message)` whose column the database names; any other error passes through.
+pub fn map_unique(err: DbErr, columns: &[(&str, &'static str, &str)]) -> AppError {
+    if let Some(text) = unique_violation(&err) {
+        for (column, code, message) in columns {
+            if text.contains(column) {
+                return AppError::conflict(code, *message);
+            }
+        }
+        return AppError::conflict("conflict", "Dữ liệu đã tồn tại.");
+    }
+    AppError::Db(err)
+}

@@ -1,0 +1,16 @@
+//! cuocthi: online knowledge contests ("cuộc thi trực tuyến tìm hiểu …") for Vietnamese
+//! provinces and ministries — question banks, timed attempts, leaderboards by person and
+//! by unit, and exports for the judges.
+
+pub mod accounts;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod text;
+pub mod units;
+pub mod web;

@@ -1,0 +1,95 @@
+//! Typed settings, read from CLI flags and environment variables (see the README table).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+
+/// The default database: an SQLite file under `./data/`, created on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cuocthi.db";
+/// The demo's own database, so a demo never mixes with real data.
+pub const DEMO_DATABASE_URL: &str = "sqlite://data/demo.db";
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long = "database", env = "DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+/// Settings of a running server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "CUOCTHI_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// How long a login token is valid, in hours.
+    #[arg(long, env = "CUOCTHI_TOKEN_TTL_HOURS", default_value_t = 12)]
+    pub token_ttl_hours: u32,
+
+    /// Mark cookies `Secure`: set when the site is served over HTTPS (behind a proxy).
+    #[arg(long, env = "CUOCTHI_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// How many password hashes may run at once (default: the number of CPU cores).
+    #[arg(long, env = "CUOCTHI_HASH_CONCURRENCY")]
+    pub hash_concurrency: Option<usize>,
+
+    /// HTTP worker threads (default: the number of CPU cores).
+    #[arg(long, env = "CUOCTHI_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+/// Everything the running app needs to know, resolved from the arguments.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    /// The HS256 secret; `None` means "the one kept in the database".
+    pub jwt_secret: Option<String>,
+    pub token_ttl: Duration,
+    pub secure_cookies: bool,
+    pub hash_concurrency: usize,
+    pub workers: usize,
+}
+
+impl Settings {
+    /// Resolves the settings of `serve` (or `demo`, with its own default database).
+    pub fn from_args(args: &ServeArgs, default_database: &str) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Settings {
+            bind: args.bind,
+            database_url: args
+                .database
+                .database_url
+                .clone()
+                .unwrap_or_else(|| default_database.to_owned()),
+            // Secrets come from the environment only, never from a flag (flags show in `ps`).
+            jwt_secret: std::env::var("CUOCTHI_JWT_SECRET")
+                .ok()
+                .filter(|s| !s.is_empty()),
+            token_ttl: Duration::from_secs(u64::from(args.token_ttl_hours.max(1)) * 3600),
+            secure_cookies: args.secure_cookies,
+            hash_concurrency: args.hash_concurrency.unwrap_or(cores).max(1),
+            workers: args.workers.unwrap_or(cores).max(1),
+        }
+    }
+
+    /// Settings for tests and tools: the given database, port 0 on loopback.
+    pub fn for_database(database_url: &str) -> Self {
+        Settings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.to_owned(),
+            jwt_secret: None,
+            token_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            hash_concurrency: 2,
+            workers: 2,
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Building the application: database, migrations, state, and the HTTP server bound to
+//! its listener. Tests and production take this one path; port 0 works.
+
+use std::net::TcpListener;
+
+use anyhow::Context;
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use base64::Engine;
+use rand::RngCore;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use tracing_actix_web::TracingLogger;
+
+use crate::accounts::password::Hasher;
+use crate::accounts::token::TokenKeys;
+use crate::db::{self, Db};
+use crate::entities::app_setting;
+use crate::settings::Settings;
+use crate::state::AppState;
+
+const JWT_SECRET_KEY: &str = "jwt_secret";
+
+/// The JWT secret: `CUOCTHI_JWT_SECRET` when set, else one generated on first start and
+/// kept in the database, so a restart (or a second instance) keeps sessions valid.
+async fn jwt_secret<C: ConnectionTrait>(db: &C, configured: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = configured {
+        anyhow::ensure!(secret.len() >= 32, "CUOCTHI_JWT_SECRET must be at least 32 bytes");
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let mut random = [0u8; 48];
+    rand::rng().fill_bytes(&mut random);
+    let fresh = base64::engine::general_purpose::STANDARD.encode(random);
+    // Insert-if-absent, then read back: concurrent first starts agree on one secret.
+    app_setting::Entity::insert(app_setting::ActiveModel {
+        key: Set(JWT_SECRET_KEY.to_owned()),
+        value: Set(fresh),
+    })
+    .on_conflict(OnConflict::column(app_setting::Column::Key).do_nothing().to_owned())
+    .exec_without_returning(db)
+    .await
+    .context("Failed to store the JWT secret")?;
+    let stored = app_setting::Entity::find_by_id(JWT_SECRET_KEY.to_owned())
+        .one(db)
+        .await?
+        .context("The JWT secret is missing after being stored")?;
+    Ok(stored.value.into_bytes())
+}
+
+/// Builds the shared state: connects, migrates, loads keys.
+pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
+    let db = db::connect_and_migrate(&settings.database_url).await?;
+    state_for(db, settings).await
+}
+
+/// The shared state over an already migrated database.
+pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
+    let secret = jwt_secret(&db.write, settings.jwt_secret.as_deref()).await?;
+    let tokens = TokenKeys::new(&secret, settings.token_ttl)?;
+    let concurrency = settings.hash_concurrency;
+    let hasher = tokio::task::spawn_blocking(move || Hasher::new(concurrency)).await??;
+    Ok(AppState {
+        db,
+        settings,
+        hasher,
+        tokens,
+    })
+}
+
+/// A built application: the server, not yet awaited, and where it listens.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, binds `settings.bind`, and builds the server.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let state = build_state(settings).await?;
+        Self::with_state(state)
+    }
+
+    /// Binds and builds the server around an existing state.
+    pub fn with_state(state: AppState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(state.settings.bind)
+            .with_context(|| format!("Failed to bind {}", state.settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .configure(crate::web::configure)
+        })
+        .workers(state.settings.workers)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (database handles, keys).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the server stops (SIGINT/SIGTERM stop it gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,15 @@
+//! The one application state value shared by every handler.
+
+use crate::accounts::password::Hasher;
+use crate::accounts::token::TokenKeys;
+use crate::db::Db;
+use crate::settings::Settings;
+
+/// Everything a handler may need, behind one `web::Data`.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Settings,
+    pub hasher: Hasher,
+    pub tokens: TokenKeys,
+}

@@ -1,0 +1,182 @@
+//! Registration, login, logout and the caller's own account.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::accounts::{self, Registration, Role};
+use crate::entities::{unit, user};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::extract::{AuthUser, TOKEN_COOKIE};
+
+fn token_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    let max_age = CookieDuration::seconds(state.tokens.ttl().as_secs() as i64);
+    Cookie::build(TOKEN_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(max_age)
+        .finish()
+}
+
+fn expired_cookie(state: &AppState) -> Cookie<'static> {
+    let mut cookie = token_cookie(state, String::new());
+    cookie.make_removal();
+    cookie
+}
+
+/// `POST /api/v1/auth/register` — a participant creates their account.
+#[tracing::instrument(skip_all)]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<Registration>,
+) -> Result<HttpResponse> {
+    let valid = body.into_inner().validate(Utc::now().date_naive())?;
+    let hash = state.hasher.hash(valid.password.clone()).await?;
+    let (user, unit) = accounts::create_participant(&state.db.write, valid, hash).await?;
+    tracing::info!(user.id = user.id, unit.code = %unit.code, "participant registered");
+    Ok(HttpResponse::Created().json(json!({
+        "id": user.id,
+        "full_name": user.full_name,
+        "category": user.category_code,
+        "unit_code": unit.code,
+    })))
+}
+
+/// The body of `POST /api/v1/auth/login`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    /// A phone number (any format) or an email address.
+    pub login: String,
+    pub password: String,
+}
+
+/// `POST /api/v1/auth/login` — one identical 401 for an unknown login and a wrong password.
+#[tracing::instrument(skip_all)]
+pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> Result<HttpResponse> {
+    let Login { login, password } = body.into_inner();
+    let found = accounts::find_by_login(&state.db.read, &login).await?;
+    let stored = found.as_ref().map(|u| u.password_hash.clone());
+    let password = crate::text::nfc(&password);
+    let ok = state.hasher.verify(password, stored).await?;
+    let user = match found {
+        Some(user) if ok => user,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    let issued = state.tokens.issue(user.id, user.token_version, Utc::now())?;
+    tracing::info!(user.id = user.id, role = %user.role, "signed in");
+    Ok(HttpResponse::Ok()
+        .cookie(token_cookie(&state, issued.token.clone()))
+        .json(json!({
+            "token": issued.token,
+            "token_type": "Bearer",
+            "expires_at": issued.expires_at,
+            "user": {"id": user.id, "full_name": user.full_name, "role": user.role},
+        })))
+}
+
+/// `POST /api/v1/auth/logout` — forgets the browser's cookie. (A bearer token stays
+/// valid until it expires; "log out everywhere" revokes them all.)
+pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::NoContent()
+        .cookie(expired_cookie(&state))
+        .finish()
+}
+
+async fn bump_token_version(state: &AppState, user: &user::Model, hash: Option<String>) -> Result<i32> {
+    let version = user.token_version + 1;
+    let mut model = user::ActiveModel {
+        id: Set(user.id),
+        token_version: Set(version),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(hash) = hash {
+        model.password_hash = Set(hash);
+    }
+    model.update(&state.db.write).await?;
+    Ok(version)
+}
+
+/// `POST /api/v1/auth/logout-all` — every token issued so far stops working.
+#[tracing::instrument(skip_all, fields(user.id = caller.id()))]
+pub async fn logout_all(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
+    bump_token_version(&state, &caller.user, None).await?;
+    tracing::info!("logged out everywhere");
+    Ok(HttpResponse::NoContent()
+        .cookie(expired_cookie(&state))
+        .finish())
+}
+
+/// The body of `POST /api/v1/me/password`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `POST /api/v1/me/password` — changes the password; older tokens stop working and a
+/// new token is returned.
+#[tracing::instrument(skip_all, fields(user.id = caller.id()))]
+pub async fn change_password(
+    caller: AuthUser,
+    state: web::Data<AppState>,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    let new_password = crate::text::nfc(&new_password);
+    accounts::check_password(&new_password).map_err(|m| AppError::field("new_password", m))?;
+    let ok = state
+        .hasher
+        .verify(crate::text::nfc(&current_password), Some(caller.user.password_hash.clone()))
+        .await?;
+    if !ok {
+        return Err(AppError::field("current_password", "Mật khẩu hiện tại không đúng."));
+    }
+    let hash = state.hasher.hash(new_password).await?;
+    let version = bump_token_version(&state, &caller.user, Some(hash)).await?;
+    let issued = state.tokens.issue(caller.id(), version, Utc::now())?;
+    tracing::info!("password changed");
+    Ok(HttpResponse::Ok()
+        .cookie(token_cookie(&state, issued.token.clone()))
+        .json(json!({
+            "token": issued.token,
+            "token_type": "Bearer",
+            "expires_at": issued.expires_at,
+        })))
+}
+
+/// `GET /api/v1/me` — the caller's own account, with their personal fields.
+pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
+    let u = &caller.user;
+    let unit = match u.unit_id {
+        Some(id) => unit::Entity::find_by_id(id).one(&state.db.read).await?,
+        None => None,
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "id": u.id,
+        "role": u.role,
+        "full_name": u.full_name,
+        "email": u.email,
+        "phone": u.phone,
+        "national_id": u.national_id,
+        "birth_date": u.birth_date,
+        "gender": u.gender,
+        "category": u.category_code,
+        "unit_code": unit.as_ref().map(|x| x.code.clone()),
+        "unit_name": unit.as_ref().map(|x| x.name.clone()),
+        "voided": u.voided,
+        "void_reason": u.void_reason,
+        "is_staff": caller.role != Role::Participant,
+    })))
+}

@@ -1,0 +1,27 @@
+//! Units: the public list, and the organisers' CSV import.
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::Result;
+use crate::state::AppState;
+use crate::units;
+use crate::web::extract::Organiser;
+
+/// `GET /api/v1/units` — every unit in tree order (public).
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
+    let units = units::list(&state.db.read).await?;
+    Ok(HttpResponse::Ok().json(units))
+}
+
+/// `POST /api/v1/units/import` — a CSV body `code,name,parent_code,kind,block,headcount`,
+/// imported whole or not at all.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), bytes = body.len()))]
+pub async fn import(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let summary = units::import_csv(&state.db.write, &body).await?;
+    tracing::info!(created = summary.created, updated = summary.updated, "units imported");
+    Ok(HttpResponse::Ok().json(summary))
+}

@@ -1,0 +1,114 @@
+//! Who is calling: the signed-in user, and role guards as extractors, so a handler's
+//! signature says who may call it (anonymous → 401, wrong role → 403).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use sea_orm::EntityTrait;
+
+use crate::accounts::Role;
+use crate::entities::user;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The cookie that carries the login token for browser pages.
+pub const TOKEN_COOKIE: &str = "cuocthi_token";
+
+/// Any signed-in user whose token is valid and current.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: user::Model,
+    pub role: Role,
+}
+
+impl AuthUser {
+    /// The user's id.
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+}
+
+/// The bearer token of a request: the `Authorization` header first, else the cookie.
+fn token_of(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
+    }
+    req.cookie(TOKEN_COOKIE).map(|c| c.value().to_owned())
+}
+
+async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("AppState is not registered")))?
+        .clone();
+    let token = token_of(&req).ok_or(AppError::Unauthorized)?;
+    let claims = state.tokens.check(&token).ok_or(AppError::Unauthorized)?;
+    let id: i64 = claims.sub.parse().map_err(|_| AppError::Unauthorized)?;
+    let user = user::Entity::find_by_id(id)
+        .one(&state.db.read)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    // A password change or "log out everywhere" bumps the version: older tokens die.
+    if user.token_version != claims.ver {
+        return Err(AppError::Unauthorized);
+    }
+    let role = user.role.parse().map_err(|()| AppError::Unauthorized)?;
+    Ok(AuthUser { user, role })
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// Defines an extractor that lets only the given roles through.
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident: $($role:ident)|+) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub AuthUser);
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    let user = authenticate(req).await?;
+                    match user.role {
+                        $(Role::$role)|+ => Ok($name(user)),
+                        _ => Err(AppError::Forbidden),
+                    }
+                })
+            }
+        }
+    };
+}
+
+role_guard!(
+    /// A participant (thí sinh); staff may not compete.
+    Participant: Participant
+);
+role_guard!(
+    /// An organiser (Ban Tổ chức).
+    Organiser: Organiser
+);
+role_guard!(
+    /// Staff who may read results: judges, organisers and admins.
+    Staff: Judge | Organiser | Admin
+);
+role_guard!(
+    /// An admin (quản trị).
+    Admin: Admin
+);

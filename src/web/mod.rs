@@ -1,0 +1,65 @@
+//! HTTP: every route registered in one place, readable as a table.
+
+pub mod api;
+pub mod extract;
+
+use actix_web::{HttpRequest, error::JsonPayloadError, web};
+
+use crate::error::AppError;
+
+/// The largest JSON body any endpoint accepts.
+pub const JSON_LIMIT: usize = 64 * 1024;
+/// The largest uploaded file (banks, unit lists).
+pub const FILE_LIMIT: usize = 16 * 1024 * 1024;
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let app = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            AppError::PayloadTooLarge
+        }
+        JsonPayloadError::ContentType => AppError::bad_request(
+            "unsupported_media_type",
+            "Dữ liệu phải gửi dạng JSON (Content-Type: application/json).",
+        ),
+        JsonPayloadError::Deserialize(e) => AppError::bad_request(
+            "invalid_json",
+            format!("Dữ liệu JSON không hợp lệ: {e}"),
+        ),
+        _ => AppError::bad_request("invalid_json", "Dữ liệu JSON không hợp lệ."),
+    };
+    app.into()
+}
+
+fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::bad_request("invalid_query", format!("Tham số truy vấn không hợp lệ: {err}")).into()
+}
+
+fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    AppError::NotFound.into()
+}
+
+/// Registers every route of the app.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use api::{auth, health, units};
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(query_error))
+    .app_data(web::PathConfig::default().error_handler(path_error))
+    .app_data(web::PayloadConfig::new(FILE_LIMIT))
+    .route("/healthz", web::get().to(health::healthz))
+    .service(
+        web::scope("/api/v1")
+            .route("/auth/register", web::post().to(auth::register))
+            .route("/auth/login", web::post().to(auth::login))
+            .route("/auth/logout", web::post().to(auth::logout))
+            .route("/auth/logout-all", web::post().to(auth::logout_all))
+            .route("/me", web::get().to(auth::me))
+            .route("/me/password", web::post().to(auth::change_password))
+            .route("/units", web::get().to(units::list))
+            .route("/units/import", web::post().to(units::import)),
+    )
+    .default_service(web::to(api::not_found));
+}

@@ -1,0 +1,309 @@
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cuocthi::accounts::Role;
+use serde_json::json;
+
+use crate::helpers::{json_of, registration, spawn_app};
+
+#[tokio::test]
+async fn register_login_and_me_work_end_to_end() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+
+    let mut body = registration("+84 912 345 678");
+    body["full_name"] = json!("  Nguye\u{302}\u{303}n   Va\u{306}n An ");
+    body["email"] = json!("An@Example.VN");
+    body["national_id"] = json!("086123456789");
+    body["birth_date"] = json!("1990-05-31");
+    let (status, created) = json_of(app.register(&body).await).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["full_name"], "Nguyễn Văn An");
+    assert_eq!(created["category"], "official");
+    assert_eq!(created["unit_code"], "SO-TP");
+
+    // The phone logs in in either format.
+    let (status, login) = json_of(app.login("0912345678", "mật khẩu an toàn").await).await;
+    assert_eq!(status, 200, "{login}");
+    assert_eq!(login["token_type"], "Bearer");
+    assert_eq!(login["user"]["role"], "participant");
+    assert!(login["expires_at"].is_string());
+    let token = login["token"].as_str().unwrap();
+
+    let (status, me) = json_of(app.me(token).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["id"], created["id"]);
+    assert_eq!(me["phone"], "0912345678");
+    assert_eq!(me["email"], "an@example.vn");
+    assert_eq!(me["unit_name"], "Sở Tư pháp");
+
+    // Email works as a login too.
+    let (status, _) = json_of(app.login("an@example.vn", "mật khẩu an toàn").await).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn login_sets_an_http_only_cookie_that_the_api_accepts() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    app.register(&registration("0912000001")).await;
+    let response = app.login("0912000001", "mật khẩu an toàn").await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("a cookie")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("cuocthi_token="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("Secure"), "Secure only behind HTTPS");
+    let pair = cookie.split(';').next().unwrap();
+    let me = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+}
+
+#[tokio::test]
+async fn a_duplicate_phone_in_either_format_is_a_conflict() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    assert_eq!(app.register(&registration("0912345678")).await.status(), 201);
+    for phone in ["0912345678", "+84912345678", "84 912 345 678"] {
+        let (status, body) = json_of(app.register(&registration(phone)).await).await;
+        assert_eq!(status, 409, "{phone}");
+        assert_eq!(body["error"]["code"], "phone_taken");
+        assert!(body["error"]["message"].as_str().unwrap().contains("Số điện thoại"));
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_national_id_is_a_conflict() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let mut first = registration("0912000001");
+    first["national_id"] = json!("086123456789");
+    assert_eq!(app.register(&first).await.status(), 201);
+    let mut second = registration("0912000002");
+    second["national_id"] = json!("086123456789");
+    let (status, body) = json_of(app.register(&second).await).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"]["code"], "national_id_taken");
+}
+
+#[tokio::test]
+async fn bad_fields_are_each_named_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let (status, body) = json_of(
+        app.register(&json!({
+            "full_name": "",
+            "phone": "12345",
+            "national_id": "12",
+            "category": "martian",
+            "unit_code": "NOWHERE",
+            "password": "short",
+        }))
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "invalid");
+    let fields = body["error"]["fields"].as_object().unwrap();
+    for field in ["full_name", "phone", "national_id", "password"] {
+        assert!(fields.contains_key(field), "{field} not named: {body}");
+    }
+
+    // Unknown category and unit are named too, once the other fields are fine.
+    let mut reg = registration("0912000003");
+    reg["category"] = json!("martian");
+    reg["unit_code"] = json!("NOWHERE");
+    let (status, body) = json_of(app.register(&reg).await).await;
+    assert_eq!(status, 422);
+    let fields = body["error"]["fields"].as_object().unwrap();
+    assert!(fields.contains_key("category") && fields.contains_key("unit_code"), "{body}");
+    assert_eq!(app.login("0912000003", "mật khẩu an toàn").await.status(), 401);
+}
+
+#[tokio::test]
+async fn malformed_json_and_unknown_fields_get_a_coded_400() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/register"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_json");
+
+    let mut reg = registration("0912000004");
+    reg["is_admin"] = json!(true);
+    let (status, body) = json_of(app.register(&reg).await).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_json");
+}
+
+#[tokio::test]
+async fn an_unknown_login_and_a_wrong_password_get_identical_401s() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    app.register(&registration("0912345678")).await;
+    let unknown = app.login("0987654321", "mật khẩu an toàn").await;
+    let wrong = app.login("0912345678", "wrong password").await;
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(wrong.status(), 401);
+    let unknown = unknown.bytes().await.unwrap();
+    let wrong = wrong.bytes().await.unwrap();
+    assert_eq!(unknown, wrong);
+    let body: serde_json::Value = serde_json::from_slice(&wrong).unwrap();
+    assert_eq!(body["error"]["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn a_participant_token_on_an_organiser_endpoint_is_forbidden() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let token = app.participant("0912345678").await;
+    let (status, body) = json_of(app.import_units(Some(&token), "code,name\n").await).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"]["code"], "forbidden");
+    let (status, body) = json_of(app.import_units(None, "code,name\n").await).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    // A judge reads, but does not change the unit list.
+    let judge = app.staff(Role::Judge, "judge@example.vn").await;
+    assert_eq!(app.import_units(Some(&judge), "code,name\n").await.status(), 403);
+}
+
+#[tokio::test]
+async fn tampered_expired_unsigned_and_foreign_tokens_are_refused() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let token = app.participant("0912345678").await;
+    assert_eq!(app.me(&token).await.status(), 200);
+    let parts: Vec<&str> = token.split('.').collect();
+
+    // Tampered payload: another user id, same signature.
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["sub"] = json!("999");
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        parts[2]
+    );
+    // alg: none, no signature.
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
+        parts[1]
+    );
+    // Expired: issued with the server's keys 13 hours ago (the lifetime is 12 hours).
+    let me_id: i64 = claims_sub(parts[1]);
+    let expired = app
+        .state
+        .tokens
+        .issue(me_id, 0, chrono::Utc::now() - chrono::Duration::hours(13))
+        .unwrap()
+        .token;
+    // Not yet valid: issued an hour in the future.
+    let future = app
+        .state
+        .tokens
+        .issue(me_id, 0, chrono::Utc::now() + chrono::Duration::hours(1))
+        .unwrap()
+        .token;
+    // Signed with another secret.
+    let foreign = cuocthi::accounts::token::TokenKeys::new(
+        b"not the server secret, but long enough",
+        std::time::Duration::from_secs(3600),
+    )
+    .unwrap()
+    .issue(me_id, 0, chrono::Utc::now())
+    .unwrap()
+    .token;
+
+    for (what, bad) in [
+        ("tampered", forged),
+        ("alg none", none),
+        ("expired", expired),
+        ("not yet valid", future),
+        ("foreign secret", foreign),
+        ("garbage", "abc.def.ghi".to_owned()),
+    ] {
+        let (status, body) = json_of(app.me(&bad).await).await;
+        assert_eq!(status, 401, "{what} token accepted");
+        assert_eq!(body["error"]["code"], "unauthorized", "{what}");
+    }
+}
+
+fn claims_sub(payload: &str) -> i64 {
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["sub"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_token_issued_before_a_password_change_is_refused() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let old = app.participant("0912345678").await;
+    let (status, body) = json_of(
+        app.post_json(
+            "/api/v1/me/password",
+            Some(&old),
+            &json!({"current_password": "mật khẩu an toàn", "new_password": "mật khẩu mới hơn"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let new = body["token"].as_str().unwrap();
+    assert_eq!(app.me(&old).await.status(), 401);
+    assert_eq!(app.me(new).await.status(), 200);
+    assert_eq!(app.login("0912345678", "mật khẩu an toàn").await.status(), 401);
+    assert_eq!(app.login("0912345678", "mật khẩu mới hơn").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_changes_nothing() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let token = app.participant("0912345678").await;
+    let (status, body) = json_of(
+        app.post_json(
+            "/api/v1/me/password",
+            Some(&token),
+            &json!({"current_password": "not it at all", "new_password": "mật khẩu mới hơn"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["fields"]["current_password"].is_string());
+    assert_eq!(app.me(&token).await.status(), 200);
+}
+
+#[tokio::test]
+async fn logging_out_everywhere_revokes_every_token() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let first = app.participant("0912345678").await;
+    let second = app.token("0912345678", "mật khẩu an toàn").await;
+    let response = app.post_json("/api/v1/auth/logout-all", Some(&first), &json!({})).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(app.me(&first).await.status(), 401);
+    assert_eq!(app.me(&second).await.status(), 401);
+    let fresh = app.token("0912345678", "mật khẩu an toàn").await;
+    assert_eq!(app.me(&fresh).await.status(), 200);
+}

@@ -1,0 +1,7 @@
+//! API tests: the real server on port 0 with a fresh database per test — a temp SQLite
+//! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+mod auth;
+mod health;
+mod helpers;
+mod units;
