@@ -32,6 +32,49 @@ pub enum Command {
     User(UserCommand),
     /// Apply, roll back or list database migrations.
     Migrate(MigrateArgs),
+    /// Check or import question banks.
+    #[command(subcommand)]
+    Bank(BankCommand),
+    /// Measure how long importing a large generated bank takes (release builds).
+    Bench(BenchArgs),
+}
+
+/// Bank commands.
+#[derive(Debug, Subcommand)]
+pub enum BankCommand {
+    /// Import a bank file (all or nothing); a bank with the same code gets new revisions.
+    Import(BankFileArgs),
+    /// Validate a bank file without storing anything: exit 0 when valid, 1 otherwise.
+    Check(BankFileArgs),
+}
+
+/// A bank file and how to read it.
+#[derive(Debug, Args)]
+pub struct BankFileArgs {
+    /// The file: .toml, .gift, .txt (Aiken), .csv or .xlsx.
+    pub file: std::path::PathBuf,
+    /// The format, when the file name does not say it: toml, gift, aiken, csv or xlsx.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// The bank code, for formats that carry none (GIFT, Aiken, CSV, XLSX).
+    #[arg(long)]
+    pub code: Option<String>,
+    /// The bank title (defaults to the code).
+    #[arg(long)]
+    pub title: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// `cuocthi bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// How many questions the generated bank has.
+    #[arg(long, default_value_t = 10_000)]
+    pub questions: usize,
+    /// Where to import it (default: a fresh SQLite file in a temporary folder).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Staff account commands.
@@ -54,7 +97,11 @@ pub struct UserAddArgs {
     #[arg(long)]
     pub name: String,
     /// The password (prefer --password-stdin: arguments show in `ps`).
-    #[arg(long, conflicts_with = "password_stdin", required_unless_present = "password_stdin")]
+    #[arg(
+        long,
+        conflicts_with = "password_stdin",
+        required_unless_present = "password_stdin"
+    )]
     pub password: Option<String>,
     /// Read the password from standard input.
     #[arg(long)]
@@ -97,6 +144,9 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Demo(args) => demo(Settings::from_args(&args, DEMO_DATABASE_URL)).await,
             Command::User(UserCommand::Add(args)) => user_add(args).await,
             Command::Migrate(args) => migrate(args).await,
+            Command::Bank(BankCommand::Import(args)) => bank_import(args).await,
+            Command::Bank(BankCommand::Check(args)) => bank_check(args),
+            Command::Bench(args) => bench(args).await,
         }
     });
     match result {
@@ -122,7 +172,10 @@ async fn demo(settings: Settings) -> anyhow::Result<()> {
         Some(logins) => {
             println!("\nDữ liệu thử nghiệm đã được tạo. Tài khoản / demo logins:");
             for login in &logins {
-                println!("  {:<10} {:<32} {}", login.role, login.login, login.password);
+                println!(
+                    "  {:<10} {:<32} {}",
+                    login.role, login.login, login.password
+                );
             }
         }
         None => println!(
@@ -154,12 +207,17 @@ async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
     let password = crate::text::nfc(&password);
     accounts::check_password(&password).map_err(|m| anyhow::anyhow!(m))?;
     let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
-    let hash = tokio::task::spawn_blocking(move || accounts::password::hash_blocking(&password))
-        .await??;
+    let hash =
+        tokio::task::spawn_blocking(move || accounts::password::hash_blocking(&password)).await??;
     let user = accounts::create_staff(&db.write, role, &args.login, &args.name, hash)
         .await
         .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
-    println!("Đã tạo tài khoản {} #{} ({})", user.role, user.id, user.email.unwrap_or_default());
+    println!(
+        "Đã tạo tài khoản {} #{} ({})",
+        user.role,
+        user.id,
+        user.email.unwrap_or_default()
+    );
     Ok(())
 }
 
@@ -183,4 +241,127 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn read_bank(
+    args: &BankFileArgs,
+) -> anyhow::Result<Result<crate::banks::Parsed, Vec<crate::banks::Problem>>> {
+    use crate::banks::{BankMeta, Format};
+    let name = args.file.to_string_lossy();
+    let format = match &args.format {
+        Some(f) => Format::from_name(f).with_context(|| format!("unknown format {f}"))?,
+        None => Format::from_file_name(&name)
+            .with_context(|| format!("cannot tell the format of {name}: use --format"))?,
+    };
+    let bytes = std::fs::read(&args.file).with_context(|| format!("Failed to read {name}"))?;
+    let meta = BankMeta {
+        code: args.code.clone(),
+        title: args.title.clone(),
+    };
+    Ok(crate::banks::parse(format, &bytes, &meta))
+}
+
+fn print_problems(problems: &[crate::banks::Problem]) {
+    eprintln!(
+        "Tệp có {} lỗi; chưa có câu hỏi nào được lưu:",
+        problems.len()
+    );
+    for p in problems {
+        eprintln!("  dòng {}: {}", p.line, p.message);
+    }
+}
+
+fn bank_check(args: BankFileArgs) -> anyhow::Result<()> {
+    match read_bank(&args)? {
+        Ok(parsed) => {
+            for s in &parsed.skipped {
+                println!("  bỏ qua dòng {}: {}", s.line, s.reason);
+            }
+            println!(
+                "Hợp lệ: ngân hàng {} có {} câu hỏi ({} câu bị bỏ qua).",
+                parsed.bank.code,
+                parsed.bank.questions.len(),
+                parsed.skipped.len()
+            );
+            Ok(())
+        }
+        Err(problems) => {
+            print_problems(&problems);
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn bank_import(args: BankFileArgs) -> anyhow::Result<()> {
+    let parsed = match read_bank(&args)? {
+        Ok(parsed) => parsed,
+        Err(problems) => {
+            print_problems(&problems);
+            std::process::exit(1);
+        }
+    };
+    let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
+    let outcome = crate::banks::store::import(&db.write, &parsed)
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+    println!(
+        "Đã nhập ngân hàng {} (#{}): {} câu hỏi — {} mới, {} sửa đổi, {} giữ nguyên, {} ngừng dùng; {} câu bị bỏ qua.",
+        outcome.code,
+        outcome.id,
+        outcome.questions,
+        outcome.created,
+        outcome.revised,
+        outcome.unchanged,
+        outcome.retired,
+        parsed.skipped.len()
+    );
+    Ok(())
+}
+
+async fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    use std::time::Instant;
+    let dir = tempfile_dir()?;
+    let url = args
+        .database
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
+    let bank = crate::banks::synthetic_bank(args.questions);
+    let toml = crate::banks::to_toml(&bank);
+    let db = crate::db::connect_and_migrate(&url).await?;
+    let started = Instant::now();
+    let parsed = tokio::task::spawn_blocking(move || {
+        crate::banks::parse(
+            crate::banks::Format::Toml,
+            toml.as_bytes(),
+            &Default::default(),
+        )
+    })
+    .await?
+    .map_err(|p| anyhow::anyhow!("the generated bank is invalid: {:?}", p.first()))?;
+    let parse_time = started.elapsed();
+    let outcome = crate::banks::store::import(&db.write, &parsed)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let total = started.elapsed();
+    println!(
+        "bank import: {} questions — parse+validate {:.0} ms, store {:.0} ms, total {:.0} ms ({})",
+        outcome.questions,
+        parse_time.as_secs_f64() * 1000.0,
+        (total - parse_time).as_secs_f64() * 1000.0,
+        total.as_secs_f64() * 1000.0,
+        if url.starts_with("sqlite:") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        }
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("cuocthi-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }

@@ -13,6 +13,12 @@ use crate::state::AppState;
 /// communes each. Headcounts are sample figures.
 pub const SAMPLE_UNITS_CSV: &str = include_str!("../question-banks/units-vinh-long-2021.csv");
 
+/// The sample bank for the plan's contest (Decree 45/2020/NĐ-CP, Decision 857/QĐ-UBND).
+pub const SAMPLE_BANK_TOML: &str = include_str!("../question-banks/tthc-dien-tu-vinh-long.toml");
+
+/// The demo contest's code.
+pub const DEMO_CONTEST_CODE: &str = "tthc-dien-tu-2021";
+
 /// A login the demo created.
 #[derive(Debug, Clone)]
 pub struct DemoLogin {
@@ -41,8 +47,16 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     let mut logins = Vec::new();
     for (role, email, name) in [
         (Role::Admin, "admin@demo.cuocthi.vn", "Quản trị hệ thống"),
-        (Role::Organiser, "bantochuc@demo.cuocthi.vn", "Ban Tổ chức Cuộc thi"),
-        (Role::Judge, "bangiamkhao@demo.cuocthi.vn", "Ban Giám khảo Cuộc thi"),
+        (
+            Role::Organiser,
+            "bantochuc@demo.cuocthi.vn",
+            "Ban Tổ chức Cuộc thi",
+        ),
+        (
+            Role::Judge,
+            "bangiamkhao@demo.cuocthi.vn",
+            "Ban Giám khảo Cuộc thi",
+        ),
     ] {
         let password = random_password();
         let hash = state.hasher.hash(password.clone()).await?;
@@ -76,5 +90,100 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         login: "0912345678".into(),
         password,
     });
+
+    load_contest(state).await?;
     Ok(Some(logins))
+}
+
+/// Loads the sample bank and creates the demo contest: one open ranked round (20
+/// questions, 20 minutes, 3 attempts, a prediction question) and one practice round.
+pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
+    use crate::banks::{Difficulty, Format};
+    use crate::contest::draw::Order;
+    use crate::contest::{
+        self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec,
+    };
+
+    let db = &state.db.write;
+    let parsed = crate::banks::parse(
+        Format::Toml,
+        SAMPLE_BANK_TOML.as_bytes(),
+        &Default::default(),
+    )
+    .map_err(|p| anyhow::anyhow!("the sample bank is invalid: {:?}", p.first()))?;
+    let bank = crate::banks::store::import(db, &parsed)
+        .await
+        .map_err(|e| anyhow::anyhow!("the sample bank does not import: {e}"))?;
+
+    let c = contest::create_contest(
+        db,
+        ContestSpec {
+            code: DEMO_CONTEST_CODE.into(),
+            title: "Cuộc thi trực tuyến tìm hiểu về thực hiện thủ tục hành chính trên môi trường điện tử".into(),
+            description: Some(
+                "Tìm hiểu Nghị định 45/2020/NĐ-CP và Kế hoạch ban hành kèm Quyết định 857/QĐ-UBND của UBND tỉnh Vĩnh Long (bản trình diễn).".into(),
+            ),
+            rules: Some(
+                "Mỗi tuần thi gồm 20 câu hỏi chọn ngẫu nhiên, làm trong 20 phút, tối đa 3 lượt; kết quả cao nhất được tính. \
+                 Xếp hạng theo điểm, rồi độ chênh lệch của câu dự đoán, rồi thời gian làm bài, rồi thời điểm nộp bài."
+                    .into(),
+            ),
+            categories: vec!["official".into(), "citizen".into()],
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo contest: {e}"))?;
+
+    let quota = |difficulty, count| QuotaSpec {
+        bank: serde_json::json!(bank.code),
+        topic: None,
+        difficulty: Some(difficulty),
+        count,
+    };
+    let now = chrono::Utc::now();
+    for spec in [
+        RoundSpec {
+            title: "Tuần thi thứ nhất".into(),
+            opens_at: now - chrono::Duration::hours(1),
+            closes_at: now + chrono::Duration::days(7),
+            time_limit_secs: 20 * 60,
+            max_attempts: 3,
+            practice: false,
+            draw: vec![
+                quota(Difficulty::Easy, 8),
+                quota(Difficulty::Medium, 8),
+                quota(Difficulty::Hard, 4),
+            ],
+            draw_by_category: None,
+            order: Some(Order::ByDifficulty),
+            prediction: Some(PredictionSpec {
+                question:
+                    "Theo bạn, tuần thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?"
+                        .into(),
+                answer: PredictionAnswer::PerfectScores,
+            }),
+        },
+        RoundSpec {
+            title: "Thi thử".into(),
+            opens_at: now - chrono::Duration::hours(1),
+            closes_at: now + chrono::Duration::days(30),
+            time_limit_secs: 15 * 60,
+            max_attempts: 0,
+            practice: true,
+            draw: vec![QuotaSpec {
+                bank: serde_json::json!(bank.code),
+                topic: None,
+                difficulty: None,
+                count: 10,
+            }],
+            draw_by_category: None,
+            order: Some(Order::Shuffled),
+            prediction: None,
+        },
+    ] {
+        contest::create_round(db, &state.engine, c.id, spec)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo round: {e}"))?;
+    }
+    Ok(())
 }

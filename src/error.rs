@@ -47,6 +47,14 @@ pub enum AppError {
         message: String,
         problems: Vec<LineProblem>,
     },
+    /// The request is well-formed but breaks a rule (a draw the banks cannot fill, a
+    /// choice that is not an option of the question…); `details` adds machine fields.
+    #[error("unprocessable ({code}): {message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        details: Map<String, Value>,
+    },
     /// The request conflicts with the current state (duplicate, closed, exhausted…).
     #[error("conflict ({code}): {message}")]
     Conflict { code: &'static str, message: String },
@@ -100,6 +108,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "invalid",
             AppError::InvalidFile { code, .. } => code,
+            AppError::Unprocessable { code, .. } => code,
             AppError::Conflict { code, .. } => code,
             AppError::BadRequest { code, .. } => code,
             AppError::PayloadTooLarge => "payload_too_large",
@@ -113,15 +122,24 @@ impl AppError {
         match self {
             AppError::Unauthorized => "Bạn cần đăng nhập để tiếp tục.".into(),
             AppError::InvalidCredentials => "Thông tin đăng nhập hoặc mật khẩu không đúng.".into(),
-            AppError::Forbidden => "Tài khoản của bạn không có quyền thực hiện thao tác này.".into(),
+            AppError::Forbidden => {
+                "Tài khoản của bạn không có quyền thực hiện thao tác này.".into()
+            }
             AppError::NotFound => "Không tìm thấy nội dung yêu cầu.".into(),
-            AppError::Validation { .. } => "Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được nêu.".into(),
+            AppError::Validation { .. } => {
+                "Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được nêu.".into()
+            }
             AppError::InvalidFile { message, .. }
+            | AppError::Unprocessable { message, .. }
             | AppError::Conflict { message, .. }
             | AppError::BadRequest { message, .. } => message.clone(),
             AppError::PayloadTooLarge => "Dữ liệu gửi lên vượt quá kích thước cho phép.".into(),
-            AppError::TooManyRequests { .. } => "Bạn thao tác quá nhiều lần, vui lòng thử lại sau.".into(),
-            AppError::Db(_) | AppError::Unexpected(_) => "Hệ thống đang gặp sự cố, vui lòng thử lại sau.".into(),
+            AppError::TooManyRequests { .. } => {
+                "Bạn thao tác quá nhiều lần, vui lòng thử lại sau.".into()
+            }
+            AppError::Db(_) | AppError::Unexpected(_) => {
+                "Hệ thống đang gặp sự cố, vui lòng thử lại sau.".into()
+            }
         }
     }
 
@@ -134,6 +152,9 @@ impl AppError {
             }
             AppError::InvalidFile { problems, .. } => {
                 extra.insert("problems".into(), json!(problems));
+            }
+            AppError::Unprocessable { details, .. } => {
+                extra.extend(details.clone());
             }
             AppError::TooManyRequests { retry_after_secs } => {
                 extra.insert("retry_after".into(), json!(retry_after_secs));
@@ -150,9 +171,9 @@ impl ResponseError for AppError {
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Validation { .. } | AppError::InvalidFile { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::Validation { .. }
+            | AppError::InvalidFile { .. }
+            | AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -3,7 +3,9 @@
 //! by unit, and exports for the judges.
 
 pub mod accounts;
+pub mod banks;
 pub mod cli;
+pub mod contest;
 pub mod db;
 pub mod demo;
 pub mod entities;

@@ -43,6 +43,18 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: the number of CPU cores).
     #[arg(long, env = "CUOCTHI_WORKERS")]
     pub workers: Option<usize>,
+
+    /// Seconds after an attempt's deadline during which saves and submits still count.
+    #[arg(long, env = "CUOCTHI_GRACE_SECS", default_value_t = 10)]
+    pub grace_secs: u32,
+
+    /// How stale a leaderboard or unit table may be, in milliseconds.
+    #[arg(long, env = "CUOCTHI_BOARD_STALENESS_MS", default_value_t = 1000)]
+    pub board_staleness_ms: u64,
+
+    /// How often expired attempts are finalised, in seconds.
+    #[arg(long, env = "CUOCTHI_SWEEP_SECS", default_value_t = 5)]
+    pub sweep_secs: u64,
 }
 
 /// Everything the running app needs to know, resolved from the arguments.
@@ -56,6 +68,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub hash_concurrency: usize,
     pub workers: usize,
+    pub grace: Duration,
+    pub board_staleness: Duration,
+    pub sweep_every: Duration,
 }
 
 impl Settings {
@@ -77,6 +92,9 @@ impl Settings {
             secure_cookies: args.secure_cookies,
             hash_concurrency: args.hash_concurrency.unwrap_or(cores).max(1),
             workers: args.workers.unwrap_or(cores).max(1),
+            grace: Duration::from_secs(u64::from(args.grace_secs)),
+            board_staleness: Duration::from_millis(args.board_staleness_ms),
+            sweep_every: Duration::from_secs(args.sweep_secs.max(1)),
         }
     }
 
@@ -90,6 +108,9 @@ impl Settings {
             secure_cookies: false,
             hash_concurrency: 2,
             workers: 2,
+            grace: Duration::from_secs(10),
+            board_staleness: Duration::ZERO,
+            sweep_every: Duration::from_secs(1),
         }
     }
 }

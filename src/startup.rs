@@ -2,10 +2,11 @@
 //! its listener. Tests and production take this one path; port 0 works.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
-use anyhow::Context;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
+use anyhow::Context;
 use base64::Engine;
 use rand::RngCore;
 use sea_orm::sea_query::OnConflict;
@@ -14,6 +15,10 @@ use tracing_actix_web::TracingLogger;
 
 use crate::accounts::password::Hasher;
 use crate::accounts::token::TokenKeys;
+use crate::contest::Engine as ContestEngine;
+use crate::contest::boards::Boards;
+use crate::contest::pool::Pools;
+use crate::contest::writer::AnswerWriter;
 use crate::db::{self, Db};
 use crate::entities::app_setting;
 use crate::settings::Settings;
@@ -23,9 +28,15 @@ const JWT_SECRET_KEY: &str = "jwt_secret";
 
 /// The JWT secret: `CUOCTHI_JWT_SECRET` when set, else one generated on first start and
 /// kept in the database, so a restart (or a second instance) keeps sessions valid.
-async fn jwt_secret<C: ConnectionTrait>(db: &C, configured: Option<&str>) -> anyhow::Result<Vec<u8>> {
+async fn jwt_secret<C: ConnectionTrait>(
+    db: &C,
+    configured: Option<&str>,
+) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = configured {
-        anyhow::ensure!(secret.len() >= 32, "CUOCTHI_JWT_SECRET must be at least 32 bytes");
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "CUOCTHI_JWT_SECRET must be at least 32 bytes"
+        );
         return Ok(secret.as_bytes().to_vec());
     }
     let mut random = [0u8; 48];
@@ -36,7 +47,11 @@ async fn jwt_secret<C: ConnectionTrait>(db: &C, configured: Option<&str>) -> any
         key: Set(JWT_SECRET_KEY.to_owned()),
         value: Set(fresh),
     })
-    .on_conflict(OnConflict::column(app_setting::Column::Key).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(app_setting::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await
     .context("Failed to store the JWT secret")?;
@@ -59,11 +74,18 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
     let tokens = TokenKeys::new(&secret, settings.token_ttl)?;
     let concurrency = settings.hash_concurrency;
     let hasher = tokio::task::spawn_blocking(move || Hasher::new(concurrency)).await??;
+    let engine = Arc::new(ContestEngine {
+        pools: Pools::new(std::time::Duration::from_secs(2)),
+        writer: AnswerWriter::start(db.write.clone()),
+        boards: Boards::new(settings.board_staleness),
+        grace: chrono::Duration::from_std(settings.grace).context("grace period out of range")?,
+    });
     Ok(AppState {
         db,
         settings,
         hasher,
         tokens,
+        engine,
     })
 }
 
@@ -97,6 +119,11 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
+        crate::contest::attempts::spawn_sweeper(
+            state.engine.clone(),
+            state.db.write.clone(),
+            state.settings.sweep_every,
+        );
         Ok(Application {
             port,
             server,

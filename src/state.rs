@@ -2,6 +2,7 @@
 
 use crate::accounts::password::Hasher;
 use crate::accounts::token::TokenKeys;
+use crate::contest::SharedEngine;
 use crate::db::Db;
 use crate::settings::Settings;
 
@@ -12,4 +13,5 @@ pub struct AppState {
     pub settings: Settings,
     pub hasher: Hasher,
     pub tokens: TokenKeys,
+    pub engine: SharedEngine,
 }

@@ -7,6 +7,8 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261130_000001_accounts;
+mod m20261130_000002_banks;
+mod m20261130_000003_contests;
 
 /// Every migration of the app, in order.
 pub struct Migrator;
@@ -14,6 +16,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261130_000001_accounts::Migration)]
+        vec![
+            Box::new(m20261130_000001_accounts::Migration),
+            Box::new(m20261130_000002_banks::Migration),
+            Box::new(m20261130_000003_contests::Migration),
+        ]
     }
 }

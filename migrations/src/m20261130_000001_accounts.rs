@@ -83,7 +83,11 @@ impl MigrationTrait for Migration {
         let seed = Query::insert()
             .into_table(Categories::Table)
             .columns([Categories::Code, Categories::Name, Categories::Position])
-            .values_panic(["official".into(), "Cán bộ, công chức, viên chức".into(), 1.into()])
+            .values_panic([
+                "official".into(),
+                "Cán bộ, công chức, viên chức".into(),
+                1.into(),
+            ])
             .values_panic(["citizen".into(), "Người dân, doanh nghiệp".into(), 2.into()])
             .to_owned();
         manager.exec_stmt(seed).await?;

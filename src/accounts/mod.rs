@@ -13,9 +13,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::{category, unit, user};
@@ -125,9 +123,13 @@ pub fn normalize_email(input: &str) -> Option<String> {
 pub fn check_password(password: &str) -> std::result::Result<(), String> {
     let n = text::char_len(password);
     if n < MIN_PASSWORD_CHARS {
-        Err(format!("Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự."))
+        Err(format!(
+            "Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự."
+        ))
     } else if n > MAX_PASSWORD_CHARS {
-        Err(format!("Mật khẩu không được dài quá {MAX_PASSWORD_CHARS} ký tự."))
+        Err(format!(
+            "Mật khẩu không được dài quá {MAX_PASSWORD_CHARS} ký tự."
+        ))
     } else {
         Ok(())
     }
@@ -148,9 +150,10 @@ impl Registration {
             Some(name) if text::char_len(name) < 2 || text::char_len(name) > 100 => {
                 bad("full_name", "Họ và tên phải có từ 2 đến 100 ký tự.".into())
             }
-            Some(name) if name.chars().any(|c| c.is_control() || c.is_ascii_digit()) => {
-                bad("full_name", "Họ và tên không được chứa chữ số hay ký tự điều khiển.".into())
-            }
+            Some(name) if name.chars().any(|c| c.is_control() || c.is_ascii_digit()) => bad(
+                "full_name",
+                "Họ và tên không được chứa chữ số hay ký tự điều khiển.".into(),
+            ),
             _ => {}
         }
 
@@ -203,7 +206,10 @@ impl Registration {
                     None
                 }
                 Err(_) => {
-                    bad("birth_date", "Ngày sinh phải theo dạng NNNN-TT-NN (ví dụ 1990-05-31).".into());
+                    bad(
+                        "birth_date",
+                        "Ngày sinh phải theo dạng NNNN-TT-NN (ví dụ 1990-05-31).".into(),
+                    );
                     None
                 }
             },
@@ -213,7 +219,10 @@ impl Registration {
         if let Some(g) = &gender
             && !matches!(g.as_str(), "male" | "female" | "other")
         {
-            bad("gender", "Giới tính phải là male, female hoặc other.".into());
+            bad(
+                "gender",
+                "Giới tính phải là male, female hoặc other.".into(),
+            );
         }
 
         let category = text::clean_opt(self.category.as_deref());
@@ -259,8 +268,16 @@ impl Registration {
 
 /// The columns whose uniqueness registration relies on, and what to answer.
 const UNIQUE_USER_COLUMNS: &[(&str, &str, &str)] = &[
-    ("phone", "phone_taken", "Số điện thoại này đã được dùng để đăng ký."),
-    ("national_id", "national_id_taken", "Số CCCD này đã được dùng để đăng ký."),
+    (
+        "phone",
+        "phone_taken",
+        "Số điện thoại này đã được dùng để đăng ký.",
+    ),
+    (
+        "national_id",
+        "national_id_taken",
+        "Số CCCD này đã được dùng để đăng ký.",
+    ),
     ("email", "email_taken", "Địa chỉ email này đã được dùng."),
 ];
 
@@ -276,14 +293,20 @@ pub async fn create_participant<C: ConnectionTrait>(
         .one(db)
         .await?;
     if category.is_none() {
-        fields.insert("category".to_owned(), "Đối tượng dự thi không tồn tại.".to_owned());
+        fields.insert(
+            "category".to_owned(),
+            "Đối tượng dự thi không tồn tại.".to_owned(),
+        );
     }
     let unit = unit::Entity::find()
         .filter(unit::Column::Code.eq(reg.unit_code.clone()))
         .one(db)
         .await?;
     if unit.is_none() {
-        fields.insert("unit_code".to_owned(), "Đơn vị không có trong danh sách.".to_owned());
+        fields.insert(
+            "unit_code".to_owned(),
+            "Đơn vị không có trong danh sách.".to_owned(),
+        );
     }
     let Some(unit) = unit.filter(|_| fields.is_empty()) else {
         return Err(AppError::Validation { fields });
@@ -322,7 +345,10 @@ pub async fn create_staff<C: ConnectionTrait>(
     password_hash: String,
 ) -> Result<user::Model> {
     if !role.is_staff() {
-        return Err(AppError::field("role", "Vai trò phải là admin, organiser hoặc judge."));
+        return Err(AppError::field(
+            "role",
+            "Vai trò phải là admin, organiser hoặc judge.",
+        ));
     }
     let email = normalize_email(email)
         .ok_or_else(|| AppError::field("login", "Địa chỉ email không hợp lệ."))?;
@@ -414,7 +440,17 @@ mod tests {
         let names: Vec<_> = fields.keys().map(String::as_str).collect();
         assert_eq!(
             names,
-            ["birth_date", "category", "email", "full_name", "gender", "national_id", "password", "phone", "unit_code"]
+            [
+                "birth_date",
+                "category",
+                "email",
+                "full_name",
+                "gender",
+                "national_id",
+                "password",
+                "phone",
+                "unit_code"
+            ]
         );
     }
 

@@ -97,7 +97,11 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(3600)).unwrap()
+        TokenKeys::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(3600),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -112,9 +116,13 @@ mod tests {
     #[test]
     fn expired_and_future_tokens_are_refused() {
         let k = keys();
-        let old = k.issue(1, 0, Utc::now() - chrono::Duration::hours(2)).unwrap();
+        let old = k
+            .issue(1, 0, Utc::now() - chrono::Duration::hours(2))
+            .unwrap();
         assert!(k.check(&old.token).is_none());
-        let future = k.issue(1, 0, Utc::now() + chrono::Duration::hours(1)).unwrap();
+        let future = k
+            .issue(1, 0, Utc::now() + chrono::Duration::hours(1))
+            .unwrap();
         assert!(k.check(&future.token).is_none());
     }
 

@@ -3,7 +3,14 @@
 //! These mirror the migrations and are not hand-tuned; hand-written queries live in the
 //! domain modules beside the code that uses them.
 
+pub mod answer;
 pub mod app_setting;
+pub mod attempt;
+pub mod bank;
 pub mod category;
+pub mod contest;
+pub mod question;
+pub mod round;
+pub mod standing;
 pub mod unit;
 pub mod user;

@@ -59,7 +59,10 @@ pub fn tree_order(units: &[unit::Model]) -> Vec<UnitView> {
         out.push(UnitView {
             code: u.code.clone(),
             name: u.name.clone(),
-            parent_code: u.parent_id.and_then(|p| by_id.get(&p)).map(|p| p.code.clone()),
+            parent_code: u
+                .parent_id
+                .and_then(|p| by_id.get(&p))
+                .map(|p| p.code.clone()),
             kind: u.kind.clone(),
             block: u.block.clone(),
             headcount: u.headcount,
@@ -115,7 +118,11 @@ pub fn parse_csv(
     let mut problems = Vec::new();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
-        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
         return Err(vec![LineProblem {
             line,
             message: format!(
@@ -298,16 +305,18 @@ pub struct ImportSummary {
 
 /// Imports a unit CSV file: every row is inserted or updated (by code) in one
 /// transaction, or nothing is when any row has a problem.
-pub async fn import_csv(
-    db: &sea_orm::DatabaseConnection,
-    bytes: &[u8],
-) -> Result<ImportSummary> {
+pub async fn import_csv(db: &sea_orm::DatabaseConnection, bytes: &[u8]) -> Result<ImportSummary> {
     let txn = db.begin().await?;
     let existing = unit::Entity::find().all(&txn).await?;
     let code_of: HashMap<i64, String> = existing.iter().map(|u| (u.id, u.code.clone())).collect();
     let known: HashMap<String, Option<String>> = existing
         .iter()
-        .map(|u| (u.code.clone(), u.parent_id.and_then(|p| code_of.get(&p).cloned())))
+        .map(|u| {
+            (
+                u.code.clone(),
+                u.parent_id.and_then(|p| code_of.get(&p).cloned()),
+            )
+        })
         .collect();
     let rows = parse_csv(bytes, &known).map_err(|problems| AppError::InvalidFile {
         code: "invalid_units",
@@ -465,7 +474,12 @@ mod tests {
             .collect();
         assert_eq!(
             order,
-            [("ROOT".into(), 0), ("S".into(), 1), ("D".into(), 1), ("X1".into(), 2)]
+            [
+                ("ROOT".into(), 0),
+                ("S".into(), 1),
+                ("D".into(), 1),
+                ("X1".into(), 2)
+            ]
         );
     }
 }

@@ -21,17 +21,20 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
             "unsupported_media_type",
             "Dữ liệu phải gửi dạng JSON (Content-Type: application/json).",
         ),
-        JsonPayloadError::Deserialize(e) => AppError::bad_request(
-            "invalid_json",
-            format!("Dữ liệu JSON không hợp lệ: {e}"),
-        ),
+        JsonPayloadError::Deserialize(e) => {
+            AppError::bad_request("invalid_json", format!("Dữ liệu JSON không hợp lệ: {e}"))
+        }
         _ => AppError::bad_request("invalid_json", "Dữ liệu JSON không hợp lệ."),
     };
     app.into()
 }
 
 fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request("invalid_query", format!("Tham số truy vấn không hợp lệ: {err}")).into()
+    AppError::bad_request(
+        "invalid_query",
+        format!("Tham số truy vấn không hợp lệ: {err}"),
+    )
+    .into()
 }
 
 fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
@@ -40,7 +43,7 @@ fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_we
 
 /// Registers every route of the app.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use api::{auth, health, units};
+    use api::{attempts, auth, banks, contests, health, participants, units};
     cfg.app_data(
         web::JsonConfig::default()
             .limit(JSON_LIMIT)
@@ -59,7 +62,55 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/me", web::get().to(auth::me))
             .route("/me/password", web::post().to(auth::change_password))
             .route("/units", web::get().to(units::list))
-            .route("/units/import", web::post().to(units::import)),
+            .route("/units/import", web::post().to(units::import))
+            .route("/banks", web::post().to(banks::import))
+            .route("/banks", web::get().to(banks::list))
+            .route("/banks/check", web::post().to(banks::check))
+            .route("/banks/{id}", web::get().to(banks::detail))
+            .route("/banks/{id}/export", web::get().to(banks::export))
+            .route("/contests", web::post().to(contests::create))
+            .route("/contests", web::get().to(contests::list))
+            .route("/contests/{id}", web::get().to(contests::detail))
+            .route(
+                "/contests/{id}/rounds",
+                web::post().to(contests::create_round),
+            )
+            .route(
+                "/contests/{id}/leaderboard",
+                web::get().to(contests::contest_leaderboard),
+            )
+            .route(
+                "/contests/{id}/units",
+                web::get().to(contests::contest_units),
+            )
+            .route("/rounds", web::get().to(contests::open_rounds))
+            .route("/rounds/{id}", web::get().to(contests::round_detail))
+            .route("/rounds/{id}/close", web::post().to(contests::close_round))
+            .route("/rounds/{id}/attempts", web::post().to(attempts::start))
+            .route(
+                "/rounds/{id}/leaderboard",
+                web::get().to(contests::leaderboard),
+            )
+            .route("/rounds/{id}/units", web::get().to(contests::round_units))
+            .route("/attempts/{id}", web::get().to(attempts::get))
+            .route(
+                "/attempts/{id}/answers/{question_id}",
+                web::put().to(attempts::save_answer),
+            )
+            .route("/attempts/{id}/submit", web::post().to(attempts::submit))
+            .route("/participants", web::get().to(participants::search))
+            .route(
+                "/participants/duplicates",
+                web::get().to(participants::duplicates),
+            )
+            .route(
+                "/participants/{id}/void",
+                web::post().to(participants::void),
+            )
+            .route(
+                "/participants/{id}/unvoid",
+                web::post().to(participants::unvoid),
+            ),
     )
     .default_service(web::to(api::not_found));
 }

@@ -73,12 +73,20 @@ async fn login_sets_an_http_only_cookie_that_the_api_accepts() {
 async fn a_duplicate_phone_in_either_format_is_a_conflict() {
     let app = spawn_app().await;
     app.seed_units().await;
-    assert_eq!(app.register(&registration("0912345678")).await.status(), 201);
+    assert_eq!(
+        app.register(&registration("0912345678")).await.status(),
+        201
+    );
     for phone in ["0912345678", "+84912345678", "84 912 345 678"] {
         let (status, body) = json_of(app.register(&registration(phone)).await).await;
         assert_eq!(status, 409, "{phone}");
         assert_eq!(body["error"]["code"], "phone_taken");
-        assert!(body["error"]["message"].as_str().unwrap().contains("Số điện thoại"));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Số điện thoại")
+        );
     }
 }
 
@@ -126,8 +134,14 @@ async fn bad_fields_are_each_named_and_nothing_is_stored() {
     let (status, body) = json_of(app.register(&reg).await).await;
     assert_eq!(status, 422);
     let fields = body["error"]["fields"].as_object().unwrap();
-    assert!(fields.contains_key("category") && fields.contains_key("unit_code"), "{body}");
-    assert_eq!(app.login("0912000003", "mật khẩu an toàn").await.status(), 401);
+    assert!(
+        fields.contains_key("category") && fields.contains_key("unit_code"),
+        "{body}"
+    );
+    assert_eq!(
+        app.login("0912000003", "mật khẩu an toàn").await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -181,7 +195,10 @@ async fn a_participant_token_on_an_organiser_endpoint_is_forbidden() {
     assert_eq!(body["error"]["code"], "unauthorized");
     // A judge reads, but does not change the unit list.
     let judge = app.staff(Role::Judge, "judge@example.vn").await;
-    assert_eq!(app.import_units(Some(&judge), "code,name\n").await.status(), 403);
+    assert_eq!(
+        app.import_units(Some(&judge), "code,name\n").await.status(),
+        403
+    );
 }
 
 #[tokio::test]
@@ -271,8 +288,14 @@ async fn a_token_issued_before_a_password_change_is_refused() {
     let new = body["token"].as_str().unwrap();
     assert_eq!(app.me(&old).await.status(), 401);
     assert_eq!(app.me(new).await.status(), 200);
-    assert_eq!(app.login("0912345678", "mật khẩu an toàn").await.status(), 401);
-    assert_eq!(app.login("0912345678", "mật khẩu mới hơn").await.status(), 200);
+    assert_eq!(
+        app.login("0912345678", "mật khẩu an toàn").await.status(),
+        401
+    );
+    assert_eq!(
+        app.login("0912345678", "mật khẩu mới hơn").await.status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -300,7 +323,9 @@ async fn logging_out_everywhere_revokes_every_token() {
     app.seed_units().await;
     let first = app.participant("0912345678").await;
     let second = app.token("0912345678", "mật khẩu an toàn").await;
-    let response = app.post_json("/api/v1/auth/logout-all", Some(&first), &json!({})).await;
+    let response = app
+        .post_json("/api/v1/auth/logout-all", Some(&first), &json!({}))
+        .await;
     assert_eq!(response.status(), 204);
     assert_eq!(app.me(&first).await.status(), 401);
     assert_eq!(app.me(&second).await.status(), 401);

@@ -14,5 +14,10 @@ async fn unknown_paths_get_a_json_404_with_a_code() {
     let (status, body) = json_of(app.get("/api/v1/nothing-here", None).await).await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
-    assert!(body["error"]["message"].as_str().unwrap().contains("Không tìm thấy"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Không tìm thấy")
+    );
 }

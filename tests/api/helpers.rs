@@ -25,7 +25,10 @@ static BANNER: Once = Once::new();
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database named
 /// `cuocthi_test_…` on the server of `TEST_DATABASE_URL`.
 async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
-    match std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
         Some(base) => {
             BANNER.call_once(|| eprintln!("API tests on PostgreSQL ({base})"));
             let name = format!("cuocthi_test_{:016x}", rand::rng().random::<u64>());
@@ -37,7 +40,9 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
                 .await
                 .expect("cannot create a test database");
             admin.close().await.ok();
-            let (prefix, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL has no database");
+            let (prefix, _) = base
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL has no database");
             (format!("{prefix}/{name}"), None)
         }
         None => {
@@ -166,13 +171,20 @@ impl TestApp {
 
     /// Creates a staff account directly and returns its token.
     pub async fn staff(&self, role: Role, email: &str) -> String {
-        let hash = tokio::task::spawn_blocking(|| accounts::password::hash_blocking("staff password"))
-            .await
-            .unwrap()
-            .unwrap();
-        accounts::create_staff(&self.state.db.write, role, email, "Cán bộ Ban Tổ chức", hash)
-            .await
-            .expect("staff account");
+        let hash =
+            tokio::task::spawn_blocking(|| accounts::password::hash_blocking("staff password"))
+                .await
+                .unwrap()
+                .unwrap();
+        accounts::create_staff(
+            &self.state.db.write,
+            role,
+            email,
+            "Cán bộ Ban Tổ chức",
+            hash,
+        )
+        .await
+        .expect("staff account");
         self.token(email, "staff password").await
     }
 }

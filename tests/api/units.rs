@@ -34,12 +34,18 @@ async fn the_unit_list_is_public_and_in_tree_order() {
 async fn a_bad_line_in_the_middle_imports_nothing_and_is_named() {
     let app = spawn_app().await;
     let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
-    let mut csv = String::from("code,name,parent_code,kind,block,headcount\nVL,Tỉnh Vĩnh Long,,province,,0\n");
+    let mut csv = String::from(
+        "code,name,parent_code,kind,block,headcount\nVL,Tỉnh Vĩnh Long,,province,,0\n",
+    );
     for i in 0..20 {
         csv.push_str(&format!("U{i:02},Đơn vị {i},VL,department,hanh-chinh,10\n"));
     }
     // Line 13 of the file: a headcount that is not a number.
-    csv = csv.replacen("U10,Đơn vị 10,VL,department,hanh-chinh,10", "U10,Đơn vị 10,VL,department,hanh-chinh,mười", 1);
+    csv = csv.replacen(
+        "U10,Đơn vị 10,VL,department,hanh-chinh,10",
+        "U10,Đơn vị 10,VL,department,hanh-chinh,mười",
+        1,
+    );
     let (status, body) = json_of(app.import_units(Some(&organiser), &csv).await).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "invalid_units");
@@ -49,14 +55,21 @@ async fn a_bad_line_in_the_middle_imports_nothing_and_is_named() {
     assert!(problems[0]["message"].as_str().unwrap().contains("mười"));
 
     let (_, units) = json_of(app.get("/api/v1/units", None).await).await;
-    assert_eq!(units.as_array().unwrap().len(), 0, "nothing may be imported");
+    assert_eq!(
+        units.as_array().unwrap().len(),
+        0,
+        "nothing may be imported"
+    );
 }
 
 #[tokio::test]
 async fn reimporting_updates_units_by_code_and_keeps_the_others() {
     let app = spawn_app().await;
     let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
-    assert_eq!(app.import_units(Some(&organiser), UNITS_CSV).await.status(), 200);
+    assert_eq!(
+        app.import_units(Some(&organiser), UNITS_CSV).await.status(),
+        200
+    );
     let update = "code,name,parent_code,kind,block,headcount\n\
                   SO-TP,Sở Tư pháp tỉnh Vĩnh Long,VL,department,hanh-chinh,52\n\
                   X-LH-PH,Xã Phú Quới,H-LH,commune,xa,25\n";
@@ -76,8 +89,11 @@ async fn reimporting_updates_units_by_code_and_keeps_the_others() {
 async fn the_sample_unit_list_imports() {
     let app = spawn_app().await;
     let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
-    let (status, summary) =
-        json_of(app.import_units(Some(&organiser), cuocthi::demo::SAMPLE_UNITS_CSV).await).await;
+    let (status, summary) = json_of(
+        app.import_units(Some(&organiser), cuocthi::demo::SAMPLE_UNITS_CSV)
+            .await,
+    )
+    .await;
     assert_eq!(status, 200, "{summary}");
     let (_, units) = json_of(app.get("/api/v1/units", None).await).await;
     let units = units.as_array().unwrap();

@@ -69,7 +69,9 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> Result
         Some(user) if ok => user,
         _ => return Err(AppError::InvalidCredentials),
     };
-    let issued = state.tokens.issue(user.id, user.token_version, Utc::now())?;
+    let issued = state
+        .tokens
+        .issue(user.id, user.token_version, Utc::now())?;
     tracing::info!(user.id = user.id, role = %user.role, "signed in");
     Ok(HttpResponse::Ok()
         .cookie(token_cookie(&state, issued.token.clone()))
@@ -89,7 +91,11 @@ pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
         .finish()
 }
 
-async fn bump_token_version(state: &AppState, user: &user::Model, hash: Option<String>) -> Result<i32> {
+async fn bump_token_version(
+    state: &AppState,
+    user: &user::Model,
+    hash: Option<String>,
+) -> Result<i32> {
     let version = user.token_version + 1;
     let mut model = user::ActiveModel {
         id: Set(user.id),
@@ -138,10 +144,16 @@ pub async fn change_password(
     accounts::check_password(&new_password).map_err(|m| AppError::field("new_password", m))?;
     let ok = state
         .hasher
-        .verify(crate::text::nfc(&current_password), Some(caller.user.password_hash.clone()))
+        .verify(
+            crate::text::nfc(&current_password),
+            Some(caller.user.password_hash.clone()),
+        )
         .await?;
     if !ok {
-        return Err(AppError::field("current_password", "Mật khẩu hiện tại không đúng."));
+        return Err(AppError::field(
+            "current_password",
+            "Mật khẩu hiện tại không đúng.",
+        ));
     }
     let hash = state.hasher.hash(new_password).await?;
     let version = bump_token_version(&state, &caller.user, Some(hash)).await?;

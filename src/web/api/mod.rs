@@ -1,7 +1,11 @@
 //! JSON API handlers under `/api/v1`.
 
+pub mod attempts;
 pub mod auth;
+pub mod banks;
+pub mod contests;
 pub mod health;
+pub mod participants;
 pub mod units;
 
 use crate::error::AppError;

@@ -22,6 +22,10 @@ pub async fn import(
     body: web::Bytes,
 ) -> Result<HttpResponse> {
     let summary = units::import_csv(&state.db.write, &body).await?;
-    tracing::info!(created = summary.created, updated = summary.updated, "units imported");
+    tracing::info!(
+        created = summary.created,
+        updated = summary.updated,
+        "units imported"
+    );
     Ok(HttpResponse::Ok().json(summary))
 }

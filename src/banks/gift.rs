@@ -1,0 +1,756 @@
+//! Moodle GIFT import, following Moodle's own importer (`qformat_gift::readquestion`).
+//!
+//! Questions are blocks of non-blank lines. Within a block, lines starting with `//` are
+//! comments (they may carry our conventions: `// difficulty: hard`, `// source: …`, and
+//! Moodle's `[tag:…]`), a first line `$CATEGORY: path` sets the topic (last path segment)
+//! for the following questions, `::title::` becomes the key, and the `{…}` answer block
+//! decides the type. Multiple choice and true/false are imported; short answer, matching,
+//! numerical, essay and description blocks are skipped with a [`Skipped`] entry.
+
+use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Question, Skipped, TRUE_TEXT};
+use super::text::{clean, clean_opt, clean_tags, clean_topic, decode};
+use super::{BankMeta, DEFAULT_TOPIC, Draft, Problem};
+
+/// One character of a question block after GIFT escapes are resolved; an escaped
+/// character never has its special meaning.
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    c: char,
+    esc: bool,
+}
+
+/// Text-format markers Moodle puts in front of a text.
+pub(super) const FORMAT_MARKERS: [&str; 4] = ["moodle", "html", "plain", "markdown"];
+
+const REASON_SUFFIX: &str = "cuộc thi chỉ dùng câu hỏi trắc nghiệm và đúng/sai.";
+
+/// Parses a GIFT file; `Err` only when the file is not UTF-8.
+pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
+    let source = decode(bytes).map_err(|p| vec![p])?;
+    let mut draft = Draft::from_meta(meta);
+    let lines: Vec<&str> = source
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    let mut topic = DEFAULT_TOPIC.to_owned();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim().is_empty() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && !lines[i].trim().is_empty() {
+            i += 1;
+        }
+        block(&lines[start..i], start + 1, &mut topic, &mut draft);
+    }
+    Ok(draft)
+}
+
+/// Handles one block of non-blank lines whose first line is `first_line`.
+fn block(lines: &[&str], first_line: usize, topic: &mut String, draft: &mut Draft) {
+    let mut comments = Vec::new();
+    let mut body = Vec::new();
+    let mut line = first_line;
+    for (k, raw) in lines.iter().enumerate() {
+        let t = raw.trim();
+        if let Some(comment) = t.strip_prefix("//") {
+            comments.push(comment.trim());
+        } else if let Some(path) = t.strip_prefix("$CATEGORY:").filter(|_| body.is_empty()) {
+            *topic = category_topic(path);
+        } else {
+            if body.is_empty() {
+                line = first_line + k;
+            }
+            body.push(t);
+        }
+    }
+    if body.is_empty() {
+        return;
+    }
+
+    let mut problems = Vec::new();
+    let mut difficulty = Difficulty::Medium;
+    let mut source = None;
+    let mut raw_tags = Vec::new();
+    for comment in comments {
+        if let Some(value) = directive(comment, &["difficulty", "độ khó"]) {
+            match Difficulty::from_name(value) {
+                Some(d) => difficulty = d,
+                None => problems.push(format!(
+                    "Độ khó “{}” trong chú thích // difficulty không hợp lệ; chỉ nhận easy, \
+                     medium, hard (hoặc dễ, trung bình, khó).",
+                    clean(value)
+                )),
+            }
+        } else if let Some(value) = directive(comment, &["source", "nguồn"]) {
+            source = clean_opt(value);
+        } else {
+            raw_tags.extend(comment_tags(comment));
+        }
+    }
+
+    let tags = clean_tags(raw_tags);
+    let joined = body.join("\n");
+    let toks = tokenize(&joined);
+    let outcome = question_body(&toks);
+    for message in problems {
+        draft.problem(line, message);
+    }
+    match outcome {
+        Body::Question {
+            key,
+            text,
+            kind,
+            choices,
+            explanation,
+        } => draft.bank.questions.push(Question {
+            key,
+            topic: topic.clone(),
+            difficulty,
+            kind,
+            text,
+            choices,
+            explanation,
+            source,
+            tags,
+            line,
+        }),
+        Body::Skip(reason) => draft.skipped.push(Skipped { line, reason }),
+        Body::Problem(message) => draft.problem(line, message),
+    }
+}
+
+/// What a question block's body turned out to be.
+enum Body {
+    Question {
+        key: Option<String>,
+        text: String,
+        kind: Kind,
+        choices: Vec<Choice>,
+        explanation: Option<String>,
+    },
+    Skip(String),
+    Problem(String),
+}
+
+fn question_body(toks: &[Tok]) -> Body {
+    let mut rest = trim(toks);
+    let mut key = None;
+    if starts_with(rest, "::") {
+        let after = &rest[2..];
+        let Some(end) = find_seq(after, "::") else {
+            return Body::Problem(
+                "Tên câu hỏi mở bằng “::” nhưng thiếu “::” đóng (viết \\: nếu là dấu hai chấm \
+                 thường)."
+                    .to_owned(),
+            );
+        };
+        key = clean_opt(&text(&after[..end]));
+        rest = trim(&after[end + 2..]);
+    }
+
+    let (open, close) = (find(rest, '{'), find(rest, '}'));
+    let (open, close) = match (open, close) {
+        (None, None) => {
+            return Body::Skip(
+                "Bỏ qua đoạn mô tả (description): không có khối đáp án { … }.".to_owned(),
+            );
+        }
+        (Some(o), Some(c)) if o < c => (o, c),
+        _ => {
+            return Body::Problem(
+                "Thiếu dấu “{” hoặc “}” của khối đáp án (viết \\{ \\} nếu là ký tự thường)."
+                    .to_owned(),
+            );
+        }
+    };
+    let after = &rest[close + 1..];
+    if find(after, '{').is_some() || find(after, '}').is_some() {
+        return Body::Problem(
+            "Câu hỏi có nhiều hơn một khối đáp án { … }: các câu hỏi phải cách nhau bằng một \
+             dòng trống (viết \\{ \\} nếu là ký tự thường)."
+                .to_owned(),
+        );
+    }
+    let mut question = text(&rest[..open]);
+    if !trim(after).is_empty() {
+        // Missing-word format: the answer block stands for a blank inside the sentence.
+        question.push_str("_____");
+        question.push_str(&text(after));
+    }
+    let question = clean(strip_marker(&question));
+
+    let mut answer = trim(&rest[open + 1..close]);
+    let mut explanation = None;
+    if let Some(p) = rfind_seq(answer, "####") {
+        explanation = clean_opt(strip_marker(&text(&answer[p + 4..])));
+        answer = trim(&answer[..p]);
+    }
+
+    let skip = |kind: &str| Body::Skip(format!("Bỏ qua câu hỏi {kind}: {REASON_SUFFIX}"));
+    if answer.is_empty() {
+        return skip("tự luận (essay)");
+    }
+    if is(answer[0], '#') {
+        return skip("dạng số (numerical)");
+    }
+    if find(answer, '~').is_some() {
+        return match multiple_choice(answer) {
+            Ok((kind, choices)) => Body::Question {
+                key,
+                text: question,
+                kind,
+                choices,
+                explanation,
+            },
+            Err(message) => Body::Problem(message),
+        };
+    }
+    if find(answer, '=').is_some() && text(answer).contains("->") {
+        return skip("ghép đôi (matching)");
+    }
+    let parts = split_n(answer, '#', 3);
+    let head = text(parts[0]).trim().to_uppercase();
+    let verdict = match head.as_str() {
+        "T" | "TRUE" => true,
+        "F" | "FALSE" => false,
+        _ => return skip("trả lời ngắn (short answer)"),
+    };
+    let feedback = |i: usize| parts.get(i).and_then(|p| clean_opt(strip_marker(&text(p))));
+    let (wrong, right) = (feedback(1), feedback(2));
+    let (true_feedback, false_feedback) = if verdict {
+        (right, wrong)
+    } else {
+        (wrong, right)
+    };
+    Body::Question {
+        key,
+        text: question,
+        kind: Kind::TrueFalse,
+        choices: vec![
+            Choice {
+                text: TRUE_TEXT.to_owned(),
+                correct: verdict,
+                feedback: true_feedback,
+            },
+            Choice {
+                text: FALSE_TEXT.to_owned(),
+                correct: !verdict,
+                feedback: false_feedback,
+            },
+        ],
+        explanation,
+    }
+}
+
+/// Parses a `{=right ~wrong ~%50%partly}` block. `single` when exactly one option is
+/// marked `=`; `multiple` otherwise (weights, or several correct options).
+fn multiple_choice(answer: &[Tok]) -> Result<(Kind, Vec<Choice>), String> {
+    let mut segments: Vec<(Option<char>, &[Tok])> = Vec::new();
+    let mut start = 0;
+    let mut marker = None;
+    for (i, t) in answer.iter().enumerate() {
+        if is(*t, '~') || is(*t, '=') {
+            segments.push((marker, &answer[start..i]));
+            marker = Some(t.c);
+            start = i + 1;
+        }
+    }
+    segments.push((marker, &answer[start..]));
+
+    let mut choices = Vec::new();
+    let mut has_eq = false;
+    for (marker, seg) in segments {
+        let seg = trim(seg);
+        let Some(marker) = marker else {
+            if seg.is_empty() {
+                continue;
+            }
+            return Err(format!(
+                "Có nội dung “{}” trước phương án đầu tiên; mỗi phương án phải bắt đầu bằng = \
+                 (đúng) hoặc ~ (sai).",
+                clean(&text(seg))
+            ));
+        };
+        let (correct, seg) = if marker == '=' {
+            has_eq = true;
+            (true, seg)
+        } else {
+            match weight(seg) {
+                Some((w, len)) => (w > 0.0, &seg[len..]),
+                None => (false, seg),
+            }
+        };
+        let parts = split_n(seg, '#', 2);
+        choices.push(Choice {
+            text: clean(strip_marker(&text(parts[0]))),
+            correct,
+            feedback: parts.get(1).and_then(|p| clean_opt(strip_marker(&text(p)))),
+        });
+    }
+    let correct = choices.iter().filter(|c| c.correct).count();
+    let kind = if has_eq && correct == 1 {
+        Kind::Single
+    } else {
+        Kind::Multiple
+    };
+    Ok((kind, choices))
+}
+
+/// Moodle's answer weight `%-*[0-9]{1,2}\.?[0-9]*%` at the start of an option: the weight
+/// in percent and the number of tokens it spans.
+fn weight(seg: &[Tok]) -> Option<(f64, usize)> {
+    let plain: Vec<char> = seg.iter().take_while(|t| !t.esc).map(|t| t.c).collect();
+    if plain.first() != Some(&'%') {
+        return None;
+    }
+    let mut i = 1;
+    let mut negative = false;
+    while plain.get(i) == Some(&'-') {
+        negative = true;
+        i += 1;
+    }
+    let digits_start = i;
+    while plain.get(i).is_some_and(char::is_ascii_digit) {
+        i += 1;
+    }
+    if i == digits_start {
+        return None;
+    }
+    if plain.get(i) == Some(&'.') {
+        i += 1;
+        while plain.get(i).is_some_and(char::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    if plain.get(i) != Some(&'%') {
+        return None;
+    }
+    let number: String = plain[digits_start..i].iter().collect();
+    let value = number.trim_end_matches('.').parse::<f64>().ok()?;
+    Some((if negative { -value } else { value }, i + 1))
+}
+
+/// The topic named by a `$CATEGORY:` path: its last segment. Like Moodle, a single `/`
+/// separates segments and `//` stands for a literal `/`.
+fn category_topic(path: &str) -> String {
+    let chars: Vec<char> = path.chars().collect();
+    let mut segments = vec![String::new()];
+    for (i, &c) in chars.iter().enumerate() {
+        let lone_slash = c == '/'
+            && (i == 0 || chars[i - 1] != '/')
+            && chars.get(i + 1).is_none_or(|&n| n != '/');
+        if lone_slash {
+            segments.push(String::new());
+        } else if let Some(last) = segments.last_mut() {
+            last.push(c);
+        }
+    }
+    let last = segments.pop().unwrap_or_default().replace("//", "/");
+    let topic = clean_topic(&last);
+    if topic.is_empty() {
+        DEFAULT_TOPIC.to_owned()
+    } else {
+        topic
+    }
+}
+
+/// `name: value` in a comment, for one of `names` (case-insensitive).
+fn directive<'a>(comment: &'a str, names: &[&str]) -> Option<&'a str> {
+    let (name, value) = comment.split_once(':')?;
+    let name = clean(name).to_lowercase();
+    names.contains(&name.as_str()).then(|| value.trim())
+}
+
+/// Moodle's `[tag:…]` tokens in a comment; `\]` and `\\` escape `]` and `\`.
+fn comment_tags(comment: &str) -> Vec<String> {
+    let mut tags = Vec::new();
+    let mut rest = comment;
+    while let Some(pos) = rest.find("[tag:") {
+        rest = &rest[pos + 5..];
+        let mut tag = String::new();
+        let mut chars = rest.char_indices();
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => match chars.clone().next() {
+                    Some((_, n @ (']' | '\\'))) => {
+                        tag.push(n);
+                        chars.next();
+                    }
+                    _ => tag.push('\\'),
+                },
+                ']' => {
+                    end = Some(i);
+                    break;
+                }
+                _ => tag.push(c),
+            }
+        }
+        let Some(end) = end else { break };
+        rest = &rest[end + 1..];
+        if let Some(tag) = clean_opt(&tag) {
+            tags.push(tag);
+        }
+    }
+    tags
+}
+
+/// The length of a leading `[moodle]`, `[html]`, `[plain]` or `[markdown]` marker
+/// (case-insensitive), if any.
+pub(super) fn marker_len(s: &str) -> Option<usize> {
+    let rest = s.strip_prefix('[')?;
+    let end = rest.find(']')?;
+    let name = &rest[..end];
+    FORMAT_MARKERS
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(name))
+        .then_some(end + 2)
+}
+
+/// Drops a leading text-format marker (the text itself is kept as is, HTML included).
+fn strip_marker(s: &str) -> &str {
+    let t = s.trim_start();
+    match marker_len(t) {
+        Some(n) => &t[n..],
+        None => t,
+    }
+}
+
+fn tokenize(s: &str) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(Tok { c, esc: false });
+            continue;
+        }
+        let escaped = match chars.peek() {
+            Some(&n @ ('\\' | ':' | '#' | '=' | '{' | '}' | '~')) => Some(n),
+            Some('n') => Some('\n'),
+            _ => None,
+        };
+        match escaped {
+            Some(e) => {
+                chars.next();
+                out.push(Tok { c: e, esc: true });
+            }
+            None => out.push(Tok { c: '\\', esc: true }),
+        }
+    }
+    out
+}
+
+fn is(t: Tok, c: char) -> bool {
+    !t.esc && t.c == c
+}
+
+fn text(toks: &[Tok]) -> String {
+    toks.iter().map(|t| t.c).collect()
+}
+
+fn trim(toks: &[Tok]) -> &[Tok] {
+    let start = toks
+        .iter()
+        .position(|t| !t.c.is_whitespace())
+        .unwrap_or(toks.len());
+    let end = toks
+        .iter()
+        .rposition(|t| !t.c.is_whitespace())
+        .map_or(start, |e| e + 1);
+    &toks[start..end.max(start)]
+}
+
+fn find(toks: &[Tok], c: char) -> Option<usize> {
+    toks.iter().position(|&t| is(t, c))
+}
+
+fn matches_at(toks: &[Tok], i: usize, pat: &str) -> bool {
+    let mut k = i;
+    for c in pat.chars() {
+        match toks.get(k) {
+            Some(&t) if is(t, c) => k += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn starts_with(toks: &[Tok], pat: &str) -> bool {
+    matches_at(toks, 0, pat)
+}
+
+fn find_seq(toks: &[Tok], pat: &str) -> Option<usize> {
+    (0..toks.len()).find(|&i| matches_at(toks, i, pat))
+}
+
+fn rfind_seq(toks: &[Tok], pat: &str) -> Option<usize> {
+    (0..toks.len()).rev().find(|&i| matches_at(toks, i, pat))
+}
+
+/// Splits at the first `n - 1` unescaped `sep`s (like PHP's `explode($sep, $s, $n)`).
+fn split_n(toks: &[Tok], sep: char, n: usize) -> Vec<&[Tok]> {
+    let mut parts = Vec::with_capacity(n);
+    let mut start = 0;
+    for (i, &t) in toks.iter().enumerate() {
+        if parts.len() + 1 == n {
+            break;
+        }
+        if is(t, sep) {
+            parts.push(&toks[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&toks[start..]);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Bank, Format, parse};
+    use super::*;
+
+    const FIXTURE: &str = include_str!("fixtures/moodle.gift");
+
+    fn meta() -> BankMeta {
+        BankMeta::new("gift-demo", "Ngân hàng GIFT")
+    }
+
+    fn bank(src: &str) -> (Bank, Vec<Skipped>) {
+        match parse(Format::Gift, src.as_bytes(), &meta()) {
+            Ok(p) => (p.bank, p.skipped),
+            Err(problems) => panic!("unexpected problems: {problems:#?}"),
+        }
+    }
+
+    fn c(text: &str, correct: bool, feedback: Option<&str>) -> Choice {
+        Choice {
+            text: text.to_owned(),
+            correct,
+            feedback: feedback.map(str::to_owned),
+        }
+    }
+
+    fn q(
+        (line, key, topic, difficulty): (usize, Option<&str>, &str, Difficulty),
+        (kind, text): (Kind, &str),
+        choices: Vec<Choice>,
+        explanation: Option<&str>,
+    ) -> Question {
+        Question {
+            key: key.map(str::to_owned),
+            topic: topic.to_owned(),
+            difficulty,
+            kind,
+            text: text.to_owned(),
+            choices,
+            explanation: explanation.map(str::to_owned),
+            source: None,
+            tags: vec![],
+            line,
+        }
+    }
+
+    #[test]
+    fn moodle_fixture_imports_exactly() {
+        let (bank, skipped) = bank(FIXTURE);
+        assert_eq!(bank.code, "gift-demo");
+        assert_eq!(bank.title, "Ngân hàng GIFT");
+
+        let skipped: Vec<(usize, &str)> = skipped
+            .iter()
+            .map(|s| (s.line, s.reason.as_str()))
+            .collect();
+        assert_eq!(
+            skipped,
+            vec![
+                (
+                    4,
+                    "Bỏ qua đoạn mô tả (description): không có khối đáp án { … }."
+                ),
+                (
+                    39,
+                    "Bỏ qua câu hỏi trả lời ngắn (short answer): cuộc thi chỉ dùng câu hỏi \
+                     trắc nghiệm và đúng/sai."
+                ),
+                (
+                    41,
+                    "Bỏ qua câu hỏi ghép đôi (matching): cuộc thi chỉ dùng câu hỏi trắc nghiệm \
+                     và đúng/sai."
+                ),
+                (
+                    47,
+                    "Bỏ qua câu hỏi dạng số (numerical): cuộc thi chỉ dùng câu hỏi trắc nghiệm \
+                     và đúng/sai."
+                ),
+                (
+                    49,
+                    "Bỏ qua câu hỏi tự luận (essay): cuộc thi chỉ dùng câu hỏi trắc nghiệm và \
+                     đúng/sai."
+                ),
+                (
+                    51,
+                    "Bỏ qua câu hỏi trả lời ngắn (short answer): cuộc thi chỉ dùng câu hỏi \
+                     trắc nghiệm và đúng/sai."
+                ),
+            ]
+        );
+
+        let mut expected = [
+            q(
+                (11, Some("Q1"), "Dịch vụ công", Difficulty::Easy),
+                (Kind::Single, "Nghị định 45/2020/NĐ-CP quy định về việc gì?"),
+                vec![
+                    c(
+                        "Thực hiện thủ tục hành chính trên môi trường điện tử",
+                        true,
+                        Some("Chính xác!"),
+                    ),
+                    c("Thuế thu nhập cá nhân", false, Some("Không đúng.")),
+                    c("Đăng ký kết hôn", false, None),
+                ],
+                Some("Xem Điều 1 của Nghị định."),
+            ),
+            q(
+                (19, Some("Q2"), "Dịch vụ công", Difficulty::Hard),
+                (
+                    Kind::Multiple,
+                    "Những kênh nào dùng để nộp hồ sơ trực tuyến?",
+                ),
+                vec![
+                    c("Cổng Dịch vụ công quốc gia", true, Some("Đúng một phần.")),
+                    c("Cổng dịch vụ công cấp tỉnh", true, None),
+                    c("Gửi thư tay", false, Some("Không phải trực tuyến.")),
+                ],
+                None,
+            ),
+            q(
+                (27, None, "Chủ đề A/B", Difficulty::Medium),
+                (
+                    Kind::TrueFalse,
+                    "Kết quả giải quyết thủ tục hành chính điện tử có giá trị pháp lý như bản giấy.",
+                ),
+                vec![
+                    c("Đúng", true, Some("Đúng vậy: xem Điều 25.")),
+                    c("Sai", false, Some("Chưa đúng.")),
+                ],
+                None,
+            ),
+            q(
+                (29, Some("Q4"), "Chủ đề A/B", Difficulty::Medium),
+                (
+                    Kind::TrueFalse,
+                    "Công dân phải đến trực tiếp cơ quan để nộp mọi hồ sơ.",
+                ),
+                vec![c("Đúng", false, None), c("Sai", true, None)],
+                Some("Có thể nộp trực tuyến."),
+            ),
+            q(
+                (32, None, "Chủ đề A/B", Difficulty::Medium),
+                (
+                    Kind::Single,
+                    "Ký tự đặc biệt: {ngoặc}, ~ngã, =bằng, #thăng và a:b; \\ là gạch chéo ngược?",
+                ),
+                vec![
+                    c("= là dấu bằng", true, None),
+                    c("~ là dấu ngã", false, None),
+                ],
+                None,
+            ),
+            q(
+                (34, None, "Chủ đề A/B", Difficulty::Medium),
+                (
+                    Kind::Single,
+                    "<p>Cổng <b>Dịch vụ công</b> quốc gia</p> có địa chỉ _____ trên Internet.",
+                ),
+                vec![
+                    c("dichvucong.gov.vn", true, None),
+                    c("example.com", false, None),
+                ],
+                None,
+            ),
+            q(
+                (36, None, "Chủ đề A/B", Difficulty::Medium),
+                (Kind::Multiple, "Một dòng xuống dòng thành khoảng trắng."),
+                vec![c("A", true, None), c("B", true, None)],
+                None,
+            ),
+        ];
+        expected[0].source = Some("Điều 1 Nghị định 45/2020/NĐ-CP".to_owned());
+        expected[0].tags = vec!["nghị định".to_owned(), "phạm vi [1]".to_owned()];
+        // Compare one by one for readable failures.
+        assert_eq!(
+            bank.questions.len(),
+            expected.len(),
+            "{:#?}",
+            bank.questions
+        );
+        for (got, want) in bank.questions.iter().zip(&expected) {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn problems_do_not_hide_each_other() {
+        let src = "Câu một? {=A ~B\n\n::Q2 Câu hai {=A ~B}\n\n// difficulty: rất khó\nCâu ba? \
+                   {=A ~B}\n\nCâu bốn? {=A ~B} tiếp {x}\n\nrác {=A ~B}\n\nCâu năm {rác =A ~B}\n";
+        let problems = match parse(Format::Gift, src.as_bytes(), &meta()) {
+            Ok(p) => panic!("expected problems, got {:#?}", p.bank),
+            Err(p) => p,
+        };
+        let got: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 5, "{got:#?}");
+        assert_eq!(got[0].0, 1);
+        assert!(got[0].1.starts_with("Thiếu dấu “{” hoặc “}”"));
+        assert_eq!(got[1].0, 3);
+        assert!(got[1].1.starts_with("Tên câu hỏi mở bằng “::”"));
+        assert_eq!(got[2].0, 6);
+        assert!(got[2].1.starts_with("Độ khó “rất khó”"));
+        assert_eq!(got[3].0, 8);
+        assert!(got[3].1.starts_with("Câu hỏi có nhiều hơn một khối"));
+        assert_eq!(got[4].0, 12);
+        assert!(
+            got[4]
+                .1
+                .starts_with("Có nội dung “rác” trước phương án đầu tiên")
+        );
+    }
+
+    #[test]
+    fn weights_and_kinds() {
+        let (b, _) = bank(
+            "A? {~%100%x ~y}\n\nB? {=x =y ~z}\n\nC? {=x ~%0%%50% giảm ~%-33.3%z}\n\n\
+             D? {~%33.33333%x ~%33.33333%y ~%33.33333%z ~%-100%w}\n",
+        );
+        let kinds: Vec<Kind> = b.questions.iter().map(|q| q.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![Kind::Multiple, Kind::Multiple, Kind::Single, Kind::Multiple]
+        );
+        assert_eq!(b.questions[2].choices[1].text, "%50% giảm");
+        let correct: Vec<bool> = b.questions[3].choices.iter().map(|c| c.correct).collect();
+        assert_eq!(correct, vec![true, true, true, false]);
+    }
+
+    #[test]
+    fn category_paths() {
+        assert_eq!(category_topic(" $course$/top/Chủ đề A "), "Chủ đề A");
+        assert_eq!(category_topic("$course$/top/A//B"), "A/B");
+        assert_eq!(category_topic("Chỉ một"), "Chỉ một");
+        assert_eq!(category_topic("$course$/top/"), DEFAULT_TOPIC);
+        assert_eq!(category_topic(""), DEFAULT_TOPIC);
+    }
+
+    #[test]
+    fn tags_in_comments() {
+        assert_eq!(
+            comment_tags("[id:x] [tag:a] [tag: b\\]c ] [tag:d\\\\] [tag:"),
+            vec!["a", "b]c", "d\\"]
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! Question banks: the file formats organisers upload (native TOML, Moodle GIFT, Aiken,
+//! CSV, XLSX), their validation, and export back to TOML and GIFT.
+//!
+//! Everything here is a pure function over bytes and plain data: no database, no I/O.
+//! [`parse`] turns a file into a validated [`Bank`] (plus the questions it had to skip) or
+//! into *every* [`Problem`] found, each with the line (or spreadsheet row) of the question
+//! and a Vietnamese message for the organiser. The formats are documented for organisers
+//! in `question-banks/README.md`.
+#![warn(missing_docs)]
+
+mod aiken;
+mod export;
+mod gift;
+mod model;
+mod native;
+pub mod store;
+mod synthetic;
+mod tabular;
+mod text;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+pub use export::{to_gift, to_toml};
+pub use model::{
+    Bank, Choice, Difficulty, FALSE_TEXT, Kind, Parsed, Problem, Question, Skipped, TRUE_TEXT,
+};
+pub use synthetic::synthetic_bank;
+pub use text::clean;
+pub use validate::{is_valid_code, validate};
+
+/// The topic of questions whose file names none (Aiken, GIFT before any `$CATEGORY`,
+/// empty CSV/XLSX cells).
+pub const DEFAULT_TOPIC: &str = "Chung";
+
+/// A question-bank file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// The native, human-written TOML format.
+    Toml,
+    /// Moodle's GIFT text format.
+    Gift,
+    /// Moodle's Aiken text format.
+    Aiken,
+    /// Comma- (or semicolon-, tab-) separated values with a header row.
+    Csv,
+    /// An Excel workbook (first sheet) with the CSV column layout.
+    Xlsx,
+}
+
+impl Format {
+    /// Every format, in documentation order.
+    pub const ALL: [Format; 5] = [
+        Format::Toml,
+        Format::Gift,
+        Format::Aiken,
+        Format::Csv,
+        Format::Xlsx,
+    ];
+
+    /// The format's name as used in query strings: `toml`, `gift`, `aiken`, `csv`, `xlsx`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Toml => "toml",
+            Format::Gift => "gift",
+            Format::Aiken => "aiken",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    /// Parses a query value (`toml|gift|aiken|csv|xlsx`), case-insensitively.
+    pub fn from_name(name: &str) -> Option<Format> {
+        let name = name.trim();
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// Guesses the format from a file name's extension, case-insensitively:
+    /// `.toml`; `.gift`, `.gift.txt` and plain `.txt` (Moodle exports GIFT as `.txt`) →
+    /// GIFT; `.aiken` and `.aiken.txt` → Aiken; `.csv`; `.xlsx`. Anything else → `None`.
+    pub fn from_file_name(file_name: &str) -> Option<Format> {
+        let lower = file_name.trim().to_lowercase();
+        let ends = |suffix: &str| lower.ends_with(suffix);
+        if ends(".aiken") || ends(".aiken.txt") {
+            Some(Format::Aiken)
+        } else if ends(".gift") || ends(".txt") {
+            Some(Format::Gift)
+        } else if ends(".toml") {
+            Some(Format::Toml)
+        } else if ends(".csv") {
+            Some(Format::Csv)
+        } else if ends(".xlsx") {
+            Some(Format::Xlsx)
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the upload form supplies besides the file: the bank's code and title, for the
+/// formats that cannot carry them (GIFT, Aiken, CSV, XLSX). A TOML file's own `code` and
+/// `title` win; these are only its fallback.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankMeta {
+    /// The bank code (`[a-z0-9][a-z0-9_-]{0,63}`); required for every format but TOML.
+    pub code: Option<String>,
+    /// The bank title; defaults to the code.
+    pub title: Option<String>,
+}
+
+impl BankMeta {
+    /// Meta with both a code and a title.
+    pub fn new(code: &str, title: &str) -> BankMeta {
+        BankMeta {
+            code: Some(code.to_owned()),
+            title: Some(title.to_owned()),
+        }
+    }
+
+    fn code(&self) -> Option<String> {
+        self.code.as_deref().and_then(text::clean_opt)
+    }
+
+    fn title(&self) -> Option<String> {
+        self.title.as_deref().and_then(text::clean_opt)
+    }
+}
+
+/// Parses and validates one bank file.
+///
+/// Returns the bank and the skipped questions (GIFT types cuocthi does not run), or every
+/// problem found, sorted by line. Never panics, whatever the bytes.
+pub fn parse(format: Format, bytes: &[u8], meta: &BankMeta) -> Result<Parsed, Vec<Problem>> {
+    let draft = match format {
+        Format::Toml => native::parse(bytes, meta),
+        Format::Gift => gift::parse(bytes, meta),
+        Format::Aiken => aiken::parse(bytes, meta),
+        Format::Csv => tabular::parse_csv(bytes, meta),
+        Format::Xlsx => tabular::parse_xlsx(bytes, meta),
+    };
+    finish(draft)
+}
+
+/// What a parser produced before validation.
+struct Draft {
+    bank: Bank,
+    problems: Vec<Problem>,
+    skipped: Vec<Skipped>,
+    /// The parser already reported a missing code.
+    code_reported: bool,
+}
+
+impl Draft {
+    /// An empty draft with no code or title yet.
+    fn empty() -> Draft {
+        Draft {
+            bank: Bank {
+                code: String::new(),
+                title: String::new(),
+                description: None,
+                questions: Vec::new(),
+            },
+            problems: Vec::new(),
+            skipped: Vec::new(),
+            code_reported: false,
+        }
+    }
+
+    /// A draft for the formats whose code and title come from `meta` only.
+    fn from_meta(meta: &BankMeta) -> Draft {
+        let code = meta.code();
+        let mut problems = Vec::new();
+        if code.is_none() {
+            problems.push(Problem {
+                line: 0,
+                message: "Thiếu mã ngân hàng câu hỏi (tham số code).".to_owned(),
+            });
+        }
+        let code = code.unwrap_or_default();
+        let title = meta.title().unwrap_or_else(|| code.clone());
+        Draft {
+            bank: Bank {
+                code,
+                title,
+                description: None,
+                questions: Vec::new(),
+            },
+            code_reported: !problems.is_empty(),
+            problems,
+            skipped: Vec::new(),
+        }
+    }
+
+    fn problem(&mut self, line: usize, message: impl Into<String>) {
+        self.problems.push(Problem {
+            line,
+            message: message.into(),
+        });
+    }
+}
+
+/// Validates a draft; `Err` from a parser means the file could not be read at all.
+fn finish(draft: Result<Draft, Vec<Problem>>) -> Result<Parsed, Vec<Problem>> {
+    let draft = draft.map_err(|mut problems| {
+        problems.sort_by_key(|p| p.line);
+        problems
+    })?;
+    let mut problems = draft.problems;
+    let checks = validate::Checks {
+        empty_bank: problems.is_empty(),
+        code: !draft.code_reported,
+        // A missing code already explains the missing default title.
+        title: !(draft.code_reported && draft.bank.title.is_empty()),
+    };
+    problems.extend(validate::validate_with(&draft.bank, checks));
+    if problems.is_empty() {
+        Ok(Parsed {
+            bank: draft.bank,
+            skipped: draft.skipped,
+        })
+    } else {
+        problems.sort_by_key(|p| p.line);
+        Err(problems)
+    }
+}

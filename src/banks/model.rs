@@ -1,0 +1,204 @@
+//! The question-bank model shared by every format: plain data, no database.
+//!
+//! A parsed bank is always NFC-normalised and trimmed; `line` fields point back into the
+//! source file so validation problems can name where they are.
+
+use serde::{Deserialize, Serialize};
+
+/// How a question is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Exactly one option is correct.
+    Single,
+    /// One or more options are correct ("select all that apply").
+    Multiple,
+    /// Two options, "Đúng" and "Sai", in that order.
+    TrueFalse,
+}
+
+/// How hard a question is; rounds draw quotas per difficulty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Difficulty {
+    /// Dễ.
+    Easy,
+    /// Trung bình.
+    Medium,
+    /// Khó.
+    Hard,
+}
+
+/// One answer option of a question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// What the participant sees.
+    pub text: String,
+    /// Whether choosing this option is (part of) the right answer.
+    pub correct: bool,
+    /// Shown after answering when this option was chosen (GIFT `#feedback`).
+    pub feedback: Option<String>,
+}
+
+/// One question as written in a bank file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    /// Stable key of the question inside its bank (TOML `id`, GIFT `::title::`), used to
+    /// match questions across re-imports. `None` means "identified by its normalised text".
+    pub key: Option<String>,
+    /// Topic (chủ đề) name; never empty after parsing (formats without topics use a default).
+    pub topic: String,
+    /// How hard the question is.
+    pub difficulty: Difficulty,
+    /// How the question is answered.
+    pub kind: Kind,
+    /// The question itself.
+    pub text: String,
+    /// Answer options in display order; for `true_false` always `[Đúng, Sai]`.
+    pub choices: Vec<Choice>,
+    /// Shown after the question is answered, whatever was chosen.
+    pub explanation: Option<String>,
+    /// Where the question's answer comes from: an article of a decree, a section of a plan.
+    pub source: Option<String>,
+    /// Free labels, in file order, without duplicates.
+    pub tags: Vec<String>,
+    /// 1-based line (or spreadsheet row) where the question starts in its file.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// A whole bank as parsed from one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bank {
+    /// Stable machine code of the bank: `[a-z0-9][a-z0-9_-]{0,63}`.
+    pub code: String,
+    /// Human title shown to organisers.
+    pub title: String,
+    /// Optional longer description (TOML only).
+    pub description: Option<String>,
+    /// The questions, in file order.
+    pub questions: Vec<Question>,
+}
+
+/// A validation problem: where, and what is wrong, in Vietnamese for the organiser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// 1-based line or spreadsheet row; 0 for problems about the whole file.
+    pub line: usize,
+    /// What is wrong, in Vietnamese.
+    pub message: String,
+}
+
+/// A question the file contained but that cuocthi does not run (e.g. GIFT short answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// 1-based line where the skipped question starts.
+    pub line: usize,
+    /// Which kind of question it was and why it is skipped, in Vietnamese.
+    pub reason: String,
+}
+
+/// The result of parsing and validating a file: either a bank (plus skipped questions)
+/// or every problem found. Any problem means nothing may be stored.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The valid bank.
+    pub bank: Bank,
+    /// Questions the file contained that cuocthi does not run.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Text of the first choice of every `true_false` question.
+pub const TRUE_TEXT: &str = "Đúng";
+/// Text of the second choice of every `true_false` question.
+pub const FALSE_TEXT: &str = "Sai";
+
+impl Kind {
+    /// The canonical name used in TOML and CSV files: `single`, `multiple` or `true_false`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Single => "single",
+            Kind::Multiple => "multiple",
+            Kind::TrueFalse => "true_false",
+        }
+    }
+
+    /// Parses a kind name, case-insensitively: the canonical names plus common aliases
+    /// (`true-false`, `truefalse`, `tf`, `một đáp án`, `nhiều đáp án`, `đúng/sai`, …).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        let n = super::text::clean(name).to_lowercase();
+        match n.as_str() {
+            "single" | "single_choice" | "một đáp án" | "một lựa chọn" | "1 đáp án" => {
+                Some(Kind::Single)
+            }
+            "multiple" | "multiple_choice" | "multi" | "nhiều đáp án" | "nhiều lựa chọn" => {
+                Some(Kind::Multiple)
+            }
+            "true_false" | "true-false" | "truefalse" | "true/false" | "tf" | "đúng/sai"
+            | "đúng sai" | "đúng-sai" => Some(Kind::TrueFalse),
+            _ => None,
+        }
+    }
+}
+
+impl Difficulty {
+    /// The canonical name used in TOML, CSV and GIFT files: `easy`, `medium` or `hard`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Difficulty::Easy => "easy",
+            Difficulty::Medium => "medium",
+            Difficulty::Hard => "hard",
+        }
+    }
+
+    /// Parses a difficulty, case-insensitively: `easy|medium|hard` or the Vietnamese
+    /// `dễ|trung bình|khó`.
+    pub fn from_name(name: &str) -> Option<Difficulty> {
+        let n = super::text::clean(name).to_lowercase();
+        match n.as_str() {
+            "easy" | "dễ" => Some(Difficulty::Easy),
+            "medium" | "trung bình" => Some(Difficulty::Medium),
+            "hard" | "khó" => Some(Difficulty::Hard),
+            _ => None,
+        }
+    }
+}
+
+impl Question {
+    /// Whether two questions are equal in everything but `line`.
+    pub fn same_content(&self, other: &Question) -> bool {
+        self.key == other.key
+            && self.topic == other.topic
+            && self.difficulty == other.difficulty
+            && self.kind == other.kind
+            && self.text == other.text
+            && self.choices == other.choices
+            && self.explanation == other.explanation
+            && self.source == other.source
+            && self.tags == other.tags
+    }
+
+    /// For a `true_false` question, whether the statement is true (the "Đúng" choice is
+    /// the correct one); `None` for other kinds.
+    pub fn true_false_answer(&self) -> Option<bool> {
+        match self.kind {
+            Kind::TrueFalse => Some(self.choices.first().is_some_and(|c| c.correct)),
+            _ => None,
+        }
+    }
+}
+
+impl Bank {
+    /// Whether two banks are equal in everything but the questions' `line` fields.
+    pub fn same_content(&self, other: &Bank) -> bool {
+        self.code == other.code
+            && self.title == other.title
+            && self.description == other.description
+            && self.questions.len() == other.questions.len()
+            && self
+                .questions
+                .iter()
+                .zip(&other.questions)
+                .all(|(a, b)| a.same_content(b))
+    }
+}

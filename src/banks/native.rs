@@ -1,0 +1,610 @@
+//! The native TOML format, written by hand by organisers.
+//!
+//! ```toml
+//! code = "dvc-2024"
+//! title = "Dịch vụ công trực tuyến"
+//! description = "…"            # optional
+//!
+//! [[questions]]
+//! id = "q1"                    # optional, stable key
+//! topic = "Dịch vụ công"
+//! difficulty = "easy"          # easy | medium | hard (or dễ | trung bình | khó)
+//! kind = "single"              # single | multiple | true_false
+//! text = "…"
+//! options = [
+//!   { text = "…", correct = true, feedback = "…" },
+//!   { text = "…" },            # correct defaults to false
+//! ]
+//! explanation = "…"            # optional
+//! source = "…"                 # optional
+//! tags = ["…"]                 # optional
+//!
+//! [[questions]]
+//! kind = "true_false"
+//! answer = true                # instead of options
+//! true_feedback = "…"          # optional: shown to whoever answers "Đúng"
+//! false_feedback = "…"         # optional: shown to whoever answers "Sai"
+//! ```
+//!
+//! The document is walked as a spanned tree ([`toml::de::DeTable`]) rather than
+//! deserialised, so that every problem in every question is reported, not just the first.
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Problem, Question, TRUE_TEXT};
+use super::text::{LineIndex, clean, clean_opt, clean_tags, clean_topic, decode};
+use super::{BankMeta, Draft};
+
+const TOP_KEYS: &str = "code, title, description, questions";
+const QUESTION_KEYS: &str = "id, topic, difficulty, kind, text, options, answer, true_feedback, \
+                             false_feedback, explanation, source, tags";
+const OPTION_KEYS: &str = "text, correct, feedback";
+
+/// Parses a native TOML bank; `Err` when the file is not UTF-8 or not valid TOML.
+pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
+    let source = decode(bytes).map_err(|p| vec![p])?;
+    let lines = LineIndex::new(source);
+    let (root, errors) = DeTable::parse_recoverable(source);
+    if !errors.is_empty() {
+        return Err(errors
+            .iter()
+            .map(|e| Problem {
+                line: e.span().map_or(0, |s| lines.line(s.start)),
+                message: format!("Lỗi cú pháp TOML (chi tiết: {}).", e.message()),
+            })
+            .collect());
+    }
+
+    let mut draft = Draft::empty();
+    let mut code = None;
+    let mut title = None;
+    let mut questions = None;
+    for (key, value) in root.get_ref().iter() {
+        let line = lines.line(key.span().start);
+        let mut sink = Sink {
+            line,
+            problems: &mut draft.problems,
+        };
+        match key.get_ref().as_ref() {
+            "code" => code = sink.string(value, "code"),
+            "title" => title = sink.string(value, "title"),
+            "description" => draft.bank.description = sink.string(value, "description"),
+            "questions" => questions = Some(value),
+            other => sink.push(format!(
+                "Khóa “{other}” không hợp lệ ở đầu tệp; các khóa hợp lệ: {TOP_KEYS}."
+            )),
+        }
+    }
+
+    draft.bank.code = code
+        .as_deref()
+        .and_then(clean_opt)
+        .or_else(|| meta.code())
+        .unwrap_or_default();
+    if draft.bank.code.is_empty() {
+        draft.code_reported = true;
+        draft.problem(
+            0,
+            "Thiếu mã ngân hàng câu hỏi: thêm khóa code = \"…\" ở đầu tệp (hoặc tham số code).",
+        );
+    }
+    draft.bank.title = title
+        .as_deref()
+        .and_then(clean_opt)
+        .or_else(|| meta.title())
+        .unwrap_or_else(|| draft.bank.code.clone());
+    draft.bank.description = draft.bank.description.as_deref().and_then(clean_opt);
+
+    if let Some(value) = questions {
+        let line = lines.line(value.span().start);
+        match value.get_ref() {
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    let line = lines.line(item.span().start);
+                    let mut sink = Sink {
+                        line,
+                        problems: &mut draft.problems,
+                    };
+                    match item.get_ref() {
+                        DeValue::Table(table) => {
+                            if let Some(q) = question(table, &mut sink) {
+                                draft.bank.questions.push(q);
+                            }
+                        }
+                        _ => sink.push(
+                            "Mỗi câu hỏi phải là một bảng [[questions]] (hoặc { … }).".to_owned(),
+                        ),
+                    }
+                }
+            }
+            _ => draft.problem(
+                line,
+                "Khóa “questions” phải là danh sách câu hỏi [[questions]].",
+            ),
+        }
+    }
+    Ok(draft)
+}
+
+/// Collects problems for one line (a question's).
+struct Sink<'a> {
+    line: usize,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, message: String) {
+        self.problems.push(Problem {
+            line: self.line,
+            message,
+        });
+    }
+
+    fn string(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.push(format!("Khóa “{key}” phải là chuỗi văn bản (\"…\")."));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.push(format!("Khóa “{key}” phải là true hoặc false."));
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<Vec<String>> {
+        let items = match value.get_ref() {
+            DeValue::Array(items) => items,
+            _ => {
+                self.push(format!(
+                    "Khóa “{key}” phải là danh sách chuỗi [\"…\", \"…\"]."
+                ));
+                return None;
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(s.to_string()),
+                _ => {
+                    self.push(format!(
+                        "Khóa “{key}” phải là danh sách chuỗi [\"…\", \"…\"]."
+                    ));
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn required<T>(&mut self, value: Option<T>, present: bool, key: &str) -> Option<T> {
+        if !present {
+            self.push(format!("Câu hỏi thiếu khóa “{key}”."));
+        }
+        value
+    }
+}
+
+/// The raw values of one `[[questions]]` table.
+#[derive(Default)]
+struct Raw {
+    id: Option<String>,
+    topic: Option<String>,
+    difficulty: Option<String>,
+    kind: Option<String>,
+    text: Option<String>,
+    options: Option<Vec<Choice>>,
+    answer: Option<bool>,
+    true_feedback: Option<String>,
+    false_feedback: Option<String>,
+    explanation: Option<String>,
+    source: Option<String>,
+    tags: Option<Vec<String>>,
+    seen: Vec<&'static str>,
+    broken: bool,
+}
+
+fn question(table: &DeTable<'_>, sink: &mut Sink<'_>) -> Option<Question> {
+    let mut raw = Raw::default();
+    for (key, value) in table.iter() {
+        let name = key.get_ref().as_ref();
+        let known: &'static str = match name {
+            "id" => "id",
+            "topic" => "topic",
+            "difficulty" => "difficulty",
+            "kind" => "kind",
+            "text" => "text",
+            "options" => "options",
+            "answer" => "answer",
+            "true_feedback" => "true_feedback",
+            "false_feedback" => "false_feedback",
+            "explanation" => "explanation",
+            "source" => "source",
+            "tags" => "tags",
+            other => {
+                sink.push(format!(
+                    "Khóa “{other}” không hợp lệ trong câu hỏi; các khóa hợp lệ: {QUESTION_KEYS}."
+                ));
+                continue;
+            }
+        };
+        raw.seen.push(known);
+        let ok = match known {
+            "id" => set(&mut raw.id, sink.string(value, known)),
+            "topic" => set(&mut raw.topic, sink.string(value, known)),
+            "difficulty" => set(&mut raw.difficulty, sink.string(value, known)),
+            "kind" => set(&mut raw.kind, sink.string(value, known)),
+            "text" => set(&mut raw.text, sink.string(value, known)),
+            "options" => set(&mut raw.options, options(value, sink)),
+            "answer" => set(&mut raw.answer, sink.boolean(value, known)),
+            "true_feedback" => set(&mut raw.true_feedback, sink.string(value, known)),
+            "false_feedback" => set(&mut raw.false_feedback, sink.string(value, known)),
+            "explanation" => set(&mut raw.explanation, sink.string(value, known)),
+            "source" => set(&mut raw.source, sink.string(value, known)),
+            _ => set(&mut raw.tags, sink.strings(value, known)),
+        };
+        raw.broken |= !ok;
+    }
+    build(raw, sink)
+}
+
+fn set<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
+    let ok = value.is_some();
+    *slot = value;
+    ok
+}
+
+fn options(value: &Spanned<DeValue<'_>>, sink: &mut Sink<'_>) -> Option<Vec<Choice>> {
+    let shape = "Khóa “options” phải là danh sách phương án \
+                 [{ text = \"…\", correct = true }, { text = \"…\" }].";
+    let DeValue::Array(items) = value.get_ref() else {
+        sink.push(shape.to_owned());
+        return None;
+    };
+    let mut choices = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let n = i + 1;
+        let DeValue::Table(table) = item.get_ref() else {
+            sink.push(shape.to_owned());
+            return None;
+        };
+        let mut text = None;
+        let mut correct = Some(false);
+        let mut feedback = Some(None);
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "text" => text = sink.string(value, "text"),
+                "correct" => correct = sink.boolean(value, "correct"),
+                "feedback" => feedback = sink.string(value, "feedback").map(Some),
+                other => sink.push(format!(
+                    "Phương án thứ {n}: khóa “{other}” không hợp lệ; các khóa hợp lệ: \
+                     {OPTION_KEYS}."
+                )),
+            }
+        }
+        if !table.iter().any(|(k, _)| k.get_ref() == "text") {
+            sink.push(format!("Phương án thứ {n} thiếu khóa “text”."));
+        }
+        match (text, correct, feedback) {
+            (Some(text), Some(correct), Some(feedback)) => choices.push(Choice {
+                text: clean(&text),
+                correct,
+                feedback: feedback.as_deref().and_then(clean_opt),
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(choices)
+}
+
+fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
+    let has = |k: &str| raw.seen.contains(&k);
+    let mut broken = raw.broken;
+    let text = sink.required(raw.text, has("text"), "text");
+    let topic = sink.required(raw.topic, has("topic"), "topic");
+    let difficulty_name = sink.required(raw.difficulty, has("difficulty"), "difficulty");
+    let kind_name = sink.required(raw.kind, has("kind"), "kind");
+
+    let difficulty = difficulty_name.as_deref().and_then(|name| {
+        let d = Difficulty::from_name(name);
+        if d.is_none() {
+            sink.push(format!(
+                "Độ khó “{}” không hợp lệ; chỉ nhận easy, medium hoặc hard.",
+                clean(name)
+            ));
+        }
+        d
+    });
+    let kind = kind_name.as_deref().and_then(|name| {
+        let k = Kind::from_name(name);
+        if k.is_none() {
+            sink.push(format!(
+                "Loại câu hỏi “{}” không hợp lệ; chỉ nhận single, multiple hoặc true_false.",
+                clean(name)
+            ));
+        }
+        k
+    });
+
+    let choices = match kind {
+        Some(Kind::TrueFalse) => {
+            if has("options") {
+                sink.push(
+                    "Câu hỏi đúng/sai dùng answer = true hoặc false, không dùng options."
+                        .to_owned(),
+                );
+                broken = true;
+            }
+            if !has("answer") {
+                sink.push("Câu hỏi đúng/sai thiếu khóa “answer” (true hoặc false).".to_owned());
+            }
+            raw.answer.map(|answer| {
+                vec![
+                    Choice {
+                        text: TRUE_TEXT.to_owned(),
+                        correct: answer,
+                        feedback: raw.true_feedback.as_deref().and_then(clean_opt),
+                    },
+                    Choice {
+                        text: FALSE_TEXT.to_owned(),
+                        correct: !answer,
+                        feedback: raw.false_feedback.as_deref().and_then(clean_opt),
+                    },
+                ]
+            })
+        }
+        Some(Kind::Single | Kind::Multiple) => {
+            for key in ["answer", "true_feedback", "false_feedback"] {
+                if has(key) {
+                    sink.push(format!(
+                        "Khóa “{key}” chỉ dùng cho câu hỏi đúng/sai (kind = \"true_false\")."
+                    ));
+                    broken = true;
+                }
+            }
+            if !has("options") {
+                sink.push("Câu hỏi thiếu khóa “options” (danh sách phương án).".to_owned());
+            }
+            raw.options
+        }
+        None => None,
+    };
+
+    let tags = clean_tags(raw.tags.unwrap_or_default());
+    if broken {
+        return None;
+    }
+    Some(Question {
+        key: raw.id.as_deref().map(clean),
+        topic: clean_topic(&topic?),
+        difficulty: difficulty?,
+        kind: kind?,
+        text: clean(&text?),
+        choices: choices?,
+        explanation: raw.explanation.as_deref().and_then(clean_opt),
+        source: raw.source.as_deref().and_then(clean_opt),
+        tags,
+        line: sink.line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Bank, BankMeta, Format, parse};
+    use super::*;
+
+    fn ok(src: &str) -> Bank {
+        match parse(Format::Toml, src.as_bytes(), &BankMeta::default()) {
+            Ok(p) => p.bank,
+            Err(problems) => panic!("unexpected problems: {problems:#?}"),
+        }
+    }
+
+    fn problems(src: &str) -> Vec<(usize, String)> {
+        match parse(Format::Toml, src.as_bytes(), &BankMeta::default()) {
+            Ok(p) => panic!("expected problems, got {:#?}", p.bank),
+            Err(problems) => problems.into_iter().map(|p| (p.line, p.message)).collect(),
+        }
+    }
+
+    const EXAMPLE: &str = r#"
+code = "dvc-2024"
+title = "Dịch vụ công trực tuyến"
+description = "Cuộc thi tìm hiểu Nghị định 45/2020/NĐ-CP"
+
+[[questions]]
+id = "q1"
+topic = "Dịch vụ công"
+difficulty = "easy"
+kind = "single"
+text = "Nghị định 45/2020/NĐ-CP quy định về việc gì?"
+options = [
+  { text = "Thực hiện thủ tục hành chính trên môi trường điện tử", correct = true, feedback = "Chính xác." },
+  { text = "Thuế thu nhập cá nhân" },
+]
+explanation = "Xem Điều 1."
+source = "Điều 1 Nghị định 45/2020/NĐ-CP"
+tags = ["nghị định", "  ", "nghị định", "phạm vi"]
+
+[[questions]]
+topic = "Dịch vụ công"
+difficulty = "khó"
+kind = "true_false"
+text = "Kết quả điện tử có giá trị pháp lý như bản giấy."
+answer = true
+false_feedback = "Xem Điều 25."
+"#;
+
+    #[test]
+    fn parses_example() {
+        let b = ok(EXAMPLE);
+        assert_eq!(b.code, "dvc-2024");
+        assert_eq!(b.title, "Dịch vụ công trực tuyến");
+        assert_eq!(
+            b.description.as_deref(),
+            Some("Cuộc thi tìm hiểu Nghị định 45/2020/NĐ-CP")
+        );
+        assert_eq!(b.questions.len(), 2);
+        let q = &b.questions[0];
+        assert_eq!(q.key.as_deref(), Some("q1"));
+        assert_eq!(q.line, 6);
+        assert_eq!(q.difficulty, Difficulty::Easy);
+        assert_eq!(q.kind, Kind::Single);
+        assert_eq!(q.choices.len(), 2);
+        assert!(q.choices[0].correct && !q.choices[1].correct);
+        assert_eq!(q.choices[0].feedback.as_deref(), Some("Chính xác."));
+        assert_eq!(q.tags, vec!["nghị định", "phạm vi"]);
+        let tf = &b.questions[1];
+        assert_eq!(tf.line, 20);
+        assert_eq!(tf.difficulty, Difficulty::Hard);
+        assert_eq!(tf.true_false_answer(), Some(true));
+        assert_eq!(
+            tf.choices,
+            vec![
+                Choice {
+                    text: "Đúng".into(),
+                    correct: true,
+                    feedback: None
+                },
+                Choice {
+                    text: "Sai".into(),
+                    correct: false,
+                    feedback: Some("Xem Điều 25.".into())
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn file_code_wins_over_meta_and_meta_is_fallback() {
+        let meta = BankMeta::new("khac", "Khác");
+        let p = parse(Format::Toml, EXAMPLE.as_bytes(), &meta).map(|p| p.bank.code);
+        assert_eq!(p, Ok("dvc-2024".to_owned()));
+        let no_code = EXAMPLE.replace("code = \"dvc-2024\"", "");
+        let p = parse(Format::Toml, no_code.as_bytes(), &meta).map(|p| p.bank.code);
+        assert_eq!(p, Ok("khac".to_owned()));
+        let got = problems(&no_code);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].1.starts_with("Thiếu mã ngân hàng câu hỏi"));
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let got = problems("code = \"a\"\ntitle = \"b\"\n\n[[questions]]\ntext = \"x\n");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, 5);
+        assert!(got[0].1.starts_with("Lỗi cú pháp TOML"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_all_reported() {
+        let src = r#"code = "a"
+title = "b"
+colour = "red"
+
+[[questions]]
+topic = "T"
+difficulty = "very hard"
+kind = "single"
+text = "Câu một?"
+options = [{ text = "A", correct = true, weight = 2 }, { text = "B" }]
+answer = true
+
+[[questions]]
+topic = "T"
+difficulty = "easy"
+kind = "choice"
+text = "Câu hai?"
+options = []
+
+[[questions]]
+topic = "T"
+difficulty = "easy"
+kind = "true_false"
+text = "Câu ba?"
+options = [{ text = "Đúng" }]
+"#;
+        let got = problems(src);
+        let lines: Vec<usize> = got.iter().map(|p| p.0).collect();
+        assert_eq!(lines, vec![3, 5, 5, 5, 13, 20, 20], "{got:#?}");
+        let all = got
+            .iter()
+            .map(|p| p.1.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for needle in [
+            "Khóa “colour” không hợp lệ ở đầu tệp",
+            "Độ khó “very hard” không hợp lệ",
+            "Phương án thứ 1: khóa “weight” không hợp lệ",
+            "Khóa “answer” chỉ dùng cho câu hỏi đúng/sai",
+            "Loại câu hỏi “choice” không hợp lệ",
+            "Câu hỏi đúng/sai dùng answer = true hoặc false, không dùng options.",
+            "Câu hỏi đúng/sai thiếu khóa “answer”",
+        ] {
+            assert!(all.contains(needle), "missing {needle:?} in\n{all}");
+        }
+    }
+
+    #[test]
+    fn missing_required_keys() {
+        let got = problems("code = \"a\"\ntitle = \"b\"\n[[questions]]\ntext = 3\n");
+        let msgs: Vec<&str> = got.iter().map(|p| p.1.as_str()).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                "Khóa “text” phải là chuỗi văn bản (\"…\").",
+                "Câu hỏi thiếu khóa “topic”.",
+                "Câu hỏi thiếu khóa “difficulty”.",
+                "Câu hỏi thiếu khóa “kind”.",
+            ]
+        );
+        assert!(got.iter().all(|p| p.0 == 3));
+    }
+
+    /// An 80-question bank; when `bad` is set, question `bad` gets two correct options.
+    fn eighty(bad: Option<usize>) -> (String, usize) {
+        let mut src = String::from("code = \"tinh-a\"\ntitle = \"Tỉnh A\"\n");
+        let mut bad_line = 0;
+        for i in 1..=80 {
+            src.push('\n');
+            if Some(i) == bad {
+                bad_line = src.lines().count() + 1;
+            }
+            let second = Some(i) == bad;
+            src.push_str(&format!(
+                "[[questions]]\nid = \"q{i}\"\ntopic = \"Chủ đề {}\"\ndifficulty = \"medium\"\n\
+                 kind = \"single\"\ntext = \"Câu hỏi số {i} về thủ tục hành chính?\"\n\
+                 options = [\n  {{ text = \"Đáp án đúng\", correct = true }},\n  \
+                 {{ text = \"Đáp án sai\", correct = {second} }},\n]\n",
+                i % 5
+            ));
+        }
+        (src, bad_line)
+    }
+
+    #[test]
+    fn eighty_questions_with_an_error_in_question_40() {
+        let (valid, _) = eighty(None);
+        let bank = ok(&valid);
+        assert_eq!(bank.questions.len(), 80);
+        assert_eq!(bank.questions[39].line, 4 + 39 * 11);
+
+        let (src, line_of_40) = eighty(Some(40));
+        assert_eq!(line_of_40, 4 + 39 * 11);
+        assert_eq!(src.lines().nth(line_of_40 - 1), Some("[[questions]]"));
+        let got = problems(&src);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert_eq!(got[0].0, line_of_40);
+        assert!(got[0].1.contains("có 2 phương án đúng"), "{}", got[0].1);
+    }
+}

@@ -1,0 +1,493 @@
+//! Storing banks: imports that make revisions, and the queries that read banks back.
+//!
+//! Each row of `questions` is one revision of one question. An import compares every
+//! question of the file with the current revision of the same key (by a hash of its
+//! content): unchanged questions are left alone, changed ones get a new revision, new ones
+//! a first revision, and current questions missing from the file are retired. Old rows are
+//! never edited, so an attempt that used a revision keeps it exactly.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Bank, Choice, Difficulty, Kind, Parsed, Question};
+use crate::entities::{bank, question};
+use crate::error::{AppError, Result};
+
+/// Rows per multi-row statement: well under SQLite's and PostgreSQL's parameter limits.
+const CHUNK: usize = 400;
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// The bank's id.
+    pub id: i64,
+    /// The bank's code.
+    pub code: String,
+    /// Questions now current in the bank.
+    pub questions: usize,
+    /// Questions seen for the first time.
+    pub created: usize,
+    /// Questions whose content changed: a new revision each.
+    pub revised: usize,
+    /// Questions identical to their current revision.
+    pub unchanged: usize,
+    /// Current questions missing from the file, no longer drawn.
+    pub retired: usize,
+}
+
+/// The identity of a question inside its bank: its explicit key, else a hash of its
+/// normalised text (so a question without an id that is edited becomes a new question).
+pub fn question_key(q: &Question) -> String {
+    match &q.key {
+        Some(key) => key.clone(),
+        None => {
+            let normalised = super::text::clean(&q.text).to_lowercase();
+            format!(
+                "text:{}",
+                &hex(&Sha256::digest(normalised.as_bytes()))[..16]
+            )
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A hash of everything a participant or a judge sees of a question.
+pub fn content_hash(q: &Question) -> String {
+    #[derive(Serialize)]
+    struct Content<'a> {
+        kind: Kind,
+        topic: &'a str,
+        difficulty: Difficulty,
+        text: &'a str,
+        choices: &'a [Choice],
+        explanation: Option<&'a str>,
+        source: Option<&'a str>,
+        tags: &'a [String],
+    }
+    let content = Content {
+        kind: q.kind,
+        topic: &q.topic,
+        difficulty: q.difficulty,
+        text: &q.text,
+        choices: &q.choices,
+        explanation: q.explanation.as_deref(),
+        source: q.source.as_deref(),
+        tags: &q.tags,
+    };
+    let json = serde_json::to_vec(&content).unwrap_or_default();
+    hex(&Sha256::digest(&json))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct KeyRevision {
+    key: String,
+    revision: i32,
+}
+
+/// Imports a parsed bank in one transaction: creates the bank or updates the bank with the
+/// same code, making revisions as described in the module documentation.
+pub async fn import(db: &DatabaseConnection, parsed: &Parsed) -> Result<ImportOutcome> {
+    let incoming = &parsed.bank;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+
+    let existing = bank::Entity::find()
+        .filter(bank::Column::Code.eq(incoming.code.clone()))
+        .one(&txn)
+        .await?;
+    let is_new = existing.is_none();
+    let bank_row = match existing {
+        Some(row) => row,
+        None => {
+            bank::ActiveModel {
+                code: Set(incoming.code.clone()),
+                title: Set(incoming.title.clone()),
+                description: Set(incoming.description.clone()),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+
+    let current: Vec<question::Model> = question::Entity::find()
+        .filter(question::Column::BankId.eq(bank_row.id))
+        .filter(question::Column::Current.eq(true))
+        .all(&txn)
+        .await?;
+    let current_by_key: HashMap<&str, &question::Model> =
+        current.iter().map(|q| (q.key.as_str(), q)).collect();
+    let last_revision: HashMap<String, i32> = question::Entity::find()
+        .select_only()
+        .column(question::Column::Key)
+        .column_as(question::Column::Revision.max(), "revision")
+        .filter(question::Column::BankId.eq(bank_row.id))
+        .group_by(question::Column::Key)
+        .into_model::<KeyRevision>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.key, r.revision))
+        .collect();
+
+    let mut inserts = Vec::new();
+    let mut retire: Vec<i64> = Vec::new();
+    let mut moved: Vec<(i64, i32)> = Vec::new();
+    let mut seen = HashSet::new();
+    let (mut created, mut revised, mut unchanged) = (0, 0, 0);
+    for (index, q) in incoming.questions.iter().enumerate() {
+        let key = question_key(q);
+        let hash = content_hash(q);
+        let position = index as i32 + 1;
+        seen.insert(key.clone());
+        match current_by_key.get(key.as_str()) {
+            Some(row) if row.content_hash == hash => {
+                unchanged += 1;
+                if row.position != position {
+                    moved.push((row.id, position));
+                }
+                continue;
+            }
+            Some(row) => {
+                revised += 1;
+                retire.push(row.id);
+            }
+            None => created += 1,
+        }
+        let revision = last_revision.get(&key).copied().unwrap_or(0) + 1;
+        inserts.push(to_active(
+            bank_row.id,
+            key,
+            revision,
+            position,
+            q,
+            hash,
+            now,
+        )?);
+    }
+    let retired: Vec<i64> = current
+        .iter()
+        .filter(|q| !seen.contains(&q.key))
+        .map(|q| q.id)
+        .collect();
+    let retired_count = retired.len();
+    retire.extend(retired);
+
+    // Retire first: the new revisions then become the only current rows of their keys.
+    for chunk in retire.chunks(CHUNK) {
+        question::Entity::update_many()
+            .col_expr(question::Column::Current, Expr::value(false))
+            .filter(question::Column::Id.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    for chunk in inserts.chunks(CHUNK) {
+        question::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for (id, position) in &moved {
+        question::Entity::update_many()
+            .col_expr(question::Column::Position, Expr::value(*position))
+            .filter(question::Column::Id.eq(*id))
+            .exec(&txn)
+            .await?;
+    }
+
+    let changed = created + revised + retired_count > 0
+        || bank_row.title != incoming.title
+        || bank_row.description != incoming.description;
+    if changed && !is_new {
+        bank::ActiveModel {
+            id: Set(bank_row.id),
+            title: Set(incoming.title.clone()),
+            description: Set(incoming.description.clone()),
+            version: Set(bank_row.version + 1),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(ImportOutcome {
+        id: bank_row.id,
+        code: bank_row.code,
+        questions: incoming.questions.len(),
+        created,
+        revised,
+        unchanged,
+        retired: retired_count,
+    })
+}
+
+fn to_active(
+    bank_id: i64,
+    key: String,
+    revision: i32,
+    position: i32,
+    q: &Question,
+    hash: String,
+    now: chrono::DateTime<Utc>,
+) -> Result<question::ActiveModel> {
+    Ok(question::ActiveModel {
+        bank_id: Set(bank_id),
+        key: Set(key),
+        revision: Set(revision),
+        current: Set(true),
+        position: Set(position),
+        kind: Set(q.kind.as_str().to_owned()),
+        topic: Set(q.topic.clone()),
+        difficulty: Set(q.difficulty.as_str().to_owned()),
+        text: Set(q.text.clone()),
+        choices: Set(serde_json::to_string(&q.choices).map_err(anyhow::Error::from)?),
+        explanation: Set(q.explanation.clone()),
+        source: Set(q.source.clone()),
+        tags: Set(serde_json::to_string(&q.tags).map_err(anyhow::Error::from)?),
+        content_hash: Set(hash),
+        created_at: Set(now),
+        ..Default::default()
+    })
+}
+
+/// A stored revision back in the model's form.
+pub fn to_question(row: &question::Model) -> Result<Question> {
+    let corrupt = |what: &str| {
+        AppError::Unexpected(anyhow::anyhow!(
+            "question revision {} has an invalid {what}",
+            row.id
+        ))
+    };
+    Ok(Question {
+        key: (!row.key.starts_with("text:")).then(|| row.key.clone()),
+        topic: row.topic.clone(),
+        difficulty: Difficulty::from_name(&row.difficulty).ok_or_else(|| corrupt("difficulty"))?,
+        kind: Kind::from_name(&row.kind).ok_or_else(|| corrupt("kind"))?,
+        text: row.text.clone(),
+        choices: serde_json::from_str(&row.choices).map_err(|_| corrupt("choices"))?,
+        explanation: row.explanation.clone(),
+        source: row.source.clone(),
+        tags: serde_json::from_str(&row.tags).map_err(|_| corrupt("tags"))?,
+        line: 0,
+    })
+}
+
+/// The current revisions of a bank's questions, in file order.
+pub async fn current_questions<C: ConnectionTrait>(
+    db: &C,
+    bank_id: i64,
+) -> Result<Vec<question::Model>> {
+    Ok(question::Entity::find()
+        .filter(question::Column::BankId.eq(bank_id))
+        .filter(question::Column::Current.eq(true))
+        .order_by_asc(question::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// A whole bank as it stands now, for export.
+pub async fn load_bank<C: ConnectionTrait>(db: &C, bank_id: i64) -> Result<Bank> {
+    let row = bank::Entity::find_by_id(bank_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let questions = current_questions(db, bank_id)
+        .await?
+        .iter()
+        .map(to_question)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Bank {
+        code: row.code,
+        title: row.title,
+        description: row.description,
+        questions,
+    })
+}
+
+/// One bank in the list of banks.
+#[derive(Debug, Clone, Serialize)]
+pub struct BankSummary {
+    /// The bank's id.
+    pub id: i64,
+    /// The bank's code.
+    pub code: String,
+    /// The bank's title.
+    pub title: String,
+    /// Current questions.
+    pub questions: i64,
+    /// Distinct topics among them.
+    pub topics: i64,
+    /// Goes up with every import that changes the bank.
+    pub version: i32,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct BankCounts {
+    bank_id: i64,
+    questions: i64,
+    topics: i64,
+}
+
+/// Every bank with its question and topic counts (two queries, whatever the number of banks).
+pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<BankSummary>> {
+    let banks = bank::Entity::find()
+        .order_by_asc(bank::Column::Code)
+        .all(db)
+        .await?;
+    let counts: HashMap<i64, BankCounts> = question::Entity::find()
+        .select_only()
+        .column(question::Column::BankId)
+        .column_as(question::Column::Id.count(), "questions")
+        .column_as(Expr::cust("COUNT(DISTINCT topic)"), "topics")
+        .filter(question::Column::Current.eq(true))
+        .group_by(question::Column::BankId)
+        .into_model::<BankCounts>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.bank_id, c))
+        .collect();
+    Ok(banks
+        .into_iter()
+        .map(|b| {
+            let c = counts.get(&b.id);
+            BankSummary {
+                id: b.id,
+                questions: c.map_or(0, |c| c.questions),
+                topics: c.map_or(0, |c| c.topics),
+                code: b.code,
+                title: b.title,
+                version: b.version,
+            }
+        })
+        .collect())
+}
+
+/// Question counts of one topic, by difficulty and kind.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TopicCounts {
+    /// The topic's name.
+    pub topic: String,
+    /// Current questions of the topic.
+    pub total: i64,
+    /// Of which easy.
+    pub easy: i64,
+    /// Of which medium.
+    pub medium: i64,
+    /// Of which hard.
+    pub hard: i64,
+    /// Of which single choice.
+    pub single: i64,
+    /// Of which multiple choice.
+    pub multiple: i64,
+    /// Of which true/false.
+    pub true_false: i64,
+}
+
+/// One bank with counts per topic × difficulty.
+#[derive(Debug, Clone, Serialize)]
+pub struct BankDetail {
+    /// The bank's id.
+    pub id: i64,
+    /// The bank's code.
+    pub code: String,
+    /// The bank's title.
+    pub title: String,
+    /// The bank's description.
+    pub description: Option<String>,
+    /// Goes up with every import that changes the bank.
+    pub version: i32,
+    /// Current questions.
+    pub questions: i64,
+    /// Counts per topic, by name.
+    pub topics: Vec<TopicCounts>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Cell {
+    topic: String,
+    difficulty: String,
+    kind: String,
+    n: i64,
+}
+
+/// A bank's detail, counted in one grouped query.
+pub async fn detail<C: ConnectionTrait>(db: &C, bank_id: i64) -> Result<BankDetail> {
+    let row = bank::Entity::find_by_id(bank_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let cells = question::Entity::find()
+        .select_only()
+        .column(question::Column::Topic)
+        .column(question::Column::Difficulty)
+        .column(question::Column::Kind)
+        .column_as(question::Column::Id.count(), "n")
+        .filter(question::Column::BankId.eq(bank_id))
+        .filter(question::Column::Current.eq(true))
+        .group_by(question::Column::Topic)
+        .group_by(question::Column::Difficulty)
+        .group_by(question::Column::Kind)
+        .into_model::<Cell>()
+        .all(db)
+        .await?;
+    let mut topics: BTreeMap<String, TopicCounts> = BTreeMap::new();
+    for cell in cells {
+        let t = topics
+            .entry(cell.topic.clone())
+            .or_insert_with(|| TopicCounts {
+                topic: cell.topic.clone(),
+                ..Default::default()
+            });
+        t.total += cell.n;
+        match cell.difficulty.as_str() {
+            "easy" => t.easy += cell.n,
+            "medium" => t.medium += cell.n,
+            _ => t.hard += cell.n,
+        }
+        match cell.kind.as_str() {
+            "single" => t.single += cell.n,
+            "multiple" => t.multiple += cell.n,
+            _ => t.true_false += cell.n,
+        }
+    }
+    let topics: Vec<TopicCounts> = topics.into_values().collect();
+    Ok(BankDetail {
+        id: row.id,
+        questions: topics.iter().map(|t| t.total).sum(),
+        code: row.code,
+        title: row.title,
+        description: row.description,
+        version: row.version,
+        topics,
+    })
+}
+
+/// Finds a bank by id or by code.
+pub async fn find<C: ConnectionTrait>(db: &C, id_or_code: &str) -> Result<Option<bank::Model>> {
+    let by_code = bank::Entity::find()
+        .filter(bank::Column::Code.eq(id_or_code))
+        .one(db)
+        .await?;
+    if by_code.is_some() {
+        return Ok(by_code);
+    }
+    match id_or_code.parse::<i64>() {
+        Ok(id) => Ok(bank::Entity::find_by_id(id).one(db).await?),
+        Err(_) => Ok(None),
+    }
+}

@@ -1,0 +1,706 @@
+//! Attempts: start (or resume), save answers, submit, read, and finalise.
+//!
+//! The server's clock is the only clock. An attempt's deadline is fixed when it starts;
+//! saves and submits are accepted until deadline + grace; after that the attempt is
+//! finalised with the answers saved in time — lazily when it is next touched, and by the
+//! sweeper when nobody touches it.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::draw::{self, Drawn, Order};
+use super::pool::QuestionData;
+use super::ranking::{self, Standing};
+use super::scoring;
+use super::timing;
+use super::{Engine, draw_rules, effective_close};
+use crate::banks::Kind;
+use crate::entities::{answer, attempt, round, standing, user};
+use crate::error::{AppError, Result, unique_violation};
+
+/// Attempt status while answers are taken.
+pub const IN_PROGRESS: &str = "in_progress";
+/// Attempt status once scored.
+pub const FINISHED: &str = "finished";
+
+/// The opaque id of an option, per attempt: derived from the attempt's secret seed, so it
+/// says nothing about the option's place in the bank or whether it is correct.
+pub fn option_id(seed: i64, position: usize, bank_index: usize) -> String {
+    let mut h = Sha256::new();
+    h.update(b"cuocthi-option");
+    h.update(seed.to_le_bytes());
+    h.update((position as u64).to_le_bytes());
+    h.update((bank_index as u64).to_le_bytes());
+    h.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Decodes the drawn questions stored on an attempt.
+pub fn drawn_of(a: &attempt::Model) -> Result<Vec<Drawn>> {
+    serde_json::from_str(&a.questions).map_err(|e| {
+        AppError::Unexpected(anyhow::anyhow!(
+            "attempt {} has invalid questions: {e}",
+            a.id
+        ))
+    })
+}
+
+async fn questions_of(
+    engine: &Engine,
+    db: &DatabaseConnection,
+    drawn: &[Drawn],
+) -> Result<HashMap<i64, Arc<QuestionData>>> {
+    let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
+    engine.pools.questions(db, &ids).await
+}
+
+fn missing_question(id: i64) -> AppError {
+    AppError::Unexpected(anyhow::anyhow!("question revision {id} is missing"))
+}
+
+/// The result of a finished attempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptResult {
+    pub score: i32,
+    pub max_score: i32,
+    pub correct: i32,
+    pub total: i32,
+    pub time_taken_ms: i64,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub finish_reason: Option<String>,
+}
+
+fn result_of(a: &attempt::Model) -> Option<AttemptResult> {
+    (a.status == FINISHED).then(|| AttemptResult {
+        score: a.score.unwrap_or(0),
+        max_score: a.max_score,
+        correct: a.correct.unwrap_or(0),
+        total: a.total,
+        time_taken_ms: a.time_taken_ms.unwrap_or(0),
+        submitted_at: a.submitted_at,
+        finish_reason: a.finish_reason.clone(),
+    })
+}
+
+/// Saved answers by question position, as option ids.
+async fn saved_answers<C: ConnectionTrait>(
+    db: &C,
+    attempt_id: i64,
+) -> Result<HashMap<i32, (Vec<usize>, DateTime<Utc>)>> {
+    let rows = answer::Entity::find()
+        .filter(answer::Column::AttemptId.eq(attempt_id))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let choices: Vec<usize> = serde_json::from_str(&r.choices).unwrap_or_default();
+            (r.position, (choices, r.saved_at))
+        })
+        .collect())
+}
+
+/// What the participant sees of an attempt: questions and options with opaque ids, no
+/// correctness — unless `review` is set (the round has closed).
+pub async fn view(
+    engine: &Engine,
+    db: &DatabaseConnection,
+    round: &round::Model,
+    a: &attempt::Model,
+    review: bool,
+) -> Result<Value> {
+    let drawn = drawn_of(a)?;
+    let questions = questions_of(engine, db, &drawn).await?;
+    let answers = saved_answers(db, a.id).await?;
+    let mut items = Vec::with_capacity(drawn.len());
+    let mut saved = serde_json::Map::new();
+    for (i, d) in drawn.iter().enumerate() {
+        let position = i + 1;
+        let q = questions
+            .get(&d.question_id)
+            .ok_or_else(|| missing_question(d.question_id))?;
+        let options: Vec<Value> = d
+            .option_order
+            .iter()
+            .map(|&bank_index| {
+                let mut o = json!({
+                    "id": option_id(a.seed, position, bank_index),
+                    "text": q.choices.get(bank_index).cloned().unwrap_or_default(),
+                });
+                if review {
+                    o["correct"] = json!(q.correct.get(bank_index).copied().unwrap_or(false));
+                }
+                o
+            })
+            .collect();
+        let mut item = json!({
+            "id": position,
+            "kind": q.kind.as_str(),
+            "text": q.text,
+            "options": options,
+        });
+        if let Some((chosen, saved_at)) = answers.get(&(position as i32)) {
+            let ids: Vec<String> = chosen
+                .iter()
+                .map(|&c| option_id(a.seed, position, c))
+                .collect();
+            saved.insert(
+                position.to_string(),
+                json!({"choices": ids, "saved_at": saved_at}),
+            );
+            if review {
+                let set: BTreeSet<usize> = chosen.iter().copied().collect();
+                item["answered_correctly"] = json!(scoring::is_correct(&q.correct, &set));
+            }
+        }
+        if review {
+            item["explanation"] = json!(q.explanation);
+            item["source"] = json!(q.source);
+        }
+        items.push(item);
+    }
+    Ok(json!({
+        "attempt_id": a.id,
+        "round_id": a.round_id,
+        "status": a.status,
+        "started_at": a.started_at,
+        "deadline": a.deadline,
+        "server_time": Utc::now(),
+        "questions": items,
+        "prediction_question": round.prediction_question,
+        "prediction": a.prediction,
+        "answers": saved,
+        "result": result_of(a),
+        "review": review,
+    }))
+}
+
+/// Loads a round, or 404.
+pub async fn load_round<C: ConnectionTrait>(db: &C, round_id: i64) -> Result<round::Model> {
+    round::Entity::find_by_id(round_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// How starting went.
+pub enum Started {
+    /// A new attempt (201).
+    New(attempt::Model),
+    /// The attempt already in progress (200).
+    Resumed(attempt::Model),
+}
+
+fn conflict(code: &'static str, message: &str) -> AppError {
+    AppError::conflict(code, message)
+}
+
+/// Starts an attempt, or returns the one in progress: a reload never resets or forks an
+/// attempt, and racing starts never exceed the round's allowance (one row per sequence
+/// number, enforced by a unique index).
+pub async fn start(
+    engine: &Engine,
+    db: &crate::db::Db,
+    user: &user::Model,
+    round: &round::Model,
+) -> Result<Started> {
+    if user.voided {
+        return Err(conflict(
+            "account_voided",
+            "Tài khoản của bạn đã bị Ban Tổ chức huỷ kết quả, không thể dự thi.",
+        ));
+    }
+    let category = user.category_code.clone().ok_or_else(|| {
+        conflict(
+            "not_a_participant",
+            "Tài khoản này không phải tài khoản thí sinh.",
+        )
+    })?;
+    let contest = crate::entities::contest::Entity::find_by_id(round.contest_id)
+        .one(&db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let categories: Vec<String> = serde_json::from_str(&contest.categories).unwrap_or_default();
+    if !categories.contains(&category) {
+        return Err(conflict(
+            "category_not_eligible",
+            "Đối tượng của bạn không thuộc cuộc thi này.",
+        ));
+    }
+
+    for _ in 0..3 {
+        let now = Utc::now();
+        let mut mine = attempt::Entity::find()
+            .filter(attempt::Column::RoundId.eq(round.id))
+            .filter(attempt::Column::UserId.eq(user.id))
+            .order_by_asc(attempt::Column::Seq)
+            .all(&db.read)
+            .await?;
+        if let Some(open) = mine.iter_mut().find(|a| a.status == IN_PROGRESS) {
+            if timing::accepts(now, open.deadline, engine.grace) {
+                return Ok(Started::Resumed(open.clone()));
+            }
+            *open = finalize(engine, &db.write, open.id, Finish::Expired).await?;
+        }
+        if now < round.opens_at {
+            return Err(conflict("round_not_open", "Vòng thi chưa mở."));
+        }
+        let closes = effective_close(round);
+        if now >= closes {
+            return Err(conflict("round_closed", "Vòng thi đã kết thúc."));
+        }
+        let used = mine.len() as i32;
+        if round.max_attempts > 0 && used >= round.max_attempts {
+            return Err(conflict(
+                "no_attempts_left",
+                "Bạn đã dùng hết số lượt thi của vòng này.",
+            ));
+        }
+
+        let rules = draw_rules(round)?;
+        let quotas = rules.for_category(&category);
+        let mut bank_ids: Vec<i64> = quotas.iter().map(|q| q.bank_id).collect();
+        bank_ids.sort_unstable();
+        bank_ids.dedup();
+        let mut pool = Vec::new();
+        for id in bank_ids {
+            pool.extend(
+                engine
+                    .pools
+                    .bank(&db.read, id)
+                    .await?
+                    .candidates
+                    .iter()
+                    .cloned(),
+            );
+        }
+        let mut seen = HashSet::new();
+        for a in &mine {
+            for d in drawn_of(a)? {
+                seen.insert(d.question_id);
+            }
+        }
+        let order = if round.question_order == "by_difficulty" {
+            Order::ByDifficulty
+        } else {
+            Order::Shuffled
+        };
+        // Positive seeds only: they are stored in a signed column.
+        let seed = rand::rng().random_range(1..i64::MAX);
+        let drawn = draw::draw(&pool, quotas, &seen, order, seed as u64).map_err(|short| {
+            tracing::error!(
+                round.id = round.id,
+                missing = short.missing(),
+                "a bank can no longer fill a round's draw"
+            );
+            conflict(
+                "draw_unavailable",
+                "Ngân hàng câu hỏi hiện không đủ câu cho vòng thi; vui lòng báo Ban Tổ chức.",
+            )
+        })?;
+        let total = drawn.len() as i32;
+        let deadline = timing::deadline(now, i64::from(round.time_limit_secs), closes);
+        let inserted = attempt::ActiveModel {
+            round_id: Set(round.id),
+            user_id: Set(user.id),
+            seq: Set(used + 1),
+            seed: Set(seed),
+            status: Set(IN_PROGRESS.to_owned()),
+            category_code: Set(category.clone()),
+            unit_id: Set(user.unit_id),
+            questions: Set(serde_json::to_string(&drawn).map_err(anyhow::Error::from)?),
+            started_at: Set(now),
+            deadline: Set(deadline),
+            max_score: Set(total),
+            total: Set(total),
+            ..Default::default()
+        }
+        .insert(&db.write)
+        .await;
+        match inserted {
+            Ok(a) => return Ok(Started::New(a)),
+            // Another request of the same participant won the race for this sequence
+            // number: look again (and return its attempt).
+            Err(e) if unique_violation(&e).is_some() => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(conflict(
+        "attempt_busy",
+        "Lượt thi đang được tạo, vui lòng thử lại.",
+    ))
+}
+
+/// Loads an attempt of `user_id`, or 404 (also for someone else's attempt).
+pub async fn load_own<C: ConnectionTrait>(
+    db: &C,
+    attempt_id: i64,
+    user_id: i64,
+) -> Result<attempt::Model> {
+    attempt::Entity::find_by_id(attempt_id)
+        .one(db)
+        .await?
+        .filter(|a| a.user_id == user_id)
+        .ok_or(AppError::NotFound)
+}
+
+/// A closed attempt's answer.
+fn attempt_closed() -> AppError {
+    conflict(
+        "attempt_closed",
+        "Lượt thi đã kết thúc, không thể lưu hay nộp thêm.",
+    )
+}
+
+/// Saves one answer: `choices` are option ids of the question at `position`.
+pub async fn save_answer(
+    engine: &Engine,
+    db: &crate::db::Db,
+    a: &attempt::Model,
+    position: usize,
+    choices: &[String],
+) -> Result<DateTime<Utc>> {
+    let now = Utc::now();
+    if a.status != IN_PROGRESS {
+        return Err(attempt_closed());
+    }
+    if !timing::accepts(now, a.deadline, engine.grace) {
+        finalize(engine, &db.write, a.id, Finish::Expired).await?;
+        return Err(attempt_closed());
+    }
+    let drawn = drawn_of(a)?;
+    let d = position
+        .checked_sub(1)
+        .and_then(|i| drawn.get(i))
+        .ok_or(AppError::NotFound)?;
+    let by_id: HashMap<String, usize> = d
+        .option_order
+        .iter()
+        .map(|&i| (option_id(a.seed, position, i), i))
+        .collect();
+    let mut chosen = BTreeSet::new();
+    for c in choices {
+        match by_id.get(c) {
+            Some(&i) => {
+                chosen.insert(i);
+            }
+            None => {
+                return Err(AppError::Unprocessable {
+                    code: "invalid_choice",
+                    message: "Lựa chọn không thuộc câu hỏi này.".into(),
+                    details: serde_json::Map::from_iter([("choice".to_owned(), json!(c))]),
+                });
+            }
+        }
+    }
+    let questions = engine.pools.questions(&db.read, &[d.question_id]).await?;
+    let q = questions
+        .get(&d.question_id)
+        .ok_or_else(|| missing_question(d.question_id))?;
+    if q.kind != Kind::Multiple && chosen.len() > 1 {
+        return Err(AppError::Unprocessable {
+            code: "too_many_choices",
+            message: "Câu hỏi này chỉ chọn một đáp án.".into(),
+            details: serde_json::Map::new(),
+        });
+    }
+    let stored = engine
+        .writer
+        .save(super::writer::AnswerSave {
+            attempt_id: a.id,
+            position: position as i32,
+            choices: serde_json::to_string(&chosen).map_err(anyhow::Error::from)?,
+            saved_at: now,
+            deadline_not_before: now - engine.grace,
+        })
+        .await?;
+    if stored {
+        Ok(now)
+    } else {
+        Err(attempt_closed())
+    }
+}
+
+/// How an attempt ends.
+#[derive(Debug, Clone, Copy)]
+pub enum Finish {
+    /// The participant submitted, with an optional prediction.
+    Submitted {
+        at: DateTime<Utc>,
+        prediction: Option<i64>,
+    },
+    /// Time ran out.
+    Expired,
+}
+
+fn finish_sql(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "UPDATE attempts SET status = 'finished', finished_at = $1, submitted_at = $2, \
+             finish_reason = $3, prediction = $4 WHERE id = $5 AND status = 'in_progress'"
+        }
+        _ => {
+            "UPDATE attempts SET status = 'finished', finished_at = ?1, submitted_at = ?2, \
+             finish_reason = ?3, prediction = ?4 WHERE id = ?5 AND status = 'in_progress'"
+        }
+    }
+}
+
+/// Finalises an attempt once: marks it finished (so no further save is taken), scores the
+/// answers saved until then, and updates the participant's standing. Calling it again, or
+/// concurrently, returns the same result and changes nothing.
+pub async fn finalize(
+    engine: &Engine,
+    db: &DatabaseConnection,
+    attempt_id: i64,
+    how: Finish,
+) -> Result<attempt::Model> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let a = attempt::Entity::find_by_id(attempt_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (submitted_at, reason, prediction) = match how {
+        Finish::Submitted { at, prediction } => (at.min(a.deadline), "submitted", prediction),
+        Finish::Expired => (a.deadline, "expired", None),
+    };
+    let backend = txn.get_database_backend();
+    let claimed = txn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            finish_sql(backend),
+            [
+                now.into(),
+                submitted_at.into(),
+                reason.into(),
+                prediction.into(),
+                attempt_id.into(),
+            ],
+        ))
+        .await?
+        .rows_affected();
+    if claimed == 0 {
+        // Finished already (by an earlier submit, or the sweeper): idempotent.
+        txn.commit().await?;
+        return attempt::Entity::find_by_id(attempt_id)
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound);
+    }
+    let drawn = drawn_of(&a)?;
+    let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
+    let questions = engine.pools.questions(&txn, &ids).await?;
+    let answers = saved_answers(&txn, a.id).await?;
+    let chosen: Vec<Option<BTreeSet<usize>>> = (1..=drawn.len())
+        .map(|p| {
+            answers
+                .get(&(p as i32))
+                .map(|(c, _)| c.iter().copied().collect())
+        })
+        .collect();
+    let mut per_question = Vec::with_capacity(drawn.len());
+    for (d, c) in drawn.iter().zip(&chosen) {
+        let q = questions
+            .get(&d.question_id)
+            .ok_or_else(|| missing_question(d.question_id))?;
+        per_question.push((q.correct.as_slice(), c.as_ref()));
+    }
+    let score = scoring::score(per_question);
+    let time_taken = timing::time_taken_ms(a.started_at, submitted_at, a.deadline);
+    let finished = attempt::ActiveModel {
+        id: Set(a.id),
+        score: Set(Some(score.score)),
+        correct: Set(Some(score.correct)),
+        max_score: Set(score.max_score),
+        total: Set(score.total),
+        time_taken_ms: Set(Some(time_taken)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+
+    let round = load_round(&txn, a.round_id).await?;
+    if !round.practice {
+        update_standing(&txn, &finished).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(
+        attempt.id = a.id,
+        round.id = a.round_id,
+        score = score.score,
+        reason,
+        "attempt finished"
+    );
+    Ok(finished)
+}
+
+/// Keeps the participant's standing in the round equal to their best finished attempt.
+async fn update_standing<C: ConnectionTrait>(db: &C, a: &attempt::Model) -> Result<()> {
+    let existing = standing::Entity::find_by_id((a.round_id, a.user_id))
+        .one(db)
+        .await?;
+    let candidate = Standing {
+        user_id: a.user_id,
+        attempt_id: a.id,
+        score: a.score.unwrap_or(0),
+        time_taken_ms: a.time_taken_ms.unwrap_or(0),
+        submitted_at: a.submitted_at.unwrap_or(a.deadline),
+        prediction: a.prediction,
+    };
+    match existing {
+        None => {
+            standing::ActiveModel {
+                round_id: Set(a.round_id),
+                user_id: Set(a.user_id),
+                attempt_id: Set(a.id),
+                category_code: Set(a.category_code.clone()),
+                unit_id: Set(a.unit_id),
+                score: Set(candidate.score),
+                max_score: Set(a.max_score),
+                time_taken_ms: Set(candidate.time_taken_ms),
+                submitted_at: Set(candidate.submitted_at),
+                prediction: Set(candidate.prediction),
+                attempts_used: Set(1),
+            }
+            .insert(db)
+            .await?;
+        }
+        Some(s) => {
+            let current = Standing {
+                user_id: s.user_id,
+                attempt_id: s.attempt_id,
+                score: s.score,
+                time_taken_ms: s.time_taken_ms,
+                submitted_at: s.submitted_at,
+                prediction: s.prediction,
+            };
+            let mut update = standing::ActiveModel {
+                round_id: Set(s.round_id),
+                user_id: Set(s.user_id),
+                attempts_used: Set(s.attempts_used + 1),
+                ..Default::default()
+            };
+            if ranking::better_attempt(&candidate, &current) == std::cmp::Ordering::Less {
+                update.attempt_id = Set(a.id);
+                update.score = Set(candidate.score);
+                update.max_score = Set(a.max_score);
+                update.time_taken_ms = Set(candidate.time_taken_ms);
+                update.submitted_at = Set(candidate.submitted_at);
+                update.prediction = Set(candidate.prediction);
+            }
+            update.update(db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Finalises every attempt whose deadline plus grace has passed; returns how many.
+pub async fn sweep(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
+    let cutoff = Utc::now() - engine.grace;
+    let expired: Vec<i64> = attempt::Entity::find()
+        .filter(attempt::Column::Status.eq(IN_PROGRESS))
+        .filter(attempt::Column::Deadline.lt(cutoff))
+        .order_by_asc(attempt::Column::Deadline)
+        .all(db)
+        .await?
+        .into_iter()
+        .take(1000)
+        .map(|a| a.id)
+        .collect();
+    let n = expired.len();
+    for id in expired {
+        finalize(engine, db, id, Finish::Expired).await?;
+    }
+    settle_closed_rounds(engine, db).await?;
+    Ok(n)
+}
+
+/// For rounds that have closed and have no attempt left in progress, computes the
+/// prediction's actual value (once), which enables the prediction tie-break.
+pub async fn settle_closed_rounds(engine: &Engine, db: &DatabaseConnection) -> Result<()> {
+    let now = Utc::now();
+    let pending = round::Entity::find()
+        .filter(round::Column::PredictionAnswer.is_not_null())
+        .filter(round::Column::PredictionActual.is_null())
+        .filter(round::Column::Practice.eq(false))
+        .all(db)
+        .await?;
+    for r in pending {
+        if effective_close(&r) + engine.grace > now {
+            continue;
+        }
+        let open = attempt::Entity::find()
+            .filter(attempt::Column::RoundId.eq(r.id))
+            .filter(attempt::Column::Status.eq(IN_PROGRESS))
+            .one(db)
+            .await?;
+        if open.is_some() {
+            continue;
+        }
+        let backend = db.get_database_backend();
+        let sql = match (r.prediction_answer.as_deref(), backend) {
+            (Some("perfect_scores"), DbBackend::Postgres) => {
+                "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id WHERE s.round_id = $1 AND u.voided = false AND s.score = s.max_score"
+            }
+            (Some("perfect_scores"), _) => {
+                "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id WHERE s.round_id = ?1 AND u.voided = false AND s.score = s.max_score"
+            }
+            (_, DbBackend::Postgres) => {
+                "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id WHERE s.round_id = $1 AND u.voided = false"
+            }
+            _ => {
+                "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id WHERE s.round_id = ?1 AND u.voided = false"
+            }
+        };
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, [r.id.into()]))
+            .await?;
+        let actual: i64 = match row {
+            Some(row) => row.try_get("", "n")?,
+            None => 0,
+        };
+        round::ActiveModel {
+            id: Set(r.id),
+            prediction_actual: Set(Some(actual)),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+        engine.boards.invalidate(Some(r.id));
+        tracing::info!(
+            round.id = r.id,
+            actual,
+            "round settled: prediction actual value known"
+        );
+    }
+    Ok(())
+}
+
+/// Runs [`sweep`] every `every` until the process ends.
+pub fn spawn_sweeper(engine: Arc<Engine>, db: DatabaseConnection, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match sweep(&engine, &db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(attempts = n, "sweeper finalised expired attempts"),
+                Err(e) => tracing::error!(error = ?e, "sweeper failed"),
+            }
+        }
+    });
+}

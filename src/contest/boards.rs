@@ -1,0 +1,481 @@
+//! Leaderboards and unit tables, served from per-round snapshots.
+//!
+//! `standings` holds one row per participant and round (their best attempt), maintained as
+//! attempts finish. A snapshot loads a round's standings once, ranks them with
+//! [`ranking::rank`], and aggregates them per unit; requests then only slice it, so a read
+//! costs the same at 100 and at 100,000 attempts. Snapshots are rebuilt when older than
+//! the configured staleness (default 1 s; stated in the README), by one request at a time
+//! while others keep reading the previous one — and that bound also covers changes made
+//! by another app instance.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Statement};
+use serde::Serialize;
+
+use super::ranking::{self, Standing};
+use crate::entities::{round, unit};
+use crate::error::Result;
+
+/// One ranked participant as the public sees them: name and unit, never contact data.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardEntry {
+    pub rank: usize,
+    #[serde(skip)]
+    pub user_id: i64,
+    pub name: String,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub category: String,
+    pub score: i32,
+    pub max_score: i32,
+    pub time_taken_ms: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prediction_diff: Option<i64>,
+    #[serde(skip)]
+    pub submitted_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub attempts_used: i32,
+    #[serde(skip)]
+    pub unit_id: Option<i64>,
+}
+
+/// A unit's statistics in a round (or a contest), rolled up the unit tree.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnitStats {
+    pub unit_code: String,
+    pub unit_name: String,
+    pub parent_code: Option<String>,
+    pub kind: String,
+    pub block: Option<String>,
+    pub headcount: i64,
+    pub participants: i64,
+    /// participants / headcount (0 when the headcount is 0).
+    pub participation_rate: f64,
+    pub attempts: i64,
+    pub avg_best_score: f64,
+    pub perfect_scores: i64,
+}
+
+/// A ranked round, ready to slice.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub built: Instant,
+    /// The whole round in ranking order.
+    pub entries: Vec<BoardEntry>,
+    pub units: Vec<UnitStats>,
+    pub actual: Option<i64>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    user_id: i64,
+    attempt_id: i64,
+    category_code: String,
+    unit_id: Option<i64>,
+    score: i32,
+    max_score: i32,
+    time_taken_ms: i64,
+    submitted_at: DateTime<Utc>,
+    prediction: Option<i64>,
+    attempts_used: i32,
+    full_name: String,
+}
+
+/// The snapshot cache.
+pub struct Boards {
+    staleness: Duration,
+    snapshots: Mutex<HashMap<i64, Arc<Snapshot>>>,
+    building: tokio::sync::Mutex<()>,
+}
+
+/// Aggregates ranked entries per unit and rolls them up the tree (a district counts its
+/// communes). Units come in tree order; every unit gets a row, with zeros if nobody took
+/// part.
+pub fn unit_stats(units: &[unit::Model], entries: &[BoardEntry]) -> Vec<UnitStats> {
+    #[derive(Default, Clone, Copy)]
+    struct Acc {
+        participants: i64,
+        attempts: i64,
+        score_sum: i64,
+        perfect: i64,
+    }
+    let mut own: HashMap<i64, Acc> = HashMap::new();
+    for e in entries {
+        if let Some(u) = e.unit_id {
+            let a = own.entry(u).or_default();
+            a.participants += 1;
+            a.attempts += i64::from(e.attempts_used);
+            a.score_sum += i64::from(e.score);
+            a.perfect += i64::from(e.score == e.max_score && e.max_score > 0);
+        }
+    }
+    let parent: HashMap<i64, Option<i64>> = units.iter().map(|u| (u.id, u.parent_id)).collect();
+    let mut total: HashMap<i64, Acc> = HashMap::new();
+    for (unit_id, acc) in &own {
+        // Add to the unit and every ancestor (guarding against a malformed cycle).
+        let mut cursor = Some(*unit_id);
+        let mut steps = 0;
+        while let Some(u) = cursor {
+            let t = total.entry(u).or_default();
+            t.participants += acc.participants;
+            t.attempts += acc.attempts;
+            t.score_sum += acc.score_sum;
+            t.perfect += acc.perfect;
+            cursor = parent.get(&u).copied().flatten();
+            steps += 1;
+            if steps > units.len() {
+                break;
+            }
+        }
+    }
+    // Headcounts roll up too, unless a parent states its own.
+    let mut headcount: HashMap<i64, i64> = units
+        .iter()
+        .map(|u| (u.id, i64::from(u.headcount)))
+        .collect();
+    let mut children_sum: HashMap<i64, i64> = HashMap::new();
+    for u in units {
+        let mut cursor = u.parent_id;
+        let mut steps = 0;
+        while let Some(p) = cursor {
+            *children_sum.entry(p).or_default() += i64::from(u.headcount);
+            cursor = parent.get(&p).copied().flatten();
+            steps += 1;
+            if steps > units.len() {
+                break;
+            }
+        }
+    }
+    for (id, h) in headcount.iter_mut() {
+        if *h == 0 {
+            *h = children_sum.get(id).copied().unwrap_or(0);
+        }
+    }
+    crate::units::tree_order(units)
+        .into_iter()
+        .filter_map(|view| {
+            let u = units.iter().find(|u| u.code == view.code)?;
+            let acc = total.get(&u.id).copied().unwrap_or_default();
+            let head = headcount.get(&u.id).copied().unwrap_or(0);
+            Some(UnitStats {
+                unit_code: view.code,
+                unit_name: view.name,
+                parent_code: view.parent_code,
+                kind: view.kind,
+                block: view.block,
+                headcount: head,
+                participants: acc.participants,
+                participation_rate: if head > 0 {
+                    acc.participants as f64 / head as f64
+                } else {
+                    0.0
+                },
+                attempts: acc.attempts,
+                avg_best_score: if acc.participants > 0 {
+                    acc.score_sum as f64 / acc.participants as f64
+                } else {
+                    0.0
+                },
+                perfect_scores: acc.perfect,
+            })
+        })
+        .collect()
+}
+
+fn standings_sql(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            "SELECT s.user_id, s.attempt_id, s.category_code, s.unit_id, s.score, s.max_score, \
+             s.time_taken_ms, s.submitted_at, s.prediction, s.attempts_used, u.full_name \
+             FROM standings s JOIN users u ON u.id = s.user_id \
+             WHERE s.round_id = $1 AND u.voided = false"
+        }
+        _ => {
+            "SELECT s.user_id, s.attempt_id, s.category_code, s.unit_id, s.score, s.max_score, \
+             s.time_taken_ms, s.submitted_at, s.prediction, s.attempts_used, u.full_name \
+             FROM standings s JOIN users u ON u.id = s.user_id \
+             WHERE s.round_id = ?1 AND u.voided = false"
+        }
+    }
+}
+
+impl Boards {
+    /// A cache whose snapshots live `staleness` at most.
+    pub fn new(staleness: Duration) -> Self {
+        Boards {
+            staleness,
+            snapshots: Mutex::new(HashMap::new()),
+            building: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn cached(&self, round_id: i64) -> Option<Arc<Snapshot>> {
+        self.snapshots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&round_id)
+            .cloned()
+    }
+
+    /// Drops a round's snapshot (after a change on this instance that must show at once,
+    /// such as closing the round or voiding a participant).
+    pub fn invalidate(&self, round_id: Option<i64>) {
+        let mut map = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
+        match round_id {
+            Some(id) => {
+                map.remove(&id);
+            }
+            None => map.clear(),
+        }
+    }
+
+    /// The round's snapshot, rebuilt if older than the staleness bound.
+    pub async fn snapshot<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        round: &round::Model,
+    ) -> Result<Arc<Snapshot>> {
+        let cached = self.cached(round.id);
+        if let Some(s) = &cached
+            && s.built.elapsed() < self.staleness
+            && s.actual == round.prediction_actual
+        {
+            return Ok(s.clone());
+        }
+        // One rebuild at a time; others keep reading the previous snapshot meanwhile.
+        let guard = match (&cached, self.building.try_lock()) {
+            (_, Ok(guard)) => guard,
+            (Some(s), Err(_)) => return Ok(s.clone()),
+            (None, Err(_)) => self.building.lock().await,
+        };
+        let snapshot = Arc::new(self.build(db, round).await?);
+        self.snapshots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(round.id, snapshot.clone());
+        drop(guard);
+        Ok(snapshot)
+    }
+
+    async fn build<C: ConnectionTrait>(&self, db: &C, round: &round::Model) -> Result<Snapshot> {
+        let backend = db.get_database_backend();
+        let rows = Row::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            standings_sql(backend),
+            [round.id.into()],
+        ))
+        .all(db)
+        .await?;
+        let actual = round.prediction_actual;
+        let mut by_user: HashMap<i64, Row> = HashMap::with_capacity(rows.len());
+        let standings: Vec<Standing> = rows
+            .into_iter()
+            .map(|r| {
+                let s = Standing {
+                    user_id: r.user_id,
+                    attempt_id: r.attempt_id,
+                    score: r.score,
+                    time_taken_ms: r.time_taken_ms,
+                    submitted_at: r.submitted_at,
+                    prediction: r.prediction,
+                };
+                by_user.insert(r.user_id, r);
+                s
+            })
+            .collect();
+        let units = unit::Entity::find().all(db).await?;
+        let unit_by_id: HashMap<i64, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
+        let entries: Vec<BoardEntry> = ranking::rank(standings, actual)
+            .into_iter()
+            .filter_map(|(rank, s)| {
+                let r = by_user.remove(&s.user_id)?;
+                let unit = r.unit_id.and_then(|id| unit_by_id.get(&id));
+                Some(BoardEntry {
+                    rank,
+                    user_id: r.user_id,
+                    name: r.full_name,
+                    unit_code: unit.map(|u| u.code.clone()),
+                    unit_name: unit.map(|u| u.name.clone()),
+                    category: r.category_code,
+                    score: r.score,
+                    max_score: r.max_score,
+                    time_taken_ms: r.time_taken_ms,
+                    prediction: if actual.is_some() { r.prediction } else { None },
+                    prediction_diff: ranking::prediction_diff(r.prediction, actual),
+                    submitted_at: r.submitted_at,
+                    attempts_used: r.attempts_used,
+                    unit_id: r.unit_id,
+                })
+            })
+            .collect();
+        let unit_rows = unit_stats(&units, &entries);
+        Ok(Snapshot {
+            built: Instant::now(),
+            entries,
+            units: unit_rows,
+            actual,
+        })
+    }
+}
+
+/// Entries of one category (or all), re-ranked 1, 2, 3… within it, then paged.
+pub fn page(
+    snapshot: &Snapshot,
+    category: Option<&str>,
+    limit: usize,
+    offset: usize,
+) -> (usize, Vec<BoardEntry>) {
+    let filtered = snapshot
+        .entries
+        .iter()
+        .filter(|e| category.is_none_or(|c| e.category == c));
+    let mut total = 0;
+    let mut out = Vec::with_capacity(limit.min(1000));
+    for (i, e) in filtered.enumerate() {
+        total += 1;
+        if i >= offset && out.len() < limit {
+            let mut e = e.clone();
+            e.rank = i + 1;
+            out.push(e);
+        }
+    }
+    (total, out)
+}
+
+/// A contest-wide standing: the sum of best round scores, then the sum of their times.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContestEntry {
+    pub rank: usize,
+    pub name: String,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub category: String,
+    pub score: i64,
+    pub max_score: i64,
+    pub time_taken_ms: i64,
+    pub rounds: usize,
+}
+
+/// Combines round snapshots into the contest ranking.
+pub fn contest_ranking(snapshots: &[Arc<Snapshot>], category: Option<&str>) -> Vec<ContestEntry> {
+    let mut acc: BTreeMap<i64, ContestEntry> = BTreeMap::new();
+    for snap in snapshots {
+        for e in &snap.entries {
+            if category.is_some_and(|c| e.category != c) {
+                continue;
+            }
+            let entry = acc.entry(e.user_id).or_insert_with(|| ContestEntry {
+                rank: 0,
+                name: e.name.clone(),
+                unit_code: e.unit_code.clone(),
+                unit_name: e.unit_name.clone(),
+                category: e.category.clone(),
+                score: 0,
+                max_score: 0,
+                time_taken_ms: 0,
+                rounds: 0,
+            });
+            entry.score += i64::from(e.score);
+            entry.max_score += i64::from(e.max_score);
+            entry.time_taken_ms += e.time_taken_ms;
+            entry.rounds += 1;
+        }
+    }
+    let mut list: Vec<(i64, ContestEntry)> = acc.into_iter().collect();
+    list.sort_by(|(ua, a), (ub, b)| {
+        b.score
+            .cmp(&a.score)
+            .then(a.time_taken_ms.cmp(&b.time_taken_ms))
+            .then(ua.cmp(ub))
+    });
+    list.into_iter()
+        .enumerate()
+        .map(|(i, (_, mut e))| {
+            e.rank = i + 1;
+            e
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(id: i64, code: &str, parent: Option<i64>, headcount: i32) -> unit::Model {
+        let now = Utc::now();
+        unit::Model {
+            id,
+            code: code.into(),
+            name: code.into(),
+            parent_id: parent,
+            kind: "other".into(),
+            block: None,
+            headcount,
+            position: id as i32,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn entry(user_id: i64, unit_id: i64, score: i32, attempts: i32) -> BoardEntry {
+        BoardEntry {
+            rank: 0,
+            user_id,
+            name: String::new(),
+            unit_code: None,
+            unit_name: None,
+            category: "official".into(),
+            score,
+            max_score: 20,
+            time_taken_ms: 0,
+            prediction: None,
+            prediction_diff: None,
+            submitted_at: Utc::now(),
+            attempts_used: attempts,
+            unit_id: Some(unit_id),
+        }
+    }
+
+    #[test]
+    fn unit_statistics_roll_up_the_tree() {
+        let units = vec![
+            unit(1, "VL", None, 0),
+            unit(2, "H-LH", Some(1), 0),
+            unit(3, "X-A", Some(2), 20),
+            unit(4, "X-B", Some(2), 30),
+            unit(5, "SO", Some(1), 10),
+        ];
+        let entries = vec![
+            entry(1, 3, 20, 2),
+            entry(2, 3, 10, 1),
+            entry(3, 4, 20, 3),
+            entry(4, 2, 16, 1), // an official of the district itself
+        ];
+        let stats = unit_stats(&units, &entries);
+        let by = |c: &str| stats.iter().find(|s| s.unit_code == c).unwrap().clone();
+        let x_a = by("X-A");
+        assert_eq!(
+            (x_a.participants, x_a.attempts, x_a.perfect_scores),
+            (2, 3, 1)
+        );
+        assert!((x_a.participation_rate - 0.1).abs() < 1e-9);
+        assert!((x_a.avg_best_score - 15.0).abs() < 1e-9);
+        let district = by("H-LH");
+        assert_eq!(district.participants, 4);
+        assert_eq!(
+            district.headcount, 50,
+            "headcount rolls up when the district states none"
+        );
+        assert!((district.participation_rate - 0.08).abs() < 1e-9);
+        assert_eq!(district.perfect_scores, 2);
+        assert_eq!(by("SO").participants, 0);
+        assert_eq!(by("VL").participants, 4);
+        assert_eq!(stats[0].unit_code, "VL", "tree order");
+    }
+}

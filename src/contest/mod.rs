@@ -1,0 +1,513 @@
+//! The contest engine: contests and rounds, draws, server-timed attempts, scoring,
+//! ranking and leaderboards.
+//!
+//! Domain rules are plain functions in `draw`, `scoring`, `timing` and `ranking`; the rest
+//! of this module applies them to the database.
+
+pub mod attempts;
+pub mod boards;
+pub mod draw;
+pub mod pool;
+pub mod ranking;
+pub mod scoring;
+pub mod timing;
+pub mod writer;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use self::draw::{Order, Quota};
+use crate::banks::Difficulty;
+use crate::entities::{attempt, category, contest, round};
+use crate::error::{AppError, Result, map_unique};
+use crate::text;
+
+/// The engine's shared parts: caches and the answer writer.
+pub struct Engine {
+    pub pools: pool::Pools,
+    pub writer: writer::AnswerWriter,
+    pub boards: boards::Boards,
+    /// Saves and submits are accepted this long after the deadline (network latency).
+    pub grace: chrono::Duration,
+}
+
+/// The body of `POST /api/v1/contests`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestSpec {
+    pub code: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub rules: Option<String>,
+    pub categories: Vec<String>,
+}
+
+/// Creates a contest.
+pub async fn create_contest<C: ConnectionTrait>(
+    db: &C,
+    spec: ContestSpec,
+) -> Result<contest::Model> {
+    let mut fields = BTreeMap::new();
+    let code = text::clean(&spec.code);
+    if !crate::banks::is_valid_code(&code) {
+        fields.insert(
+            "code".to_owned(),
+            "Mã cuộc thi chỉ gồm chữ thường không dấu, chữ số, '-' hoặc '_' (tối đa 64 ký tự)."
+                .to_owned(),
+        );
+    }
+    let title = text::clean(&spec.title);
+    if title.is_empty() || text::char_len(&title) > 300 {
+        fields.insert(
+            "title".to_owned(),
+            "Tên cuộc thi không được trống và tối đa 300 ký tự.".to_owned(),
+        );
+    }
+    let known: Vec<String> = category::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let mut categories: Vec<String> = spec.categories.iter().map(|c| text::clean(c)).collect();
+    categories.dedup();
+    if categories.is_empty() || categories.iter().any(|c| !known.contains(c)) {
+        fields.insert(
+            "categories".to_owned(),
+            format!("Đối tượng dự thi phải thuộc: {}.", known.join(", ")),
+        );
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Validation { fields });
+    }
+    let now = Utc::now();
+    contest::ActiveModel {
+        code: Set(code),
+        title: Set(title),
+        description: Set(text::clean_opt(spec.description.as_deref())),
+        rules: Set(spec
+            .rules
+            .map(|r| text::nfc(r.trim()))
+            .filter(|r| !r.is_empty())),
+        categories: Set(serde_json::to_string(&categories).map_err(anyhow::Error::from)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        map_unique(
+            e,
+            &[("code", "contest_code_taken", "Mã cuộc thi đã tồn tại.")],
+        )
+    })
+}
+
+/// A quota as the API takes it: the bank by id or code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSpec {
+    pub bank: Value,
+    pub topic: Option<String>,
+    pub difficulty: Option<Difficulty>,
+    pub count: i64,
+}
+
+/// What the prediction question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PredictionAnswer {
+    /// How many participants answer every question correctly.
+    PerfectScores,
+    /// How many people take part in the round.
+    Participants,
+}
+
+impl PredictionAnswer {
+    fn as_str(self) -> &'static str {
+        match self {
+            PredictionAnswer::PerfectScores => "perfect_scores",
+            PredictionAnswer::Participants => "participants",
+        }
+    }
+}
+
+/// The prediction (tie-break) question of a round.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionSpec {
+    pub question: String,
+    pub answer: PredictionAnswer,
+}
+
+/// The body of `POST /api/v1/contests/{id}/rounds`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundSpec {
+    pub title: String,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub time_limit_secs: i64,
+    pub max_attempts: i64,
+    #[serde(default)]
+    pub practice: bool,
+    pub draw: Vec<QuotaSpec>,
+    pub draw_by_category: Option<BTreeMap<String, Vec<QuotaSpec>>>,
+    pub order: Option<Order>,
+    pub prediction: Option<PredictionSpec>,
+}
+
+/// The stored draw rules of a round.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DrawRules {
+    pub default: Vec<Quota>,
+    #[serde(default)]
+    pub by_category: BTreeMap<String, Vec<Quota>>,
+}
+
+impl DrawRules {
+    /// The quotas that apply to a category.
+    pub fn for_category(&self, category: &str) -> &[Quota] {
+        self.by_category
+            .get(category)
+            .map_or(&self.default[..], Vec::as_slice)
+    }
+}
+
+/// Decodes a round's stored draw rules.
+pub fn draw_rules(round: &round::Model) -> Result<DrawRules> {
+    serde_json::from_str(&round.draw).map_err(|e| {
+        AppError::Unexpected(anyhow::anyhow!(
+            "round {} has invalid draw rules: {e}",
+            round.id
+        ))
+    })
+}
+
+/// When a round stops taking attempts: its closing time, or earlier if closed early.
+pub fn effective_close(round: &round::Model) -> DateTime<Utc> {
+    round
+        .closed_at
+        .map_or(round.closes_at, |c| c.min(round.closes_at))
+}
+
+/// `upcoming`, `open` or `closed` at `now`.
+pub fn round_status(round: &round::Model, now: DateTime<Utc>) -> &'static str {
+    if now >= effective_close(round) {
+        "closed"
+    } else if now < round.opens_at {
+        "upcoming"
+    } else {
+        "open"
+    }
+}
+
+/// A round as the API shows it.
+pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Value {
+    let draw = draw_rules(round).ok();
+    let questions = draw
+        .as_ref()
+        .map(|d| d.default.iter().map(|q| q.count).sum::<usize>());
+    json!({
+        "id": round.id,
+        "contest_id": round.contest_id,
+        "title": round.title,
+        "opens_at": round.opens_at,
+        "closes_at": effective_close(round),
+        "status": round_status(round, now),
+        "time_limit_secs": round.time_limit_secs,
+        "max_attempts": round.max_attempts,
+        "practice": round.practice,
+        "questions": questions,
+        "order": round.question_order,
+        "prediction_question": round.prediction_question,
+        "prediction_answer": round.prediction_answer,
+        "prediction_actual": round.prediction_actual,
+    })
+}
+
+fn too_big(field: &str, fields: &mut BTreeMap<String, String>, message: &str) {
+    fields.insert(field.to_owned(), message.to_owned());
+}
+
+/// Validates a round spec against the banks (every quota must be fillable) and stores it.
+pub async fn create_round(
+    db: &DatabaseConnection,
+    engine: &Engine,
+    contest_id: i64,
+    spec: RoundSpec,
+) -> Result<round::Model> {
+    let contest = contest::Entity::find_by_id(contest_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let contest_categories: Vec<String> =
+        serde_json::from_str(&contest.categories).unwrap_or_default();
+    let mut fields = BTreeMap::new();
+    let title = text::clean(&spec.title);
+    if title.is_empty() || text::char_len(&title) > 300 {
+        too_big(
+            "title",
+            &mut fields,
+            "Tên vòng thi không được trống và tối đa 300 ký tự.",
+        );
+    }
+    if spec.closes_at <= spec.opens_at {
+        too_big(
+            "closes_at",
+            &mut fields,
+            "Thời điểm đóng phải sau thời điểm mở.",
+        );
+    }
+    if !(30..=6 * 3600).contains(&spec.time_limit_secs) {
+        too_big(
+            "time_limit_secs",
+            &mut fields,
+            "Thời gian làm bài phải từ 30 giây đến 6 giờ.",
+        );
+    }
+    if !(0..=1000).contains(&spec.max_attempts) {
+        too_big(
+            "max_attempts",
+            &mut fields,
+            "Số lượt thi phải từ 0 (không giới hạn) đến 1000.",
+        );
+    }
+    if let Some(p) = &spec.prediction {
+        let q = text::clean(&p.question);
+        if q.is_empty() || text::char_len(&q) > 1000 {
+            too_big(
+                "prediction.question",
+                &mut fields,
+                "Câu hỏi dự đoán không được trống và tối đa 1000 ký tự.",
+            );
+        }
+    }
+
+    // Resolve every quota's bank, then check the pools can fill every draw.
+    let mut sets: Vec<(String, &Vec<QuotaSpec>)> = vec![("draw".to_owned(), &spec.draw)];
+    if let Some(by) = &spec.draw_by_category {
+        for (cat, quotas) in by {
+            if !contest_categories.contains(cat) {
+                too_big(
+                    &format!("draw_by_category.{cat}"),
+                    &mut fields,
+                    "Đối tượng này không thuộc cuộc thi.",
+                );
+            }
+            sets.push((format!("draw_by_category.{cat}"), quotas));
+        }
+    }
+    let mut resolved: Vec<(String, Vec<Quota>)> = Vec::new();
+    let mut banks_by_key: HashMap<String, i64> = HashMap::new();
+    for (name, quotas) in &sets {
+        if quotas.is_empty() {
+            too_big(name, &mut fields, "Cần ít nhất một nhóm câu hỏi.");
+        }
+        let mut list = Vec::new();
+        let mut total = 0i64;
+        for (i, q) in quotas.iter().enumerate() {
+            let field = format!("{name}[{i}]");
+            let key = match &q.bank {
+                Value::String(s) => text::clean(s),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            };
+            let bank_id = match banks_by_key.get(&key) {
+                Some(id) => Some(*id),
+                None => {
+                    let found = crate::banks::store::find(db, &key).await?.map(|b| b.id);
+                    if let Some(id) = found {
+                        banks_by_key.insert(key.clone(), id);
+                    }
+                    found
+                }
+            };
+            if !(1..=200).contains(&q.count) {
+                too_big(
+                    &format!("{field}.count"),
+                    &mut fields,
+                    "Số câu của mỗi nhóm phải từ 1 đến 200.",
+                );
+            }
+            total += q.count;
+            match bank_id {
+                None => too_big(
+                    &format!("{field}.bank"),
+                    &mut fields,
+                    "Không tìm thấy ngân hàng câu hỏi.",
+                ),
+                Some(bank_id) => list.push(Quota {
+                    bank_id,
+                    topic: text::clean_opt(q.topic.as_deref()),
+                    difficulty: q.difficulty,
+                    count: q.count.clamp(0, 200) as usize,
+                }),
+            }
+        }
+        if total > 200 {
+            too_big(name, &mut fields, "Một lượt thi có tối đa 200 câu hỏi.");
+        }
+        resolved.push((name.clone(), list));
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Validation { fields });
+    }
+
+    for (name, quotas) in &resolved {
+        let mut pool = Vec::new();
+        let mut bank_ids: Vec<i64> = quotas.iter().map(|q| q.bank_id).collect();
+        bank_ids.sort_unstable();
+        bank_ids.dedup();
+        for id in bank_ids {
+            pool.extend(engine.pools.bank(db, id).await?.candidates.iter().cloned());
+        }
+        if let Err(short) = draw::check(&pool, quotas) {
+            let q = &quotas[short.quota];
+            let mut details = Map::new();
+            details.insert("quota".into(), json!(format!("{name}[{}]", short.quota)));
+            details.insert("requested".into(), json!(short.requested));
+            details.insert("available".into(), json!(short.available));
+            details.insert("missing".into(), json!(short.missing()));
+            let what = [
+                q.topic.as_ref().map(|t| format!("chủ đề \"{t}\"")),
+                q.difficulty.map(|d| format!("mức độ {}", difficulty_vi(d))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            return Err(AppError::Unprocessable {
+                code: "draw_short",
+                message: format!(
+                    "Nhóm câu hỏi {name}[{}]{} cần {} câu nhưng ngân hàng chỉ đủ {} câu (thiếu {} câu).",
+                    short.quota,
+                    if what.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({what})")
+                    },
+                    short.requested,
+                    short.available,
+                    short.missing()
+                ),
+                details,
+            });
+        }
+    }
+
+    let mut rules = DrawRules {
+        default: Vec::new(),
+        by_category: BTreeMap::new(),
+    };
+    for (name, quotas) in resolved {
+        match name.strip_prefix("draw_by_category.") {
+            Some(cat) => {
+                rules.by_category.insert(cat.to_owned(), quotas);
+            }
+            None => rules.default = quotas,
+        }
+    }
+    let order = spec.order.unwrap_or(Order::Shuffled);
+    let now = Utc::now();
+    Ok(round::ActiveModel {
+        contest_id: Set(contest_id),
+        title: Set(title),
+        opens_at: Set(spec.opens_at),
+        closes_at: Set(spec.closes_at),
+        closed_at: Set(None),
+        time_limit_secs: Set(spec.time_limit_secs as i32),
+        max_attempts: Set(spec.max_attempts as i32),
+        practice: Set(spec.practice),
+        draw: Set(serde_json::to_string(&rules).map_err(anyhow::Error::from)?),
+        question_order: Set(match order {
+            Order::Shuffled => "shuffled".to_owned(),
+            Order::ByDifficulty => "by_difficulty".to_owned(),
+        }),
+        prediction_question: Set(spec.prediction.as_ref().map(|p| text::clean(&p.question))),
+        prediction_answer: Set(spec
+            .prediction
+            .as_ref()
+            .map(|p| p.answer.as_str().to_owned())),
+        prediction_actual: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The Vietnamese name of a difficulty.
+pub fn difficulty_vi(d: Difficulty) -> &'static str {
+    match d {
+        Difficulty::Easy => "dễ",
+        Difficulty::Medium => "trung bình",
+        Difficulty::Hard => "khó",
+    }
+}
+
+/// Closes a round now: no new attempts; attempts in progress end now (plus grace).
+pub async fn close_round(db: &DatabaseConnection, round_id: i64) -> Result<round::Model> {
+    let round = round::Entity::find_by_id(round_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = Utc::now();
+    if effective_close(&round) <= now {
+        return Ok(round);
+    }
+    round::ActiveModel {
+        id: Set(round.id),
+        closed_at: Set(Some(now)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    attempt::Entity::update_many()
+        .col_expr(attempt::Column::Deadline, Expr::value(now))
+        .filter(attempt::Column::RoundId.eq(round_id))
+        .filter(attempt::Column::Status.eq("in_progress"))
+        .filter(attempt::Column::Deadline.gt(now))
+        .exec(db)
+        .await?;
+    round::Entity::find_by_id(round_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Every round of a contest, in opening order.
+pub async fn rounds_of<C: ConnectionTrait>(db: &C, contest_id: i64) -> Result<Vec<round::Model>> {
+    Ok(round::Entity::find()
+        .filter(round::Column::ContestId.eq(contest_id))
+        .order_by_asc(round::Column::OpensAt)
+        .order_by_asc(round::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A contest as the API shows it.
+pub fn contest_view(c: &contest::Model) -> Value {
+    let categories: Vec<String> = serde_json::from_str(&c.categories).unwrap_or_default();
+    json!({
+        "id": c.id,
+        "code": c.code,
+        "title": c.title,
+        "description": c.description,
+        "rules": c.rules,
+        "categories": categories,
+    })
+}
+
+/// Shared handle to the engine.
+pub type SharedEngine = Arc<Engine>;

@@ -1,0 +1,162 @@
+//! Attempts (participants only; staff get 403): start or resume, save an answer, submit,
+//! read.
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::contest::{self, attempts as engine_attempts};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::extract::{AuthUser, Participant};
+
+/// `POST /api/v1/rounds/{id}/attempts` → 201 new, 200 the attempt in progress.
+#[tracing::instrument(skip_all, fields(user.id = participant.0.id(), round.id = *path))]
+pub async fn start(
+    participant: Participant,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let round = engine_attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let started =
+        engine_attempts::start(&state.engine, &state.db, &participant.0.user, &round).await?;
+    let (mut response, a) = match started {
+        engine_attempts::Started::New(a) => {
+            tracing::info!(attempt.id = a.id, "attempt started");
+            (HttpResponse::Created(), a)
+        }
+        engine_attempts::Started::Resumed(a) => (HttpResponse::Ok(), a),
+    };
+    let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, false).await?;
+    Ok(response.json(view))
+}
+
+/// The body of an answer save.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveBody {
+    pub choices: Vec<String>,
+}
+
+/// `PUT /api/v1/attempts/{id}/answers/{question_id}` → 200 `{saved_at}` once committed.
+pub async fn save_answer(
+    participant: Participant,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, usize)>,
+    body: web::Json<SaveBody>,
+) -> Result<HttpResponse> {
+    let (attempt_id, position) = path.into_inner();
+    if body.choices.len() > 16 {
+        return Err(AppError::field("choices", "Quá nhiều lựa chọn."));
+    }
+    let a = engine_attempts::load_own(&state.db.read, attempt_id, participant.0.id()).await?;
+    let saved_at =
+        engine_attempts::save_answer(&state.engine, &state.db, &a, position, &body.choices).await?;
+    Ok(HttpResponse::Ok().json(json!({ "saved_at": saved_at, "question_id": position })))
+}
+
+/// The body of a submit.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    pub prediction: Option<i64>,
+}
+
+/// `POST /api/v1/attempts/{id}/submit` → the result; idempotent.
+#[tracing::instrument(skip_all, fields(user.id = participant.0.id(), attempt.id = *path))]
+pub async fn submit(
+    participant: Participant,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: Option<web::Json<SubmitBody>>,
+) -> Result<HttpResponse> {
+    let prediction = body.and_then(|b| b.into_inner().prediction);
+    if let Some(p) = prediction
+        && !(0..=1_000_000_000).contains(&p)
+    {
+        return Err(AppError::field(
+            "prediction",
+            "Số dự đoán phải là số nguyên từ 0 đến 1.000.000.000.",
+        ));
+    }
+    let a =
+        engine_attempts::load_own(&state.db.read, path.into_inner(), participant.0.id()).await?;
+    let now = Utc::now();
+    let finished = if a.status == engine_attempts::FINISHED {
+        a
+    } else if contest::timing::accepts(now, a.deadline, state.engine.grace) {
+        engine_attempts::finalize(
+            &state.engine,
+            &state.db.write,
+            a.id,
+            engine_attempts::Finish::Submitted {
+                at: now,
+                prediction,
+            },
+        )
+        .await?
+    } else {
+        engine_attempts::finalize(
+            &state.engine,
+            &state.db.write,
+            a.id,
+            engine_attempts::Finish::Expired,
+        )
+        .await?;
+        return Err(AppError::conflict(
+            "attempt_closed",
+            "Đã hết thời gian làm bài; bài thi được chấm với các câu trả lời đã lưu.",
+        ));
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "attempt_id": finished.id,
+        "score": finished.score.unwrap_or(0),
+        "max_score": finished.max_score,
+        "correct": finished.correct.unwrap_or(0),
+        "total": finished.total,
+        "time_taken_ms": finished.time_taken_ms.unwrap_or(0),
+        "submitted_at": finished.submitted_at,
+        "finish_reason": finished.finish_reason,
+    })))
+}
+
+/// `GET /api/v1/attempts/{id}` — the owner sees status, deadline, saved answers, the result
+/// once finished, and the review (correct options, explanations) once the round has
+/// closed. Staff may read any attempt, with the review.
+pub async fn get(
+    caller: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let attempt_id = path.into_inner();
+    let a = if caller.role.is_staff() {
+        crate::entities::attempt::Entity::find_by_id(attempt_id)
+            .one(&state.db.read)
+            .await?
+            .ok_or(AppError::NotFound)?
+    } else {
+        engine_attempts::load_own(&state.db.read, attempt_id, caller.id()).await?
+    };
+    // Finalise lazily if time has run out.
+    let a = if a.status == engine_attempts::IN_PROGRESS
+        && !contest::timing::accepts(Utc::now(), a.deadline, state.engine.grace)
+    {
+        engine_attempts::finalize(
+            &state.engine,
+            &state.db.write,
+            a.id,
+            engine_attempts::Finish::Expired,
+        )
+        .await?
+    } else {
+        a
+    };
+    let round = engine_attempts::load_round(&state.db.read, a.round_id).await?;
+    let closed = contest::round_status(&round, Utc::now()) == "closed";
+    let review = caller.role.is_staff() || (closed && a.status == engine_attempts::FINISHED);
+    let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, review).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+use sea_orm::EntityTrait;

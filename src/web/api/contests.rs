@@ -1,0 +1,270 @@
+//! Contests and rounds: organisers create and close them; everyone reads them and their
+//! leaderboards and unit tables.
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::contest::{self, ContestSpec, RoundSpec, attempts, boards};
+use crate::entities::{attempt, contest as contest_entity, round};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::web::extract::{Organiser, Participant};
+
+/// `POST /api/v1/contests` → 201 `{id}`.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
+pub async fn create(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    body: web::Json<ContestSpec>,
+) -> Result<HttpResponse> {
+    let c = contest::create_contest(&state.db.write, body.into_inner()).await?;
+    tracing::info!(contest.id = c.id, contest.code = %c.code, "contest created");
+    Ok(HttpResponse::Created().json(json!({ "id": c.id, "code": c.code })))
+}
+
+/// `GET /api/v1/contests` (public).
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
+    let contests = contest_entity::Entity::find()
+        .order_by_desc(contest_entity::Column::CreatedAt)
+        .all(&state.db.read)
+        .await?;
+    let views: Vec<_> = contests.iter().map(contest::contest_view).collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// `GET /api/v1/contests/{id}` (public), with its rounds.
+pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
+    let c = contest_entity::Entity::find_by_id(path.into_inner())
+        .one(&state.db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = Utc::now();
+    let rounds: Vec<_> = contest::rounds_of(&state.db.read, c.id)
+        .await?
+        .iter()
+        .map(|r| contest::round_view(r, now))
+        .collect();
+    let mut view = contest::contest_view(&c);
+    view["rounds"] = json!(rounds);
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `POST /api/v1/contests/{id}/rounds` → 201 `{id}`; 422 `draw_short` when the banks cannot
+/// fill a quota.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
+pub async fn create_round(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<RoundSpec>,
+) -> Result<HttpResponse> {
+    let r = contest::create_round(
+        &state.db.write,
+        &state.engine,
+        path.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    tracing::info!(round.id = r.id, contest.id = r.contest_id, "round created");
+    Ok(HttpResponse::Created().json(json!({ "id": r.id })))
+}
+
+/// `GET /api/v1/rounds/{id}` (public).
+pub async fn round_detail(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(contest::round_view(&r, Utc::now())))
+}
+
+/// `POST /api/v1/rounds/{id}/close` — closes a round early.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
+pub async fn close_round(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let r = contest::close_round(&state.db.write, path.into_inner()).await?;
+    state.engine.boards.invalidate(Some(r.id));
+    tracing::info!(round.id = r.id, "round closed");
+    Ok(HttpResponse::Ok().json(contest::round_view(&r, Utc::now())))
+}
+
+/// Query of `GET /api/v1/rounds`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundsQuery {
+    pub status: Option<String>,
+}
+
+/// `GET /api/v1/rounds?status=open` — the rounds the caller may take, with attempts used
+/// and allowed.
+pub async fn open_rounds(
+    participant: Participant,
+    state: web::Data<AppState>,
+    query: web::Query<RoundsQuery>,
+) -> Result<HttpResponse> {
+    let now = Utc::now();
+    let wanted = query.status.as_deref().unwrap_or("open");
+    if !matches!(wanted, "open" | "upcoming" | "closed" | "all") {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            "status phải là open, upcoming, closed hoặc all.",
+        ));
+    }
+    let user = &participant.0.user;
+    let category = user.category_code.clone().unwrap_or_default();
+    let contests = contest_entity::Entity::find().all(&state.db.read).await?;
+    let eligible: Vec<i64> = contests
+        .iter()
+        .filter(|c| {
+            serde_json::from_str::<Vec<String>>(&c.categories)
+                .unwrap_or_default()
+                .contains(&category)
+        })
+        .map(|c| c.id)
+        .collect();
+    let rounds = round::Entity::find()
+        .filter(round::Column::ContestId.is_in(eligible))
+        .order_by_asc(round::Column::OpensAt)
+        .all(&state.db.read)
+        .await?;
+    let mine = attempt::Entity::find()
+        .filter(attempt::Column::UserId.eq(user.id))
+        .all(&state.db.read)
+        .await?;
+    let views: Vec<_> = rounds
+        .iter()
+        .filter(|r| wanted == "all" || contest::round_status(r, now) == wanted)
+        .map(|r| {
+            let used = mine.iter().filter(|a| a.round_id == r.id).count();
+            let in_progress = mine
+                .iter()
+                .find(|a| a.round_id == r.id && a.status == attempts::IN_PROGRESS)
+                .map(|a| a.id);
+            let mut v = contest::round_view(r, now);
+            v["attempts_used"] = json!(used);
+            v["attempts_allowed"] = json!(r.max_attempts);
+            v["attempt_in_progress"] = json!(in_progress);
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// Query of the leaderboards.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardQuery {
+    pub category: Option<String>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+/// `GET /api/v1/rounds/{id}/leaderboard` (public): names and units, never contact data.
+pub async fn leaderboard(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<BoardQuery>,
+) -> Result<HttpResponse> {
+    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let closed = contest::round_status(&r, Utc::now()) == "closed";
+    if r.practice {
+        return Ok(HttpResponse::Ok().json(json!({
+            "round_id": r.id, "closed": closed, "practice": true, "total": 0, "entries": [],
+        })));
+    }
+    let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let (total, entries) = boards::page(
+        &snapshot,
+        query.category.as_deref(),
+        limit,
+        query.offset.unwrap_or(0),
+    );
+    Ok(HttpResponse::Ok().json(json!({
+        "round_id": r.id,
+        "closed": closed,
+        "prediction_actual": snapshot.actual,
+        "total": total,
+        "entries": entries,
+    })))
+}
+
+/// `GET /api/v1/rounds/{id}/units` (public): participation per unit, rolled up the tree.
+pub async fn round_units(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
+    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
+    Ok(HttpResponse::Ok().json(&snapshot.units))
+}
+
+async fn contest_snapshots(
+    state: &AppState,
+    contest_id: i64,
+) -> Result<Vec<Arc<boards::Snapshot>>> {
+    contest_entity::Entity::find_by_id(contest_id)
+        .one(&state.db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut out = Vec::new();
+    for r in contest::rounds_of(&state.db.read, contest_id).await? {
+        if !r.practice {
+            out.push(state.engine.boards.snapshot(&state.db.read, &r).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/v1/contests/{id}/leaderboard` (public): sum of best round scores, then time.
+pub async fn contest_leaderboard(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<BoardQuery>,
+) -> Result<HttpResponse> {
+    let contest_id = path.into_inner();
+    let snapshots = contest_snapshots(&state, contest_id).await?;
+    let all = boards::contest_ranking(&snapshots, query.category.as_deref());
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let offset = query.offset.unwrap_or(0);
+    let total = all.len();
+    let entries: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "contest_id": contest_id, "total": total, "entries": entries,
+    })))
+}
+
+/// `GET /api/v1/contests/{id}/units` (public): per unit over the contest — a participant
+/// counts once, with their best round.
+pub async fn contest_units(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let snapshots = contest_snapshots(&state, path.into_inner()).await?;
+    // One entry per participant: their best round entry, attempts summed.
+    let mut best: std::collections::HashMap<i64, boards::BoardEntry> =
+        std::collections::HashMap::new();
+    for snap in &snapshots {
+        for e in &snap.entries {
+            best.entry(e.user_id)
+                .and_modify(|b| {
+                    let attempts = b.attempts_used + e.attempts_used;
+                    if e.score > b.score {
+                        *b = e.clone();
+                    }
+                    b.attempts_used = attempts;
+                })
+                .or_insert_with(|| e.clone());
+        }
+    }
+    let entries: Vec<_> = best.into_values().collect();
+    let units = crate::entities::unit::Entity::find()
+        .all(&state.db.read)
+        .await?;
+    Ok(HttpResponse::Ok().json(boards::unit_stats(&units, &entries)))
+}

@@ -1,0 +1,178 @@
+//! Organiser tools over participants: search, void and unvoid, duplicate candidates.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::accounts::{Role, phone};
+use crate::entities::{unit, user};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::text;
+use crate::web::extract::Organiser;
+
+fn participant_view(u: &user::Model, units: &HashMap<i64, unit::Model>) -> Value {
+    let unit = u.unit_id.and_then(|id| units.get(&id));
+    json!({
+        "id": u.id,
+        "full_name": u.full_name,
+        "phone": u.phone,
+        "email": u.email,
+        "national_id": u.national_id,
+        "birth_date": u.birth_date,
+        "category": u.category_code,
+        "unit_code": unit.map(|x| x.code.clone()),
+        "unit_name": unit.map(|x| x.name.clone()),
+        "voided": u.voided,
+        "void_reason": u.void_reason,
+        "created_at": u.created_at,
+    })
+}
+
+async fn units_by_id(state: &AppState) -> Result<HashMap<i64, unit::Model>> {
+    Ok(unit::Entity::find()
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
+}
+
+/// Query of the participant search.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    pub query: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// `GET /api/v1/participants?query=` — by name, phone or unit code.
+pub async fn search(
+    _organiser: Organiser,
+    state: web::Data<AppState>,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse> {
+    let q = text::clean(query.query.as_deref().unwrap_or(""));
+    let mut find = user::Entity::find().filter(user::Column::Role.eq(Role::Participant.as_str()));
+    if !q.is_empty() {
+        let mut any = Condition::any().add(
+            Expr::expr(Func::lower(Expr::col(user::Column::FullName)))
+                .like(format!("%{}%", q.to_lowercase().replace(['%', '_'], ""))),
+        );
+        if let Some(p) = phone::normalize(&q) {
+            any = any.add(user::Column::Phone.eq(p));
+        }
+        if let Some(u) = crate::units::find_by_code(&state.db.read, &q).await? {
+            any = any.add(user::Column::UnitId.eq(u.id));
+        }
+        find = find.filter(any);
+    }
+    let rows = find
+        .order_by_asc(user::Column::FullName)
+        .limit(query.limit.unwrap_or(100).clamp(1, 1000))
+        .all(&state.db.read)
+        .await?;
+    let units = units_by_id(&state).await?;
+    let views: Vec<Value> = rows.iter().map(|u| participant_view(u, &units)).collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// The body of a void.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoidBody {
+    pub reason: String,
+}
+
+async fn set_voided(state: &AppState, id: i64, reason: Option<String>) -> Result<user::Model> {
+    let u = user::Entity::find_by_id(id)
+        .one(&state.db.read)
+        .await?
+        .filter(|u| u.role == Role::Participant.as_str())
+        .ok_or(AppError::NotFound)?;
+    let updated = user::ActiveModel {
+        id: Set(u.id),
+        voided: Set(reason.is_some()),
+        void_reason: Set(reason),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&state.db.write)
+    .await?;
+    // Voided participants drop out of every ranking at once on this instance.
+    state.engine.boards.invalidate(None);
+    Ok(updated)
+}
+
+/// `POST /api/v1/participants/{id}/void` `{reason}` — results stop counting; data is kept.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), participant.id = *path))]
+pub async fn void(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<VoidBody>,
+) -> Result<HttpResponse> {
+    let reason = text::clean(&body.reason);
+    if reason.is_empty() || text::char_len(&reason) > 500 {
+        return Err(AppError::field(
+            "reason",
+            "Cần nêu lý do (tối đa 500 ký tự).",
+        ));
+    }
+    let u = set_voided(&state, path.into_inner(), Some(reason)).await?;
+    tracing::info!("participant voided");
+    Ok(HttpResponse::Ok().json(json!({"id": u.id, "voided": true, "void_reason": u.void_reason})))
+}
+
+/// `POST /api/v1/participants/{id}/unvoid`.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), participant.id = *path))]
+pub async fn unvoid(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let u = set_voided(&state, path.into_inner(), None).await?;
+    tracing::info!("participant restored");
+    Ok(HttpResponse::Ok().json(json!({"id": u.id, "voided": false})))
+}
+
+/// `GET /api/v1/participants/duplicates` — groups of accounts that look like one person:
+/// the same name (ignoring case and spacing) with the same birth date and unit. (The same
+/// ID number cannot be registered twice.)
+pub async fn duplicates(_organiser: Organiser, state: web::Data<AppState>) -> Result<HttpResponse> {
+    let rows = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Participant.as_str()))
+        .filter(user::Column::BirthDate.is_not_null())
+        .all(&state.db.read)
+        .await?;
+    let mut groups: HashMap<(String, String, Option<i64>), Vec<&user::Model>> = HashMap::new();
+    for u in &rows {
+        let key = (
+            text::clean(&u.full_name).to_lowercase(),
+            u.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+            u.unit_id,
+        );
+        groups.entry(key).or_default().push(u);
+    }
+    let units = units_by_id(&state).await?;
+    let mut out: Vec<Value> = groups
+        .into_values()
+        .filter(|g| g.len() > 1)
+        .map(|g| {
+            json!({
+                "reason": "same_name_birth_date_unit",
+                "participants": g.iter().map(|u| participant_view(u, &units)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|g| g["participants"][0]["id"].as_i64());
+    Ok(HttpResponse::Ok().json(out))
+}
