@@ -79,6 +79,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         writer: AnswerWriter::start(db.write.clone()),
         boards: Boards::new(settings.board_staleness),
         grace: chrono::Duration::from_std(settings.grace).context("grace period out of range")?,
+        clock: Default::default(),
     });
     Ok(AppState {
         db,

@@ -177,7 +177,7 @@ pub async fn view(
         "status": a.status,
         "started_at": a.started_at,
         "deadline": a.deadline,
-        "server_time": Utc::now(),
+        "server_time": engine.now(),
         "questions": items,
         "prediction_question": round.prediction_question,
         "prediction": a.prediction,
@@ -241,7 +241,7 @@ pub async fn start(
     }
 
     for _ in 0..3 {
-        let now = Utc::now();
+        let now = engine.now();
         let mut mine = attempt::Entity::find()
             .filter(attempt::Column::RoundId.eq(round.id))
             .filter(attempt::Column::UserId.eq(user.id))
@@ -372,7 +372,7 @@ pub async fn save_answer(
     position: usize,
     choices: &[String],
 ) -> Result<DateTime<Utc>> {
-    let now = Utc::now();
+    let now = engine.now();
     if a.status != IN_PROGRESS {
         return Err(attempt_closed());
     }
@@ -467,7 +467,7 @@ pub async fn finalize(
     attempt_id: i64,
     how: Finish,
 ) -> Result<attempt::Model> {
-    let now = Utc::now();
+    let now = engine.now();
     let txn = db.begin().await?;
     let a = attempt::Entity::find_by_id(attempt_id)
         .one(&txn)
@@ -609,7 +609,7 @@ async fn update_standing<C: ConnectionTrait>(db: &C, a: &attempt::Model) -> Resu
 
 /// Finalises every attempt whose deadline plus grace has passed; returns how many.
 pub async fn sweep(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
-    let cutoff = Utc::now() - engine.grace;
+    let cutoff = engine.now() - engine.grace;
     let expired: Vec<i64> = attempt::Entity::find()
         .filter(attempt::Column::Status.eq(IN_PROGRESS))
         .filter(attempt::Column::Deadline.lt(cutoff))
@@ -631,7 +631,7 @@ pub async fn sweep(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
 /// For rounds that have closed and have no attempt left in progress, computes the
 /// prediction's actual value (once), which enables the prediction tie-break.
 pub async fn settle_closed_rounds(engine: &Engine, db: &DatabaseConnection) -> Result<()> {
-    let now = Utc::now();
+    let now = engine.now();
     let pending = round::Entity::find()
         .filter(round::Column::PredictionAnswer.is_not_null())
         .filter(round::Column::PredictionActual.is_null())

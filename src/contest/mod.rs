@@ -6,6 +6,7 @@
 
 pub mod attempts;
 pub mod boards;
+pub mod clock;
 pub mod draw;
 pub mod pool;
 pub mod ranking;
@@ -38,6 +39,15 @@ pub struct Engine {
     pub boards: boards::Boards,
     /// Saves and submits are accepted this long after the deadline (network latency).
     pub grace: chrono::Duration,
+    /// The only clock time rules read.
+    pub clock: clock::Clock,
+}
+
+impl Engine {
+    /// The current time on the engine's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
 }
 
 /// The body of `POST /api/v1/contests`.
@@ -457,12 +467,16 @@ pub fn difficulty_vi(d: Difficulty) -> &'static str {
 }
 
 /// Closes a round now: no new attempts; attempts in progress end now (plus grace).
-pub async fn close_round(db: &DatabaseConnection, round_id: i64) -> Result<round::Model> {
+pub async fn close_round(
+    db: &DatabaseConnection,
+    engine: &Engine,
+    round_id: i64,
+) -> Result<round::Model> {
     let round = round::Entity::find_by_id(round_id)
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let now = Utc::now();
+    let now = engine.now();
     if effective_close(&round) <= now {
         return Ok(round);
     }

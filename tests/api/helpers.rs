@@ -188,3 +188,204 @@ impl TestApp {
         self.token(email, "staff password").await
     }
 }
+
+/// The code of the bank [`TestApp::seed_contest`] imports.
+pub const TEST_BANK: &str = "test-bank";
+
+/// A round spec: open now, 20 minutes, 2 attempts, 10 questions of [`TEST_BANK`].
+pub fn round_spec() -> Value {
+    let now = chrono::Utc::now();
+    json!({
+        "title": "Tuần 1",
+        "opens_at": now - chrono::Duration::hours(1),
+        "closes_at": now + chrono::Duration::days(1),
+        "time_limit_secs": 1200,
+        "max_attempts": 2,
+        "practice": false,
+        "draw": [{"bank": TEST_BANK, "count": 10}],
+        "order": "shuffled",
+        "prediction": {"question": "Bao nhiêu người đạt điểm tuyệt đối?", "answer": "perfect_scores"},
+    })
+}
+
+impl TestApp {
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut request = self.client.put(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Posts a bank file as the raw body.
+    pub async fn import_bank(&self, token: Option<&str>, query: &str, body: Vec<u8>) -> Response {
+        let mut request = self
+            .client
+            .post(self.url(&format!("/api/v1/banks?{query}")))
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Units, an organiser, a 60-question bank and a contest; returns (organiser token,
+    /// contest id).
+    pub async fn seed_contest(&self) -> (String, i64) {
+        self.seed_units().await;
+        let organiser = self.staff(Role::Organiser, "btc@example.vn").await;
+        let mut bank = cuocthi::banks::synthetic_bank(60);
+        bank.code = TEST_BANK.into();
+        let (status, body) = json_of(
+            self.import_bank(
+                Some(&organiser),
+                "format=toml",
+                cuocthi::banks::to_toml(&bank).into_bytes(),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = json_of(
+            self.post_json(
+                "/api/v1/contests",
+                Some(&organiser),
+                &json!({"code": "thu-nghiem", "title": "Cuộc thi thử nghiệm", "categories": ["official", "citizen"]}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        (organiser, body["id"].as_i64().unwrap())
+    }
+
+    pub async fn create_round(&self, organiser: &str, contest_id: i64, spec: &Value) -> i64 {
+        let (status, body) = json_of(
+            self.post_json(
+                &format!("/api/v1/contests/{contest_id}/rounds"),
+                Some(organiser),
+                spec,
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+
+    pub async fn start(&self, token: &str, round_id: i64) -> (StatusCode, Value) {
+        json_of(
+            self.post_json(
+                &format!("/api/v1/rounds/{round_id}/attempts"),
+                Some(token),
+                &json!({}),
+            )
+            .await,
+        )
+        .await
+    }
+
+    pub async fn save(
+        &self,
+        token: &str,
+        attempt_id: i64,
+        question: usize,
+        choices: &[String],
+    ) -> (StatusCode, Value) {
+        json_of(
+            self.put_json(
+                &format!("/api/v1/attempts/{attempt_id}/answers/{question}"),
+                Some(token),
+                &json!({ "choices": choices }),
+            )
+            .await,
+        )
+        .await
+    }
+
+    pub async fn submit(
+        &self,
+        token: &str,
+        attempt_id: i64,
+        prediction: Option<i64>,
+    ) -> (StatusCode, Value) {
+        let body = match prediction {
+            Some(p) => json!({ "prediction": p }),
+            None => json!({}),
+        };
+        json_of(
+            self.post_json(
+                &format!("/api/v1/attempts/{attempt_id}/submit"),
+                Some(token),
+                &body,
+            )
+            .await,
+        )
+        .await
+    }
+
+    /// The option ids that answer each question of an attempt correctly (read from the
+    /// database, as only the server knows them).
+    pub async fn answer_key(&self, attempt_id: i64) -> Vec<Vec<String>> {
+        use sea_orm::EntityTrait;
+        let a = cuocthi::entities::attempt::Entity::find_by_id(attempt_id)
+            .one(&self.state.db.read)
+            .await
+            .unwrap()
+            .unwrap();
+        let drawn = cuocthi::contest::attempts::drawn_of(&a).unwrap();
+        let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
+        let questions = self
+            .state
+            .engine
+            .pools
+            .questions(&self.state.db.read, &ids)
+            .await
+            .unwrap();
+        drawn
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let q = &questions[&d.question_id];
+                (0..q.choices.len())
+                    .filter(|&c| q.correct[c])
+                    .map(|c| cuocthi::contest::attempts::option_id(a.seed, i + 1, c))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Answers the first `right` questions correctly and the rest wrongly, then submits.
+    pub async fn take(
+        &self,
+        token: &str,
+        round_id: i64,
+        right: usize,
+        prediction: Option<i64>,
+    ) -> Value {
+        let (status, attempt) = self.start(token, round_id).await;
+        assert!(status.is_success(), "{attempt}");
+        let id = attempt["attempt_id"].as_i64().unwrap();
+        let key = self.answer_key(id).await;
+        for (i, q) in attempt["questions"].as_array().unwrap().iter().enumerate() {
+            let position = q["id"].as_u64().unwrap() as usize;
+            let choices = if i < right {
+                key[position - 1].clone()
+            } else {
+                let wrong = q["options"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o["id"].as_str().unwrap().to_owned())
+                    .find(|o| !key[position - 1].contains(o))
+                    .unwrap();
+                vec![wrong]
+            };
+            let (status, body) = self.save(token, id, position, &choices).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let (status, result) = self.submit(token, id, prediction).await;
+        assert_eq!(status, StatusCode::OK, "{result}");
+        result
+    }
+}

@@ -2,6 +2,8 @@
 //! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod banks;
+mod contest;
 mod health;
 mod helpers;
 mod units;

@@ -2,7 +2,6 @@
 //! read.
 
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -82,8 +81,14 @@ pub async fn submit(
     }
     let a =
         engine_attempts::load_own(&state.db.read, path.into_inner(), participant.0.id()).await?;
-    let now = Utc::now();
+    let now = state.engine.now();
     let finished = if a.status == engine_attempts::FINISHED {
+        if a.finish_reason.as_deref() == Some("expired") {
+            return Err(AppError::conflict(
+                "attempt_closed",
+                "Đã hết thời gian làm bài; bài thi được chấm với các câu trả lời đã lưu.",
+            ));
+        }
         a
     } else if contest::timing::accepts(now, a.deadline, state.engine.grace) {
         engine_attempts::finalize(
@@ -140,7 +145,7 @@ pub async fn get(
     };
     // Finalise lazily if time has run out.
     let a = if a.status == engine_attempts::IN_PROGRESS
-        && !contest::timing::accepts(Utc::now(), a.deadline, state.engine.grace)
+        && !contest::timing::accepts(state.engine.now(), a.deadline, state.engine.grace)
     {
         engine_attempts::finalize(
             &state.engine,
@@ -153,7 +158,7 @@ pub async fn get(
         a
     };
     let round = engine_attempts::load_round(&state.db.read, a.round_id).await?;
-    let closed = contest::round_status(&round, Utc::now()) == "closed";
+    let closed = contest::round_status(&round, state.engine.now()) == "closed";
     let review = caller.role.is_staff() || (closed && a.status == engine_attempts::FINISHED);
     let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, review).await?;
     Ok(HttpResponse::Ok().json(view))

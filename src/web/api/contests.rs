@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use serde_json::json;
@@ -43,7 +42,7 @@ pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<
         .one(&state.db.read)
         .await?
         .ok_or(AppError::NotFound)?;
-    let now = Utc::now();
+    let now = state.engine.now();
     let rounds: Vec<_> = contest::rounds_of(&state.db.read, c.id)
         .await?
         .iter()
@@ -80,7 +79,7 @@ pub async fn round_detail(
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(contest::round_view(&r, Utc::now())))
+    Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())))
 }
 
 /// `POST /api/v1/rounds/{id}/close` — closes a round early.
@@ -90,10 +89,10 @@ pub async fn close_round(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let r = contest::close_round(&state.db.write, path.into_inner()).await?;
+    let r = contest::close_round(&state.db.write, &state.engine, path.into_inner()).await?;
     state.engine.boards.invalidate(Some(r.id));
     tracing::info!(round.id = r.id, "round closed");
-    Ok(HttpResponse::Ok().json(contest::round_view(&r, Utc::now())))
+    Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())))
 }
 
 /// Query of `GET /api/v1/rounds`.
@@ -110,7 +109,7 @@ pub async fn open_rounds(
     state: web::Data<AppState>,
     query: web::Query<RoundsQuery>,
 ) -> Result<HttpResponse> {
-    let now = Utc::now();
+    let now = state.engine.now();
     let wanted = query.status.as_deref().unwrap_or("open");
     if !matches!(wanted, "open" | "upcoming" | "closed" | "all") {
         return Err(AppError::bad_request(
@@ -174,7 +173,7 @@ pub async fn leaderboard(
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse> {
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
-    let closed = contest::round_status(&r, Utc::now()) == "closed";
+    let closed = contest::round_status(&r, state.engine.now()) == "closed";
     if r.practice {
         return Ok(HttpResponse::Ok().json(json!({
             "round_id": r.id, "closed": closed, "practice": true, "total": 0, "entries": [],

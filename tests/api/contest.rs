@@ -1,0 +1,881 @@
+use std::collections::HashSet;
+
+use chrono::Duration;
+use cuocthi::accounts::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TEST_BANK, json_of, registration, round_spec, spawn_app};
+
+/// Fails if any key of a participant-facing body could reveal correctness.
+fn assert_reveals_nothing(body: &Value) {
+    match body {
+        Value::Object(map) => {
+            for (k, v) in map {
+                // `correct` as a count of right answers (a result) is fine; as a flag it is a key.
+                let flag = k == "correct" && v.is_boolean();
+                assert!(
+                    !flag
+                        && !matches!(
+                            k.as_str(),
+                            "explanation" | "source" | "answered_correctly" | "feedback"
+                        ),
+                    "a participant response carries `{k}`: {body}"
+                );
+                assert_reveals_nothing(v);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(assert_reveals_nothing),
+        _ => {}
+    }
+}
+
+async fn register_as(app: &crate::helpers::TestApp, phone: &str, name: &str, unit: &str) -> String {
+    let mut body = registration(phone);
+    body["full_name"] = json!(name);
+    body["unit_code"] = json!(unit);
+    let (status, created) = json_of(app.register(&body).await).await;
+    assert_eq!(status, 201, "{created}");
+    app.token(phone, "mật khẩu an toàn").await
+}
+
+#[tokio::test]
+async fn a_draw_the_banks_cannot_fill_is_refused_naming_the_quota() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let mut spec = round_spec();
+    spec["draw"] = json!([
+        {"bank": TEST_BANK, "difficulty": "hard", "count": 5},
+        {"bank": TEST_BANK, "difficulty": "easy", "count": 25},
+    ]);
+    let (status, body) = json_of(
+        app.post_json(
+            &format!("/api/v1/contests/{contest}/rounds"),
+            Some(&organiser),
+            &spec,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "draw_short");
+    assert_eq!(body["error"]["quota"], "draw[1]");
+    assert_eq!(body["error"]["requested"], 25);
+    assert_eq!(body["error"]["available"], 20);
+    assert_eq!(body["error"]["missing"], 5);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("thiếu 5")
+    );
+}
+
+#[tokio::test]
+async fn an_attempt_draws_distinct_questions_and_reveals_no_answer() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let b = app.participant("0912000002").await;
+
+    let (status, first) = app.start(&a, round).await;
+    assert_eq!(status, 201, "{first}");
+    assert_reveals_nothing(&first);
+    let questions = first["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 10);
+    let texts: HashSet<&str> = questions
+        .iter()
+        .map(|q| q["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 10, "distinct questions");
+    for q in questions {
+        for o in q["options"].as_array().unwrap() {
+            let id = o["id"].as_str().unwrap();
+            assert_eq!(id.len(), 12, "opaque option ids");
+            assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        }
+    }
+    assert!(first["deadline"].is_string());
+    assert!(first["prediction_question"].is_string());
+
+    let (_, second) = app.start(&b, round).await;
+    let other: HashSet<&str> = second["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["text"].as_str().unwrap())
+        .collect();
+    assert_ne!(texts, other, "different participants get different sets");
+    // The same question gets different option ids in different attempts.
+    let ids_a: HashSet<&str> = questions
+        .iter()
+        .flat_map(|q| {
+            q["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_str().unwrap())
+        })
+        .collect();
+    let ids_b: HashSet<&str> = second["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|q| {
+            q["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_str().unwrap())
+        })
+        .collect();
+    assert!(ids_a.is_disjoint(&ids_b));
+
+    let (_, read) = json_of(
+        app.get(
+            &format!("/api/v1/attempts/{}", first["attempt_id"]),
+            Some(&a),
+        )
+        .await,
+    )
+    .await;
+    assert_reveals_nothing(&read);
+}
+
+#[tokio::test]
+async fn the_draw_is_reproducible_from_the_stored_seed() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let (_, started) = app.start(&a, round).await;
+    let stored =
+        cuocthi::entities::attempt::Entity::find_by_id(started["attempt_id"].as_i64().unwrap())
+            .one(&app.state.db.read)
+            .await
+            .unwrap()
+            .unwrap();
+    let r = cuocthi::contest::attempts::load_round(&app.state.db.read, round)
+        .await
+        .unwrap();
+    let rules = cuocthi::contest::draw_rules(&r).unwrap();
+    let bank = rules.default[0].bank_id;
+    let pool = app
+        .state
+        .engine
+        .pools
+        .bank(&app.state.db.read, bank)
+        .await
+        .unwrap();
+    let again = cuocthi::contest::draw::draw(
+        &pool.candidates,
+        &rules.default,
+        &HashSet::new(),
+        cuocthi::contest::draw::Order::Shuffled,
+        stored.seed as u64,
+    )
+    .unwrap();
+    assert_eq!(
+        again,
+        cuocthi::contest::attempts::drawn_of(&stored).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_reload_resumes_the_same_attempt_with_its_answers() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let (_, first) = app.start(&a, round).await;
+    let id = first["attempt_id"].as_i64().unwrap();
+    let option = first["questions"][0]["options"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, saved) = app.save(&a, id, 1, std::slice::from_ref(&option)).await;
+    assert_eq!(status, 200, "{saved}");
+    assert!(saved["saved_at"].is_string());
+
+    let (status, again) = app.start(&a, round).await;
+    assert_eq!(status, 200, "a reload resumes");
+    assert_eq!(again["attempt_id"], id);
+    assert_eq!(again["deadline"], first["deadline"]);
+    assert_eq!(again["questions"], first["questions"]);
+    assert_eq!(again["answers"]["1"]["choices"], json!([option]));
+}
+
+#[tokio::test]
+async fn racing_starts_never_exceed_the_allowed_attempts() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let mut spec = round_spec();
+    spec["max_attempts"] = json!(1);
+    let round = app.create_round(&organiser, contest, &spec).await;
+    let a = app.participant("0912000001").await;
+    let starts = (0..12).map(|_| app.start(&a, round));
+    let results = futures_util::future::join_all(starts).await;
+    let ids: HashSet<i64> = results
+        .iter()
+        .map(|(status, body)| {
+            assert!(status.is_success(), "{body}");
+            body["attempt_id"].as_i64().unwrap()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "one attempt, however many parallel starts");
+    let id = *ids.iter().next().unwrap();
+    app.submit(&a, id, None).await;
+    let (status, body) = app.start(&a, round).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"]["code"], "no_attempts_left");
+}
+
+#[tokio::test]
+async fn submitting_twice_returns_the_same_result_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let first = app.take(&a, round, 6, Some(3)).await;
+    assert_eq!(first["score"], 6);
+    assert_eq!(first["max_score"], 10);
+    assert_eq!(first["correct"], 6);
+    assert_eq!(first["total"], 10);
+    let id = first["attempt_id"].as_i64().unwrap();
+    let (status, second) = app.submit(&a, id, Some(99)).await;
+    assert_eq!(status, 200);
+    assert_eq!(first, second);
+    let (status, body) = app.save(&a, id, 1, &[]).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"]["code"], "attempt_closed");
+}
+
+#[tokio::test]
+async fn saves_count_until_the_deadline_plus_grace_and_not_after() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let (_, attempt) = app.start(&a, round).await;
+    let id = attempt["attempt_id"].as_i64().unwrap();
+    let key = app.answer_key(id).await;
+
+    // 5 s after the 20-minute deadline: inside the 10 s grace.
+    app.state
+        .engine
+        .clock
+        .advance(Duration::seconds(20 * 60 + 5));
+    let (status, body) = app.save(&a, id, 1, &key[0]).await;
+    assert_eq!(status, 200, "{body}");
+    // 11 s after: refused, and the attempt is finalised with what was saved in time.
+    app.state.engine.clock.advance(Duration::seconds(6));
+    let (status, body) = app.save(&a, id, 2, &key[1]).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"]["code"], "attempt_closed");
+    let (status, body) = app.submit(&a, id, None).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"]["code"], "attempt_closed");
+    let (_, read) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
+    assert_eq!(read["status"], "finished");
+    assert_eq!(read["result"]["score"], 1);
+    assert_eq!(read["result"]["finish_reason"], "expired");
+    assert_eq!(read["result"]["time_taken_ms"], 20 * 60 * 1000);
+}
+
+#[tokio::test]
+async fn an_abandoned_attempt_is_finalised_by_the_sweeper() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let (_, attempt) = app.start(&a, round).await;
+    let id = attempt["attempt_id"].as_i64().unwrap();
+    let key = app.answer_key(id).await;
+    for q in 1..=3 {
+        app.save(&a, id, q, &key[q - 1]).await;
+    }
+    app.state.engine.clock.advance(Duration::minutes(21));
+    let swept = cuocthi::contest::attempts::sweep(&app.state.engine, &app.state.db.write)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    let row = cuocthi::entities::attempt::Entity::find_by_id(id)
+        .one(&app.state.db.read)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "finished");
+    assert_eq!(row.score, Some(3));
+    assert_eq!(row.finish_reason.as_deref(), Some("expired"));
+    // The abandoned attempt counts on the leaderboard.
+    let (_, board) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(board["entries"][0]["score"], 3);
+}
+
+#[tokio::test]
+async fn each_kind_is_scored_by_its_rule() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let mut spec = round_spec();
+    spec["draw"] = json!([{"bank": TEST_BANK, "count": 30}]);
+    let round = app.create_round(&organiser, contest, &spec).await;
+    let a = app.participant("0912000001").await;
+    let (_, attempt) = app.start(&a, round).await;
+    let id = attempt["attempt_id"].as_i64().unwrap();
+    let key = app.answer_key(id).await;
+    let mut expected = 0;
+    for (i, q) in attempt["questions"].as_array().unwrap().iter().enumerate() {
+        let position = i + 1;
+        let options: Vec<String> = q["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect();
+        let right = &key[i];
+        let choices = match (q["kind"].as_str().unwrap(), i % 2) {
+            // Exactly the correct set scores.
+            (_, 0) => {
+                expected += 1;
+                right.clone()
+            }
+            // Multiple choice: missing one correct option scores nothing.
+            ("multiple", _) => right[..right.len() - 1].to_vec(),
+            // Single and true/false: a wrong option scores nothing.
+            _ => vec![options.iter().find(|o| !right.contains(o)).unwrap().clone()],
+        };
+        let (status, body) = app.save(&a, id, position, &choices).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // A single-choice question takes one option only; an option of another question is refused.
+    let single = attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|q| q["kind"] == "single")
+        .unwrap();
+    let two: Vec<String> = attempt["questions"][single]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect();
+    let (status, body) = app.save(&a, id, single + 1, &two).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (422, Some("too_many_choices"))
+    );
+    let foreign = attempt["questions"][(single + 1) % 30]["options"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = app.save(&a, id, single + 1, &[foreign]).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (422, Some("invalid_choice"))
+    );
+
+    let (_, result) = app.submit(&a, id, None).await;
+    assert_eq!(result["score"], expected);
+    let kinds: HashSet<&str> = attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 3, "all three kinds were drawn and scored");
+    let row = cuocthi::entities::attempt::Entity::find_by_id(id)
+        .one(&app.state.db.read)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.score, Some(expected));
+}
+
+#[tokio::test]
+async fn the_leaderboard_applies_the_full_tie_break_order_and_hides_contact_data() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    // (name, phone, correct answers, prediction, seconds taken)
+    let plan = [
+        ("Người Một", "0912000001", 10, Some(2), 300),
+        ("Người Hai", "0912000002", 10, Some(5), 100),
+        ("Người Ba", "0912000003", 10, Some(2), 200),
+        ("Người Bốn", "0912000004", 9, Some(3), 50),
+        ("Người Năm", "0912000005", 9, None, 40),
+        ("Người Sáu", "0912000006", 9, Some(3), 60),
+    ];
+    for (name, phone, right, prediction, secs) in plan {
+        let token = register_as(&app, phone, name, "X-LH-TT").await;
+        let (_, attempt) = app.start(&token, round).await;
+        let id = attempt["attempt_id"].as_i64().unwrap();
+        let key = app.answer_key(id).await;
+        for (i, q) in attempt["questions"].as_array().unwrap().iter().enumerate() {
+            let choices = if i < right {
+                key[i].clone()
+            } else {
+                vec![
+                    q["options"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|o| o["id"].as_str().unwrap().to_owned())
+                        .find(|o| !key[i].contains(o))
+                        .unwrap(),
+                ]
+            };
+            app.save(&token, id, i + 1, &choices).await;
+        }
+        app.state.engine.clock.advance(Duration::seconds(secs));
+        let (status, result) = app.submit(&token, id, prediction).await;
+        assert_eq!(status, 200, "{result}");
+    }
+    let names = |board: &Value| -> Vec<String> {
+        board["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Before the round closes: score, then time.
+    let (_, open) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(open["closed"], false);
+    assert_eq!(
+        names(&open),
+        [
+            "Người Hai",
+            "Người Ba",
+            "Người Một",
+            "Người Năm",
+            "Người Bốn",
+            "Người Sáu"
+        ]
+    );
+    assert!(
+        open["entries"][0].get("prediction").is_none(),
+        "predictions stay hidden until the close"
+    );
+
+    // Close, let the grace pass, settle: 3 perfect scores is the actual value.
+    let response = app
+        .post_json(
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(&organiser),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    app.state.engine.clock.advance(Duration::seconds(11));
+    cuocthi::contest::attempts::sweep(&app.state.engine, &app.state.db.write)
+        .await
+        .unwrap();
+    let (_, closed) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(closed["closed"], true);
+    assert_eq!(closed["prediction_actual"], 3);
+    assert_eq!(
+        names(&closed),
+        [
+            "Người Ba",
+            "Người Một",
+            "Người Hai",
+            "Người Bốn",
+            "Người Sáu",
+            "Người Năm"
+        ]
+    );
+    let first = &closed["entries"][0];
+    assert_eq!(first["rank"], 1);
+    assert_eq!(first["prediction_diff"], 1);
+    assert_eq!(first["unit_code"], "X-LH-TT");
+    assert_eq!(first["max_score"], 10);
+    assert!(first["time_taken_ms"].as_i64().unwrap() >= 200_000);
+    let text = closed.to_string();
+    for private in ["0912000003", "phone", "birth_date", "email", "national_id"] {
+        assert!(
+            !text.contains(private),
+            "the public leaderboard carries {private}"
+        );
+    }
+
+    // Paging and categories.
+    let (_, page) = json_of(
+        app.get(
+            &format!("/api/v1/rounds/{round}/leaderboard?limit=2&offset=2&category=official"),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(names(&page), ["Người Hai", "Người Bốn"]);
+    assert_eq!(page["entries"][0]["rank"], 3);
+    let (_, none) = json_of(
+        app.get(
+            &format!("/api/v1/rounds/{round}/leaderboard?category=citizen"),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(none["total"], 0);
+}
+
+#[tokio::test]
+async fn unit_statistics_roll_up_the_tree_and_voided_participants_drop_out() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let commune = register_as(&app, "0912000001", "Người Xã", "X-LH-TT").await;
+    let district = register_as(&app, "0912000002", "Người Huyện", "H-LH").await;
+    let cheater = register_as(&app, "0912000003", "Người Gian", "X-LH-TT").await;
+    app.take(&commune, round, 10, Some(1)).await;
+    app.take(&district, round, 4, Some(1)).await;
+    app.take(&cheater, round, 10, Some(1)).await;
+
+    let (_, units) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/units"), None)
+            .await,
+    )
+    .await;
+    let by = |units: &Value, code: &str| {
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let x = by(&units, "X-LH-TT");
+    assert_eq!(x["participants"], 2);
+    assert_eq!(x["perfect_scores"], 2);
+    assert_eq!(x["headcount"], 30);
+    assert!((x["participation_rate"].as_f64().unwrap() - 2.0 / 30.0).abs() < 1e-9);
+    let h = by(&units, "H-LH");
+    assert_eq!(h["participants"], 3, "the district counts its communes");
+    assert!((h["avg_best_score"].as_f64().unwrap() - 8.0).abs() < 1e-9);
+    assert_eq!(by(&units, "VL")["participants"], 3);
+    assert_eq!(by(&units, "SO-TP")["participants"], 0);
+
+    // Void the cheater: they leave the rankings and the statistics; their data stays.
+    let (_, found) = json_of(
+        app.get("/api/v1/participants?query=Gian", Some(&organiser))
+            .await,
+    )
+    .await;
+    let cheater_id = found[0]["id"].as_i64().unwrap();
+    let (status, body) = json_of(
+        app.post_json(
+            &format!("/api/v1/participants/{cheater_id}/void"),
+            Some(&organiser),
+            &json!({"reason": "Thi hộ"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, board) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(board["total"], 2);
+    assert!(!board.to_string().contains("Người Gian"));
+    let (_, units) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/units"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(by(&units, "X-LH-TT")["participants"], 1);
+    let (status, body) = app.start(&cheater, round).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (409, Some("account_voided"))
+    );
+
+    // Unvoid restores them.
+    app.post_json(
+        &format!("/api/v1/participants/{cheater_id}/unvoid"),
+        Some(&organiser),
+        &json!({}),
+    )
+    .await;
+    let (_, board) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(board["total"], 3);
+
+    // The contest tables sum the rounds.
+    let (_, contest_board) = json_of(
+        app.get(&format!("/api/v1/contests/{contest}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(contest_board["total"], 3);
+    assert_eq!(contest_board["entries"][0]["score"], 10);
+    let (_, contest_units) = json_of(
+        app.get(&format!("/api/v1/contests/{contest}/units"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(by(&contest_units, "H-LH")["participants"], 3);
+}
+
+#[tokio::test]
+async fn staff_cannot_compete_and_participants_cannot_organise() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let judge = app.staff(Role::Judge, "bgk@example.vn").await;
+    for staff in [&organiser, &judge] {
+        let (status, body) = app.start(staff, round).await;
+        assert_eq!(status, 403, "{body}");
+    }
+    let a = app.participant("0912000001").await;
+    let b = app.participant("0912000002").await;
+    let response = app
+        .post_json(
+            "/api/v1/contests",
+            Some(&a),
+            &json!({"code": "x", "title": "x", "categories": ["official"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    let response = app
+        .post_json(
+            &format!("/api/v1/rounds/{round}/close"),
+            Some(&a),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        app.get("/api/v1/participants", Some(&judge)).await.status(),
+        403
+    );
+
+    // Another participant's attempt does not exist for them.
+    let (_, attempt) = app.start(&a, round).await;
+    let id = attempt["attempt_id"].as_i64().unwrap();
+    let option = attempt["questions"][0]["options"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = app.save(&b, id, 1, &[option]).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.get(&format!("/api/v1/attempts/{id}"), Some(&b))
+            .await
+            .status(),
+        404
+    );
+    let (status, _) = app.submit(&b, id, None).await;
+    assert_eq!(status, 404);
+    // Judges read any attempt, with the key.
+    let (status, read) = json_of(
+        app.get(&format!("/api/v1/attempts/{id}"), Some(&judge))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(read["review"], true);
+}
+
+#[tokio::test]
+async fn the_review_opens_only_once_the_round_has_closed() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    // 30 of the 60 questions: some always carry an explanation (a third of the bank does).
+    let mut spec = round_spec();
+    spec["draw"] = json!([{"bank": TEST_BANK, "count": 30}]);
+    let round = app.create_round(&organiser, contest, &spec).await;
+    let a = app.participant("0912000001").await;
+    let result = app.take(&a, round, 5, None).await;
+    let id = result["attempt_id"].as_i64().unwrap();
+    let (_, before) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
+    assert_eq!(before["review"], false);
+    assert_reveals_nothing(&before);
+    assert_eq!(before["result"]["score"], 5);
+    assert_eq!(before["result"]["max_score"], 30);
+
+    app.post_json(
+        &format!("/api/v1/rounds/{round}/close"),
+        Some(&organiser),
+        &json!({}),
+    )
+    .await;
+    let (_, after) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
+    assert_eq!(after["review"], true);
+    let correct_flags = after["questions"][0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["correct"] == true)
+        .count();
+    assert!(correct_flags >= 1);
+    let explained = after["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["explanation"].is_string())
+        .count();
+    assert!(
+        explained >= 1,
+        "explanations are shown in the review: {after}"
+    );
+    assert!(after["questions"][0]["source"].is_string());
+}
+
+#[tokio::test]
+async fn later_attempts_avoid_earlier_questions_and_practice_is_never_ranked() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let mut practice = round_spec();
+    practice["practice"] = json!(true);
+    practice["max_attempts"] = json!(0);
+    let practice = app.create_round(&organiser, contest, &practice).await;
+    let a = app.participant("0912000001").await;
+
+    let first = app.take(&a, round, 3, None).await;
+    let second = app.take(&a, round, 8, None).await;
+    use sea_orm::EntityTrait;
+    let load = |id: i64| {
+        let db = app.state.db.read.clone();
+        async move {
+            let row = cuocthi::entities::attempt::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            cuocthi::contest::attempts::drawn_of(&row)
+                .unwrap()
+                .into_iter()
+                .map(|d| d.question_id)
+                .collect::<HashSet<i64>>()
+        }
+    };
+    let q1 = load(first["attempt_id"].as_i64().unwrap()).await;
+    let q2 = load(second["attempt_id"].as_i64().unwrap()).await;
+    assert!(
+        q1.is_disjoint(&q2),
+        "the second attempt avoids the first one's questions"
+    );
+    let (_, board) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(board["entries"][0]["score"], 8, "the best attempt counts");
+    assert_eq!(board["total"], 1);
+
+    for _ in 0..3 {
+        app.take(&a, practice, 10, None).await;
+    }
+    let (_, board) = json_of(
+        app.get(&format!("/api/v1/rounds/{practice}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(board["practice"], true);
+    assert_eq!(board["entries"].as_array().unwrap().len(), 0);
+
+    let (status, rounds) = json_of(app.get("/api/v1/rounds?status=open", Some(&a)).await).await;
+    assert_eq!(status, 200);
+    let ranked = rounds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == round)
+        .unwrap();
+    assert_eq!(ranked["attempts_used"], 2);
+    assert_eq!(ranked["attempts_allowed"], 2);
+    let (status, body) = app.start(&a, round).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (409, Some("no_attempts_left"))
+    );
+}
+
+#[tokio::test]
+async fn editing_a_used_question_leaves_the_attempt_unchanged() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let (_, attempt) = app.start(&a, round).await;
+    let id = attempt["attempt_id"].as_i64().unwrap();
+
+    let mut bank = cuocthi::banks::synthetic_bank(60);
+    bank.code = TEST_BANK.into();
+    for q in &mut bank.questions {
+        q.text = format!("{} — bản sửa", q.text);
+    }
+    let (status, body) = json_of(
+        app.import_bank(
+            Some(&organiser),
+            "format=toml",
+            cuocthi::banks::to_toml(&bank).into_bytes(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["revised"], 60);
+
+    let (_, read) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
+    assert_eq!(
+        read["questions"], attempt["questions"],
+        "the attempt keeps the revisions it drew"
+    );
+    let result = app.take(&a, round, 10, None).await;
+    assert_eq!(
+        result["score"], 10,
+        "scored against the revisions it was shown"
+    );
+}
+
+#[tokio::test]
+async fn rounds_refuse_starts_before_they_open_and_after_they_close() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let mut later = round_spec();
+    let now = chrono::Utc::now();
+    later["opens_at"] = json!(now + Duration::hours(2));
+    later["closes_at"] = json!(now + Duration::hours(4));
+    let round = app.create_round(&organiser, contest, &later).await;
+    let a = app.participant("0912000001").await;
+    let (status, body) = app.start(&a, round).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (409, Some("round_not_open"))
+    );
+    app.state.engine.clock.advance(Duration::hours(5));
+    let (status, body) = app.start(&a, round).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (409, Some("round_closed"))
+    );
+    let (_, detail) = json_of(app.get(&format!("/api/v1/contests/{contest}"), None).await).await;
+    assert_eq!(detail["rounds"][0]["status"], "closed");
+}
