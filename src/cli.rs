@@ -115,19 +115,17 @@ pub struct UserAddArgs {
 pub struct MigrateArgs {
     #[command(subcommand)]
     pub action: MigrateAction,
-    #[command(flatten)]
-    pub database: DatabaseArgs,
 }
 
 /// A migration action.
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum MigrateAction {
     /// Apply every pending migration.
-    Up,
+    Up(DatabaseArgs),
     /// Roll back the last applied migration.
-    Down,
+    Down(DatabaseArgs),
     /// List migrations and whether each is applied.
-    Status,
+    Status(DatabaseArgs),
 }
 
 fn database_url(args: &DatabaseArgs) -> String {
@@ -222,17 +220,20 @@ async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
 }
 
 async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
-    let db = crate::db::connect(&database_url(&args.database)).await?;
+    let (MigrateAction::Up(database)
+    | MigrateAction::Down(database)
+    | MigrateAction::Status(database)) = &args.action;
+    let db = crate::db::connect(&database_url(database)).await?;
     match args.action {
-        MigrateAction::Up => {
+        MigrateAction::Up(_) => {
             Migrator::up(&db.write, None).await?;
             println!("Đã áp dụng mọi migration (all migrations applied).");
         }
-        MigrateAction::Down => {
+        MigrateAction::Down(_) => {
             Migrator::down(&db.write, Some(1)).await?;
             println!("Đã hoàn tác migration gần nhất (rolled back the last migration).");
         }
-        MigrateAction::Status => {
+        MigrateAction::Status(_) => {
             let applied = Migrator::get_applied_migrations(&db.read).await?;
             let pending = Migrator::get_pending_migrations(&db.read).await?;
             for m in applied.iter().chain(pending.iter()) {

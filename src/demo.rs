@@ -187,3 +187,44 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::banks::{Format, parse};
+
+    #[test]
+    fn the_sample_bank_is_valid_and_covers_the_contest() {
+        let parsed = parse(
+            Format::Toml,
+            SAMPLE_BANK_TOML.as_bytes(),
+            &Default::default(),
+        )
+        .unwrap_or_else(|problems| panic!("sample bank problems: {problems:?}"));
+        let bank = parsed.bank;
+        assert!(
+            bank.questions.len() >= 80,
+            "{} questions",
+            bank.questions.len()
+        );
+        assert!(
+            bank.questions
+                .iter()
+                .all(|q| q.source.as_deref().is_some_and(|s| !s.is_empty()))
+        );
+        let topics: HashSet<_> = bank.questions.iter().map(|q| &q.topic).collect();
+        assert!(topics.len() >= 5);
+        let kinds: HashSet<_> = bank.questions.iter().map(|q| q.kind).collect();
+        let difficulties: HashSet<_> = bank.questions.iter().map(|q| q.difficulty).collect();
+        assert_eq!((kinds.len(), difficulties.len()), (3, 3));
+    }
+
+    #[test]
+    fn the_sample_units_parse_with_eight_districts() {
+        let rows =
+            crate::units::parse_csv(SAMPLE_UNITS_CSV.as_bytes(), &Default::default()).unwrap();
+        assert_eq!(rows.iter().filter(|r| r.kind == "district").count(), 8);
+    }
+}

@@ -3,9 +3,40 @@
 pub mod api;
 pub mod extract;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::{HttpRequest, error::JsonPayloadError, web};
+use tracing::Span;
+use tracing_actix_web::RootSpanBuilder;
 
 use crate::error::AppError;
+
+/// The span of every request: method and path only. Query strings are left out on
+/// purpose — a search may carry a phone or ID number, and logs must never hold those.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.path(),
+            status = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(response) => response.status().as_u16(),
+            Err(error) => error.as_response_error().status_code().as_u16(),
+        };
+        span.record("status", status);
+        tracing::debug!(parent: &span, status, "request finished");
+    }
+}
 
 /// The largest JSON body any endpoint accepts.
 pub const JSON_LIMIT: usize = 64 * 1024;

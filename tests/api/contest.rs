@@ -879,3 +879,106 @@ async fn rounds_refuse_starts_before_they_open_and_after_they_close() {
     let (_, detail) = json_of(app.get(&format!("/api/v1/contests/{contest}"), None).await).await;
     assert_eq!(detail["rounds"][0]["status"], "closed");
 }
+
+#[tokio::test]
+async fn quotas_per_topic_difficulty_and_category_are_honoured() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let bank = cuocthi::banks::synthetic_bank(60);
+    let topic = bank.questions[0].topic.clone();
+    let mut spec = round_spec();
+    spec["draw"] = json!([
+        {"bank": TEST_BANK, "topic": topic, "difficulty": "easy", "count": 2},
+        {"bank": TEST_BANK, "difficulty": "hard", "count": 3},
+        {"bank": TEST_BANK, "count": 5},
+    ]);
+    spec["draw_by_category"] =
+        json!({"citizen": [{"bank": TEST_BANK, "difficulty": "medium", "count": 4}]});
+    let round = app.create_round(&organiser, contest, &spec).await;
+
+    let official = app.participant("0912000001").await;
+    let mut body = registration("0912000002");
+    body["category"] = json!("citizen");
+    app.register(&body).await;
+    let citizen = app.token("0912000002", "mật khẩu an toàn").await;
+
+    let drawn_of = |id: i64| {
+        let state = app.state.clone();
+        async move {
+            let row = cuocthi::entities::attempt::Entity::find_by_id(id)
+                .one(&state.db.read)
+                .await
+                .unwrap()
+                .unwrap();
+            let drawn = cuocthi::contest::attempts::drawn_of(&row).unwrap();
+            let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
+            let q = state
+                .engine
+                .pools
+                .questions(&state.db.read, &ids)
+                .await
+                .unwrap();
+            ids.iter().map(|id| q[id].clone()).collect::<Vec<_>>()
+        }
+    };
+    {
+        let (_, a) = app.start(&official, round).await;
+        let id = a["attempt_id"].as_i64().unwrap();
+        let qs = drawn_of(id).await;
+        assert_eq!(qs.len(), 10);
+        let distinct: HashSet<i64> = qs.iter().map(|q| q.id).collect();
+        assert_eq!(distinct.len(), 10);
+        let easy_in_topic = qs
+            .iter()
+            .filter(|q| q.topic == topic && q.difficulty == cuocthi::banks::Difficulty::Easy)
+            .count();
+        let hard = qs
+            .iter()
+            .filter(|q| q.difficulty == cuocthi::banks::Difficulty::Hard)
+            .count();
+        assert!(
+            easy_in_topic >= 2 && hard >= 3,
+            "quotas: {easy_in_topic} easy in topic, {hard} hard"
+        );
+    }
+    let (_, a) = app.start(&citizen, round).await;
+    let qs = drawn_of(a["attempt_id"].as_i64().unwrap()).await;
+    assert_eq!(qs.len(), 4, "citizens draw from their own quota");
+    assert!(
+        qs.iter()
+            .all(|q| q.difficulty == cuocthi::banks::Difficulty::Medium)
+    );
+}
+
+#[tokio::test]
+async fn duplicate_candidates_share_name_birth_date_and_unit() {
+    let app = spawn_app().await;
+    let (organiser, _) = app.seed_contest().await;
+    for (phone, name) in [
+        ("0912000001", "Lê Thị Hoa"),
+        ("0912000002", "  lê thị   hoa "),
+        ("0912000003", "Lê Thị Hồng"),
+    ] {
+        let mut body = registration(phone);
+        body["full_name"] = json!(name);
+        body["birth_date"] = json!("1985-03-02");
+        let (status, created) = json_of(app.register(&body).await).await;
+        assert_eq!(status, 201, "{created}");
+    }
+    let (status, groups) = json_of(
+        app.get("/api/v1/participants/duplicates", Some(&organiser))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let groups = groups.as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    let phones: HashSet<&str> = groups[0]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["phone"].as_str().unwrap())
+        .collect();
+    assert_eq!(phones, HashSet::from(["0912000001", "0912000002"]));
+}

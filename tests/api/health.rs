@@ -21,3 +21,22 @@ async fn unknown_paths_get_a_json_404_with_a_code() {
             .contains("Không tìm thấy")
     );
 }
+
+#[tokio::test]
+async fn every_migration_rolls_back_and_applies_again() {
+    use migration::{Migrator, MigratorTrait};
+    let app = spawn_app().await;
+    let db = &app.state.db.write;
+    Migrator::down(db, None)
+        .await
+        .expect("all migrations roll back");
+    assert_eq!(Migrator::get_applied_migrations(db).await.unwrap().len(), 0);
+    Migrator::up(db, None)
+        .await
+        .expect("all migrations apply again");
+    assert_eq!(
+        Migrator::get_pending_migrations(db).await.unwrap().len(),
+        0,
+        "nothing left pending"
+    );
+}
