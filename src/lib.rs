@@ -15,4 +15,5 @@ pub mod startup;
 pub mod state;
 pub mod text;
 pub mod units;
+pub mod views;
 pub mod web;

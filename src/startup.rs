@@ -112,6 +112,7 @@ impl Application {
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::web::security::headers())
                 .wrap(TracingLogger::<crate::web::RequestSpan>::new())
                 .app_data(data.clone())
                 .configure(crate::web::configure)

@@ -13,7 +13,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::entities::{category, unit, user};
@@ -372,6 +374,14 @@ pub async fn create_staff<C: ConnectionTrait>(
     .await
     .map_err(|e| map_unique(e, UNIQUE_USER_COLUMNS))?;
     Ok(model)
+}
+
+/// Every participant category, in display order.
+pub async fn categories<C: ConnectionTrait>(db: &C) -> Result<Vec<category::Model>> {
+    Ok(category::Entity::find()
+        .order_by_asc(category::Column::Position)
+        .all(db)
+        .await?)
 }
 
 /// Finds the account a login names: a phone number (any format) or an email address.

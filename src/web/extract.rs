@@ -42,7 +42,8 @@ fn token_of(req: &HttpRequest) -> Option<String> {
     req.cookie(TOKEN_COOKIE).map(|c| c.value().to_owned())
 }
 
-async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
+/// The signed-in user of a request, from its bearer token or cookie.
+pub async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("AppState is not registered")))?

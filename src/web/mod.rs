@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod extract;
+pub mod pages;
+pub mod security;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -68,6 +70,14 @@ fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> 
     .into()
 }
 
+fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    pages::PageError(AppError::bad_request(
+        "invalid_form",
+        format!("Biểu mẫu không hợp lệ, vui lòng tải lại trang và thử lại ({err})."),
+    ))
+    .into()
+}
+
 fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     AppError::NotFound.into()
 }
@@ -83,7 +93,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(query_error))
     .app_data(web::PathConfig::default().error_handler(path_error))
     .app_data(web::PayloadConfig::new(FILE_LIMIT))
+    .app_data(
+        web::FormConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(form_error),
+    )
     .route("/healthz", web::get().to(health::healthz))
+    .route("/static/{name}", web::get().to(crate::views::assets::serve))
+    .route("/", web::get().to(pages::public::home))
+    .route("/login", web::get().to(pages::auth::login_page))
+    .route("/login", web::post().to(pages::auth::login))
+    .route("/logout", web::post().to(pages::auth::logout))
+    .route("/register", web::get().to(pages::auth::register_page))
+    .route("/register", web::post().to(pages::auth::register))
+    .route("/me", web::get().to(pages::attempt::my_results))
+    .route("/contests/{id}", web::get().to(pages::public::contest_page))
+    .route(
+        "/rounds/{id}/leaderboard",
+        web::get().to(pages::public::leaderboard),
+    )
+    .route("/rounds/{id}/start", web::post().to(pages::attempt::start))
+    .route("/attempts/{id}", web::get().to(pages::attempt::show))
+    .route("/attempts/{id}", web::post().to(pages::attempt::post))
+    .route(
+        "/attempts/{id}/result",
+        web::get().to(pages::attempt::result),
+    )
     .service(
         web::scope("/api/v1")
             .route("/auth/register", web::post().to(auth::register))

@@ -6,4 +6,5 @@ mod banks;
 mod contest;
 mod health;
 mod helpers;
+mod pages;
 mod units;

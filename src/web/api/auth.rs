@@ -13,7 +13,8 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{AuthUser, TOKEN_COOKIE};
 
-fn token_cookie(state: &AppState, token: String) -> Cookie<'static> {
+/// The HttpOnly login cookie carrying a token.
+pub fn token_cookie(state: &AppState, token: String) -> Cookie<'static> {
     let max_age = CookieDuration::seconds(state.tokens.ttl().as_secs() as i64);
     Cookie::build(TOKEN_COOKIE, token)
         .path("/")
@@ -24,7 +25,8 @@ fn token_cookie(state: &AppState, token: String) -> Cookie<'static> {
         .finish()
 }
 
-fn expired_cookie(state: &AppState) -> Cookie<'static> {
+/// A cookie that makes the browser forget its login token.
+pub fn expired_cookie(state: &AppState) -> Cookie<'static> {
     let mut cookie = token_cookie(state, String::new());
     cookie.make_removal();
     cookie

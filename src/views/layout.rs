@@ -1,0 +1,85 @@
+//! The one page layout: `lang="vi"`, phone-first, navigation by role, no inline script.
+
+use maud::{DOCTYPE, Markup, html};
+
+use crate::accounts::Role;
+use crate::views::assets;
+
+/// Who is looking at a page, and the form token for its forms.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// `(full name, role)` when signed in.
+    pub user: Option<(String, Role)>,
+    /// The CSRF token every form of the page carries.
+    pub csrf: String,
+}
+
+impl Viewer {
+    /// The viewer's role, if signed in.
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|(_, r)| *r)
+    }
+}
+
+/// The hidden CSRF field of a form.
+pub fn csrf_field(viewer: &Viewer) -> Markup {
+    html! { input type="hidden" name="csrf" value=(viewer.csrf); }
+}
+
+/// A whole page. `scripts` are asset names loaded with `defer`.
+pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="vi" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — cuocthi" }
+                link rel="stylesheet" href=(assets::url("app.css"));
+                @for s in scripts {
+                    script src=(assets::url(s)) defer {}
+                }
+            }
+            body {
+                a.skip href="#main" { "Bỏ qua điều hướng" }
+                header.top {
+                    div.bar {
+                        a.brand href="/" { "Cuộc thi trực tuyến" }
+                        nav aria-label="Điều hướng chính" {
+                            a href="/" { "Trang chủ" }
+                            @match viewer.role() {
+                                None => {
+                                    a href="/login" { "Đăng nhập" }
+                                    a href="/register" { "Đăng ký" }
+                                }
+                                Some(role) => {
+                                    @if role == Role::Participant {
+                                        a href="/me" { "Kết quả của tôi" }
+                                    }
+                                    form method="post" action="/logout" {
+                                        (csrf_field(viewer))
+                                        button type="submit" { "Đăng xuất" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main id="main" { (body) }
+            }
+        }
+    }
+}
+
+/// A page with only a heading and a message, for errors and notices.
+pub fn message(viewer: &Viewer, title: &str, text: &str) -> Markup {
+    page(
+        viewer,
+        title,
+        &[],
+        html! {
+            h1 { (title) }
+            div.card { p { (text) } p { a href="/" { "Về trang chủ" } } }
+        },
+    )
+}

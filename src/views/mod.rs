@@ -1,0 +1,4 @@
+//! HTML views with maud: the layout, and partials shared by pages.
+
+pub mod assets;
+pub mod layout;

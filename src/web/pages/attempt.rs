@@ -1,0 +1,348 @@
+//! Taking a round: start or resume, the attempt page (a form that works without
+//! JavaScript; `attempt.js` adds saving as you go and a countdown), the result and review,
+//! and "my results".
+
+use std::collections::{BTreeSet, HashMap};
+
+use actix_web::web;
+use maud::{Markup, html};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+
+use super::public::{duration, vn_time};
+use super::{PageCtx, PageError, PageResult, see_other};
+use crate::accounts::Role;
+use crate::contest::{self, attempts};
+use crate::entities::{attempt, round};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::layout::{Viewer, csrf_field, page};
+
+fn participant(ctx: &PageCtx) -> Result<&crate::web::extract::AuthUser, PageError> {
+    let user = ctx.require_user()?;
+    if user.role != Role::Participant {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(user)
+}
+
+/// `POST /rounds/{id}/start` — start or resume, then show the attempt.
+pub async fn start(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<super::auth::CsrfOnly>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let user = participant(&ctx)?;
+    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let a = match attempts::start(&state.engine, &state.db, &user.user, &r).await? {
+        attempts::Started::New(a) | attempts::Started::Resumed(a) => a,
+    };
+    Ok(see_other(&format!("/attempts/{}", a.id)))
+}
+
+async fn own_attempt(
+    state: &AppState,
+    ctx: &PageCtx,
+    id: i64,
+) -> Result<(attempt::Model, round::Model), PageError> {
+    let user = participant(ctx)?;
+    let mut a = attempts::load_own(&state.db.read, id, user.id()).await?;
+    if a.status == attempts::IN_PROGRESS
+        && !contest::timing::accepts(state.engine.now(), a.deadline, state.engine.grace)
+    {
+        a = attempts::finalize(
+            &state.engine,
+            &state.db.write,
+            a.id,
+            attempts::Finish::Expired,
+        )
+        .await?;
+    }
+    let r = attempts::load_round(&state.db.read, a.round_id).await?;
+    Ok((a, r))
+}
+
+fn question_fieldset(q: &Value, saved: &HashMap<String, Vec<String>>) -> Markup {
+    let id = q["id"].as_u64().unwrap_or(0);
+    let multiple = q["kind"] == "multiple";
+    let chosen = saved.get(&id.to_string()).cloned().unwrap_or_default();
+    html! {
+        fieldset.question id={ "q" (id) } data-question=(id) {
+            legend { "Câu " (id) @if multiple { span.muted { " (chọn tất cả đáp án đúng)" } } }
+            p.qtext { (q["text"].as_str().unwrap_or_default()) }
+            @for o in q["options"].as_array().into_iter().flatten() {
+                @let oid = o["id"].as_str().unwrap_or_default();
+                label.option {
+                    @if multiple {
+                        input type="checkbox" name={ "q" (id) } value=(oid) checked[chosen.iter().any(|c| c == oid)];
+                    } @else {
+                        input type="radio" name={ "q" (id) } value=(oid) checked[chosen.iter().any(|c| c == oid)];
+                    }
+                    span { (o["text"].as_str().unwrap_or_default()) }
+                }
+            }
+            p.save-state aria-live="polite" {}
+        }
+    }
+}
+
+fn attempt_page(viewer: &Viewer, r: &round::Model, view: &Value) -> Markup {
+    let attempt_id = view["attempt_id"].as_i64().unwrap_or(0);
+    let saved: HashMap<String, Vec<String>> = view["answers"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let ids = v["choices"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|c| c.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (k.clone(), ids)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let questions = view["questions"].as_array().cloned().unwrap_or_default();
+    let deadline = view["deadline"].as_str().unwrap_or_default();
+    let deadline_vn = deadline
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .map(vn_time)
+        .unwrap_or_default();
+    page(
+        viewer,
+        &r.title,
+        &["attempt.js"],
+        html! {
+            h1 { (r.title) }
+            p.notice { "Hạn nộp bài: " strong { (deadline_vn) } " (giờ Việt Nam, theo đồng hồ máy chủ). Câu trả lời được lưu khi bạn chọn; nếu trang không tự lưu, bấm “Lưu bài”." }
+            form #attempt-form method="post" action={ "/attempts/" (attempt_id) }
+                data-attempt=(attempt_id) data-deadline=(deadline) data-server-time=(view["server_time"].as_str().unwrap_or_default()) {
+                (csrf_field(viewer))
+                nav.qnav aria-label="Danh sách câu hỏi" {
+                    @for q in &questions {
+                        @let id = q["id"].as_u64().unwrap_or(0);
+                        a.answered[saved.contains_key(&id.to_string())] href={ "#q" (id) } { (id) }
+                    }
+                    span #timer .timer role="timer" aria-live="off" { "Hạn: " (deadline_vn) }
+                }
+                @for q in &questions { (question_fieldset(q, &saved)) }
+                @if let Some(pq) = view["prediction_question"].as_str() {
+                    fieldset.question {
+                        legend { "Câu hỏi dự đoán" }
+                        label for="prediction" { (pq) }
+                        input #prediction type="number" name="prediction" min="0" max="1000000000" inputmode="numeric"
+                            value=[view["prediction"].as_i64()];
+                    }
+                }
+                div #save-banner .banner.hidden role="alert" {}
+                div.actions {
+                    button.secondary type="submit" name="action" value="save" { "Lưu bài" }
+                    button type="submit" name="action" value="submit" { "Nộp bài" }
+                }
+            }
+        },
+    )
+}
+
+/// `GET /attempts/{id}` — the attempt page (or the result once finished).
+pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
+    let (a, r) = own_attempt(&state, &ctx, path.into_inner()).await?;
+    if a.status == attempts::FINISHED {
+        return Ok(see_other(&format!("/attempts/{}/result", a.id)));
+    }
+    let view = attempts::view(&state.engine, &state.db.read, &r, &a, false).await?;
+    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view)))
+}
+
+/// `POST /attempts/{id}` — saves the answers of the form, and submits when asked.
+pub async fn post(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    ctx.check_csrf(field("csrf").unwrap_or_default())?;
+    let (a, r) = own_attempt(&state, &ctx, path.into_inner()).await?;
+    let result = format!("/attempts/{}/result", a.id);
+    if a.status == attempts::FINISHED {
+        return Ok(see_other(&result));
+    }
+    let view = attempts::view(&state.engine, &state.db.read, &r, &a, false).await?;
+    let total = view["questions"].as_array().map_or(0, Vec::len);
+    for position in 1..=total {
+        let name = format!("q{position}");
+        let chosen: BTreeSet<String> = form
+            .iter()
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+            .collect();
+        let saved: BTreeSet<String> = view["answers"][position.to_string()]["choices"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if chosen == saved {
+            continue;
+        }
+        let choices: Vec<String> = chosen.into_iter().collect();
+        match attempts::save_answer(&state.engine, &state.db, &a, position, &choices).await {
+            Ok(_) => {}
+            Err(AppError::Conflict {
+                code: "attempt_closed",
+                ..
+            }) => return Ok(see_other(&result)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if field("action") == Some("submit") {
+        let prediction = match field("prediction").map(str::trim).filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) => match p.parse::<i64>() {
+                Ok(n) if (0..=1_000_000_000).contains(&n) => Some(n),
+                _ => {
+                    return Err(AppError::field(
+                        "prediction",
+                        "Số dự đoán phải là số nguyên từ 0 đến 1.000.000.000.",
+                    )
+                    .into());
+                }
+            },
+        };
+        let now = state.engine.now();
+        let how = if contest::timing::accepts(now, a.deadline, state.engine.grace) {
+            attempts::Finish::Submitted {
+                at: now,
+                prediction,
+            }
+        } else {
+            attempts::Finish::Expired
+        };
+        attempts::finalize(&state.engine, &state.db.write, a.id, how).await?;
+        return Ok(see_other(&result));
+    }
+    Ok(see_other(&format!("/attempts/{}", a.id)))
+}
+
+/// `GET /attempts/{id}/result` — the score, and the review once the round has closed.
+pub async fn result(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
+    let (a, r) = own_attempt(&state, &ctx, path.into_inner()).await?;
+    if a.status != attempts::FINISHED {
+        return Ok(see_other(&format!("/attempts/{}", a.id)));
+    }
+    let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    let view = attempts::view(&state.engine, &state.db.read, &r, &a, closed).await?;
+    let viewer = &ctx.viewer;
+    Ok(ctx.ok(page(
+        viewer,
+        "Kết quả bài thi",
+        &[],
+        html! {
+            h1 { "Kết quả bài thi — " (r.title) }
+            div.card {
+                p { "Điểm: " strong #score { (a.score.unwrap_or(0)) "/" (a.max_score) } }
+                p { "Số câu đúng: " (a.correct.unwrap_or(0)) "/" (a.total) }
+                p { "Thời gian làm bài: " (duration(a.time_taken_ms.unwrap_or(0))) }
+                @if let Some(t) = a.submitted_at { p { "Nộp lúc: " (vn_time(t)) } }
+                @if a.finish_reason.as_deref() == Some("expired") { p.muted { "Hết giờ: bài được chấm với các câu trả lời đã lưu." } }
+                @if let Some(p) = a.prediction { p { "Số dự đoán của bạn: " (p) } }
+            }
+            @if closed {
+                h2 { "Đáp án và giải thích" }
+                div.review {
+                    @for q in view["questions"].as_array().into_iter().flatten() {
+                        @let id = q["id"].as_u64().unwrap_or(0);
+                        @let chosen: Vec<&str> = view["answers"][id.to_string()]["choices"].as_array().map(|c| c.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+                        div.card {
+                            p { strong { "Câu " (id) ". " } (q["text"].as_str().unwrap_or_default()) }
+                            ul {
+                                @for o in q["options"].as_array().into_iter().flatten() {
+                                    @let oid = o["id"].as_str().unwrap_or_default();
+                                    li.right[o["correct"] == true] .chosen[chosen.contains(&oid)] {
+                                        (o["text"].as_str().unwrap_or_default())
+                                        @if o["correct"] == true { " ✓ (đáp án đúng)" }
+                                        @if chosen.contains(&oid) { " — bạn chọn" }
+                                    }
+                                }
+                            }
+                            @if let Some(e) = q["explanation"].as_str() { p { "Giải thích: " (e) } }
+                            @if let Some(s) = q["source"].as_str() { p.muted { "Căn cứ: " (s) } }
+                        }
+                    }
+                }
+            } @else {
+                p.notice { "Đáp án và giải thích được công bố khi vòng thi kết thúc." }
+            }
+            div.actions {
+                a.button.secondary href="/me" { "Kết quả của tôi" }
+                @if !r.practice { a.button.secondary href={ "/rounds/" (r.id) "/leaderboard" } { "Bảng xếp hạng" } }
+            }
+        },
+    )))
+}
+
+/// `GET /me` — the participant's attempts and results.
+pub async fn my_results(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
+    let user = participant(&ctx)?;
+    let mine = attempt::Entity::find()
+        .filter(attempt::Column::UserId.eq(user.id()))
+        .order_by_desc(attempt::Column::StartedAt)
+        .all(&state.db.read)
+        .await?;
+    let rounds: HashMap<i64, round::Model> = round::Entity::find()
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let viewer = &ctx.viewer;
+    Ok(ctx.ok(page(
+        viewer,
+        "Kết quả của tôi",
+        &[],
+        html! {
+            h1 { "Kết quả của tôi" }
+            p { "Xin chào " strong { (user.user.full_name) } "." }
+            @if user.user.voided {
+                div.error role="alert" { "Tài khoản của bạn đã bị Ban Tổ chức huỷ kết quả: " (user.user.void_reason.clone().unwrap_or_default()) }
+            }
+            @if mine.is_empty() {
+                p.card { "Bạn chưa có lượt thi nào. " a href="/" { "Xem các vòng thi đang mở" } }
+            } @else {
+                div.table-wrap { table {
+                    thead { tr {
+                        th scope="col" { "Vòng thi" } th scope="col" { "Bắt đầu" }
+                        th.num scope="col" { "Điểm" } th.num scope="col" { "Thời gian" } th scope="col" { "" }
+                    } }
+                    tbody { @for a in &mine {
+                        tr {
+                            td { (rounds.get(&a.round_id).map(|r| r.title.clone()).unwrap_or_default()) }
+                            td { (vn_time(a.started_at)) }
+                            @if a.status == attempts::FINISHED {
+                                td.num { (a.score.unwrap_or(0)) "/" (a.max_score) }
+                                td.num { (duration(a.time_taken_ms.unwrap_or(0))) }
+                                td { a href={ "/attempts/" (a.id) "/result" } { "Xem kết quả" } }
+                            } @else {
+                                td.num { "—" } td.num { "—" }
+                                td { a href={ "/attempts/" (a.id) } { "Làm tiếp" } }
+                            }
+                        }
+                    } }
+                } }
+            }
+        },
+    )))
+}

@@ -1,0 +1,274 @@
+//! Log in, register, log out — as forms.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{PageCtx, PageError, PageResult, see_other};
+use crate::accounts::{self, Registration};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::layout::{Viewer, csrf_field, page};
+use crate::web::api::auth::{expired_cookie, token_cookie};
+
+fn login_form(viewer: &Viewer, login: &str, failed: bool) -> Markup {
+    page(
+        viewer,
+        "Đăng nhập",
+        &[],
+        html! {
+            h1 { "Đăng nhập" }
+            @if failed {
+                div.error role="alert" { "Thông tin đăng nhập hoặc mật khẩu không đúng." }
+            }
+            form.card method="post" action="/login" {
+                (csrf_field(viewer))
+                label for="login" { "Số điện thoại hoặc email" }
+                input #login type="text" name="login" value=(login) autocomplete="username" required;
+                label for="password" { "Mật khẩu" }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                div.actions { button type="submit" { "Đăng nhập" } }
+            }
+            p { "Chưa có tài khoản? " a href="/register" { "Đăng ký dự thi" } }
+        },
+    )
+}
+
+/// `GET /login`.
+pub async fn login_page(ctx: PageCtx) -> HttpResponse {
+    ctx.ok(login_form(&ctx.viewer, "", false))
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    pub csrf: String,
+    pub login: String,
+    pub password: String,
+}
+
+/// `POST /login`.
+pub async fn login(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let found = accounts::find_by_login(&state.db.read, &form.login).await?;
+    let stored = found.as_ref().map(|u| u.password_hash.clone());
+    let ok = state
+        .hasher
+        .verify(crate::text::nfc(&form.password), stored)
+        .await
+        .map_err(AppError::from)?;
+    match found {
+        Some(user) if ok => {
+            let issued = state
+                .tokens
+                .issue(user.id, user.token_version, Utc::now())
+                .map_err(AppError::from)?;
+            let mut response = see_other(if user.role == "participant" {
+                "/me"
+            } else {
+                "/"
+            });
+            response
+                .add_cookie(&token_cookie(&state, issued.token))
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+            Ok(response)
+        }
+        _ => Ok(ctx.html(
+            StatusCode::UNAUTHORIZED,
+            login_form(&ctx.viewer, &form.login, true),
+        )),
+    }
+}
+
+/// The logout form.
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
+/// `POST /logout`.
+pub async fn logout(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfOnly>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let mut response = see_other("/");
+    response
+        .add_cookie(&expired_cookie(&state))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    Ok(response)
+}
+
+/// The registration form's fields.
+#[derive(Debug, Default, Deserialize)]
+pub struct RegisterForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub national_id: String,
+    #[serde(default)]
+    pub birth_date: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub unit_code: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+fn field(
+    errors: &BTreeMap<String, String>,
+    name: &str,
+    label: &str,
+    kind: &str,
+    value: &str,
+    autocomplete: &str,
+    required: bool,
+) -> Markup {
+    let error_id = format!("{name}-error");
+    html! {
+        label for=(name) { (label) @if !required { span.muted { " (không bắt buộc)" } } }
+        input id=(name) type=(kind) name=(name) value=(value) autocomplete=(autocomplete) required[required]
+            aria-invalid=[errors.get(name).map(|_| "true")]
+            aria-describedby=[errors.get(name).map(|_| error_id.clone())];
+        @if let Some(e) = errors.get(name) { div.field-error id=(error_id) { (e) } }
+    }
+}
+
+async fn register_form(
+    ctx: &PageCtx,
+    state: &AppState,
+    form: &RegisterForm,
+    errors: &BTreeMap<String, String>,
+    general: Option<&str>,
+) -> Result<Markup, PageError> {
+    let units = crate::units::list(&state.db.read).await?;
+    let categories = accounts::categories(&state.db.read).await?;
+    let viewer = &ctx.viewer;
+    Ok(page(
+        viewer,
+        "Đăng ký dự thi",
+        &[],
+        html! {
+            h1 { "Đăng ký dự thi" }
+            p.muted { "Mỗi người chỉ đăng ký một tài khoản. Thông tin đăng ký không thay đổi được sau khi đăng ký." }
+            @if let Some(g) = general { div.error role="alert" { (g) } }
+            @if !errors.is_empty() {
+                div.error role="alert" {
+                    "Vui lòng kiểm tra lại:"
+                    ul { @for (_, e) in errors { li { (e) } } }
+                }
+            }
+            form.card method="post" action="/register" novalidate {
+                (csrf_field(viewer))
+                (field(errors, "full_name", "Họ và tên", "text", &form.full_name, "name", true))
+                (field(errors, "phone", "Số điện thoại", "tel", &form.phone, "tel", true))
+                (field(errors, "email", "Email", "email", &form.email, "email", false))
+                (field(errors, "national_id", "Số CCCD (12 chữ số)", "text", &form.national_id, "off", false))
+                (field(errors, "birth_date", "Ngày sinh", "date", &form.birth_date, "bday", false))
+                label for="category" { "Đối tượng dự thi" }
+                select #category name="category" required {
+                    @for c in &categories {
+                        option value=(c.code) selected[c.code == form.category] { (c.name) }
+                    }
+                }
+                @if let Some(e) = errors.get("category") { div.field-error { (e) } }
+                label for="unit_code" { "Đơn vị" }
+                select #unit_code name="unit_code" required {
+                    option value="" { "— Chọn đơn vị —" }
+                    @for u in &units {
+                        option value=(u.code) selected[u.code == form.unit_code] {
+                            @for _ in 0..u.depth { "\u{00a0}\u{00a0}\u{00a0}" }
+                            (u.name)
+                        }
+                    }
+                }
+                @if let Some(e) = errors.get("unit_code") { div.field-error { (e) } }
+                (field(errors, "password", "Mật khẩu (ít nhất 8 ký tự)", "password", "", "new-password", true))
+                div.actions { button type="submit" { "Đăng ký" } }
+            }
+            p { "Đã có tài khoản? " a href="/login" { "Đăng nhập" } }
+        },
+    ))
+}
+
+/// `GET /register`.
+pub async fn register_page(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
+    let markup = register_form(
+        &ctx,
+        &state,
+        &RegisterForm::default(),
+        &BTreeMap::new(),
+        None,
+    )
+    .await?;
+    Ok(ctx.ok(markup))
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// `POST /register`: on success, logs in and goes to "my results".
+pub async fn register(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    form: web::Form<RegisterForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let registration = Registration {
+        full_name: non_empty(&form.full_name),
+        phone: non_empty(&form.phone),
+        email: non_empty(&form.email),
+        national_id: non_empty(&form.national_id),
+        birth_date: non_empty(&form.birth_date),
+        gender: None,
+        category: non_empty(&form.category),
+        unit_code: non_empty(&form.unit_code),
+        password: Some(form.password.clone()).filter(|p| !p.is_empty()),
+    };
+    let result = async {
+        let valid = registration.validate(Utc::now().date_naive())?;
+        let hash = state.hasher.hash(valid.password.clone()).await?;
+        accounts::create_participant(&state.db.write, valid, hash).await
+    }
+    .await;
+    match result {
+        Ok((user, _)) => {
+            let issued = state
+                .tokens
+                .issue(user.id, user.token_version, Utc::now())
+                .map_err(AppError::from)?;
+            let mut response = see_other("/me");
+            response
+                .add_cookie(&token_cookie(&state, issued.token))
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+            Ok(response)
+        }
+        Err(AppError::Validation { fields }) => {
+            let markup = register_form(&ctx, &state, &form, &fields, None).await?;
+            Ok(ctx.html(StatusCode::UNPROCESSABLE_ENTITY, markup))
+        }
+        Err(e @ AppError::Conflict { .. }) => {
+            let markup =
+                register_form(&ctx, &state, &form, &BTreeMap::new(), Some(&e.message())).await?;
+            Ok(ctx.html(StatusCode::CONFLICT, markup))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

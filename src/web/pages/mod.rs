@@ -1,0 +1,182 @@
+//! Server-rendered pages (maud): the participant's side of the contest. They work without
+//! JavaScript; forms carry a CSRF token checked against a cookie (double submit).
+
+pub mod attempt;
+pub mod auth;
+pub mod public;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
+use base64::Engine;
+use rand::RngCore;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::layout::{self, Viewer};
+use crate::web::extract::{AuthUser, authenticate};
+
+/// The cookie holding the CSRF token.
+pub const CSRF_COOKIE: &str = "cuocthi_csrf";
+
+/// The request's viewer: the signed-in user (if any), and the CSRF token (a fresh one is
+/// set as a cookie when the browser has none).
+pub struct PageCtx {
+    pub viewer: Viewer,
+    pub user: Option<AuthUser>,
+    new_csrf: bool,
+    secure: bool,
+}
+
+impl FromRequest for PageCtx {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(req.clone()).await.ok();
+            let existing = req
+                .cookie(CSRF_COOKIE)
+                .map(|c| c.value().to_owned())
+                .filter(|v| v.len() >= 32);
+            let new_csrf = existing.is_none();
+            let csrf = existing.unwrap_or_else(|| {
+                let mut bytes = [0u8; 32];
+                rand::rng().fill_bytes(&mut bytes);
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+            });
+            let secure = req
+                .app_data::<web::Data<AppState>>()
+                .is_some_and(|s| s.settings.secure_cookies);
+            Ok(PageCtx {
+                viewer: Viewer {
+                    user: user.as_ref().map(|u| (u.user.full_name.clone(), u.role)),
+                    csrf,
+                },
+                user,
+                new_csrf,
+                secure,
+            })
+        })
+    }
+}
+
+impl PageCtx {
+    /// An HTML response, setting the CSRF cookie when it is new.
+    pub fn html(&self, status: StatusCode, markup: maud::Markup) -> HttpResponse {
+        let mut response = HttpResponse::build(status);
+        response.content_type("text/html; charset=utf-8");
+        if self.new_csrf {
+            response.cookie(
+                Cookie::build(CSRF_COOKIE, self.viewer.csrf.clone())
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Strict)
+                    .secure(self.secure)
+                    .finish(),
+            );
+        }
+        response.body(markup.into_string())
+    }
+
+    /// A 200 page.
+    pub fn ok(&self, markup: maud::Markup) -> HttpResponse {
+        self.html(StatusCode::OK, markup)
+    }
+
+    /// Checks a form's CSRF token against the cookie (constant time).
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        let expected = self.viewer.csrf.as_bytes();
+        let given = submitted.as_bytes();
+        let same = !self.new_csrf
+            && expected.len() == given.len()
+            && expected
+                .iter()
+                .zip(given)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if same { Ok(()) } else { Err(PageError::csrf()) }
+    }
+
+    /// The signed-in user, or a redirect to the login page.
+    pub fn require_user(&self) -> Result<&AuthUser, PageError> {
+        self.user.as_ref().ok_or(PageError(AppError::Unauthorized))
+    }
+}
+
+/// A redirect after a form post (303, so the browser follows with GET).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+/// An error on a page: rendered as an HTML page (or a redirect to log in).
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl PageError {
+    fn csrf() -> Self {
+        PageError(AppError::Conflict {
+            code: "csrf",
+            message: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại."
+                .into(),
+        })
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for PageError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        PageError(AppError::Db(e))
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match &self.0 {
+            AppError::Conflict { code: "csrf", .. } => StatusCode::FORBIDDEN,
+            other => other.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self.0, AppError::Unauthorized) {
+            return see_other("/login");
+        }
+        if self.status_code().is_server_error() {
+            tracing::error!(error = ?self.0, "page failed");
+        }
+        let viewer = Viewer {
+            user: None,
+            csrf: String::new(),
+        };
+        let title = match self.status_code() {
+            StatusCode::NOT_FOUND => "Không tìm thấy trang",
+            StatusCode::FORBIDDEN => "Không có quyền truy cập",
+            s if s.is_server_error() => "Hệ thống gặp sự cố",
+            _ => "Không thực hiện được",
+        };
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .body(layout::message(&viewer, title, &self.0.message()).into_string())
+    }
+}
+
+/// A page result.
+pub type PageResult = Result<HttpResponse, PageError>;

@@ -1,0 +1,258 @@
+//! Public pages: the home page, a contest's rules, a round's leaderboards and unit table.
+
+use actix_web::web;
+use chrono::{DateTime, FixedOffset, Utc};
+use maud::{Markup, html};
+use sea_orm::{EntityTrait, QueryOrder};
+use serde::Deserialize;
+
+use super::{PageCtx, PageResult};
+use crate::accounts::Role;
+use crate::contest::{self, boards};
+use crate::entities::{contest as contest_entity, round};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::layout::{Viewer, csrf_field, page};
+
+/// Vietnam's time zone (UTC+7, no daylight saving): how people read clock times.
+pub fn vn_time(t: DateTime<Utc>) -> String {
+    match FixedOffset::east_opt(7 * 3600) {
+        Some(offset) => t
+            .with_timezone(&offset)
+            .format("%H:%M:%S ngày %d/%m/%Y")
+            .to_string(),
+        None => t.format("%H:%M:%S ngày %d/%m/%Y (UTC)").to_string(),
+    }
+}
+
+/// A duration in minutes and seconds.
+pub fn duration(ms: i64) -> String {
+    let s = ms / 1000;
+    format!("{} phút {:02} giây", s / 60, s % 60)
+}
+
+fn status_vi(status: &str) -> &'static str {
+    match status {
+        "open" => "Đang mở",
+        "upcoming" => "Sắp mở",
+        _ => "Đã kết thúc",
+    }
+}
+
+fn round_card(viewer: &Viewer, r: &round::Model, now: DateTime<Utc>) -> Markup {
+    let status = contest::round_status(r, now);
+    html! {
+        div.card {
+            h3 { (r.title) @if r.practice { " (thi thử)" } }
+            p.muted {
+                (status_vi(status)) " · từ " (vn_time(r.opens_at)) " đến " (vn_time(contest::effective_close(r)))
+                " · " (r.time_limit_secs / 60) " phút"
+                @if r.max_attempts > 0 { " · tối đa " (r.max_attempts) " lượt" } @else { " · không giới hạn lượt" }
+            }
+            div.actions {
+                @if status == "open" {
+                    @match viewer.role() {
+                        Some(Role::Participant) => {
+                            form method="post" action={ "/rounds/" (r.id) "/start" } {
+                                (csrf_field(viewer))
+                                button type="submit" { "Vào thi" }
+                            }
+                        }
+                        None => { a.button href="/login" { "Đăng nhập để dự thi" } }
+                        _ => {}
+                    }
+                }
+                @if !r.practice {
+                    a.button.secondary href={ "/rounds/" (r.id) "/leaderboard" } { "Bảng xếp hạng" }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /` — the contests and their rounds.
+pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
+    let now = state.engine.now();
+    let contests = contest_entity::Entity::find()
+        .order_by_desc(contest_entity::Column::CreatedAt)
+        .all(&state.db.read)
+        .await?;
+    let rounds = round::Entity::find()
+        .order_by_asc(round::Column::OpensAt)
+        .all(&state.db.read)
+        .await?;
+    let viewer = &ctx.viewer;
+    Ok(ctx.ok(page(
+        viewer,
+        "Trang chủ",
+        &[],
+        html! {
+            h1 { "Các cuộc thi trực tuyến" }
+            @if contests.is_empty() { p.card { "Chưa có cuộc thi nào." } }
+            @for c in &contests {
+                section aria-labelledby={ "contest-" (c.id) } {
+                    h2 id={ "contest-" (c.id) } { a href={ "/contests/" (c.id) } { (c.title) } }
+                    @if let Some(d) = &c.description { p { (d) } }
+                    @for r in rounds.iter().filter(|r| r.contest_id == c.id) { (round_card(viewer, r, now)) }
+                }
+            }
+        },
+    )))
+}
+
+/// `GET /contests/{id}` — rules and rounds.
+pub async fn contest_page(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
+    let c = contest_entity::Entity::find_by_id(path.into_inner())
+        .one(&state.db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rounds = contest::rounds_of(&state.db.read, c.id).await?;
+    let now = state.engine.now();
+    let viewer = &ctx.viewer;
+    Ok(ctx.ok(page(
+        viewer,
+        &c.title,
+        &[],
+        html! {
+            h1 { (c.title) }
+            @if let Some(d) = &c.description { p { (d) } }
+            @if let Some(rules) = &c.rules {
+                h2 { "Thể lệ" }
+                div.card { @for para in rules.split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } } }
+            }
+            h2 { "Các vòng thi" }
+            @for r in &rounds { (round_card(viewer, r, now)) }
+            p { a href={ "/contests/" (c.id) "/leaderboard" } { "Bảng xếp hạng toàn cuộc thi" } }
+        },
+    )))
+}
+
+/// Query of the leaderboard page.
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    pub category: Option<String>,
+}
+
+fn units_table(units: &[boards::UnitStats]) -> Markup {
+    html! {
+        div.table-wrap {
+            table {
+                caption.muted { "Tỷ lệ tham gia = số người dự thi / số biên chế (hoặc dân số dự kiến)." }
+                thead { tr {
+                    th scope="col" { "Đơn vị" }
+                    th.num scope="col" { "Người dự thi" }
+                    th.num scope="col" { "Biên chế" }
+                    th scope="col" { "Tỷ lệ tham gia" }
+                    th.num scope="col" { "Điểm TB" }
+                    th.num scope="col" { "Điểm tuyệt đối" }
+                } }
+                tbody {
+                    @for u in units {
+                        tr {
+                            td { (u.unit_name) }
+                            td.num { (u.participants) }
+                            td.num { (u.headcount) }
+                            td {
+                                span.rate {
+                                    meter min="0" max="1" value=(format!("{:.4}", u.participation_rate.min(1.0)))
+                                        aria-label={ "Tỷ lệ tham gia của " (u.unit_name) } {}
+                                    span { (format!("{:.1}", u.participation_rate * 100.0)) "%" }
+                                }
+                            }
+                            td.num { (format!("{:.2}", u.avg_best_score)) }
+                            td.num { (u.perfect_scores) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /rounds/{id}/leaderboard` — per category, and the units table.
+pub async fn leaderboard(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<BoardQuery>,
+) -> PageResult {
+    let r = contest::attempts::load_round(&state.db.read, path.into_inner()).await?;
+    if r.practice {
+        return Err(AppError::NotFound.into());
+    }
+    let categories = crate::accounts::categories(&state.db.read).await?;
+    let category = query
+        .category
+        .clone()
+        .filter(|c| categories.iter().any(|k| &k.code == c))
+        .unwrap_or_else(|| {
+            categories
+                .first()
+                .map(|c| c.code.clone())
+                .unwrap_or_default()
+        });
+    let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
+    let (total, entries) = boards::page(&snapshot, Some(&category), 100, 0);
+    let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    let viewer = &ctx.viewer;
+    Ok(ctx.ok(page(
+        viewer,
+        &format!("Bảng xếp hạng — {}", r.title),
+        &[],
+        html! {
+            h1 { "Bảng xếp hạng — " (r.title) }
+            nav aria-label="Đối tượng" {
+                div.actions {
+                    @for c in &categories {
+                        @if c.code == category {
+                            span.button aria-current="page" { (c.name) }
+                        } @else {
+                            a.button.secondary href={ "?category=" (c.code) } { (c.name) }
+                        }
+                    }
+                }
+            }
+            p.muted {
+                (total) " người dự thi. "
+                @if closed {
+                    @if let Some(actual) = snapshot.actual { "Đáp án câu hỏi dự đoán: " (actual) "." }
+                } @else {
+                    "Vòng thi chưa kết thúc: xếp hạng theo điểm rồi thời gian; câu hỏi dự đoán được xét khi vòng thi kết thúc."
+                }
+            }
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th.num scope="col" { "Hạng" }
+                        th scope="col" { "Họ và tên" }
+                        th scope="col" { "Đơn vị" }
+                        th.num scope="col" { "Điểm" }
+                        th.num scope="col" { "Thời gian" }
+                        @if closed { th.num scope="col" { "Dự đoán" } th.num scope="col" { "Chênh lệch" } }
+                    } }
+                    tbody {
+                        @for e in &entries {
+                            tr {
+                                td.num { (e.rank) }
+                                td { (e.name) }
+                                td { (e.unit_name.clone().unwrap_or_default()) }
+                                td.num { (e.score) "/" (e.max_score) }
+                                td.num { (duration(e.time_taken_ms)) }
+                                @if closed {
+                                    td.num { (e.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
+                                    td.num { (e.prediction_diff.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Theo đơn vị" }
+            (units_table(&snapshot.units))
+        },
+    )))
+}

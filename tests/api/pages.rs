@@ -1,0 +1,291 @@
+//! The HTML pages over plain HTTP, as a browser without JavaScript uses them: forms, CSRF,
+//! cookies, security headers, well-formed ids. (The Chromium suite is separate.)
+
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, round_spec, spawn_app};
+
+/// A client that keeps cookies, as a browser does.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The values of `name="…" value="…"` pairs, in order (enough for our own markup).
+fn values_of(html: &str, name: &str) -> Vec<String> {
+    let needle = format!("name=\"{name}\" value=\"");
+    html.match_indices(&needle)
+        .map(|(i, _)| {
+            let rest = &html[i + needle.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+fn csrf_of(html: &str) -> String {
+    values_of(html, "csrf")
+        .into_iter()
+        .next()
+        .expect("a csrf field")
+}
+
+/// Every `id="…"` of a page appears once.
+fn assert_ids_unique(html: &str) {
+    let mut seen = HashSet::new();
+    for (i, _) in html.match_indices(" id=\"") {
+        let rest = &html[i + 5..];
+        let id = &rest[..rest.find('"').unwrap()];
+        assert!(seen.insert(id.to_owned()), "duplicate id {id}");
+    }
+}
+
+async fn page(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    (status, headers, r.text().await.unwrap())
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_participant_takes_a_round_without_javascript() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let b = browser();
+
+    // Register with the form.
+    let (status, _, html) = page(&b, &app, "/register").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Thị trấn Long Hồ"),
+        "the unit list follows the tree"
+    );
+    let csrf = csrf_of(&html);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("full_name", "Phạm Thị Lan"),
+        ("phone", "0912 000 111"),
+        ("category", "official"),
+        ("unit_code", "X-LH-TT"),
+        ("password", "mật khẩu của Lan"),
+    ];
+    let r = b
+        .post(app.url("/register"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/me");
+
+    // Start from the home page's form.
+    let (_, _, home) = page(&b, &app, "/").await;
+    assert!(home.contains(&format!("/rounds/{round}/start")));
+    let r = b
+        .post(app.url(&format!("/rounds/{round}/start")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let attempt_path = location(&r);
+    let attempt_id: i64 = attempt_path.rsplit('/').next().unwrap().parse().unwrap();
+
+    let (status, headers, html) = page(&b, &app, &attempt_path).await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    assert!(html.contains("lang=\"vi\""));
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(
+        html.contains("Hạn nộp bài"),
+        "the deadline is shown as a clock time"
+    );
+    assert_ids_unique(&html);
+
+    // Answer every question correctly through the form, saving first, then submitting.
+    let key = app.answer_key(attempt_id).await;
+    let mut fields: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.clone()),
+        ("action".into(), "save".into()),
+    ];
+    for (i, right) in key.iter().enumerate() {
+        let offered = values_of(&html, &format!("q{}", i + 1));
+        for choice in right {
+            assert!(offered.contains(choice), "the form offers every option");
+            fields.push((format!("q{}", i + 1), choice.clone()));
+        }
+    }
+    let r = b
+        .post(app.url(&attempt_path))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), attempt_path, "saving stays on the attempt");
+
+    // A reload shows the saved answers checked.
+    let (_, _, reloaded) = page(&b, &app, &attempt_path).await;
+    assert_eq!(
+        reloaded.matches(" checked").count(),
+        key.iter().map(Vec::len).sum::<usize>()
+    );
+
+    fields[1].1 = "submit".into();
+    fields.push(("prediction".into(), "7".into()));
+    let r = b
+        .post(app.url(&attempt_path))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), format!("{attempt_path}/result"));
+    let (status, _, result) = page(&b, &app, &format!("{attempt_path}/result")).await;
+    assert_eq!(status, 200);
+    assert!(result.contains("10/10"), "scored: {result}");
+    assert!(
+        !result.contains("đáp án đúng"),
+        "no key before the round closes"
+    );
+
+    // The public leaderboard shows the name and unit, never the phone.
+    let (status, _, board) = page(&b, &app, &format!("/rounds/{round}/leaderboard")).await;
+    assert_eq!(status, 200);
+    assert!(board.contains("Phạm Thị Lan") && board.contains("Thị trấn Long Hồ"));
+    assert!(!board.contains("0912000111"));
+    assert_ids_unique(&board);
+    let (_, _, mine) = page(&b, &app, "/me").await;
+    assert!(mine.contains("10/10"));
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let b = browser();
+    page(&b, &app, "/login").await; // gets the CSRF cookie
+    for (path, form) in [
+        ("/login", vec![("login", "0912000001"), ("password", "x")]),
+        ("/register", vec![("full_name", "A B")]),
+        ("/logout", vec![]),
+    ] {
+        let r = b.post(app.url(path)).form(&form).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::BAD_REQUEST,
+            "{path}: a form without its token"
+        );
+        assert!(r.text().await.unwrap().contains("Biểu mẫu không hợp lệ"));
+        let mut with_wrong = form.clone();
+        with_wrong.push(("csrf", "not-the-token-not-the-token-not-the-token"));
+        let r = b
+            .post(app.url(path))
+            .form(&with_wrong)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    // A token from another browser (no cookie) is refused too.
+    let (_, _, html) = page(&b, &app, "/login").await;
+    let r = reqwest::Client::new()
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("login", "x"),
+            ("password", "y"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers_and_valid_ids() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let b = browser();
+    for path in [
+        "/",
+        "/login",
+        "/register",
+        &format!("/contests/{contest}"),
+        &format!("/rounds/{round}/leaderboard"),
+    ] {
+        let (status, headers, html) = page(&b, &app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.starts_with("<!DOCTYPE html>"), "{path}");
+        assert!(html.contains("<html lang=\"vi\">"), "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
+        assert!(
+            !html.contains("style=\""),
+            "{path}: inline styles break the CSP"
+        );
+        assert_ids_unique(&html);
+        // Every input has a label.
+        for (i, _) in html.match_indices("<input id=\"") {
+            let rest = &html[i + 11..];
+            let id = &rest[..rest.find('"').unwrap()];
+            assert!(
+                html.contains(&format!("for=\"{id}\"")),
+                "{path}: input {id} has no label"
+            );
+        }
+    }
+    let (status, _, _) = page(&b, &app, "/no-such-page").await;
+    assert_eq!(status, 404);
+    // Pages that need a login send the browser to it.
+    let r = b.get(app.url("/me")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login");
+}
+
+#[tokio::test]
+async fn static_assets_are_cached_by_content_hash() {
+    let app = spawn_app().await;
+    let b = browser();
+    let (_, _, html) = page(&b, &app, "/login").await;
+    let start = html.find("/static/app.css?v=").unwrap();
+    let url = &html[start..start + html[start..].find('"').unwrap()];
+    let r = b.get(app.url(url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+}
