@@ -99,6 +99,11 @@ impl AppError {
         }
     }
 
+    /// True for the 4xx errors a form shows back to the person who sent it.
+    pub fn status_code_is_client(&self) -> bool {
+        ResponseError::status_code(self).is_client_error()
+    }
+
     /// The stable machine code of this error.
     pub fn code(&self) -> &'static str {
         match self {

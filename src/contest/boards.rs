@@ -26,6 +26,9 @@ pub struct BoardEntry {
     pub rank: usize,
     #[serde(skip)]
     pub user_id: i64,
+    /// The counted attempt (for judges; not published).
+    #[serde(skip)]
+    pub attempt_id: i64,
     pub name: String,
     pub unit_code: Option<String>,
     pub unit_name: Option<String>,
@@ -299,6 +302,7 @@ impl Boards {
                 Some(BoardEntry {
                     rank,
                     user_id: r.user_id,
+                    attempt_id: r.attempt_id,
                     name: r.full_name,
                     unit_code: unit.map(|u| u.code.clone()),
                     unit_name: unit.map(|u| u.name.clone()),
@@ -427,6 +431,7 @@ mod tests {
         BoardEntry {
             rank: 0,
             user_id,
+            attempt_id: user_id,
             name: String::new(),
             unit_code: None,
             unit_name: None,

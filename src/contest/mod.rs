@@ -250,13 +250,14 @@ fn too_big(field: &str, fields: &mut BTreeMap<String, String>, message: &str) {
     fields.insert(field.to_owned(), message.to_owned());
 }
 
-/// Validates a round spec against the banks (every quota must be fillable) and stores it.
-pub async fn create_round(
+/// Validates a round spec against the banks — every quota must be fillable whatever the
+/// seed — and returns its draw rules, storing nothing.
+pub async fn check_round(
     db: &DatabaseConnection,
     engine: &Engine,
     contest_id: i64,
-    spec: RoundSpec,
-) -> Result<round::Model> {
+    spec: &RoundSpec,
+) -> Result<DrawRules> {
     let contest = contest::Entity::find_by_id(contest_id)
         .one(db)
         .await?
@@ -428,6 +429,18 @@ pub async fn create_round(
             None => rules.default = quotas,
         }
     }
+    Ok(rules)
+}
+
+/// Validates a round spec (see [`check_round`]) and stores it.
+pub async fn create_round(
+    db: &DatabaseConnection,
+    engine: &Engine,
+    contest_id: i64,
+    spec: RoundSpec,
+) -> Result<round::Model> {
+    let rules = check_round(db, engine, contest_id, &spec).await?;
+    let title = text::clean(&spec.title);
     let order = spec.order.unwrap_or(Order::Shuffled);
     let now = Utc::now();
     Ok(round::ActiveModel {

@@ -53,8 +53,13 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                                     a href="/register" { "Đăng ký" }
                                 }
                                 Some(role) => {
-                                    @if role == Role::Participant {
-                                        a href="/me" { "Kết quả của tôi" }
+                                    @match role {
+                                        Role::Participant => { a href="/me" { "Kết quả của tôi" } }
+                                        Role::Organiser => {
+                                            a href="/organiser" { "Ban Tổ chức" }
+                                            a href="/judge" { "Kết quả" }
+                                        }
+                                        Role::Judge | Role::Admin => { a href="/judge" { "Ban Giám khảo" } }
                                     }
                                     form method="post" action="/logout" {
                                         (csrf_field(viewer))

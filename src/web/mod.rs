@@ -4,6 +4,7 @@ pub mod api;
 pub mod extract;
 pub mod pages;
 pub mod security;
+pub mod upload;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -118,6 +119,63 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/attempts/{id}/result",
         web::get().to(pages::attempt::result),
+    )
+    .route("/organiser", web::get().to(pages::organiser::dashboard))
+    .route("/organiser/banks", web::get().to(pages::organiser::banks))
+    .route(
+        "/organiser/banks",
+        web::post().to(pages::organiser::upload_bank),
+    )
+    .route(
+        "/organiser/banks/{id}",
+        web::get().to(pages::organiser::bank),
+    )
+    .route(
+        "/organiser/contests",
+        web::get().to(pages::organiser::contests),
+    )
+    .route(
+        "/organiser/contests",
+        web::post().to(pages::organiser::create_contest),
+    )
+    .route(
+        "/organiser/contests/{id}",
+        web::get().to(pages::organiser::contest_detail),
+    )
+    .route(
+        "/organiser/contests/{id}/rounds",
+        web::post().to(pages::organiser::create_round),
+    )
+    .route(
+        "/organiser/rounds/{id}/close",
+        web::post().to(pages::organiser::close_round),
+    )
+    .route("/organiser/units", web::get().to(pages::organiser::units))
+    .route(
+        "/organiser/units",
+        web::post().to(pages::organiser::import_units),
+    )
+    .route(
+        "/organiser/participants",
+        web::get().to(pages::organiser::participants),
+    )
+    .route(
+        "/organiser/participants/{id}/{action}",
+        web::post().to(pages::organiser::set_void),
+    )
+    .route(
+        "/organiser/duplicates",
+        web::get().to(pages::organiser::duplicates),
+    )
+    .route("/judge", web::get().to(pages::judge::dashboard))
+    .route("/judge/rounds/{id}", web::get().to(pages::judge::results))
+    .route(
+        "/judge/rounds/{id}/units",
+        web::get().to(pages::judge::units),
+    )
+    .route(
+        "/judge/attempts/{id}",
+        web::get().to(pages::judge::attempt_record),
     )
     .service(
         web::scope("/api/v1")

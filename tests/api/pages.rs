@@ -289,3 +289,225 @@ async fn static_assets_are_cached_by_content_hash() {
             .starts_with("text/css")
     );
 }
+
+/// Logs a browser in through the form; returns its CSRF token.
+async fn log_in(b: &reqwest::Client, app: &TestApp, login: &str, password: &str) -> String {
+    let (_, _, html) = page(b, app, "/login").await;
+    let csrf = csrf_of(&html);
+    let r = b
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", login),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login as {login}");
+    csrf
+}
+
+#[tokio::test]
+async fn the_organiser_console_uploads_banks_creates_rounds_and_voids() {
+    let app = spawn_app().await;
+    let (_, contest) = app.seed_contest().await;
+    let b = browser();
+    let csrf = log_in(&b, &app, "btc@example.vn", "staff password").await;
+
+    // A bad bank: the second question has no correct option.
+    let bad = "code = \"xau\"\ntitle = \"Ngân hàng lỗi\"\n\n[[questions]]\ntopic = \"A\"\ndifficulty = \"easy\"\nkind = \"single\"\ntext = \"Câu một?\"\noptions = [{ text = \"Có\", correct = true }, { text = \"Không\" }]\n\n[[questions]]\ntopic = \"A\"\ndifficulty = \"easy\"\nkind = \"single\"\ntext = \"Câu hai?\"\noptions = [{ text = \"Có\" }, { text = \"Không\" }]\n";
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("format", "")
+        .text("action", "import")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bad.as_bytes().to_vec()).file_name("xau.toml"),
+        );
+    let r = b
+        .post(app.url("/organiser/banks"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Dòng 11"),
+        "the problem is shown with its line: {html}"
+    );
+    assert_ids_unique(&html);
+
+    // Create a round through the form; first check the quotas.
+    let (status, _, html) = page(&b, &app, &format!("/organiser/contests/{contest}")).await;
+    assert_eq!(status, 200);
+    assert_ids_unique(&html);
+    let mut fields = vec![
+        ("csrf", csrf.clone()),
+        ("title", "Tuần thi thứ hai".to_owned()),
+        ("opens_at", "2026-01-01T09:00".to_owned()),
+        ("closes_at", "2030-01-08T08:00".to_owned()),
+        ("minutes", "20".to_owned()),
+        ("max_attempts", "3".to_owned()),
+        ("order", "by_difficulty".to_owned()),
+        ("prediction", "Bao nhiêu người đạt điểm tối đa?".to_owned()),
+        ("quota-0-bank", crate::helpers::TEST_BANK.to_owned()),
+        ("quota-0-difficulty", "hard".to_owned()),
+        ("quota-0-count", "25".to_owned()),
+        ("action", "check".to_owned()),
+    ];
+    let r = b
+        .post(app.url(&format!("/organiser/contests/{contest}/rounds")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().await.unwrap().contains("thiếu 5 câu"),
+        "the form says the bank cannot fill the quota"
+    );
+    fields[10].1 = "10".into();
+    let r = b
+        .post(app.url(&format!("/organiser/contests/{contest}/rounds")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Ngân hàng đủ câu hỏi"));
+    fields[11].1 = "create".into();
+    let r = b
+        .post(app.url(&format!("/organiser/contests/{contest}/rounds")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, _, html) = page(&b, &app, &format!("/organiser/contests/{contest}")).await;
+    assert!(html.contains("Tuần thi thứ hai"));
+    let (_, detail) =
+        crate::helpers::json_of(app.get(&format!("/api/v1/contests/{contest}"), None).await).await;
+    let round = &detail["rounds"][0];
+    assert_eq!(round["title"], "Tuần thi thứ hai");
+    assert_eq!(
+        round["opens_at"], "2026-01-01T02:00:00Z",
+        "form times are Vietnam time"
+    );
+    assert_eq!(round["questions"], 10);
+
+    // Close it from the console.
+    let round_id = round["id"].as_i64().unwrap();
+    let r = b
+        .post(app.url(&format!("/organiser/rounds/{round_id}/close")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, detail) =
+        crate::helpers::json_of(app.get(&format!("/api/v1/rounds/{round_id}"), None).await).await;
+    assert_eq!(detail["status"], "closed");
+
+    // Import units: a bad file shows its line; nothing changes.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                b"code,name,parent_code,kind,block,headcount\nZZ,Z,NOPE,commune,xa,1\n".to_vec(),
+            )
+            .file_name("u.csv"),
+        );
+    let r = b
+        .post(app.url("/organiser/units"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("Dòng 2"));
+
+    // Void a participant from the search page.
+    app.participant("0912000001").await;
+    let (_, _, html) = page(&b, &app, "/organiser/participants?query=0912000001").await;
+    assert!(html.contains("0912000001"));
+    let start = html.find("/organiser/participants/").unwrap();
+    let action = &html[start..start + html[start..].find('"').unwrap()];
+    assert!(action.ends_with("/void"));
+    let r = b
+        .post(app.url(action))
+        .form(&[("csrf", csrf.as_str()), ("reason", "Tài khoản trùng")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, _, html) = page(&b, &app, "/organiser/participants?query=0912000001").await;
+    assert!(html.contains("Đã huỷ: Tài khoản trùng"));
+}
+
+#[tokio::test]
+async fn the_judge_console_shows_results_and_the_full_record() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let result = app.take(&a, round, 7, Some(4)).await;
+    app.staff(cuocthi::accounts::Role::Judge, "bgk@example.vn")
+        .await;
+    let b = browser();
+    log_in(&b, &app, "bgk@example.vn", "staff password").await;
+
+    let (status, _, html) = page(&b, &app, &format!("/judge/rounds/{round}")).await;
+    assert_eq!(status, 200);
+    for column in [
+        "Hạng",
+        "Họ và tên",
+        "Đơn vị",
+        "Điểm",
+        "Dự đoán",
+        "Chênh lệch",
+        "Thời gian",
+        "Nộp lúc",
+    ] {
+        assert!(html.contains(&format!(">{column}</th>")), "column {column}");
+    }
+    assert!(html.contains("Nguyễn Văn An") && html.contains("7/10"));
+    assert_ids_unique(&html);
+    let attempt = result["attempt_id"].as_i64().unwrap();
+    let (status, _, record) = page(&b, &app, &format!("/judge/attempts/{attempt}")).await;
+    assert_eq!(status, 200);
+    assert!(record.contains("seed") && record.contains("Lưu lúc"));
+    assert_eq!(record.matches("← đã chọn").count(), 10);
+    let (status, _, units) = page(&b, &app, &format!("/judge/rounds/{round}/units")).await;
+    assert_eq!(status, 200);
+    assert!(units.contains("<meter"));
+    // Judges do not reach the organisers' console.
+    assert_eq!(
+        page(&b, &app, "/organiser/banks").await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn participants_do_not_reach_the_consoles() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+    app.register(&crate::helpers::registration("0912000001"))
+        .await;
+    let b = browser();
+    log_in(&b, &app, "0912000001", "mật khẩu an toàn").await;
+    for path in [
+        "/organiser",
+        "/organiser/banks",
+        "/judge",
+        "/judge/rounds/1",
+    ] {
+        assert_eq!(
+            page(&b, &app, path).await.0,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+}

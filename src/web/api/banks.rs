@@ -1,18 +1,16 @@
 //! Question banks: import (raw body or multipart upload), check, list, detail, export.
 //! Organisers change banks; judges and admins may read them; participants never reach them.
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::banks::{self, BankMeta, Format, Parsed, store};
 use crate::error::{AppError, LineProblem, Result};
 use crate::state::AppState;
-use crate::web::FILE_LIMIT;
 use crate::web::extract::{Organiser, Staff};
+use crate::web::upload;
 
 /// Query of the import and check endpoints.
 #[derive(Debug, Deserialize)]
@@ -26,60 +24,24 @@ pub struct UploadQuery {
     pub title: Option<String>,
 }
 
-/// Reads the uploaded file: the first file field of a multipart form, or the raw body.
+/// Reads the uploaded file (multipart or raw body) and its format: the query's `format`,
+/// else the file name's extension.
 async fn read_upload(
     req: &HttpRequest,
     payload: web::Payload,
     query: &UploadQuery,
 ) -> Result<(Format, Vec<u8>)> {
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    let (bytes, file_name) = if is_multipart {
-        let mut form = Multipart::new(req.headers(), payload);
-        let mut found = None;
-        while let Some(mut field) = form.try_next().await.map_err(|e| {
-            AppError::bad_request("invalid_upload", format!("Tệp tải lên không đọc được: {e}"))
-        })? {
-            let name = field
-                .content_disposition()
-                .and_then(|cd| cd.get_filename().map(str::to_owned));
-            let mut data = Vec::new();
-            while let Some(chunk) = field.try_next().await.map_err(|e| {
-                AppError::bad_request("invalid_upload", format!("Tệp tải lên không đọc được: {e}"))
-            })? {
-                if data.len() + chunk.len() > FILE_LIMIT {
-                    return Err(AppError::PayloadTooLarge);
-                }
-                data.extend_from_slice(&chunk);
-            }
-            if name.is_some() {
-                found = Some((data, name));
-                break;
-            }
-        }
-        found.ok_or_else(|| {
-            AppError::bad_request("invalid_upload", "Biểu mẫu không có tệp ngân hàng câu hỏi.")
-        })?
-    } else {
-        let mut data = Vec::new();
-        let mut payload = payload;
-        while let Some(chunk) = payload.try_next().await.map_err(|e| {
-            AppError::bad_request(
-                "invalid_upload",
-                format!("Không đọc được dữ liệu gửi lên: {e}"),
-            )
-        })? {
-            if data.len() + chunk.len() > FILE_LIMIT {
-                return Err(AppError::PayloadTooLarge);
-            }
-            data.extend_from_slice(&chunk);
-        }
-        (data, None)
-    };
-    let format = match (&query.format, &file_name) {
+    let upload = upload::read(req, payload).await?;
+    let (file_name, bytes) = upload.file.ok_or_else(|| {
+        AppError::bad_request("invalid_upload", "Biểu mẫu không có tệp ngân hàng câu hỏi.")
+    })?;
+    let format = detect_format(query.format.as_deref(), file_name.as_deref())?;
+    Ok((format, bytes))
+}
+
+/// The format named, else the one the file name implies.
+pub fn detect_format(named: Option<&str>, file_name: Option<&str>) -> Result<Format> {
+    match (named.filter(|f| !f.is_empty()), file_name) {
         (Some(f), _) => Format::from_name(f),
         (None, Some(name)) => Format::from_file_name(name),
         (None, None) => None,
@@ -89,12 +51,12 @@ async fn read_upload(
             "unknown_format",
             "Định dạng tệp không được hỗ trợ; dùng format=toml, gift, aiken, csv hoặc xlsx.",
         )
-    })?;
-    Ok((format, bytes))
+    })
 }
 
-/// Parses and validates off the async threads (a large bank takes a while).
-async fn parse(format: Format, bytes: Vec<u8>, meta: BankMeta) -> Result<Parsed> {
+/// Parses and validates off the async threads (a large bank takes a while); problems
+/// become a 422 `invalid_bank` listing each line.
+pub async fn parse(format: Format, bytes: Vec<u8>, meta: BankMeta) -> Result<Parsed> {
     let parsed = tokio::task::spawn_blocking(move || banks::parse(format, &bytes, &meta))
         .await
         .map_err(anyhow::Error::from)?;

@@ -54,13 +54,9 @@ pub struct SearchQuery {
     pub limit: Option<u64>,
 }
 
-/// `GET /api/v1/participants?query=` — by name, phone or unit code.
-pub async fn search(
-    _organiser: Organiser,
-    state: web::Data<AppState>,
-    query: web::Query<SearchQuery>,
-) -> Result<HttpResponse> {
-    let q = text::clean(query.query.as_deref().unwrap_or(""));
+/// Participants matching a name fragment, a phone number or a unit code.
+pub async fn find(state: &AppState, query: &str, limit: u64) -> Result<Vec<Value>> {
+    let q = text::clean(query);
     let mut find = user::Entity::find().filter(user::Column::Role.eq(Role::Participant.as_str()));
     if !q.is_empty() {
         let mut any = Condition::any().add(
@@ -77,12 +73,38 @@ pub async fn search(
     }
     let rows = find
         .order_by_asc(user::Column::FullName)
-        .limit(query.limit.unwrap_or(100).clamp(1, 1000))
+        .limit(limit.clamp(1, 1000))
         .all(&state.db.read)
         .await?;
-    let units = units_by_id(&state).await?;
-    let views: Vec<Value> = rows.iter().map(|u| participant_view(u, &units)).collect();
+    let units = units_by_id(state).await?;
+    Ok(rows.iter().map(|u| participant_view(u, &units)).collect())
+}
+
+/// `GET /api/v1/participants?query=` — by name, phone or unit code.
+pub async fn search(
+    _organiser: Organiser,
+    state: web::Data<AppState>,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse> {
+    let views = find(
+        &state,
+        query.query.as_deref().unwrap_or(""),
+        query.limit.unwrap_or(100),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(views))
+}
+
+/// A void's reason, checked: required, at most 500 characters.
+pub fn void_reason(raw: &str) -> Result<String> {
+    let reason = text::clean(raw);
+    if reason.is_empty() || text::char_len(&reason) > 500 {
+        return Err(AppError::field(
+            "reason",
+            "Cần nêu lý do (tối đa 500 ký tự).",
+        ));
+    }
+    Ok(reason)
 }
 
 /// The body of a void.
@@ -92,7 +114,8 @@ pub struct VoidBody {
     pub reason: String,
 }
 
-async fn set_voided(state: &AppState, id: i64, reason: Option<String>) -> Result<user::Model> {
+/// Voids (with a reason) or restores a participant, and drops cached rankings.
+pub async fn set_voided(state: &AppState, id: i64, reason: Option<String>) -> Result<user::Model> {
     let u = user::Entity::find_by_id(id)
         .one(&state.db.read)
         .await?
@@ -144,10 +167,10 @@ pub async fn unvoid(
     Ok(HttpResponse::Ok().json(json!({"id": u.id, "voided": false})))
 }
 
-/// `GET /api/v1/participants/duplicates` — groups of accounts that look like one person:
-/// the same name (ignoring case and spacing) with the same birth date and unit. (The same
-/// ID number cannot be registered twice.)
-pub async fn duplicates(_organiser: Organiser, state: web::Data<AppState>) -> Result<HttpResponse> {
+/// Groups of accounts that look like one person: the same name (ignoring case and
+/// spacing) with the same birth date and unit. (The same ID number cannot be registered
+/// twice.)
+pub async fn duplicate_groups(state: &AppState) -> Result<Vec<Value>> {
     let rows = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Participant.as_str()))
         .filter(user::Column::BirthDate.is_not_null())
@@ -162,7 +185,7 @@ pub async fn duplicates(_organiser: Organiser, state: web::Data<AppState>) -> Re
         );
         groups.entry(key).or_default().push(u);
     }
-    let units = units_by_id(&state).await?;
+    let units = units_by_id(state).await?;
     let mut out: Vec<Value> = groups
         .into_values()
         .filter(|g| g.len() > 1)
@@ -174,5 +197,10 @@ pub async fn duplicates(_organiser: Organiser, state: web::Data<AppState>) -> Re
         })
         .collect();
     out.sort_by_key(|g| g["participants"][0]["id"].as_i64());
-    Ok(HttpResponse::Ok().json(out))
+    Ok(out)
+}
+
+/// `GET /api/v1/participants/duplicates`.
+pub async fn duplicates(_organiser: Organiser, state: web::Data<AppState>) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(duplicate_groups(&state).await?))
 }

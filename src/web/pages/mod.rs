@@ -3,6 +3,8 @@
 
 pub mod attempt;
 pub mod auth;
+pub mod judge;
+pub mod organiser;
 pub mod public;
 
 use std::future::Future;

@@ -137,7 +137,8 @@ pub struct BoardQuery {
     pub category: Option<String>,
 }
 
-fn units_table(units: &[boards::UnitStats]) -> Markup {
+/// The units table with participation-rate bars.
+pub fn units_table(units: &[boards::UnitStats]) -> Markup {
     html! {
         div.table-wrap {
             table {

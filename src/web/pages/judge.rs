@@ -1,0 +1,204 @@
+//! The judges' console (Ban Giám khảo): round results with every tie-break column, unit
+//! statistics, and any attempt's full record for disputes. Judges read; they change nothing.
+
+use std::collections::BTreeSet;
+
+use actix_web::web;
+use maud::{Markup, html};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+
+use super::public::{duration, vn_time};
+use super::{PageCtx, PageError, PageResult};
+use crate::accounts::Role;
+use crate::contest::{self, attempts, boards};
+use crate::entities::{answer, attempt, contest as contest_entity, unit, user};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::layout::{Viewer, page};
+
+/// Judges, organisers and admins read results.
+fn staff(ctx: &PageCtx) -> Result<(), PageError> {
+    let user = ctx.require_user()?;
+    if !matches!(user.role, Role::Judge | Role::Organiser | Role::Admin) {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(())
+}
+
+fn console(viewer: &Viewer, title: &str, body: Markup) -> Markup {
+    page(
+        viewer,
+        title,
+        &[],
+        html! {
+            nav aria-label="Ban Giám khảo" { div.actions { a.button.secondary href="/judge" { "Các vòng thi" } } }
+            h1 { (title) }
+            (body)
+        },
+    )
+}
+
+/// `GET /judge` — every contest's rounds.
+pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
+    staff(&ctx)?;
+    let contests = contest_entity::Entity::find()
+        .order_by_desc(contest_entity::Column::CreatedAt)
+        .all(&state.db.read)
+        .await?;
+    let now = state.engine.now();
+    let mut sections = Vec::new();
+    for c in &contests {
+        sections.push((c, contest::rounds_of(&state.db.read, c.id).await?));
+    }
+    Ok(ctx.ok(console(
+        &ctx.viewer,
+        "Kết quả các vòng thi",
+        html! {
+            @for (c, rounds) in &sections {
+                h2 { (c.title) }
+                ul.card { @for r in rounds {
+                    li {
+                        a href={ "/judge/rounds/" (r.id) } { (r.title) }
+                        " — " (contest::round_status(r, now)) @if r.practice { " (thi thử)" }
+                        " · " a href={ "/judge/rounds/" (r.id) "/units" } { "thống kê đơn vị" }
+                    }
+                } }
+            }
+        },
+    )))
+}
+
+/// Query of the results page.
+#[derive(Debug, Deserialize)]
+pub struct ResultsQuery {
+    pub category: Option<String>,
+}
+
+/// `GET /judge/rounds/{id}` — the full ranking with every tie-break column.
+pub async fn results(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<ResultsQuery>,
+) -> PageResult {
+    staff(&ctx)?;
+    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
+    let categories = crate::accounts::categories(&state.db.read).await?;
+    let category = query
+        .category
+        .as_deref()
+        .filter(|c| categories.iter().any(|k| k.code == *c));
+    let (total, entries) = boards::page(&snapshot, category, usize::MAX, 0);
+    let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    Ok(ctx.ok(console(&ctx.viewer, &format!("Kết quả — {}", r.title), html! {
+        div.actions {
+            a.button.secondary href="?" { "Tất cả" }
+            @for c in &categories { a.button.secondary href={ "?category=" (c.code) } { (c.name) } }
+            a.button.secondary href={ "/judge/rounds/" (r.id) "/units" } { "Thống kê đơn vị" }
+        }
+        p.muted {
+            (total) " thí sinh. "
+            @if r.practice { "Vòng thi thử không xếp hạng. " }
+            @match snapshot.actual {
+                Some(a) => { "Đáp án câu hỏi dự đoán: " (a) "." }
+                None => @if closed { "Đáp án câu hỏi dự đoán chưa được tính (còn bài đang làm)." } @else { "Vòng thi chưa kết thúc: chưa xét câu hỏi dự đoán." },
+            }
+        }
+        div.table-wrap { table #results {
+            thead { tr {
+                th.num scope="col" { "Hạng" } th scope="col" { "Họ và tên" } th scope="col" { "Đơn vị" } th scope="col" { "Đối tượng" }
+                th.num scope="col" { "Điểm" } th.num scope="col" { "Dự đoán" } th.num scope="col" { "Chênh lệch" }
+                th.num scope="col" { "Thời gian" } th scope="col" { "Nộp lúc" } th.num scope="col" { "Số lượt" } th scope="col" { "Bài thi" }
+            } }
+            tbody { @for e in &entries { tr {
+                td.num { (e.rank) } td { (e.name) } td { (e.unit_name.clone().unwrap_or_default()) } td { (e.category) }
+                td.num { (e.score) "/" (e.max_score) }
+                td.num { (e.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
+                td.num { (e.prediction_diff.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
+                td.num { (duration(e.time_taken_ms)) } td { (vn_time(e.submitted_at)) } td.num { (e.attempts_used) }
+                td { a href={ "/judge/attempts/" (e.attempt_id) } { "Xem" } }
+            } } }
+        } }
+    })))
+}
+
+/// `GET /judge/rounds/{id}/units` — unit statistics.
+pub async fn units(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
+    staff(&ctx)?;
+    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
+    Ok(ctx.ok(console(
+        &ctx.viewer,
+        &format!("Thống kê đơn vị — {}", r.title),
+        html! {
+            (super::public::units_table(&snapshot.units))
+        },
+    )))
+}
+
+/// `GET /judge/attempts/{id}` — the attempt's full record: who, when, the seed, every
+/// question drawn with its options in the order shown, the key, and each answer with the
+/// time it was saved.
+pub async fn attempt_record(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
+    staff(&ctx)?;
+    let a = attempt::Entity::find_by_id(path.into_inner())
+        .one(&state.db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let r = attempts::load_round(&state.db.read, a.round_id).await?;
+    let who = user::Entity::find_by_id(a.user_id)
+        .one(&state.db.read)
+        .await?;
+    let unit = match a.unit_id {
+        Some(id) => unit::Entity::find_by_id(id).one(&state.db.read).await?,
+        None => None,
+    };
+    let drawn = attempts::drawn_of(&a)?;
+    let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
+    let questions = state.engine.pools.questions(&state.db.read, &ids).await?;
+    let answers = answer::Entity::find()
+        .filter(answer::Column::AttemptId.eq(a.id))
+        .order_by_asc(answer::Column::Position)
+        .all(&state.db.read)
+        .await?;
+    Ok(ctx.ok(console(&ctx.viewer, &format!("Bài thi #{}", a.id), html! {
+        div.card {
+            p { "Thí sinh: " strong { (who.as_ref().map(|u| u.full_name.clone()).unwrap_or_default()) }
+                " — " (unit.as_ref().map(|u| u.name.clone()).unwrap_or_default()) " — " (a.category_code) }
+            p { "Vòng thi: " (r.title) " · lượt thứ " (a.seq) " · trạng thái " (a.status) }
+            p { "Bắt đầu: " (vn_time(a.started_at)) " · hạn: " (vn_time(a.deadline))
+                @if let Some(t) = a.submitted_at { " · nộp: " (vn_time(t)) } }
+            p { "Điểm: " (a.score.map(|s| s.to_string()).unwrap_or_else(|| "—".into())) "/" (a.max_score)
+                " · thời gian: " (a.time_taken_ms.map(duration).unwrap_or_else(|| "—".into()))
+                " · dự đoán: " (a.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
+            p.muted { "Hạt giống rút đề (seed): " code { (a.seed) } }
+        }
+        @for (i, d) in drawn.iter().enumerate() {
+            @let position = i + 1;
+            @let saved = answers.iter().find(|x| x.position == position as i32);
+            @let chosen: BTreeSet<usize> = saved.map(|s| serde_json::from_str::<Vec<usize>>(&s.choices).unwrap_or_default().into_iter().collect()).unwrap_or_default();
+            @if let Some(q) = questions.get(&d.question_id) {
+                div.card {
+                    p { strong { "Câu " (position) } " (mã phiên bản câu hỏi " (q.id) ", " (q.kind.as_str()) "): " (q.text) }
+                    ol { @for &bank_index in &d.option_order {
+                        li {
+                            (q.choices.get(bank_index).cloned().unwrap_or_default())
+                            @if q.correct.get(bank_index).copied().unwrap_or(false) { " ✓ đúng" }
+                            @if chosen.contains(&bank_index) { " ← đã chọn" }
+                        }
+                    } }
+                    p.muted { @match saved {
+                        Some(s) => { "Lưu lúc " (vn_time(s.saved_at)) }
+                        None => { "Không trả lời" }
+                    } }
+                }
+            }
+        }
+    })))
+}
