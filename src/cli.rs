@@ -302,7 +302,7 @@ async fn bank_import(args: BankFileArgs) -> anyhow::Result<()> {
         }
     };
     let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
-    let outcome = crate::banks::store::import(&db.write, &parsed)
+    let outcome = crate::banks::store::import(&db.write, &parsed, None)
         .await
         .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
     println!(
@@ -341,7 +341,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     .await?
     .map_err(|p| anyhow::anyhow!("the generated bank is invalid: {:?}", p.first()))?;
     let parse_time = started.elapsed();
-    let outcome = crate::banks::store::import(&db.write, &parsed)
+    let outcome = crate::banks::store::import(&db.write, &parsed, None)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let total = started.elapsed();

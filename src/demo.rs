@@ -40,7 +40,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     if user::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    crate::units::import_csv(db, SAMPLE_UNITS_CSV.as_bytes())
+    crate::units::import_csv(db, SAMPLE_UNITS_CSV.as_bytes(), None)
         .await
         .map_err(|e| anyhow::anyhow!("the sample unit list does not import: {e}"))?;
 
@@ -111,7 +111,7 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
         &Default::default(),
     )
     .map_err(|p| anyhow::anyhow!("the sample bank is invalid: {:?}", p.first()))?;
-    let bank = crate::banks::store::import(db, &parsed)
+    let bank = crate::banks::store::import(db, &parsed, None)
         .await
         .map_err(|e| anyhow::anyhow!("the sample bank does not import: {e}"))?;
 
@@ -129,7 +129,7 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
                     .into(),
             ),
             categories: vec!["official".into(), "citizen".into()],
-        },
+        }, None,
     )
     .await
     .map_err(|e| anyhow::anyhow!("demo contest: {e}"))?;
@@ -181,7 +181,7 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
             prediction: None,
         },
     ] {
-        contest::create_round(db, &state.engine, c.id, spec)
+        contest::create_round(db, &state.engine, c.id, spec, None)
             .await
             .map_err(|e| anyhow::anyhow!("demo round: {e}"))?;
     }

@@ -3,6 +3,7 @@
 //! by unit, and exports for the judges.
 
 pub mod accounts;
+pub mod audit;
 pub mod banks;
 pub mod cli;
 pub mod contest;

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261130_000001_accounts;
 mod m20261130_000002_banks;
 mod m20261130_000003_contests;
+mod m20261201_000004_audit_and_versions;
 
 /// Every migration of the app, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_accounts::Migration),
             Box::new(m20261130_000002_banks::Migration),
             Box::new(m20261130_000003_contests::Migration),
+            Box::new(m20261201_000004_audit_and_versions::Migration),
         ]
     }
 }

@@ -97,7 +97,13 @@ struct KeyRevision {
 
 /// Imports a parsed bank in one transaction: creates the bank or updates the bank with the
 /// same code, making revisions as described in the module documentation.
-pub async fn import(db: &DatabaseConnection, parsed: &Parsed) -> Result<ImportOutcome> {
+/// `actor` is the staff user who imports (recorded in the audit trail; `None` from the
+/// command line).
+pub async fn import(
+    db: &DatabaseConnection,
+    parsed: &Parsed,
+    actor: Option<i64>,
+) -> Result<ImportOutcome> {
     let incoming = &parsed.bank;
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -144,6 +150,14 @@ pub async fn import(db: &DatabaseConnection, parsed: &Parsed) -> Result<ImportOu
         .map(|r| (r.key, r.revision))
         .collect();
 
+    // The version this import makes: a new bank starts at 1; an existing bank moves to the
+    // next version only if something changes (decided below, before anything is written).
+    let next_version = if is_new { 1 } else { bank_row.version + 1 };
+    let meta = RowMeta {
+        bank_id: bank_row.id,
+        version: next_version,
+        now,
+    };
     let mut inserts = Vec::new();
     let mut retire: Vec<i64> = Vec::new();
     let mut moved: Vec<(i64, i32)> = Vec::new();
@@ -169,15 +183,7 @@ pub async fn import(db: &DatabaseConnection, parsed: &Parsed) -> Result<ImportOu
             None => created += 1,
         }
         let revision = last_revision.get(&key).copied().unwrap_or(0) + 1;
-        inserts.push(to_active(
-            bank_row.id,
-            key,
-            revision,
-            position,
-            q,
-            hash,
-            now,
-        )?);
+        inserts.push(to_active(&meta, key, revision, position, q, hash)?);
     }
     let retired: Vec<i64> = current
         .iter()
@@ -191,6 +197,7 @@ pub async fn import(db: &DatabaseConnection, parsed: &Parsed) -> Result<ImportOu
     for chunk in retire.chunks(CHUNK) {
         question::Entity::update_many()
             .col_expr(question::Column::Current, Expr::value(false))
+            .col_expr(question::Column::RetiredVersion, Expr::value(next_version))
             .filter(question::Column::Id.is_in(chunk.to_vec()))
             .exec(&txn)
             .await?;
@@ -216,7 +223,7 @@ pub async fn import(db: &DatabaseConnection, parsed: &Parsed) -> Result<ImportOu
             id: Set(bank_row.id),
             title: Set(incoming.title.clone()),
             description: Set(incoming.description.clone()),
-            version: Set(bank_row.version + 1),
+            version: Set(next_version),
             updated_at: Set(now),
             ..Default::default()
         }
@@ -224,7 +231,7 @@ pub async fn import(db: &DatabaseConnection, parsed: &Parsed) -> Result<ImportOu
         .await?;
     }
     txn.commit().await?;
-    Ok(ImportOutcome {
+    let outcome = ImportOutcome {
         id: bank_row.id,
         code: bank_row.code,
         questions: incoming.questions.len(),
@@ -232,20 +239,35 @@ pub async fn import(db: &DatabaseConnection, parsed: &Parsed) -> Result<ImportOu
         revised,
         unchanged,
         retired: retired_count,
-    })
+    };
+    crate::audit::record(
+        db,
+        actor,
+        "bank.import",
+        Some(("bank", outcome.id)),
+        serde_json::to_value(&outcome).unwrap_or_default(),
+    )
+    .await?;
+    Ok(outcome)
+}
+
+/// What every row of one import shares.
+struct RowMeta {
+    bank_id: i64,
+    version: i32,
+    now: chrono::DateTime<Utc>,
 }
 
 fn to_active(
-    bank_id: i64,
+    meta: &RowMeta,
     key: String,
     revision: i32,
     position: i32,
     q: &Question,
     hash: String,
-    now: chrono::DateTime<Utc>,
 ) -> Result<question::ActiveModel> {
     Ok(question::ActiveModel {
-        bank_id: Set(bank_id),
+        bank_id: Set(meta.bank_id),
         key: Set(key),
         revision: Set(revision),
         current: Set(true),
@@ -259,9 +281,30 @@ fn to_active(
         source: Set(q.source.clone()),
         tags: Set(serde_json::to_string(&q.tags).map_err(anyhow::Error::from)?),
         content_hash: Set(hash),
-        created_at: Set(now),
+        created_at: Set(meta.now),
+        created_version: Set(meta.version),
+        retired_version: Set(None),
         ..Default::default()
     })
+}
+
+/// The revisions that made up a bank at one of its versions: created at or before it, and
+/// not retired by it. This is the pool a draw at that version used.
+pub async fn questions_at_version<C: ConnectionTrait>(
+    db: &C,
+    bank_id: i64,
+    version: i32,
+) -> Result<Vec<question::Model>> {
+    Ok(question::Entity::find()
+        .filter(question::Column::BankId.eq(bank_id))
+        .filter(question::Column::CreatedVersion.lte(version))
+        .filter(
+            sea_orm::Condition::any()
+                .add(question::Column::RetiredVersion.is_null())
+                .add(question::Column::RetiredVersion.gt(version)),
+        )
+        .all(db)
+        .await?)
 }
 
 /// A stored revision back in the model's form.

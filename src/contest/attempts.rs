@@ -275,16 +275,11 @@ pub async fn start(
         bank_ids.sort_unstable();
         bank_ids.dedup();
         let mut pool = Vec::new();
+        let mut versions = std::collections::BTreeMap::new();
         for id in bank_ids {
-            pool.extend(
-                engine
-                    .pools
-                    .bank(&db.read, id)
-                    .await?
-                    .candidates
-                    .iter()
-                    .cloned(),
-            );
+            let bank = engine.pools.bank(&db.read, id).await?;
+            versions.insert(id, bank.version);
+            pool.extend(bank.candidates.iter().cloned());
         }
         let mut seen = HashSet::new();
         for a in &mine {
@@ -325,6 +320,7 @@ pub async fn start(
             deadline: Set(deadline),
             max_score: Set(total),
             total: Set(total),
+            bank_versions: Set(serde_json::to_string(&versions).map_err(anyhow::Error::from)?),
             ..Default::default()
         }
         .insert(&db.write)

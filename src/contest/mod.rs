@@ -12,6 +12,7 @@ pub mod pool;
 pub mod ranking;
 pub mod scoring;
 pub mod timing;
+pub mod verify;
 pub mod writer;
 
 use std::collections::{BTreeMap, HashMap};
@@ -65,6 +66,7 @@ pub struct ContestSpec {
 pub async fn create_contest<C: ConnectionTrait>(
     db: &C,
     spec: ContestSpec,
+    actor: Option<i64>,
 ) -> Result<contest::Model> {
     let mut fields = BTreeMap::new();
     let code = text::clean(&spec.code);
@@ -100,7 +102,7 @@ pub async fn create_contest<C: ConnectionTrait>(
         return Err(AppError::Validation { fields });
     }
     let now = Utc::now();
-    contest::ActiveModel {
+    let created = contest::ActiveModel {
         code: Set(code),
         title: Set(title),
         description: Set(text::clean_opt(spec.description.as_deref())),
@@ -120,7 +122,16 @@ pub async fn create_contest<C: ConnectionTrait>(
             e,
             &[("code", "contest_code_taken", "Mã cuộc thi đã tồn tại.")],
         )
-    })
+    })?;
+    crate::audit::record(
+        db,
+        actor,
+        "contest.create",
+        Some(("contest", created.id)),
+        json!({"code": created.code}),
+    )
+    .await?;
+    Ok(created)
 }
 
 /// A quota as the API takes it: the bank by id or code.
@@ -438,12 +449,13 @@ pub async fn create_round(
     engine: &Engine,
     contest_id: i64,
     spec: RoundSpec,
+    actor: Option<i64>,
 ) -> Result<round::Model> {
     let rules = check_round(db, engine, contest_id, &spec).await?;
     let title = text::clean(&spec.title);
     let order = spec.order.unwrap_or(Order::Shuffled);
     let now = Utc::now();
-    Ok(round::ActiveModel {
+    let created = round::ActiveModel {
         contest_id: Set(contest_id),
         title: Set(title),
         opens_at: Set(spec.opens_at),
@@ -467,7 +479,16 @@ pub async fn create_round(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    crate::audit::record(
+        db,
+        actor,
+        "round.create",
+        Some(("round", created.id)),
+        json!({"contest_id": contest_id, "title": created.title, "draw": rules}),
+    )
+    .await?;
+    Ok(created)
 }
 
 /// The Vietnamese name of a difficulty.
@@ -484,6 +505,7 @@ pub async fn close_round(
     db: &DatabaseConnection,
     engine: &Engine,
     round_id: i64,
+    actor: Option<i64>,
 ) -> Result<round::Model> {
     let round = round::Entity::find_by_id(round_id)
         .one(db)
@@ -507,6 +529,14 @@ pub async fn close_round(
         .filter(attempt::Column::Deadline.gt(now))
         .exec(db)
         .await?;
+    crate::audit::record(
+        db,
+        actor,
+        "round.close",
+        Some(("round", round_id)),
+        json!({"closed_at": now}),
+    )
+    .await?;
     round::Entity::find_by_id(round_id)
         .one(db)
         .await?

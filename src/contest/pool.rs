@@ -30,7 +30,8 @@ pub struct QuestionData {
 }
 
 impl QuestionData {
-    fn from_row(row: &question::Model) -> Result<Self> {
+    /// Decodes a stored revision.
+    pub fn from_row(row: &question::Model) -> Result<Self> {
         let q = to_question(row)?;
         Ok(QuestionData {
             id: row.id,
@@ -46,7 +47,8 @@ impl QuestionData {
         })
     }
 
-    fn candidate(&self) -> Candidate {
+    /// This question as a draw candidate.
+    pub fn candidate(&self) -> Candidate {
         Candidate {
             id: self.id,
             bank_id: self.bank_id,
@@ -114,11 +116,9 @@ impl Pools {
                 checked_at: Instant::now(),
             }),
             _ => {
-                let rows = question::Entity::find()
-                    .filter(question::Column::BankId.eq(bank_id))
-                    .filter(question::Column::Current.eq(true))
-                    .all(db)
-                    .await?;
+                // Exactly the bank at the version read, even if an import lands meanwhile:
+                // attempts record this version, and verification re-derives from it.
+                let rows = crate::banks::store::questions_at_version(db, bank_id, version).await?;
                 let mut candidates = Vec::with_capacity(rows.len());
                 let mut questions = Vec::with_capacity(rows.len());
                 for row in &rows {

@@ -31,6 +31,9 @@ pub struct Model {
     pub total: i32,
     pub time_taken_ms: Option<i64>,
     pub prediction: Option<i64>,
+    /// JSON object `{bank_id: version}`: the bank versions the draw used.
+    #[sea_orm(column_type = "Text")]
+    pub bank_versions: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod app_setting;
 pub mod attempt;
+pub mod audit;
 pub mod bank;
 pub mod category;
 pub mod contest;

@@ -29,6 +29,10 @@ pub struct Model {
     pub tags: String,
     pub content_hash: String,
     pub created_at: DateTimeUtc,
+    /// The bank version this revision first belongs to.
+    pub created_version: i32,
+    /// The bank version from which it no longer belongs (edited or removed).
+    pub retired_version: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

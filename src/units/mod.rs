@@ -305,7 +305,11 @@ pub struct ImportSummary {
 
 /// Imports a unit CSV file: every row is inserted or updated (by code) in one
 /// transaction, or nothing is when any row has a problem.
-pub async fn import_csv(db: &sea_orm::DatabaseConnection, bytes: &[u8]) -> Result<ImportSummary> {
+pub async fn import_csv(
+    db: &sea_orm::DatabaseConnection,
+    bytes: &[u8],
+    actor: Option<i64>,
+) -> Result<ImportSummary> {
     let txn = db.begin().await?;
     let existing = unit::Entity::find().all(&txn).await?;
     let code_of: HashMap<i64, String> = existing.iter().map(|u| (u.id, u.code.clone())).collect();
@@ -384,11 +388,20 @@ pub async fn import_csv(db: &sea_orm::DatabaseConnection, bytes: &[u8]) -> Resul
     id_of.clear();
     txn.commit().await?;
     let created = codes.iter().filter(|c| !known.contains_key(*c)).count();
-    Ok(ImportSummary {
+    let summary = ImportSummary {
         created,
         updated: codes.len() - created,
         total: codes.len(),
-    })
+    };
+    crate::audit::record(
+        db,
+        actor,
+        "units.import",
+        None,
+        serde_json::to_value(&summary).unwrap_or_default(),
+    )
+    .await?;
+    Ok(summary)
 }
 
 /// Finds a unit by its code.

@@ -36,6 +36,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             include_str!("../../static/app.css"),
         ),
         asset(
+            "register.js",
+            "text/javascript; charset=utf-8",
+            include_str!("../../static/register.js"),
+        ),
+        asset(
             "attempt.js",
             "text/javascript; charset=utf-8",
             include_str!("../../static/attempt.js"),

@@ -85,7 +85,7 @@ fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_we
 
 /// Registers every route of the app.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use api::{attempts, auth, banks, contests, health, participants, units};
+    use api::{attempts, audit, auth, banks, contests, health, participants, units};
     cfg.app_data(
         web::JsonConfig::default()
             .limit(JSON_LIMIT)
@@ -217,6 +217,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/rounds/{id}/units", web::get().to(contests::round_units))
             .route("/attempts/{id}", web::get().to(attempts::get))
+            .route("/attempts/{id}/verify", web::get().to(audit::verify))
+            .route("/audit", web::get().to(audit::list))
             .route(
                 "/attempts/{id}/answers/{question_id}",
                 web::put().to(attempts::save_answer),

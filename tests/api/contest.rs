@@ -982,3 +982,153 @@ async fn duplicate_candidates_share_name_birth_date_and_unit() {
         .collect();
     assert_eq!(phones, HashSet::from(["0912000001", "0912000002"]));
 }
+
+#[tokio::test]
+async fn verify_matches_untouched_attempts_and_reports_tampering() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let judge = app.staff(Role::Judge, "bgk@example.vn").await;
+    let a = app.participant("0912000001").await;
+    let first = app.take(&a, round, 6, Some(2)).await;
+
+    // A bank edit after the first attempt: the second draws from the new version.
+    let mut bank = cuocthi::banks::synthetic_bank(60);
+    bank.code = TEST_BANK.into();
+    bank.questions[5].text = format!("{} (sửa)", bank.questions[5].text);
+    bank.questions.pop();
+    app.import_bank(
+        Some(&organiser),
+        "format=toml",
+        cuocthi::banks::to_toml(&bank).into_bytes(),
+    )
+    .await;
+    app.state.engine.clock.advance(Duration::seconds(3)); // past the pool's 2 s re-check
+    let second = app.take(&a, round, 9, None).await;
+
+    for result in [&first, &second] {
+        let id = result["attempt_id"].as_i64().unwrap();
+        let (status, v) = json_of(
+            app.get(&format!("/api/v1/attempts/{id}/verify"), Some(&judge))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["match"], true, "{v}");
+        assert_eq!(v["recomputed"]["score"], result["score"]);
+    }
+
+    // Change a stored answer behind the server's back: the score no longer matches.
+    let id = first["attempt_id"].as_i64().unwrap();
+    app.state
+        .db
+        .write
+        .execute_unprepared(&format!(
+            "UPDATE answers SET choices = '[]' WHERE attempt_id = {id} AND position = 1"
+        ))
+        .await
+        .unwrap();
+    let (_, v) = json_of(
+        app.get(&format!("/api/v1/attempts/{id}/verify"), Some(&judge))
+            .await,
+    )
+    .await;
+    assert_eq!(v["match"], false);
+    assert_eq!(v["score_matches"], false);
+    assert_eq!(v["draw_matches"], true);
+    assert_eq!(v["recomputed"]["score"], 5);
+    assert!(v["differences"][0].as_str().unwrap().contains("chấm lại"));
+
+    // Swap the stored questions: the draw no longer matches.
+    let second_id = second["attempt_id"].as_i64().unwrap();
+    let stored: String = {
+        use sea_orm::EntityTrait;
+        cuocthi::entities::attempt::Entity::find_by_id(second_id)
+            .one(&app.state.db.read)
+            .await
+            .unwrap()
+            .unwrap()
+            .questions
+    };
+    let mut drawn: Vec<Value> = serde_json::from_str(&stored).unwrap();
+    drawn.swap(0, 1);
+    let tampered = serde_json::to_string(&drawn).unwrap().replace('\'', "''");
+    app.state
+        .db
+        .write
+        .execute_unprepared(&format!(
+            "UPDATE attempts SET questions = '{tampered}' WHERE id = {second_id}"
+        ))
+        .await
+        .unwrap();
+    let (_, v) = json_of(
+        app.get(
+            &format!("/api/v1/attempts/{second_id}/verify"),
+            Some(&judge),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(v["draw_matches"], false, "{v}");
+    // Participants cannot verify.
+    assert_eq!(
+        app.get(&format!("/api/v1/attempts/{id}/verify"), Some(&a))
+            .await
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn staff_actions_are_recorded_in_the_audit_trail() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    app.post_json(
+        &format!("/api/v1/rounds/{round}/close"),
+        Some(&organiser),
+        &json!({}),
+    )
+    .await;
+    let a = app.participant("0912000001").await;
+    let (_, me) = json_of(app.me(&a).await).await;
+    let pid = me["id"].as_i64().unwrap();
+    app.post_json(
+        &format!("/api/v1/participants/{pid}/void"),
+        Some(&organiser),
+        &json!({"reason": "Trùng"}),
+    )
+    .await;
+    let (_, who) = json_of(app.me(&organiser).await).await;
+
+    let judge = app.staff(Role::Judge, "bgk@example.vn").await;
+    let (status, log) = json_of(app.get("/api/v1/audit", Some(&judge)).await).await;
+    assert_eq!(status, 200);
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    // The test seeded its units from code (no actor); everything else was the organiser.
+    assert_eq!(
+        actions,
+        [
+            "participant.void",
+            "round.close",
+            "round.create",
+            "contest.create",
+            "bank.import",
+            "units.import"
+        ]
+    );
+    for entry in &log.as_array().unwrap()[..5] {
+        assert_eq!(entry["actor_id"], who["id"], "{entry}");
+        assert!(entry["at"].is_string());
+    }
+    assert_eq!(log[5]["actor_id"], Value::Null);
+    assert_eq!(log[0]["subject_id"], pid);
+    assert_eq!(log[0]["details"]["reason"], "Trùng");
+    assert_eq!(app.get("/api/v1/audit", Some(&a)).await.status(), 403);
+}

@@ -150,7 +150,7 @@ impl TestApp {
 
     /// Loads [`UNITS_CSV`] straight into the database.
     pub async fn seed_units(&self) {
-        cuocthi::units::import_csv(&self.state.db.write, UNITS_CSV.as_bytes())
+        cuocthi::units::import_csv(&self.state.db.write, UNITS_CSV.as_bytes(), None)
             .await
             .expect("units import");
     }

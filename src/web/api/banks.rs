@@ -94,7 +94,7 @@ pub async fn import(
 ) -> Result<HttpResponse> {
     let (format, bytes) = read_upload(&req, payload, &query).await?;
     let parsed = parse(format, bytes, meta(&query)).await?;
-    let outcome = store::import(&state.db.write, &parsed).await?;
+    let outcome = store::import(&state.db.write, &parsed, Some(organiser.0.id())).await?;
     tracing::info!(
         bank.id = outcome.id,
         bank.code = %outcome.code,

@@ -21,7 +21,8 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<ContestSpec>,
 ) -> Result<HttpResponse> {
-    let c = contest::create_contest(&state.db.write, body.into_inner()).await?;
+    let c =
+        contest::create_contest(&state.db.write, body.into_inner(), Some(organiser.0.id())).await?;
     tracing::info!(contest.id = c.id, contest.code = %c.code, "contest created");
     Ok(HttpResponse::Created().json(json!({ "id": c.id, "code": c.code })))
 }
@@ -67,6 +68,7 @@ pub async fn create_round(
         &state.engine,
         path.into_inner(),
         body.into_inner(),
+        Some(organiser.0.id()),
     )
     .await?;
     tracing::info!(round.id = r.id, contest.id = r.contest_id, "round created");
@@ -89,7 +91,13 @@ pub async fn close_round(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let r = contest::close_round(&state.db.write, &state.engine, path.into_inner()).await?;
+    let r = contest::close_round(
+        &state.db.write,
+        &state.engine,
+        path.into_inner(),
+        Some(organiser.0.id()),
+    )
+    .await?;
     state.engine.boards.invalidate(Some(r.id));
     tracing::info!(round.id = r.id, "round closed");
     Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())))

@@ -1,6 +1,7 @@
 //! JSON API handlers under `/api/v1`.
 
 pub mod attempts;
+pub mod audit;
 pub mod auth;
 pub mod banks;
 pub mod contests;

@@ -115,7 +115,12 @@ pub struct VoidBody {
 }
 
 /// Voids (with a reason) or restores a participant, and drops cached rankings.
-pub async fn set_voided(state: &AppState, id: i64, reason: Option<String>) -> Result<user::Model> {
+pub async fn set_voided(
+    state: &AppState,
+    id: i64,
+    reason: Option<String>,
+    actor: Option<i64>,
+) -> Result<user::Model> {
     let u = user::Entity::find_by_id(id)
         .one(&state.db.read)
         .await?
@@ -129,6 +134,18 @@ pub async fn set_voided(state: &AppState, id: i64, reason: Option<String>) -> Re
         ..Default::default()
     }
     .update(&state.db.write)
+    .await?;
+    crate::audit::record(
+        &state.db.write,
+        actor,
+        if updated.voided {
+            "participant.void"
+        } else {
+            "participant.unvoid"
+        },
+        Some(("user", updated.id)),
+        json!({"reason": updated.void_reason}),
+    )
     .await?;
     // Voided participants drop out of every ranking at once on this instance.
     state.engine.boards.invalidate(None);
@@ -150,7 +167,13 @@ pub async fn void(
             "Cần nêu lý do (tối đa 500 ký tự).",
         ));
     }
-    let u = set_voided(&state, path.into_inner(), Some(reason)).await?;
+    let u = set_voided(
+        &state,
+        path.into_inner(),
+        Some(reason),
+        Some(organiser.0.id()),
+    )
+    .await?;
     tracing::info!("participant voided");
     Ok(HttpResponse::Ok().json(json!({"id": u.id, "voided": true, "void_reason": u.void_reason})))
 }
@@ -162,7 +185,7 @@ pub async fn unvoid(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let u = set_voided(&state, path.into_inner(), None).await?;
+    let u = set_voided(&state, path.into_inner(), None, Some(organiser.0.id())).await?;
     tracing::info!("participant restored");
     Ok(HttpResponse::Ok().json(json!({"id": u.id, "voided": false})))
 }

@@ -21,7 +21,7 @@ pub async fn import(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse> {
-    let summary = units::import_csv(&state.db.write, &body).await?;
+    let summary = units::import_csv(&state.db.write, &body, Some(organiser.0.id())).await?;
     tracing::info!(
         created = summary.created,
         updated = summary.updated,

@@ -162,7 +162,7 @@ async fn register_form(
     Ok(page(
         viewer,
         "Đăng ký dự thi",
-        &[],
+        &["register.js"],
         html! {
             h1 { "Đăng ký dự thi" }
             p.muted { "Mỗi người chỉ đăng ký một tài khoản. Thông tin đăng ký không thay đổi được sau khi đăng ký." }
@@ -187,6 +187,8 @@ async fn register_form(
                     }
                 }
                 @if let Some(e) = errors.get("category") { div.field-error { (e) } }
+                label for="unit-search" hidden { "Tìm đơn vị" }
+                input #unit-search type="search" hidden placeholder="Gõ tên xã, huyện, sở…" autocomplete="off";
                 label for="unit_code" { "Đơn vị" }
                 select #unit_code name="unit_code" required {
                     option value="" { "— Chọn đơn vị —" }

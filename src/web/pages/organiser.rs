@@ -144,7 +144,7 @@ pub async fn upload_bank(
     req: HttpRequest,
     payload: web::Payload,
 ) -> PageResult {
-    organiser(&ctx)?;
+    let user = organiser(&ctx)?;
     let upload = upload::read(&req, payload).await?;
     ctx.check_csrf(
         upload
@@ -170,7 +170,7 @@ pub async fn upload_bank(
                 @if !parsed.skipped.is_empty() { ul { @for s in &parsed.skipped { li { "Dòng " (s.line) ": " (s.reason) } } } }
             } });
         }
-        let outcome = store::import(&state.db.write, &parsed).await?;
+        let outcome = store::import(&state.db.write, &parsed, Some(user.id())).await?;
         tracing::info!(bank.id = outcome.id, created = outcome.created, revised = outcome.revised, "bank imported from the console");
         Ok(html! { div.notice role="status" {
             "Đã lưu ngân hàng " strong { (outcome.code) } ": " (outcome.questions) " câu hỏi ("
@@ -268,7 +268,7 @@ pub async fn create_contest(
     state: web::Data<AppState>,
     form: web::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    organiser(&ctx)?;
+    let user = organiser(&ctx)?;
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     ctx.check_csrf(&get("csrf").unwrap_or_default())?;
     let spec = ContestSpec {
@@ -282,7 +282,7 @@ pub async fn create_contest(
             .map(|(_, v)| v.clone())
             .collect(),
     };
-    match contest::create_contest(&state.db.write, spec).await {
+    match contest::create_contest(&state.db.write, spec, Some(user.id())).await {
         Ok(c) => {
             tracing::info!(contest.id = c.id, "contest created from the console");
             Ok(see_other(&format!("/organiser/contests/{}", c.id)))
@@ -527,7 +527,7 @@ pub async fn create_round(
     path: web::Path<i64>,
     form: web::Form<BTreeMap<String, String>>,
 ) -> PageResult {
-    organiser(&ctx)?;
+    let user = organiser(&ctx)?;
     ctx.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
     let contest_id = path.into_inner();
     let form = form.into_inner();
@@ -538,9 +538,15 @@ pub async fn create_round(
             contest::check_round(&state.db.read, &state.engine, contest_id, &spec).await?;
             return Ok(None);
         }
-        contest::create_round(&state.db.write, &state.engine, contest_id, spec)
-            .await
-            .map(Some)
+        contest::create_round(
+            &state.db.write,
+            &state.engine,
+            contest_id,
+            spec,
+            Some(user.id()),
+        )
+        .await
+        .map(Some)
     }
     .await;
     match result {
@@ -575,9 +581,15 @@ pub async fn close_round(
     path: web::Path<i64>,
     form: web::Form<super::auth::CsrfOnly>,
 ) -> PageResult {
-    organiser(&ctx)?;
+    let user = organiser(&ctx)?;
     ctx.check_csrf(&form.csrf)?;
-    let r = contest::close_round(&state.db.write, &state.engine, path.into_inner()).await?;
+    let r = contest::close_round(
+        &state.db.write,
+        &state.engine,
+        path.into_inner(),
+        Some(user.id()),
+    )
+    .await?;
     state.engine.boards.invalidate(Some(r.id));
     tracing::info!(round.id = r.id, "round closed from the console");
     Ok(see_other(&format!("/organiser/contests/{}", r.contest_id)))
@@ -625,7 +637,7 @@ pub async fn import_units(
     req: HttpRequest,
     payload: web::Payload,
 ) -> PageResult {
-    organiser(&ctx)?;
+    let user = organiser(&ctx)?;
     let upload = upload::read(&req, payload).await?;
     ctx.check_csrf(
         upload
@@ -635,7 +647,7 @@ pub async fn import_units(
             .unwrap_or_default(),
     )?;
     let bytes = upload.file.map(|(_, b)| b).unwrap_or_default();
-    match crate::units::import_csv(&state.db.write, &bytes).await {
+    match crate::units::import_csv(&state.db.write, &bytes, Some(user.id())).await {
         Ok(summary) => {
             let notice = html! { div.notice role="status" { "Đã nhập " (summary.total) " đơn vị (" (summary.created) " mới, " (summary.updated) " cập nhật)." } };
             units_page(&ctx, &state, Some(notice), StatusCode::OK).await
@@ -721,7 +733,7 @@ pub async fn set_void(
         "unvoid" => None,
         _ => return Err(AppError::NotFound.into()),
     };
-    crate::web::api::participants::set_voided(&state, id, reason).await?;
+    crate::web::api::participants::set_voided(&state, id, reason, Some(user.id())).await?;
     tracing::info!(
         user.id = user.id(),
         participant.id = id,
