@@ -15,7 +15,7 @@
   var failing = {};
   var submitting = false;
 
-  function questionsOf() { return form.querySelectorAll("fieldset.question"); }
+  function questionsOf() { return form.querySelectorAll("fieldset.question[data-question]"); }
 
   function choicesOf(fieldset) {
     var out = [];

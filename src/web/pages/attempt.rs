@@ -70,7 +70,8 @@ fn question_fieldset(q: &Value, saved: &HashMap<String, Vec<String>>) -> Markup 
     let chosen = saved.get(&id.to_string()).cloned().unwrap_or_default();
     html! {
         fieldset.question id={ "q" (id) } data-question=(id) {
-            legend { "Câu " (id) @if multiple { span.muted { " (chọn tất cả đáp án đúng)" } } }
+            legend { "Câu " (id) }
+            @if multiple { p.hint { "Chọn tất cả đáp án đúng." } }
             p.qtext { (q["text"].as_str().unwrap_or_default()) }
             @for o in q["options"].as_array().into_iter().flatten() {
                 @let oid = o["id"].as_str().unwrap_or_default();
@@ -325,7 +326,7 @@ pub async fn my_results(ctx: PageCtx, state: web::Data<AppState>) -> PageResult 
                 div.table-wrap { table {
                     thead { tr {
                         th scope="col" { "Vòng thi" } th scope="col" { "Bắt đầu" }
-                        th.num scope="col" { "Điểm" } th.num scope="col" { "Thời gian" } th scope="col" { "" }
+                        th.num scope="col" { "Điểm" } th.num scope="col" { "Thời gian" } th scope="col" { span.visually-hidden { "Thao tác" } }
                     } }
                     tbody { @for a in &mine {
                         tr {
