@@ -7,6 +7,7 @@
 //! `target/axe/node_modules/axe-core/axe.min.js`). Without them a test prints a notice and
 //! passes — unless `CI` is set, where it fails. Screenshots go to `target/screenshots/`.
 
+mod a11y;
 mod app;
 mod flows;
 mod harness;
