@@ -9,6 +9,7 @@
 
 mod a11y;
 mod app;
+mod consoles;
 mod flows;
 mod harness;
 mod participant;
