@@ -66,9 +66,15 @@ const PASSWORD: &str = "mật khẩu tải thử 2026";
 
 /// A Vietnamese name for participant `i` (names may not contain digits).
 fn name_of(i: usize) -> String {
-    const FAMILY: [&str; 10] = ["Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Phan", "Võ", "Đặng", "Bùi"];
-    const MIDDLE: [&str; 10] = ["Văn", "Thị", "Minh", "Ngọc", "Thanh", "Hữu", "Quốc", "Thu", "Đức", "Kim"];
-    const GIVEN: [&str; 10] = ["An", "Bình", "Chi", "Dũng", "Hà", "Khoa", "Lan", "Nam", "Phúc", "Yến"];
+    const FAMILY: [&str; 10] = [
+        "Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Phan", "Võ", "Đặng", "Bùi",
+    ];
+    const MIDDLE: [&str; 10] = [
+        "Văn", "Thị", "Minh", "Ngọc", "Thanh", "Hữu", "Quốc", "Thu", "Đức", "Kim",
+    ];
+    const GIVEN: [&str; 10] = [
+        "An", "Bình", "Chi", "Dũng", "Hà", "Khoa", "Lan", "Nam", "Phúc", "Yến",
+    ];
     format!(
         "{} {} {} {}",
         FAMILY[i % 10],
@@ -96,7 +102,9 @@ impl Recorder {
     fn record(&self, step: &'static str, began: Instant, ok: bool) {
         let now = Instant::now();
         let sample = Sample {
-            at_ms: self.started.map_or(0, |s| began.duration_since(s).as_millis() as u64),
+            at_ms: self
+                .started
+                .map_or(0, |s| began.duration_since(s).as_millis() as u64),
             latency_us: now.duration_since(began).as_micros() as u64,
             ok,
         };
@@ -165,7 +173,10 @@ impl Target {
             Ok(r) => {
                 let status = r.status();
                 let text = r.text().await.unwrap_or_default();
-                eprintln!("{step}: HTTP {status}: {}", text.chars().take(200).collect::<String>());
+                eprintln!(
+                    "{step}: HTTP {status}: {}",
+                    text.chars().take(200).collect::<String>()
+                );
                 (false, None)
             }
             Err(e) => {
@@ -185,17 +196,30 @@ async fn setup(url: &str, bank_size: usize) -> anyhow::Result<(i64, Vec<String>)
     let state = cuocthi::startup::build_state(Settings::for_database(url)).await?;
     let db = &state.db.write;
     let hash = accounts::password::hash_blocking("loadgen organiser password")?;
-    let organiser = accounts::create_staff(db, Role::Organiser, "loadgen@example.vn", "Ban Tổ chức", hash)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let organiser = accounts::create_staff(
+        db,
+        Role::Organiser,
+        "loadgen@example.vn",
+        "Ban Tổ chức",
+        hash,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     cuocthi::units::import_csv(db, cuocthi::demo::SAMPLE_UNITS_CSV.as_bytes(), None)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut bank = banks::synthetic_bank(bank_size);
     bank.code = "loadgen".into();
-    banks::store::import(db, &Parsed { bank, skipped: vec![] }, Some(organiser.id))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    banks::store::import(
+        db,
+        &Parsed {
+            bank,
+            skipped: vec![],
+        },
+        Some(organiser.id),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let c = contest::create_contest(
         db,
         ContestSpec {
@@ -267,14 +291,26 @@ impl Drop for ServerProcess {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// CPU seconds (user + system) and peak RSS in MiB of a process.
 fn process_usage(pid: u32) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // After the ")" the fields start at state (3rd); utime and stime are the 14th and 15th.
     let cpu = (ticks(11) + ticks(12)) / 100.0;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -367,14 +403,19 @@ async fn ceilings() -> anyhow::Result<Value> {
 
 fn svg_plot(steps: &BTreeMap<&'static str, Vec<Sample>>) -> String {
     // p99 latency per second and step, as polylines.
-    let colours = ["#0b5394", "#a1151b", "#1e6b34", "#8a4b00", "#6a1b9a", "#00695c", "#37474f", "#c2185b"];
+    let colours = [
+        "#0b5394", "#a1151b", "#1e6b34", "#8a4b00", "#6a1b9a", "#00695c", "#37474f", "#c2185b",
+    ];
     let mut series = Vec::new();
     let mut max_t = 1u64;
     let mut max_ms = 1.0f64;
     for (step, samples) in steps {
         let mut buckets: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
         for s in samples {
-            buckets.entry(s.at_ms / 1000).or_default().push(s.latency_us);
+            buckets
+                .entry(s.at_ms / 1000)
+                .or_default()
+                .push(s.latency_us);
         }
         let points: Vec<(u64, f64)> = buckets
             .into_iter()
@@ -398,11 +439,19 @@ fn svg_plot(steps: &BTreeMap<&'static str, Vec<Sample>>) -> String {
          <title>p99 latency per second and step</title><rect width=\"{w}\" height=\"{h}\" fill=\"#fff\"/>\
          <line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/><line x1=\"{left}\" y1=\"20\" x2=\"{left}\" y2=\"{}\" stroke=\"#333\"/>\
          <text x=\"8\" y=\"16\" font-size=\"12\">{max_ms:.0} ms</text><text x=\"{}\" y=\"{}\" font-size=\"12\">{max_t} s</text>",
-        h - bottom, w - 20.0, h - bottom, h - bottom, w - 60.0, h - 10.0
+        h - bottom,
+        w - 20.0,
+        h - bottom,
+        h - bottom,
+        w - 60.0,
+        h - 10.0
     );
     for (i, (step, points)) in series.iter().enumerate() {
         let colour = colours[i % colours.len()];
-        let pts: Vec<String> = points.iter().map(|(t, ms)| format!("{:.1},{:.1}", x(*t), y(*ms))).collect();
+        let pts: Vec<String> = points
+            .iter()
+            .map(|(t, ms)| format!("{:.1},{:.1}", x(*t), y(*ms)))
+            .collect();
         out.push_str(&format!(
             "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>\
              <text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{colour}\">{step}</text>",
@@ -420,9 +469,13 @@ async fn fresh_database(base: Option<&str>) -> anyhow::Result<(String, Option<Pa
         Some(base) if base.starts_with("postgres") => {
             let name = format!("cuocthi_load_{:08x}", rand::rng().random::<u32>());
             let admin = Database::connect(base).await?;
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
             admin.close().await.ok();
-            let (prefix, _) = base.rsplit_once('/').context("the database URL has no database name")?;
+            let (prefix, _) = base
+                .rsplit_once('/')
+                .context("the database URL has no database name")?;
             Ok((format!("{prefix}/{name}"), None))
         }
         Some(other) => Ok((other.to_owned(), None)),
@@ -444,8 +497,15 @@ async fn main() -> anyhow::Result<()> {
         args.reads_per_sec = args.reads_per_sec.min(100);
     }
     let (url, temp_dir) = fresh_database(args.database.as_deref()).await?;
-    let backend = if url.starts_with("sqlite") { "SQLite" } else { "PostgreSQL" };
-    println!("loadgen: {} participants, {} at once, {}-question bank, {backend}", args.participants, args.concurrency, args.bank);
+    let backend = if url.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    println!(
+        "loadgen: {} participants, {} at once, {}-question bank, {backend}",
+        args.participants, args.concurrency, args.bank
+    );
 
     let (round, units) = setup(&url, args.bank).await?;
     let server_bin = match &args.server {
@@ -455,7 +515,13 @@ async fn main() -> anyhow::Result<()> {
     let port = free_port()?;
     let mut server = ServerProcess(
         std::process::Command::new(&server_bin)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database", &url])
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--database",
+                &url,
+            ])
             .env("RUST_LOG", "warn")
             .spawn()
             .with_context(|| format!("cannot start {}", server_bin.display()))?,
@@ -471,7 +537,12 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
     let mut ready = false;
     for _ in 0..100 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             ready = true;
             break;
         }
@@ -493,7 +564,9 @@ async fn main() -> anyhow::Result<()> {
     let run_started = Instant::now();
 
     // 1. Registration (argon2-bound).
-    let phones: Vec<String> = (0..args.participants).map(|i| format!("09{:08}", 10_000_000 + i)).collect();
+    let phones: Vec<String> = (0..args.participants)
+        .map(|i| format!("09{:08}", 10_000_000 + i))
+        .collect();
     let limit = Arc::new(tokio::sync::Semaphore::new(64));
     let mut tasks = Vec::new();
     for (i, phone) in phones.iter().enumerate() {
@@ -508,7 +581,13 @@ async fn main() -> anyhow::Result<()> {
         });
         tasks.push(tokio::spawn(async move {
             let _permit = permit;
-            t.send("register", t.client.post(format!("{}/api/v1/auth/register", t.base)).json(&body)).await;
+            t.send(
+                "register",
+                t.client
+                    .post(format!("{}/api/v1/auth/register", t.base))
+                    .json(&body),
+            )
+            .await;
         }));
     }
     for t in tasks {
@@ -518,13 +597,23 @@ async fn main() -> anyhow::Result<()> {
     // 2. Login storm, with a probe saving answers and reading the leaderboard meanwhile.
     let probe_token = {
         let body = target
-            .send("login", client.post(format!("{base}/api/v1/auth/login")).json(&json!({"login": phones[0], "password": PASSWORD})))
+            .send(
+                "login",
+                client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&json!({"login": phones[0], "password": PASSWORD})),
+            )
             .await
             .context("the probe cannot log in")?;
         body["token"].as_str().unwrap_or_default().to_owned()
     };
     let probe_attempt = target
-        .send("start", client.post(format!("{base}/api/v1/rounds/{round}/attempts")).bearer_auth(&probe_token))
+        .send(
+            "start",
+            client
+                .post(format!("{base}/api/v1/rounds/{round}/attempts"))
+                .bearer_auth(&probe_token),
+        )
         .await
         .context("the probe cannot start")?;
     let stop_probe = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -535,18 +624,27 @@ async fn main() -> anyhow::Result<()> {
         let attempt = probe_attempt.clone();
         tokio::spawn(async move {
             let id = attempt["attempt_id"].as_i64().unwrap_or(0);
-            let option = attempt["questions"][0]["options"][0]["id"].as_str().unwrap_or_default().to_owned();
+            let option = attempt["questions"][0]["options"][0]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
             let mut tick = tokio::time::interval(Duration::from_millis(20));
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 tick.tick().await;
                 t.send(
                     "save during login storm",
-                    t.client.put(format!("{}/api/v1/attempts/{id}/answers/1", t.base)).bearer_auth(&token).json(&json!({"choices": [option]})),
+                    t.client
+                        .put(format!("{}/api/v1/attempts/{id}/answers/1", t.base))
+                        .bearer_auth(&token)
+                        .json(&json!({"choices": [option]})),
                 )
                 .await;
                 t.send(
                     "leaderboard during login storm",
-                    t.client.get(format!("{}/api/v1/rounds/{round}/leaderboard?limit=20", t.base)),
+                    t.client.get(format!(
+                        "{}/api/v1/rounds/{round}/leaderboard?limit=20",
+                        t.base
+                    )),
                 )
                 .await;
             }
@@ -563,11 +661,19 @@ async fn main() -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             let _permit = permit;
             if let Some(body) = t
-                .send("login", t.client.post(format!("{}/api/v1/auth/login", t.base)).json(&json!({"login": phone, "password": PASSWORD})))
+                .send(
+                    "login",
+                    t.client
+                        .post(format!("{}/api/v1/auth/login", t.base))
+                        .json(&json!({"login": phone, "password": PASSWORD})),
+                )
                 .await
             {
                 let token = body["token"].as_str().unwrap_or_default().to_owned();
-                tokens.lock().unwrap_or_else(|e| e.into_inner()).insert(i, token);
+                tokens
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(i, token);
             }
         }));
     }
@@ -577,7 +683,16 @@ async fn main() -> anyhow::Result<()> {
     stop_probe.store(true, std::sync::atomic::Ordering::Relaxed);
     probe.await?;
     target
-        .send("submit", client.post(format!("{base}/api/v1/attempts/{}/submit", probe_attempt["attempt_id"])).bearer_auth(&probe_token).json(&json!({})))
+        .send(
+            "submit",
+            client
+                .post(format!(
+                    "{base}/api/v1/attempts/{}/submit",
+                    probe_attempt["attempt_id"]
+                ))
+                .bearer_auth(&probe_token)
+                .json(&json!({})),
+        )
         .await;
 
     // 3. Waves: start together, save 20 answers, submit; readers poll meanwhile.
@@ -598,9 +713,21 @@ async fn main() -> anyhow::Result<()> {
                 let t = t.clone();
                 inflight.push(tokio::spawn(async move {
                     if n % 2 == 0 {
-                        t.send("leaderboard", t.client.get(format!("{}/api/v1/rounds/{round}/leaderboard?limit=50", t.base))).await;
+                        t.send(
+                            "leaderboard",
+                            t.client.get(format!(
+                                "{}/api/v1/rounds/{round}/leaderboard?limit=50",
+                                t.base
+                            )),
+                        )
+                        .await;
                     } else {
-                        t.send("unit table", t.client.get(format!("{}/api/v1/rounds/{round}/units", t.base))).await;
+                        t.send(
+                            "unit table",
+                            t.client
+                                .get(format!("{}/api/v1/rounds/{round}/units", t.base)),
+                        )
+                        .await;
                     }
                 }));
                 inflight.retain(|h| !h.is_finished());
@@ -615,7 +742,12 @@ async fn main() -> anyhow::Result<()> {
         let barrier = Arc::new(tokio::sync::Barrier::new(wave.len()));
         let mut tasks = Vec::new();
         for &i in wave {
-            let Some(token) = tokens.lock().unwrap_or_else(|e| e.into_inner()).get(&i).cloned() else {
+            let Some(token) = tokens
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&i)
+                .cloned()
+            else {
                 continue;
             };
             let t = target.clone();
@@ -625,7 +757,12 @@ async fn main() -> anyhow::Result<()> {
             tasks.push(tokio::spawn(async move {
                 barrier.wait().await;
                 let Some(attempt) = t
-                    .send("start", t.client.post(format!("{}/api/v1/rounds/{round}/attempts", t.base)).bearer_auth(&token))
+                    .send(
+                        "start",
+                        t.client
+                            .post(format!("{}/api/v1/rounds/{round}/attempts", t.base))
+                            .bearer_auth(&token),
+                    )
                     .await
                 else {
                     return;
@@ -635,7 +772,10 @@ async fn main() -> anyhow::Result<()> {
                 for (p, q) in questions.iter().enumerate() {
                     let wait = rand::rng().random_range(0..=2 * think);
                     tokio::time::sleep(Duration::from_millis(wait)).await;
-                    let option = q["options"][0]["id"].as_str().unwrap_or_default().to_owned();
+                    let option = q["options"][0]["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
                     let saved = t
                         .send(
                             "save answer",
@@ -646,7 +786,10 @@ async fn main() -> anyhow::Result<()> {
                         )
                         .await;
                     if saved.is_some() {
-                        acked.lock().unwrap_or_else(|e| e.into_inner()).push((id, p as i32 + 1, 0));
+                        acked
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((id, p as i32 + 1, 0));
                     }
                 }
                 t.send(
@@ -685,8 +828,15 @@ async fn main() -> anyhow::Result<()> {
             .all(&db)
             .await?
         {
-            for (i, d) in cuocthi::contest::attempts::drawn_of(&a).map_err(|e| anyhow::anyhow!("{e}"))?.iter().enumerate() {
-                first_option.insert((a.id, i as i32 + 1), d.option_order.first().copied().unwrap_or(usize::MAX));
+            for (i, d) in cuocthi::contest::attempts::drawn_of(&a)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .iter()
+                .enumerate()
+            {
+                first_option.insert(
+                    (a.id, i as i32 + 1),
+                    d.option_order.first().copied().unwrap_or(usize::MAX),
+                );
             }
         }
         for row in cuocthi::entities::answer::Entity::find()
@@ -694,12 +844,20 @@ async fn main() -> anyhow::Result<()> {
             .all(&db)
             .await?
         {
-            stored.insert((row.attempt_id, row.position), serde_json::from_str(&row.choices).unwrap_or_default());
+            stored.insert(
+                (row.attempt_id, row.position),
+                serde_json::from_str(&row.choices).unwrap_or_default(),
+            );
         }
     }
     let lost = acked
         .iter()
-        .filter(|(a, p, _)| stored.get(&(*a, *p)) != Some(&vec![first_option.get(&(*a, *p)).copied().unwrap_or(usize::MAX)]))
+        .filter(|(a, p, _)| {
+            stored.get(&(*a, *p))
+                != Some(&vec![
+                    first_option.get(&(*a, *p)).copied().unwrap_or(usize::MAX),
+                ])
+        })
         .count();
     db.close().await.ok();
     server.stop();
@@ -707,7 +865,12 @@ async fn main() -> anyhow::Result<()> {
     let ceilings = ceilings().await?;
     let steps = rec.steps.lock().unwrap_or_else(|e| e.into_inner());
     let reports: Vec<StepReport> = steps.iter().map(|(k, v)| report(k, v)).collect();
-    let rate = |name: &str| reports.iter().find(|r| r.step == name).map_or(0.0, |r| r.throughput_per_s);
+    let rate = |name: &str| {
+        reports
+            .iter()
+            .find(|r| r.step == name)
+            .map_or(0.0, |r| r.throughput_per_s)
+    };
     let ratios = json!({
         "login_vs_argon2": rate("login") / ceilings["argon2_hashes_per_s"].as_f64().unwrap_or(1.0),
         "saves_vs_sqlite_commits": rate("save answer") / ceilings["sqlite_commits_per_s"].as_f64().unwrap_or(1.0),
@@ -729,17 +892,29 @@ async fn main() -> anyhow::Result<()> {
         "ratios": ratios,
     });
     std::fs::create_dir_all(&args.out)?;
-    std::fs::write(args.out.join("result.json"), serde_json::to_string_pretty(&result)?)?;
+    std::fs::write(
+        args.out.join("result.json"),
+        serde_json::to_string_pretty(&result)?,
+    )?;
     std::fs::write(args.out.join("latency.svg"), svg_plot(&steps))?;
     if let Some(dir) = temp_dir {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    println!("\n| step | requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|");
+    println!(
+        "\n| step | requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|"
+    );
     for r in &reports {
         println!(
             "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} |",
-            r.step, r.requests, r.errors, r.throughput_per_s, r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms
+            r.step,
+            r.requests,
+            r.errors,
+            r.throughput_per_s,
+            r.p50_ms,
+            r.p95_ms,
+            r.p99_ms,
+            r.max_ms
         );
     }
     println!(
@@ -747,7 +922,10 @@ async fn main() -> anyhow::Result<()> {
         wall.as_secs_f64(),
         acked.len()
     );
-    println!("ceilings: {ceilings}\nratios: {ratios}\nwritten: {}", args.out.display());
+    println!(
+        "ceilings: {ceilings}\nratios: {ratios}\nwritten: {}",
+        args.out.display()
+    );
     let errors: usize = reports.iter().map(|r| r.errors).sum();
     if lost > 0 || errors > 0 {
         bail!("{errors} errors, {lost} lost answers");

@@ -1,6 +1,5 @@
-//! The organiser's and the judge's consoles in the browser. These pages are being built on
-//! another branch: the tests follow the agreed contract (ids, names, texts) and are
-//! ignored until the merge brings the pages.
+//! The organiser's and the judge's consoles in the browser: an organiser uploads a bad bank
+//! and sees the line, creates a round; a judge opens a round's results.
 
 use chrono::{Duration as Span, FixedOffset, Utc};
 use cuocthi::accounts::Role;
@@ -61,7 +60,6 @@ async fn set_value(b: &Browser, css: &str, value: &str) {
 }
 
 #[tokio::test]
-#[ignore = "consoles land with the merge"]
 async fn organiser_console_reports_bank_errors_by_line_and_creates_a_round() {
     let Some(tools) = tools("organiser_console_reports_bank_errors_by_line_and_creates_a_round")
     else {
@@ -151,7 +149,6 @@ async fn organiser_console_reports_bank_errors_by_line_and_creates_a_round() {
 }
 
 #[tokio::test]
-#[ignore = "consoles land with the merge"]
 async fn judge_console_shows_the_round_results() {
     let Some(tools) = tools("judge_console_shows_the_round_results") else {
         return;
