@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod exports;
 pub mod settings;
 pub mod startup;
 pub mod state;
