@@ -4,6 +4,7 @@ pub mod attempts;
 pub mod auth;
 pub mod banks;
 pub mod contests;
+pub mod exports;
 pub mod health;
 pub mod participants;
 pub mod units;
