@@ -109,6 +109,9 @@ pub struct BenchExportArgs {
     /// How many participants the generated round has.
     #[arg(long, default_value_t = 100_000)]
     pub participants: usize,
+    /// Export in this format only (default: XLSX, then CSV, in one process).
+    #[arg(long, value_parser = ["xlsx", "csv"])]
+    pub format: Option<String>,
     /// Where to generate it (default: a fresh SQLite file in a temporary folder).
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -462,7 +465,15 @@ async fn bench_export(args: BenchExportArgs) -> anyhow::Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}/bench-export.db", dir.display()));
-    let report = crate::exports::bench::run(&url, args.participants).await?;
+    let formats = match args
+        .format
+        .as_deref()
+        .and_then(crate::exports::Format::from_name)
+    {
+        Some(f) => vec![f],
+        None => vec![crate::exports::Format::Xlsx, crate::exports::Format::Csv],
+    };
+    let report = crate::exports::bench::run(&url, args.participants, &formats).await?;
     println!(
         "seeded {} participants' standings in {:.1} s ({})",
         report.participants,

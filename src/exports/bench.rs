@@ -214,8 +214,8 @@ pub async fn seed(db: &DatabaseConnection, participants: usize) -> anyhow::Resul
     Ok(round_id)
 }
 
-/// Runs the benchmark on `url` (a fresh database is best).
-pub async fn run(url: &str, participants: usize) -> anyhow::Result<Report> {
+/// Runs the benchmark on `url` (a fresh database is best), exporting in each format.
+pub async fn run(url: &str, participants: usize, formats: &[Format]) -> anyhow::Result<Report> {
     let db = crate::db::connect_and_migrate(url).await?;
     let started = Instant::now();
     if unit::Entity::find().one(&db.read).await?.is_none() {
@@ -227,7 +227,7 @@ pub async fn run(url: &str, participants: usize) -> anyhow::Result<Report> {
     let seed_time = started.elapsed();
     let dir = tempfile::tempdir()?;
     let mut exports = Vec::new();
-    for format in [Format::Xlsx, Format::Csv] {
+    for &format in formats {
         // A fresh cache: each export builds its snapshot, as a cold request would.
         let boards = Boards::new(Duration::from_secs(3600));
         let peak_reset = reset_peak();
