@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod exports;
 pub mod settings;
 pub mod startup;
 pub mod state;

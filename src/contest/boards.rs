@@ -356,6 +356,9 @@ pub fn page(
 #[derive(Debug, Clone, Serialize)]
 pub struct ContestEntry {
     pub rank: usize,
+    /// The participant (for exports; not published).
+    #[serde(skip)]
+    pub user_id: i64,
     pub name: String,
     pub unit_code: Option<String>,
     pub unit_name: Option<String>,
@@ -376,6 +379,7 @@ pub fn contest_ranking(snapshots: &[Arc<Snapshot>], category: Option<&str>) -> V
             }
             let entry = acc.entry(e.user_id).or_insert_with(|| ContestEntry {
                 rank: 0,
+                user_id: e.user_id,
                 name: e.name.clone(),
                 unit_code: e.unit_code.clone(),
                 unit_name: e.unit_name.clone(),
@@ -405,6 +409,27 @@ pub fn contest_ranking(snapshots: &[Arc<Snapshot>], category: Option<&str>) -> V
             e
         })
         .collect()
+}
+
+/// Unit statistics over a contest: a participant counts once, with their best round (the
+/// first of equal scores), and the attempts of all their rounds.
+pub fn contest_unit_stats(units: &[unit::Model], snapshots: &[Arc<Snapshot>]) -> Vec<UnitStats> {
+    let mut best: HashMap<i64, BoardEntry> = HashMap::new();
+    for snap in snapshots {
+        for e in &snap.entries {
+            best.entry(e.user_id)
+                .and_modify(|b| {
+                    let attempts = b.attempts_used + e.attempts_used;
+                    if e.score > b.score {
+                        *b = e.clone();
+                    }
+                    b.attempts_used = attempts;
+                })
+                .or_insert_with(|| e.clone());
+        }
+    }
+    let entries: Vec<BoardEntry> = best.into_values().collect();
+    unit_stats(units, &entries)
 }
 
 #[cfg(test)]

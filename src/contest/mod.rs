@@ -8,6 +8,7 @@ pub mod attempts;
 pub mod boards;
 pub mod clock;
 pub mod draw;
+pub mod items;
 pub mod pool;
 pub mod ranking;
 pub mod scoring;

@@ -236,7 +236,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/participants/{id}/unvoid",
                 web::post().to(participants::unvoid),
+            )
+            // Exports and item analysis (issue #6).
+            .route(
+                "/rounds/{id}/results.xlsx",
+                web::get().to(api::exports::round_results_xlsx),
+            )
+            .route(
+                "/rounds/{id}/results.csv",
+                web::get().to(api::exports::round_results_csv),
+            )
+            .route(
+                "/contests/{id}/results.xlsx",
+                web::get().to(api::exports::contest_results_xlsx),
+            )
+            .route(
+                "/contests/{id}/results.csv",
+                web::get().to(api::exports::contest_results_csv),
+            )
+            .route(
+                "/contests/{id}/units.xlsx",
+                web::get().to(api::exports::contest_units_xlsx),
+            )
+            .route(
+                "/contests/{id}/units.csv",
+                web::get().to(api::exports::contest_units_csv),
+            )
+            .route(
+                "/rounds/{id}/items",
+                web::get().to(api::exports::round_items),
+            )
+            .route(
+                "/rounds/{id}/items.csv",
+                web::get().to(api::exports::round_items_csv),
             ),
+    )
+    .route(
+        "/organiser/rounds/{id}/items",
+        web::get().to(pages::items::round_items),
     )
     .default_service(web::to(api::not_found));
 }

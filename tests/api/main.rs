@@ -4,6 +4,7 @@
 mod auth;
 mod banks;
 mod contest;
+mod exports;
 mod health;
 mod helpers;
 mod pages;

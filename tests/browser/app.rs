@@ -169,7 +169,7 @@ impl TestApp {
     /// Units, an organiser (`btc@example.vn`), a 60-question bank, a contest and an open
     /// round of [`round_spec`].
     pub async fn seed_contest(&self) -> Seeded {
-        cuocthi::units::import_csv(&self.state.db.write, UNITS_CSV.as_bytes())
+        cuocthi::units::import_csv(&self.state.db.write, UNITS_CSV.as_bytes(), None)
             .await
             .expect("units import");
         let organiser = self.staff(Role::Organiser, "btc@example.vn").await;

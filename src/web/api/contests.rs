@@ -253,25 +253,8 @@ pub async fn contest_units(
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
     let snapshots = contest_snapshots(&state, path.into_inner()).await?;
-    // One entry per participant: their best round entry, attempts summed.
-    let mut best: std::collections::HashMap<i64, boards::BoardEntry> =
-        std::collections::HashMap::new();
-    for snap in &snapshots {
-        for e in &snap.entries {
-            best.entry(e.user_id)
-                .and_modify(|b| {
-                    let attempts = b.attempts_used + e.attempts_used;
-                    if e.score > b.score {
-                        *b = e.clone();
-                    }
-                    b.attempts_used = attempts;
-                })
-                .or_insert_with(|| e.clone());
-        }
-    }
-    let entries: Vec<_> = best.into_values().collect();
     let units = crate::entities::unit::Entity::find()
         .all(&state.db.read)
         .await?;
-    Ok(HttpResponse::Ok().json(boards::unit_stats(&units, &entries)))
+    Ok(HttpResponse::Ok().json(boards::contest_unit_stats(&units, &snapshots)))
 }

@@ -92,6 +92,8 @@ pub async fn results(
         .filter(|c| categories.iter().any(|k| k.code == *c));
     let (total, entries) = boards::page(&snapshot, category, usize::MAX, 0);
     let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    // --- Charts (issue #6): participants per day for the figures below. ---
+    let per_day = crate::exports::participants_per_day(&state.db.read, r.id).await?;
     Ok(ctx.ok(console(&ctx.viewer, &format!("Kết quả — {}", r.title), html! {
         div.actions {
             a.button.secondary href="?" { "Tất cả" }
@@ -121,6 +123,8 @@ pub async fn results(
                 td { a href={ "/judge/attempts/" (e.attempt_id) } { "Xem" } }
             } } }
         } }
+        // --- Charts (issue #6): drawn on the server. ---
+        (crate::views::charts::round_figures(&snapshot, &per_day))
     })))
 }
 

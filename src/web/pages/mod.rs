@@ -3,6 +3,7 @@
 
 pub mod attempt;
 pub mod auth;
+pub mod items;
 pub mod judge;
 pub mod organiser;
 pub mod public;

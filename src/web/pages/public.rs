@@ -254,6 +254,8 @@ pub async fn leaderboard(
             }
             h2 { "Theo đơn vị" }
             (units_table(&snapshot.units))
+            // --- Charts (issue #6): drawn on the server. ---
+            (crate::views::charts::round_figures(&snapshot, &[]))
         },
     )))
 }

@@ -1,0 +1,213 @@
+//! Downloads: round and contest results and unit statistics for staff (judges,
+//! organisers, admins; the phone column only for judges), and the item analysis of a round
+//! for organisers.
+//!
+//! A download is written to a temporary file, hashed, recorded through
+//! [`exports::record_hook`], then streamed with its size and `X-Content-SHA256`.
+
+use actix_web::body::SizedStream;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use anyhow::Context;
+use tokio::io::AsyncReadExt;
+
+use crate::accounts::Role;
+use crate::contest::items;
+use crate::error::Result;
+use crate::exports::{self, ExportKind, ExportRecord, Format, Produced};
+use crate::state::AppState;
+use crate::web::extract::{AuthUser, Organiser, Staff};
+
+/// The response header carrying the SHA-256 of the body.
+pub const SHA256_HEADER: &str = "x-content-sha256";
+
+/// Streams a produced file with its size, name and hash.
+pub fn send(produced: Produced, file_name: &str, format: Format) -> HttpResponse {
+    let len = produced.len;
+    let sha256 = produced.sha256;
+    let file = tokio::fs::File::from_std(produced.file);
+    let body = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(web::Bytes::from(buf)), Some(file)))
+            }
+            // End the stream after reporting the error once.
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .insert_header((SHA256_HEADER, sha256))
+        // Results carry personal data: no cache keeps a copy.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(SizedStream::new(len, body))
+}
+
+/// Produces an export into a temporary file, records it, and streams it.
+async fn download(
+    state: &AppState,
+    caller: &AuthUser,
+    kind: ExportKind,
+    id: i64,
+    format: Format,
+) -> Result<HttpResponse> {
+    // Phones are for the judges, who contact winners; nobody else's export carries them.
+    let with_phone = caller.role == Role::Judge;
+    let file = tempfile::tempfile().context("Failed to create a temporary file")?;
+    let produced = exports::produce(
+        &state.db.read,
+        &state.engine.boards,
+        kind,
+        id,
+        format,
+        with_phone,
+        file,
+    )
+    .await?;
+    exports::record_hook(
+        &state.db.write,
+        &ExportRecord {
+            kind,
+            subject_id: id,
+            format,
+            actor: Some(caller.id()),
+            with_phone,
+            sha256: produced.sha256.clone(),
+            bytes: produced.len,
+        },
+    )
+    .await?;
+    Ok(send(produced, &kind.file_name(id, format), format))
+}
+
+/// `GET /api/v1/rounds/{id}/results.xlsx`.
+pub async fn round_results_xlsx(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    download(
+        &state,
+        &staff.0,
+        ExportKind::RoundResults,
+        path.into_inner(),
+        Format::Xlsx,
+    )
+    .await
+}
+
+/// `GET /api/v1/rounds/{id}/results.csv`.
+pub async fn round_results_csv(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    download(
+        &state,
+        &staff.0,
+        ExportKind::RoundResults,
+        path.into_inner(),
+        Format::Csv,
+    )
+    .await
+}
+
+/// `GET /api/v1/contests/{id}/results.xlsx`.
+pub async fn contest_results_xlsx(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    download(
+        &state,
+        &staff.0,
+        ExportKind::ContestResults,
+        path.into_inner(),
+        Format::Xlsx,
+    )
+    .await
+}
+
+/// `GET /api/v1/contests/{id}/results.csv`.
+pub async fn contest_results_csv(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    download(
+        &state,
+        &staff.0,
+        ExportKind::ContestResults,
+        path.into_inner(),
+        Format::Csv,
+    )
+    .await
+}
+
+/// `GET /api/v1/contests/{id}/units.xlsx`.
+pub async fn contest_units_xlsx(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    download(
+        &state,
+        &staff.0,
+        ExportKind::ContestUnits,
+        path.into_inner(),
+        Format::Xlsx,
+    )
+    .await
+}
+
+/// `GET /api/v1/contests/{id}/units.csv`.
+pub async fn contest_units_csv(
+    staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    download(
+        &state,
+        &staff.0,
+        ExportKind::ContestUnits,
+        path.into_inner(),
+        Format::Csv,
+    )
+    .await
+}
+
+/// `GET /api/v1/rounds/{id}/items` — the item analysis: per question, times drawn,
+/// facility, discrimination, choices per option, flags.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
+pub async fn round_items(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let reports = items::load(&state.db.read, &state.engine.pools, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(reports))
+}
+
+/// `GET /api/v1/rounds/{id}/items.csv`.
+pub async fn round_items_csv(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    download(
+        &state,
+        &organiser.0,
+        ExportKind::RoundItems,
+        path.into_inner(),
+        Format::Csv,
+    )
+    .await
+}
