@@ -45,7 +45,7 @@ fn hash_with(memory: &mut [Block], password: &str) -> anyhow::Result<String> {
 
 /// Checks a password against a PHC string; `memory` is used when its parameters are ours
 /// (older hashes with other parameters get memory of their own).
-fn verify_with(memory: &mut Vec<Block>, password: &str, phc: &str) -> bool {
+fn verify_with(memory: &mut [Block], password: &str, phc: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
     };
@@ -122,7 +122,7 @@ impl Hasher {
 
     async fn run<T: Send + 'static>(
         &self,
-        job: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+        job: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         let _permit = self
             .permits

@@ -712,7 +712,7 @@ async fn main() -> anyhow::Result<()> {
                 n += 1;
                 let t = t.clone();
                 inflight.push(tokio::spawn(async move {
-                    if n % 2 == 0 {
+                    if n.is_multiple_of(2) {
                         t.send(
                             "leaderboard",
                             t.client.get(format!(
