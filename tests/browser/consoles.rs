@@ -137,7 +137,14 @@ async fn organiser_console_reports_bank_errors_by_line_and_creates_a_round() {
         .await
         .expect("any difficulty");
     b.fill("#quota-0-count", "10").await;
-    b.find("form#round-create button[type=submit]")
+    // First ask whether the bank can fill the quotas, then create.
+    b.find("form#round-create button[value=check]")
+        .await
+        .click()
+        .await
+        .expect("check the quotas");
+    b.wait_for_text(".notice", "Ngân hàng đủ câu hỏi").await;
+    b.find("form#round-create button[value=create]")
         .await
         .click()
         .await
