@@ -99,6 +99,8 @@ pub async fn results(
             a.button.secondary href="?" { "Tất cả" }
             @for c in &categories { a.button.secondary href={ "?category=" (c.code) } { (c.name) } }
             a.button.secondary href={ "/judge/rounds/" (r.id) "/units" } { "Thống kê đơn vị" }
+            a.button.secondary href={ "/api/v1/rounds/" (r.id) "/results.xlsx" } { "Tải Excel (.xlsx)" }
+            a.button.secondary href={ "/api/v1/rounds/" (r.id) "/results.csv" } { "Tải CSV" }
         }
         p.muted {
             (total) " thí sinh. "

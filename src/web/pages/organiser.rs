@@ -343,6 +343,7 @@ async fn contest_page(
                     p.muted { (contest::round_status(r, now)) " · " (vn_time(r.opens_at)) " → " (vn_time(contest::effective_close(r))) }
                     div.actions {
                         a.button.secondary href={ "/judge/rounds/" (r.id) } { "Kết quả" }
+                        a.button.secondary href={ "/organiser/rounds/" (r.id) "/items" } { "Phân tích câu hỏi" }
                         @if contest::round_status(r, now) != "closed" {
                             form method="post" action={ "/organiser/rounds/" (r.id) "/close" } {
                                 (csrf_field(viewer))
