@@ -117,7 +117,7 @@ pub async fn results(
                 th.num scope="col" { "Thời gian" } th scope="col" { "Nộp lúc" } th.num scope="col" { "Số lượt" } th scope="col" { "Bài thi" }
             } }
             tbody { @for e in &entries { tr {
-                td.num { (e.rank) } td { (e.name) } td { (e.unit_name.clone().unwrap_or_default()) } td { (e.category) }
+                td.num { (e.rank) } td { (e.name) } td { (e.unit_name.clone().unwrap_or_default()) } td { (categories.iter().find(|c| c.code == e.category).map_or(e.category.as_str(), |c| c.name.as_str())) }
                 td.num { (e.score) "/" (e.max_score) }
                 td.num { (e.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
                 td.num { (e.prediction_diff.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
