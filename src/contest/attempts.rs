@@ -369,11 +369,11 @@ pub async fn save_answer(
     choices: &[String],
 ) -> Result<DateTime<Utc>> {
     let now = engine.now();
-    if a.status != IN_PROGRESS {
-        return Err(attempt_closed());
-    }
-    if !timing::accepts(now, a.deadline, engine.grace) {
-        finalize(engine, &db.write, a.id, Finish::Expired).await?;
+    if settle_if_expired(engine, &db.write, a.clone())
+        .await?
+        .status
+        != IN_PROGRESS
+    {
         return Err(attempt_closed());
     }
     let drawn = drawn_of(a)?;
@@ -427,6 +427,60 @@ pub async fn save_answer(
     } else {
         Err(attempt_closed())
     }
+}
+
+/// The largest prediction accepted.
+pub const MAX_PREDICTION: i64 = 1_000_000_000;
+
+/// Checks a prediction: a whole number from 0 to [`MAX_PREDICTION`].
+pub fn check_prediction(prediction: Option<i64>) -> Result<Option<i64>> {
+    match prediction {
+        Some(p) if !(0..=MAX_PREDICTION).contains(&p) => Err(AppError::field(
+            "prediction",
+            "Số dự đoán phải là số nguyên từ 0 đến 1.000.000.000.",
+        )),
+        p => Ok(p),
+    }
+}
+
+/// Finalises an attempt whose time is up (deadline + grace has passed) and returns it as
+/// it now stands; any other attempt is returned unchanged. Every read of an attempt goes
+/// through this, so an expired attempt is never shown as still running.
+pub async fn settle_if_expired(
+    engine: &Engine,
+    db: &DatabaseConnection,
+    a: attempt::Model,
+) -> Result<attempt::Model> {
+    if a.status == IN_PROGRESS && !timing::accepts(engine.now(), a.deadline, engine.grace) {
+        finalize(engine, db, a.id, Finish::Expired).await
+    } else {
+        Ok(a)
+    }
+}
+
+/// Submits an attempt. A second submit returns the same result; a submit after deadline +
+/// grace finalises the attempt with the answers saved in time and answers 409
+/// `attempt_closed`.
+pub async fn submit(
+    engine: &Engine,
+    db: &DatabaseConnection,
+    a: attempt::Model,
+    prediction: Option<i64>,
+) -> Result<attempt::Model> {
+    let prediction = check_prediction(prediction)?;
+    let a = settle_if_expired(engine, db, a).await?;
+    if a.status == FINISHED {
+        return if a.finish_reason.as_deref() == Some("expired") {
+            Err(conflict(
+                "attempt_closed",
+                "Đã hết thời gian làm bài; bài thi được chấm với các câu trả lời đã lưu.",
+            ))
+        } else {
+            Ok(a)
+        };
+    }
+    let at = engine.now();
+    finalize(engine, db, a.id, Finish::Submitted { at, prediction }).await
 }
 
 /// How an attempt ends.

@@ -1132,3 +1132,39 @@ async fn staff_actions_are_recorded_in_the_audit_trail() {
     assert_eq!(log[0]["details"]["reason"], "Trùng");
     assert_eq!(app.get("/api/v1/audit", Some(&a)).await.status(), 403);
 }
+
+#[tokio::test]
+async fn a_malformed_or_out_of_range_prediction_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let a = app.participant("0912000001").await;
+    let (_, attempt) = app.start(&a, round).await;
+    let id = attempt["attempt_id"].as_i64().unwrap();
+    let path = format!("/api/v1/attempts/{id}/submit");
+    let (status, body) = json_of(
+        app.post_json(&path, Some(&a), &json!({"prediction": "mười"}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (400, Some("invalid_json"))
+    );
+    let (status, body) = app.submit(&a, id, Some(-1)).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (422, Some("invalid"))
+    );
+    let (_, read) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
+    assert_eq!(read["status"], "in_progress", "nothing was submitted");
+    // No body at all is a plain submit.
+    let r = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -68,52 +68,22 @@ pub async fn submit(
     participant: Participant,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    body: Option<web::Json<SubmitBody>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse> {
-    let prediction = body.and_then(|b| b.into_inner().prediction);
-    if let Some(p) = prediction
-        && !(0..=1_000_000_000).contains(&p)
-    {
-        return Err(AppError::field(
-            "prediction",
-            "Số dự đoán phải là số nguyên từ 0 đến 1.000.000.000.",
-        ));
-    }
+    // The body is optional, but when present it must be valid: a malformed prediction is
+    // refused, never silently dropped.
+    let prediction = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<SubmitBody>(&body)
+            .map_err(|e| {
+                AppError::bad_request("invalid_json", format!("Dữ liệu JSON không hợp lệ: {e}"))
+            })?
+            .prediction
+    };
     let a =
         engine_attempts::load_own(&state.db.read, path.into_inner(), participant.0.id()).await?;
-    let now = state.engine.now();
-    let finished = if a.status == engine_attempts::FINISHED {
-        if a.finish_reason.as_deref() == Some("expired") {
-            return Err(AppError::conflict(
-                "attempt_closed",
-                "Đã hết thời gian làm bài; bài thi được chấm với các câu trả lời đã lưu.",
-            ));
-        }
-        a
-    } else if contest::timing::accepts(now, a.deadline, state.engine.grace) {
-        engine_attempts::finalize(
-            &state.engine,
-            &state.db.write,
-            a.id,
-            engine_attempts::Finish::Submitted {
-                at: now,
-                prediction,
-            },
-        )
-        .await?
-    } else {
-        engine_attempts::finalize(
-            &state.engine,
-            &state.db.write,
-            a.id,
-            engine_attempts::Finish::Expired,
-        )
-        .await?;
-        return Err(AppError::conflict(
-            "attempt_closed",
-            "Đã hết thời gian làm bài; bài thi được chấm với các câu trả lời đã lưu.",
-        ));
-    };
+    let finished = engine_attempts::submit(&state.engine, &state.db.write, a, prediction).await?;
     Ok(HttpResponse::Ok().json(json!({
         "attempt_id": finished.id,
         "score": finished.score.unwrap_or(0),
@@ -143,20 +113,7 @@ pub async fn get(
     } else {
         engine_attempts::load_own(&state.db.read, attempt_id, caller.id()).await?
     };
-    // Finalise lazily if time has run out.
-    let a = if a.status == engine_attempts::IN_PROGRESS
-        && !contest::timing::accepts(state.engine.now(), a.deadline, state.engine.grace)
-    {
-        engine_attempts::finalize(
-            &state.engine,
-            &state.db.write,
-            a.id,
-            engine_attempts::Finish::Expired,
-        )
-        .await?
-    } else {
-        a
-    };
+    let a = engine_attempts::settle_if_expired(&state.engine, &state.db.write, a).await?;
     let round = engine_attempts::load_round(&state.db.read, a.round_id).await?;
     let closed = contest::round_status(&round, state.engine.now()) == "closed";
     let review = caller.role.is_staff() || (closed && a.status == engine_attempts::FINISHED);

@@ -48,18 +48,8 @@ async fn own_attempt(
     id: i64,
 ) -> Result<(attempt::Model, round::Model), PageError> {
     let user = participant(ctx)?;
-    let mut a = attempts::load_own(&state.db.read, id, user.id()).await?;
-    if a.status == attempts::IN_PROGRESS
-        && !contest::timing::accepts(state.engine.now(), a.deadline, state.engine.grace)
-    {
-        a = attempts::finalize(
-            &state.engine,
-            &state.db.write,
-            a.id,
-            attempts::Finish::Expired,
-        )
-        .await?;
-    }
+    let a = attempts::load_own(&state.db.read, id, user.id()).await?;
+    let a = attempts::settle_if_expired(&state.engine, &state.db.write, a).await?;
     let r = attempts::load_round(&state.db.read, a.round_id).await?;
     Ok((a, r))
 }
@@ -175,7 +165,8 @@ pub async fn post(
     };
     ctx.check_csrf(field("csrf").unwrap_or_default())?;
     let (a, r) = own_attempt(&state, &ctx, path.into_inner()).await?;
-    let result = format!("/attempts/{}/result", a.id);
+    let attempt_id = a.id;
+    let result = format!("/attempts/{attempt_id}/result");
     if a.status == attempts::FINISHED {
         return Ok(see_other(&result));
     }
@@ -210,32 +201,22 @@ pub async fn post(
         }
     }
     if field("action") == Some("submit") {
-        let prediction = match field("prediction").map(str::trim).filter(|p| !p.is_empty()) {
-            None => None,
-            Some(p) => match p.parse::<i64>() {
-                Ok(n) if (0..=1_000_000_000).contains(&n) => Some(n),
-                _ => {
-                    return Err(AppError::field(
-                        "prediction",
-                        "Số dự đoán phải là số nguyên từ 0 đến 1.000.000.000.",
-                    )
-                    .into());
-                }
-            },
-        };
-        let now = state.engine.now();
-        let how = if contest::timing::accepts(now, a.deadline, state.engine.grace) {
-            attempts::Finish::Submitted {
-                at: now,
-                prediction,
-            }
-        } else {
-            attempts::Finish::Expired
-        };
-        attempts::finalize(&state.engine, &state.db.write, a.id, how).await?;
+        // Not a number at all gets the same message as one out of range.
+        let prediction = field("prediction")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<i64>().unwrap_or(-1));
+        match attempts::submit(&state.engine, &state.db.write, a, prediction).await {
+            Ok(_)
+            | Err(AppError::Conflict {
+                code: "attempt_closed",
+                ..
+            }) => {}
+            Err(e) => return Err(e.into()),
+        }
         return Ok(see_other(&result));
     }
-    Ok(see_other(&format!("/attempts/{}", a.id)))
+    Ok(see_other(&format!("/attempts/{attempt_id}")))
 }
 
 /// `GET /attempts/{id}/result` — the score, and the review once the round has closed.
