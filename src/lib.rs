@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod banks;
+pub mod cache;
 pub mod cli;
 pub mod contest;
 pub mod db;

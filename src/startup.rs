@@ -1,6 +1,7 @@
 //! Building the application: database, migrations, state, and the HTTP server bound to
 //! its listener. Tests and production take this one path; port 0 works.
 
+use crate::db::OneByKey;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::accounts::password::Hasher;
 use crate::accounts::token::TokenKeys;
+use crate::cache::TtlCache;
 use crate::contest::Engine as ContestEngine;
 use crate::contest::boards::Boards;
 use crate::contest::pool::Pools;
@@ -56,7 +58,7 @@ async fn jwt_secret<C: ConnectionTrait>(
     .await
     .context("Failed to store the JWT secret")?;
     let stored = app_setting::Entity::find_by_id(JWT_SECRET_KEY.to_owned())
-        .one(db)
+        .one_by_key(db)
         .await?
         .context("The JWT secret is missing after being stored")?;
     Ok(stored.value.into_bytes())
@@ -87,6 +89,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         hasher,
         tokens,
         engine,
+        users: Arc::new(TtlCache::new(crate::web::extract::USER_CACHE_TTL, 100_000)),
     })
 }
 

@@ -1,9 +1,13 @@
 //! The one application state value shared by every handler.
 
+use std::sync::Arc;
+
 use crate::accounts::password::Hasher;
 use crate::accounts::token::TokenKeys;
+use crate::cache::TtlCache;
 use crate::contest::SharedEngine;
 use crate::db::Db;
+use crate::entities::user;
 use crate::settings::Settings;
 
 /// Everything a handler may need, behind one `web::Data`.
@@ -14,4 +18,7 @@ pub struct AppState {
     pub hasher: Hasher,
     pub tokens: TokenKeys,
     pub engine: SharedEngine,
+    /// Signed-in users by id, for the auth check (see `web::extract`). Whoever changes a
+    /// user row removes it here.
+    pub users: Arc<TtlCache<i64, user::Model>>,
 }

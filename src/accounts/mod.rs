@@ -8,6 +8,7 @@ pub mod password;
 pub mod phone;
 pub mod token;
 
+use crate::db::OneByKey;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -292,7 +293,7 @@ pub async fn create_participant<C: ConnectionTrait>(
 ) -> Result<(user::Model, unit::Model)> {
     let mut fields = BTreeMap::new();
     let category = category::Entity::find_by_id(reg.category.clone())
-        .one(db)
+        .one_by_key(db)
         .await?;
     if category.is_none() {
         fields.insert(
@@ -302,7 +303,7 @@ pub async fn create_participant<C: ConnectionTrait>(
     }
     let unit = unit::Entity::find()
         .filter(unit::Column::Code.eq(reg.unit_code.clone()))
-        .one(db)
+        .one_by_key(db)
         .await?;
     if unit.is_none() {
         fields.insert(
@@ -398,7 +399,7 @@ pub async fn find_by_login<C: ConnectionTrait>(db: &C, login: &str) -> Result<Op
             None => return Ok(None),
         }
     };
-    Ok(user::Entity::find().filter(filter).one(db).await?)
+    Ok(user::Entity::find().filter(filter).one_by_key(db).await?)
 }
 
 #[cfg(test)]

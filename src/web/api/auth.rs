@@ -1,9 +1,11 @@
 //! Registration, login, logout and the caller's own account.
 
+use crate::db::OneByKey;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -93,23 +95,30 @@ pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
         .finish()
 }
 
+/// Bumps the user's token version in the database (an increment there, not a value from
+/// a possibly cached row) and returns the new version: every older token dies.
 async fn bump_token_version(
     state: &AppState,
     user: &user::Model,
     hash: Option<String>,
 ) -> Result<i32> {
-    let version = user.token_version + 1;
-    let mut model = user::ActiveModel {
-        id: Set(user.id),
-        token_version: Set(version),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
+    let mut update = user::Entity::update_many()
+        .col_expr(
+            user::Column::TokenVersion,
+            Expr::col(user::Column::TokenVersion).add(1),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user.id));
     if let Some(hash) = hash {
-        model.password_hash = Set(hash);
+        update = update.col_expr(user::Column::PasswordHash, Expr::value(hash));
     }
-    model.update(&state.db.write).await?;
-    Ok(version)
+    update.exec(&state.db.write).await?;
+    state.users.remove(&user.id);
+    let fresh = user::Entity::find_by_id(user.id)
+        .one_by_key(&state.db.write)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(fresh.token_version)
 }
 
 /// `POST /api/v1/auth/logout-all` — every token issued so far stops working.
@@ -174,7 +183,11 @@ pub async fn change_password(
 pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
     let u = &caller.user;
     let unit = match u.unit_id {
-        Some(id) => unit::Entity::find_by_id(id).one(&state.db.read).await?,
+        Some(id) => {
+            unit::Entity::find_by_id(id)
+                .one_by_key(&state.db.read)
+                .await?
+        }
         None => None,
     };
     Ok(HttpResponse::Ok().json(json!({

@@ -1,5 +1,6 @@
 //! Organiser tools over participants: search, void and unvoid, duplicate candidates.
 
+use crate::db::OneByKey;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
@@ -122,7 +123,7 @@ pub async fn set_voided(
     actor: Option<i64>,
 ) -> Result<user::Model> {
     let u = user::Entity::find_by_id(id)
-        .one(&state.db.read)
+        .one_by_key(&state.db.read)
         .await?
         .filter(|u| u.role == Role::Participant.as_str())
         .ok_or(AppError::NotFound)?;
@@ -135,6 +136,7 @@ pub async fn set_voided(
     }
     .update(&state.db.write)
     .await?;
+    state.users.remove(&updated.id);
     crate::audit::record(
         &state.db.write,
         actor,
