@@ -4,8 +4,10 @@
 mod auth;
 mod banks;
 mod contest;
+mod crash;
 mod exports;
 mod health;
 mod helpers;
 mod pages;
+mod process;
 mod units;
