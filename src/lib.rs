@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod banks;
 pub mod cli;
 pub mod contest;
