@@ -10,5 +10,6 @@ mod exports;
 mod health;
 mod helpers;
 mod pages;
+mod privacy;
 mod process;
 mod units;
