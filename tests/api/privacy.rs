@@ -2,9 +2,14 @@
 //! personal data and secrets — registrations, logins, searches by phone, ID number and
 //! email, bearer tokens and cookies — and its output must hold none of them.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use actix_web::ResponseError;
+use cuocthi::error::AppError;
+use cuocthi::web::pages::PageError;
 use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::{Value, json};
 
 use crate::helpers::fresh_database;
@@ -279,4 +284,89 @@ async fn the_logs_never_hold_passwords_tokens_or_personal_data() {
         })
         .collect();
     assert!(leaks.is_empty(), "the logs leak:\n{}", leaks.join("\n"));
+}
+
+/// Log output collected in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// A write no handler makes — a participant without a name — which fails the NOT NULL
+/// constraint. PostgreSQL's error DETAIL quotes the whole failing row.
+async fn failed_write(db: &sea_orm::DatabaseConnection) -> DbErr {
+    db.execute_unprepared(
+        "INSERT INTO users (role, full_name, phone, national_id, password_hash, voided, \
+         token_version, created_at, updated_at) VALUES ('participant', NULL, '0987654321', \
+         '079203001234', '$argon2id$v=19$m=19456,t=2,p=1$bm90LWEtaGFzaA', false, 0, \
+         CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    )
+    .await
+    .expect_err("a participant needs a name")
+}
+
+#[tokio::test]
+async fn a_failed_database_write_is_logged_without_the_values_of_its_row() {
+    // Arrange: three failed writes.
+    let (url, _dir) = fresh_database().await;
+    let db = cuocthi::db::connect_and_migrate(&url).await.unwrap();
+    let errors = [
+        failed_write(&db.write).await,
+        failed_write(&db.write).await,
+        failed_write(&db.write).await,
+    ];
+
+    // Act: they reach a JSON handler (as a database error and inside an unexpected one)
+    // and a page, which log them as 500s.
+    let logs = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_ansi(false)
+        .finish();
+    let statuses = tracing::subscriber::with_default(subscriber, || {
+        let [a, b, c] = errors;
+        [
+            AppError::Db(a).error_response().status().as_u16(),
+            AppError::Unexpected(anyhow::Error::new(b).context("Failed to register"))
+                .error_response()
+                .status()
+                .as_u16(),
+            PageError(AppError::Db(c))
+                .error_response()
+                .status()
+                .as_u16(),
+        ]
+    });
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+
+    // Assert: logged once each, saying what failed, without the row's values.
+    assert_eq!(statuses, [500; 3]);
+    assert_eq!(logs.matches("request failed").count(), 2, "{logs}");
+    assert_eq!(logs.matches("page failed").count(), 1, "{logs}");
+    assert!(logs.contains("full_name"), "the column is named: {logs}");
+    assert!(
+        logs.contains("Failed to register"),
+        "the context is kept: {logs}"
+    );
+    for secret in ["0987654321", "079203001234", "$argon2id"] {
+        assert!(!logs.contains(secret), "{secret} is logged: {logs}");
+    }
 }
