@@ -1,5 +1,6 @@
-//! Crash safety: the real server is SIGKILLed while participants save answers, then
-//! restarted on the same database. A 200 must have meant "committed".
+//! Crash safety: the real server is SIGKILLed while participants save answers, restarted
+//! on the same database, SIGKILLed again while they submit, and restarted again. A 200
+//! must have meant "committed", and no attempt may be scored twice.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -193,8 +194,8 @@ async fn answers_acknowledged_before_a_crash_survive_it_and_attempts_resume() {
     assert_database_sound(&url).await;
 
     // Restart on the same database.
-    let server = ServerProcess::start(&url, "info,sqlx=warn").await;
-    let address = &server.address;
+    let mut server = ServerProcess::start(&url, "info,sqlx=warn").await;
+    let address = server.address.clone();
 
     for t in &takers {
         // Every acknowledged answer is there exactly as chosen (the save in flight at the
@@ -272,6 +273,46 @@ async fn answers_acknowledged_before_a_crash_survive_it_and_attempts_resume() {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    // A second crash, while the remaining participants all submit at once.
+    let in_progress: Vec<&Taken> = takers
+        .iter()
+        .filter(|t| t.submitted_score.is_none())
+        .collect();
+    let (progress, mut watch_progress) = watch::channel(0usize);
+    let acked_submits = Arc::new(AtomicUsize::new(0));
+    let mut submits = Vec::new();
+    for t in &in_progress {
+        let request = client
+            .post(format!("{address}/api/v1/attempts/{}/submit", t.attempt_id))
+            .bearer_auth(&t.token)
+            .json(&json!({ "prediction": 4 }));
+        let (progress, acked_submits) = (progress.clone(), acked_submits.clone());
+        submits.push(tokio::spawn(async move {
+            let response = request.send().await.ok()?;
+            assert_eq!(response.status(), StatusCode::OK);
+            let score = response.json::<Value>().await.ok()?["score"].as_i64();
+            progress.send_replace(acked_submits.fetch_add(1, Ordering::SeqCst) + 1);
+            score
+        }));
+    }
+    watch_progress
+        .wait_for(|&n| n >= in_progress.len() / 2)
+        .await
+        .unwrap();
+    server.kill();
+    let mut submit_acks = Vec::new();
+    for task in submits {
+        submit_acks.push(task.await.expect("a submit ended"));
+    }
+    assert_database_sound(&url).await;
+
+    // Restart again: a submit acknowledged before the crash kept its score, and every
+    // submit now — a retry, or the first that landed — returns one result, twice.
+    let server = ServerProcess::start(&url, "info,sqlx=warn").await;
+    let address = &server.address;
+    for (t, acked) in in_progress.iter().zip(&submit_acks) {
         let mut scores = Vec::new();
         for _ in 0..2 {
             let (status, submitted) = call(
@@ -288,6 +329,9 @@ async fn answers_acknowledged_before_a_crash_survive_it_and_attempts_resume() {
             scores[0], scores[1],
             "a second submit returns the same result"
         );
+        if let Some(score) = acked {
+            assert_eq!(scores[0], *score, "an acknowledged submit kept its score");
+        }
     }
 
     // Assert: one attempt and one standing per participant, each counted once.
