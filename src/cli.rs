@@ -1,4 +1,5 @@
-//! The command line: `serve`, `demo`, `user add`, `migrate`, `bank`, `bench`, `export`.
+//! The command line: `serve`, `demo`, `user add`, `migrate`, `bank`, `bench`, `export`,
+//! `backup`.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Measure exporting a round of many participants as XLSX and CSV (release builds).
     BenchExport(BenchExportArgs),
+    /// Write a consistent copy of the database while the server runs: SQLite's
+    /// `VACUUM INTO`, or `pg_dump --format=custom` on PostgreSQL (see SECURITY.md).
+    Backup(BackupArgs),
 }
 
 /// Bank commands.
@@ -117,6 +121,16 @@ pub struct BenchExportArgs {
     pub database: DatabaseArgs,
 }
 
+/// `cuocthi backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write; an existing one is replaced once the new copy is complete.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
 /// Staff account commands.
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -187,6 +201,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Bench(args) => bench(args).await,
             Command::Export(args) => export(args).await,
             Command::BenchExport(args) => bench_export(args).await,
+            Command::Backup(args) => backup(args).await,
         }
     });
     match result {
@@ -508,6 +523,17 @@ async fn bench_export(args: BenchExportArgs) -> anyhow::Result<()> {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+async fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    let done = crate::backup::run(&database_url(&args.database), &args.out).await?;
+    println!(
+        "Đã sao lưu cơ sở dữ liệu vào {} ({} byte; {}).",
+        args.out.display(),
+        done.bytes,
+        done.method.describe()
+    );
     Ok(())
 }
 

@@ -27,13 +27,18 @@ pub fn is_sqlite(url: &str) -> bool {
     url.starts_with("sqlite:")
 }
 
-/// Creates the folder of an SQLite database file, so the default `./data/…` works on a
-/// fresh checkout.
-fn create_sqlite_dir(url: &str) -> anyhow::Result<()> {
+/// The file path of an SQLite URL (`sqlite://data/cuocthi.db?mode=rwc` → `data/cuocthi.db`).
+pub fn sqlite_path(url: &str) -> &str {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
-    let path = path.split('?').next().unwrap_or_default();
+    path.split('?').next().unwrap_or_default()
+}
+
+/// Creates the folder of an SQLite database file, so the default `./data/…` works on a
+/// fresh checkout.
+fn create_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    let path = sqlite_path(url);
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }

@@ -170,6 +170,18 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The error as it is logged: its message and its causes' messages. Never its `Debug`
+    /// form: a PostgreSQL error carries the server's DETAIL there, which quotes the values
+    /// of the failing row — phone and ID numbers, password hashes.
+    pub fn log_text(&self) -> String {
+        match self {
+            AppError::Unexpected(e) => format!("{e:#}"),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -191,7 +203,7 @@ impl ResponseError for AppError {
         let status = self.status_code();
         if status.is_server_error() {
             // The one place unexpected errors are logged; the client gets a generic message.
-            tracing::error!(error = ?self, "request failed");
+            tracing::error!(error = %self.log_text(), "request failed");
         }
         let mut body = Map::new();
         body.insert("code".into(), json!(self.code()));

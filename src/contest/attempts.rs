@@ -750,7 +750,7 @@ pub fn spawn_sweeper(engine: Arc<Engine>, db: DatabaseConnection, every: std::ti
             match sweep(&engine, &db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(attempts = n, "sweeper finalised expired attempts"),
-                Err(e) => tracing::error!(error = ?e, "sweeper failed"),
+                Err(e) => tracing::error!(error = %e.log_text(), "sweeper failed"),
             }
         }
     });

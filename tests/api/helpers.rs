@@ -24,7 +24,7 @@ static BANNER: Once = Once::new();
 
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database named
 /// `cuocthi_test_…` on the server of `TEST_DATABASE_URL`.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.is_empty())

@@ -2,10 +2,14 @@
 //! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod backup;
 mod banks;
 mod contest;
+mod crash;
 mod exports;
 mod health;
 mod helpers;
 mod pages;
+mod privacy;
+mod process;
 mod units;

@@ -163,7 +163,7 @@ impl ResponseError for PageError {
             return see_other("/login");
         }
         if self.status_code().is_server_error() {
-            tracing::error!(error = ?self.0, "page failed");
+            tracing::error!(error = %self.0.log_text(), "page failed");
         }
         let viewer = Viewer {
             user: None,
