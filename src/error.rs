@@ -34,6 +34,10 @@ pub enum AppError {
     /// Signed in, but the role may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// Refused for a stated reason (a voided account, a cross-site request…): a 403 with
+    /// its own stable code.
+    #[error("refused ({code}): {message}")]
+    Refused { code: &'static str, message: String },
     /// The thing does not exist, or the caller may not know that it does.
     #[error("not found")]
     NotFound,
@@ -91,6 +95,14 @@ impl AppError {
         }
     }
 
+    /// A 403 with a stable code and a reason.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// A 400 with a stable code.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         AppError::BadRequest {
@@ -110,6 +122,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
+            AppError::Refused { code, .. } => code,
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "invalid",
             AppError::InvalidFile { code, .. } => code,
@@ -136,6 +149,7 @@ impl AppError {
             }
             AppError::InvalidFile { message, .. }
             | AppError::Unprocessable { message, .. }
+            | AppError::Refused { message, .. }
             | AppError::Conflict { message, .. }
             | AppError::BadRequest { message, .. } => message.clone(),
             AppError::PayloadTooLarge => "Dữ liệu gửi lên vượt quá kích thước cho phép.".into(),
@@ -174,7 +188,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation { .. }
             | AppError::InvalidFile { .. }

@@ -2,10 +2,12 @@
 //! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod authz;
 mod banks;
 mod contest;
 mod exports;
 mod health;
 mod helpers;
 mod pages;
+mod security;
 mod units;

@@ -32,6 +32,15 @@ pub fn expired_cookie(state: &AppState) -> Cookie<'static> {
     cookie
 }
 
+/// The answer to a right password on a voided account (issue #8): its tokens were
+/// revoked when it was voided, and it gets no new one.
+pub fn account_voided() -> AppError {
+    AppError::refused(
+        "account_voided",
+        "Tài khoản của bạn đã bị Ban Tổ chức huỷ kết quả, không thể đăng nhập.",
+    )
+}
+
 /// `POST /api/v1/auth/register` — a participant creates their account.
 #[tracing::instrument(skip_all)]
 pub async fn register(
@@ -63,14 +72,7 @@ pub struct Login {
 #[tracing::instrument(skip_all)]
 pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> Result<HttpResponse> {
     let Login { login, password } = body.into_inner();
-    let found = accounts::find_by_login(&state.db.read, &login).await?;
-    let stored = found.as_ref().map(|u| u.password_hash.clone());
-    let password = crate::text::nfc(&password);
-    let ok = state.hasher.verify(password, stored).await?;
-    let user = match found {
-        Some(user) if ok => user,
-        _ => return Err(AppError::InvalidCredentials),
-    };
+    let user = check_login(&state, &login, &password).await?;
     let issued = state
         .tokens
         .issue(user.id, user.token_version, Utc::now())?;
@@ -83,6 +85,26 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> Result
             "expires_at": issued.expires_at,
             "user": {"id": user.id, "full_name": user.full_name, "role": user.role},
         })))
+}
+
+/// Checks a login and password: the account, or 401 (one answer for an unknown login and
+/// a wrong password), or 403 for a voided account.
+pub async fn check_login(state: &AppState, login: &str, password: &str) -> Result<user::Model> {
+    let found = accounts::find_by_login(&state.db.read, login).await?;
+    let stored = found.as_ref().map(|u| u.password_hash.clone());
+    let ok = state
+        .hasher
+        .verify(crate::text::nfc(password), stored)
+        .await?;
+    let user = match found {
+        Some(user) if ok => user,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    if user.voided {
+        tracing::info!(user.id = user.id, "voided account refused at login");
+        return Err(account_voided());
+    }
+    Ok(user)
 }
 
 /// `POST /api/v1/auth/logout` — forgets the browser's cookie. (A bearer token stays
