@@ -23,6 +23,7 @@ use crate::db::{self, Db};
 use crate::entities::app_setting;
 use crate::settings::Settings;
 use crate::state::AppState;
+use crate::web::throttle::AuthThrottle;
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 
@@ -81,12 +82,14 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         grace: chrono::Duration::from_std(settings.grace).context("grace period out of range")?,
         clock: Default::default(),
     });
+    let throttle = Arc::new(AuthThrottle::new(&settings.auth_limits));
     Ok(AppState {
         db,
         settings,
         hasher,
         tokens,
         engine,
+        throttle,
     })
 }
 

@@ -1,10 +1,13 @@
 //! The one application state value shared by every handler.
 
+use std::sync::Arc;
+
 use crate::accounts::password::Hasher;
 use crate::accounts::token::TokenKeys;
 use crate::contest::SharedEngine;
 use crate::db::Db;
 use crate::settings::Settings;
+use crate::web::throttle::AuthThrottle;
 
 /// Everything a handler may need, behind one `web::Data`.
 #[derive(Clone)]
@@ -14,4 +17,6 @@ pub struct AppState {
     pub hasher: Hasher,
     pub tokens: TokenKeys,
     pub engine: SharedEngine,
+    /// Rate limits of logins and registrations.
+    pub throttle: Arc<AuthThrottle>,
 }

@@ -4,6 +4,7 @@ pub mod api;
 pub mod extract;
 pub mod pages;
 pub mod security;
+pub mod throttle;
 pub mod upload;
 
 use actix_web::body::MessageBody;

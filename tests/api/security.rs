@@ -1,10 +1,12 @@
-//! Issue #8: voided and deleted accounts.
+//! Issue #8: voided and deleted accounts, rate limits on logins and registrations.
+
+use std::time::Duration;
 
 use cuocthi::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{TestApp, json_of, spawn_app};
+use crate::helpers::{TestApp, json_of, registration, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "mật khẩu an toàn";
 
@@ -38,6 +40,34 @@ async fn id_of(app: &TestApp, token: &str) -> i64 {
     let (status, me) = json_of(app.me(token).await).await;
     assert_eq!(status, 200, "{me}");
     me["id"].as_i64().unwrap()
+}
+
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response
+        .headers()
+        .get("retry-after")
+        .expect("a Retry-After header")
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in seconds")
+}
+
+/// Asserts a JSON 429 `rate_limited` with a `Retry-After` of 1..=`max` seconds that
+/// matches the body's `retry_after`.
+async fn assert_limited(response: reqwest::Response, max: u64) {
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&response);
+    assert!((1..=max).contains(&wait), "Retry-After {wait}");
+    let (_, body) = json_of(response).await;
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+    assert_eq!(body["error"]["retry_after"], wait);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("thử lại")
+    );
 }
 
 // --- Voided and deleted accounts -------------------------------------------------------
@@ -173,5 +203,159 @@ async fn a_deleted_users_token_is_refused() {
         r.status(),
         StatusCode::SEE_OTHER,
         "a page treats it as signed out"
+    );
+}
+
+// --- Rate limits ------------------------------------------------------------------------
+
+/// Limits small enough to reach in a test; the hour-long window keeps them from refilling
+/// while it runs (no sleeps, no flakes).
+fn small_limits(per_ip: u32, per_account: u32) -> impl FnOnce(&mut cuocthi::settings::Settings) {
+    move |s| {
+        s.auth_limits.per_ip = per_ip;
+        s.auth_limits.ip_window = Duration::from_secs(3600);
+        s.auth_limits.per_account = per_account;
+        s.auth_limits.account_window = Duration::from_secs(3600);
+    }
+}
+
+#[tokio::test]
+async fn logins_and_registrations_past_the_per_ip_limit_get_429_with_retry_after() {
+    // Arrange: 3 per hour from one address; a registration counts like a login.
+    let app = spawn_app_with(small_limits(3, 0)).await;
+    app.seed_units().await;
+    assert_eq!(
+        app.register(&registration("0912000001")).await.status(),
+        201
+    );
+    assert_eq!(app.login("0912000001", PASSWORD).await.status(), 200);
+    assert_eq!(app.login("0912000001", "sai").await.status(), 401);
+
+    // Act / Assert: the 4th is refused before any password is hashed, whatever it is…
+    assert_limited(app.login("0912000001", PASSWORD).await, 1200).await;
+    assert_limited(app.register(&registration("0912000002")).await, 1200).await;
+    // …and a forged X-Forwarded-For does not help: no proxy is trusted.
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "198.51.100.7")
+        .json(&json!({"login": "0912000001", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_limited(r, 1200).await;
+
+    // The pages share the limit: 429, the reason shown, Retry-After set.
+    for (path, fields) in [
+        (
+            "/login",
+            vec![("login", "0912000001"), ("password", PASSWORD)],
+        ),
+        (
+            "/register",
+            vec![("phone", "0912000003"), ("password", PASSWORD)],
+        ),
+    ] {
+        let r = post_form(&app, path, None, &fields).await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert!(retry_after(&r) >= 1);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("Bạn thao tác quá nhiều lần"),
+            "{path}: {html}"
+        );
+    }
+
+    // Signed-in work is not limited.
+    let token = app
+        .state
+        .tokens
+        .issue(1, 0, chrono::Utc::now())
+        .unwrap()
+        .token;
+    assert_ne!(app.me(&token).await.status(), 429);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let app = spawn_app_with(|s| {
+        small_limits(2, 0)(s);
+        s.auth_limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let login_from = |forwarded: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"login": "0912000001", "password": "sai"}))
+            .send()
+    };
+    assert_eq!(login_from("198.51.100.7").await.unwrap().status(), 401);
+    assert_eq!(login_from("198.51.100.7").await.unwrap().status(), 401);
+    assert_limited(login_from("198.51.100.7").await.unwrap(), 1800).await;
+
+    // Another client behind the same proxy is unaffected…
+    assert_eq!(login_from("198.51.100.8").await.unwrap().status(), 401);
+    // …but a client cannot pick its address: the proxy appends the real one, and the
+    // right-most untrusted hop is the one that counts.
+    assert_limited(login_from("203.0.113.1, 198.51.100.7").await.unwrap(), 1800).await;
+}
+
+#[tokio::test]
+async fn failed_logins_past_the_per_account_limit_get_429_for_that_account_only() {
+    // Arrange
+    let app = spawn_app_with(small_limits(0, 3)).await;
+    app.seed_units().await;
+    app.participant("0912000001").await;
+    app.participant("0912000002").await;
+    // Right passwords do not count.
+    for _ in 0..5 {
+        assert_eq!(app.login("0912000001", PASSWORD).await.status(), 200);
+    }
+
+    // Act: three wrong guesses.
+    for _ in 0..3 {
+        assert_eq!(app.login("0912000001", "đoán mò").await.status(), 401);
+    }
+
+    // Assert: the account is locked for now, even with the right password and in another
+    // spelling of the number, on the API and the page.
+    assert_limited(app.login("0912000001", PASSWORD).await, 1200).await;
+    assert_limited(app.login("+84 912 000 001", PASSWORD).await, 1200).await;
+    let r = post_form(
+        &app,
+        "/login",
+        None,
+        &[("login", "0912000001"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&r) >= 1);
+    // Another account from the same address is unaffected.
+    assert_eq!(app.login("0912000002", PASSWORD).await.status(), 200);
+    assert_eq!(app.login("0912000002", "đoán mò").await.status(), 401);
+}
+
+#[tokio::test]
+async fn registering_one_phone_over_and_over_is_limited_per_account() {
+    // A 409 says whether a number is registered: repeated tries on one number are limited.
+    let app = spawn_app_with(small_limits(0, 2)).await;
+    app.seed_units().await;
+    assert_eq!(
+        app.register(&registration("0912000001")).await.status(),
+        201
+    );
+    assert_eq!(
+        app.register(&registration("0912000001")).await.status(),
+        409
+    );
+    assert_eq!(
+        app.register(&registration("+84912000001")).await.status(),
+        409
+    );
+    assert_limited(app.register(&registration("0912000001")).await, 1800).await;
+    assert_eq!(
+        app.register(&registration("0912000002")).await.status(),
+        201
     );
 }

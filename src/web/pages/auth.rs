@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -65,12 +65,13 @@ fn refused_form(ctx: &PageCtx, error: &AppError, markup: Markup) -> HttpResponse
 
 /// `POST /login`.
 pub async fn login(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    match check_login(&state, &form.login, &form.password).await {
+    match check_login(&req, &state, &form.login, &form.password).await {
         Ok(user) => {
             let issued = state
                 .tokens
@@ -239,11 +240,21 @@ fn non_empty(s: &str) -> Option<String> {
 
 /// `POST /register`: on success, logs in and goes to "my results".
 pub async fn register(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     form: web::Form<RegisterForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
+    let key = accounts::login_key(&form.phone);
+    let permit = match state.throttle.check(&req, key) {
+        Ok(permit) => permit,
+        Err(e) => {
+            let markup =
+                register_form(&ctx, &state, &form, &BTreeMap::new(), Some(&e.message())).await?;
+            return Ok(refused_form(&ctx, &e, markup));
+        }
+    };
     let registration = Registration {
         full_name: non_empty(&form.full_name),
         phone: non_empty(&form.phone),
@@ -263,6 +274,7 @@ pub async fn register(
     .await;
     match result {
         Ok((user, _)) => {
+            permit.refund();
             let issued = state
                 .tokens
                 .issue(user.id, user.token_version, Utc::now())
