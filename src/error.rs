@@ -71,6 +71,9 @@ pub enum AppError {
     /// Too many attempts; try again after the given number of seconds.
     #[error("rate limited")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The client stopped sending its request body.
+    #[error("request body timed out")]
+    RequestTimeout,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -131,6 +134,7 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::TooManyRequests { .. } => "rate_limited",
+            AppError::RequestTimeout => "request_timeout",
             AppError::Db(_) | AppError::Unexpected(_) => "internal",
         }
     }
@@ -155,6 +159,9 @@ impl AppError {
             AppError::PayloadTooLarge => "Dữ liệu gửi lên vượt quá kích thước cho phép.".into(),
             AppError::TooManyRequests { .. } => {
                 "Bạn thao tác quá nhiều lần, vui lòng thử lại sau.".into()
+            }
+            AppError::RequestTimeout => {
+                "Quá thời gian chờ dữ liệu gửi lên, vui lòng kiểm tra kết nối và thử lại.".into()
             }
             AppError::Db(_) | AppError::Unexpected(_) => {
                 "Hệ thống đang gặp sự cố, vui lòng thử lại sau.".into()
@@ -197,6 +204,7 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Db(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -212,8 +220,15 @@ impl ResponseError for AppError {
         body.insert("message".into(), json!(self.message()));
         body.extend(self.details());
         let mut response = HttpResponse::build(status);
-        if let AppError::TooManyRequests { retry_after_secs } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            // The rest of a stalled body will not be read: the connection cannot be reused.
+            AppError::RequestTimeout => {
+                response.insert_header((header::CONNECTION, "close"));
+            }
+            _ => {}
         }
         response.json(json!({ "error": body }))
     }

@@ -75,6 +75,19 @@ pub struct ServeArgs {
         value_name = "IP"
     )]
     pub trusted_proxy: Vec<IpAddr>,
+
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "CUOCTHI_HEADER_TIMEOUT_SECS", default_value_t = 5)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request body may stall (no byte arriving) before the request is dropped
+    /// with 408.
+    #[arg(long, env = "CUOCTHI_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, env = "CUOCTHI_KEEP_ALIVE_SECS", default_value_t = 5)]
+    pub keep_alive_secs: u64,
 }
 
 /// Limits on logins and registrations (issue #8: password guessing, hash flooding).
@@ -103,6 +116,30 @@ impl AuthLimits {
     }
 }
 
+/// How long the server waits for slow clients.
+#[derive(Debug, Clone)]
+pub struct Timeouts {
+    /// To receive a request's head (actix `client_request_timeout`).
+    pub header: Duration,
+    /// Between two pieces of a request body.
+    pub body: Duration,
+    /// An idle keep-alive connection.
+    pub keep_alive: Duration,
+    /// To finish closing a connection (actix `client_disconnect_timeout`).
+    pub disconnect: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            header: Duration::from_secs(5),
+            body: Duration::from_secs(30),
+            keep_alive: Duration::from_secs(5),
+            disconnect: Duration::from_secs(2),
+        }
+    }
+}
+
 /// Everything the running app needs to know, resolved from the arguments.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -118,6 +155,7 @@ pub struct Settings {
     pub board_staleness: Duration,
     pub sweep_every: Duration,
     pub auth_limits: AuthLimits,
+    pub timeouts: Timeouts,
 }
 
 impl Settings {
@@ -146,6 +184,12 @@ impl Settings {
                 trusted_proxies: args.trusted_proxy.clone(),
                 ..AuthLimits::new(args.auth_limit_per_ip, args.auth_limit_per_account)
             },
+            timeouts: Timeouts {
+                header: Duration::from_secs(args.header_timeout_secs.max(1)),
+                body: Duration::from_secs(args.body_timeout_secs.max(1)),
+                keep_alive: Duration::from_secs(args.keep_alive_secs),
+                ..Timeouts::default()
+            },
         }
     }
 
@@ -163,6 +207,7 @@ impl Settings {
             board_staleness: Duration::ZERO,
             sweep_every: Duration::from_secs(1),
             auth_limits: AuthLimits::new(300, 10),
+            timeouts: Timeouts::default(),
         }
     }
 }

@@ -5,6 +5,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::http::KeepAlive;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use base64::Engine;
@@ -113,14 +115,21 @@ impl Application {
             .with_context(|| format!("Failed to bind {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
+        let timeouts = state.settings.timeouts.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::web::timeout::body_timeout))
                 .wrap(crate::web::security::headers())
                 .wrap(TracingLogger::<crate::web::RequestSpan>::new())
                 .app_data(data.clone())
                 .configure(crate::web::configure)
         })
         .workers(state.settings.workers)
+        // Slow clients (issue #8): a head must arrive in time, idle connections close,
+        // and a stalled body is cut off by `web::timeout`.
+        .client_request_timeout(timeouts.header)
+        .client_disconnect_timeout(timeouts.disconnect)
+        .keep_alive(KeepAlive::Timeout(timeouts.keep_alive))
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

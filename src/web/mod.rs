@@ -5,6 +5,7 @@ pub mod extract;
 pub mod pages;
 pub mod security;
 pub mod throttle;
+pub mod timeout;
 pub mod upload;
 
 use actix_web::body::MessageBody;

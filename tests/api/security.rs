@@ -1,10 +1,13 @@
-//! Issue #8: voided and deleted accounts, rate limits on logins and registrations.
+//! Issue #8: voided and deleted accounts, rate limits on logins and registrations, slow
+//! clients.
 
 use std::time::Duration;
 
 use cuocthi::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::helpers::{TestApp, json_of, registration, spawn_app, spawn_app_with};
 
@@ -358,4 +361,74 @@ async fn registering_one_phone_over_and_over_is_limited_per_account() {
         app.register(&registration("0912000002")).await.status(),
         201
     );
+}
+
+// --- Slow clients -----------------------------------------------------------------------
+
+async fn short_timeouts() -> TestApp {
+    spawn_app_with(|s| {
+        s.timeouts.header = Duration::from_secs(1);
+        s.timeouts.body = Duration::from_secs(1);
+    })
+    .await
+}
+
+/// Everything the server sends until it closes the connection; fails if it does not
+/// close within `limit`.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> String {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(limit, stream.read_to_end(&mut received)).await;
+    assert!(
+        read.is_ok(),
+        "the server kept the connection open: {:?}",
+        String::from_utf8_lossy(&received)
+    );
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+#[tokio::test]
+async fn a_client_that_stalls_in_its_headers_is_disconnected() {
+    let app = short_timeouts().await;
+    let mut stream = TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        .await
+        .unwrap();
+
+    let answer = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_stalls_its_body_gets_408_and_is_disconnected() {
+    let app = short_timeouts().await;
+    app.seed_units().await;
+    let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
+    // A JSON body (login) and a raw upload (units import, signed in).
+    for (path, auth) in [
+        ("/api/v1/auth/login", String::new()),
+        (
+            "/api/v1/units/import",
+            format!("Authorization: Bearer {organiser}\r\n"),
+        ),
+    ] {
+        let mut stream = TcpStream::connect(app.address.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"login\": "
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+
+        let answer = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
+        assert!(answer.contains("request_timeout"), "{path}: {answer}");
+    }
+    // The server is fine afterwards.
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
 }
