@@ -11,6 +11,7 @@ pub mod upload;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, error::JsonPayloadError, web};
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
@@ -110,6 +111,7 @@ macro_rules! route_table {
             $(cfg.route($path, web::method(Method::$method).to($handler));)*
             cfg.service(
                 web::scope($prefix)
+                    .wrap(from_fn(security::api_cookie_guard))
                     $(.route($api_path, web::method(Method::$api_method).to($api_handler)))*,
             );
         }

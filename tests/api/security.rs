@@ -1,15 +1,15 @@
 //! Issue #8: voided and deleted accounts, rate limits on logins and registrations, slow
-//! clients.
+//! clients, and cross-site requests riding on the login cookie.
 
 use std::time::Duration;
 
 use cuocthi::accounts::Role;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{TestApp, json_of, registration, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, json_of, registration, round_spec, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "mật khẩu an toàn";
 
@@ -431,4 +431,111 @@ async fn a_client_that_stalls_its_body_gets_408_and_is_disconnected() {
     }
     // The server is fine afterwards.
     assert_eq!(app.get("/healthz", None).await.status(), 200);
+}
+
+// --- Cross-site requests on the login cookie ---------------------------------------------
+
+#[tokio::test]
+async fn cookie_authenticated_api_writes_need_x_requested_with() {
+    // Arrange
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let participant = app.participant("0912000001").await;
+    let (_, attempt) = app.start(&participant, round).await;
+    let attempt_id = attempt["attempt_id"].as_i64().unwrap();
+    let choice = attempt["questions"][0]["options"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let with_cookie = |method: reqwest::Method, path: &str, token: &str| {
+        app.client
+            .request(method, app.url(path))
+            .header("cookie", format!("cuocthi_token={token}"))
+    };
+
+    // Act / Assert: what a cross-site form could send is refused, before anything happens…
+    let refused: Vec<(reqwest::RequestBuilder, &str)> = vec![
+        (
+            with_cookie(
+                reqwest::Method::POST,
+                "/api/v1/auth/logout-all",
+                &participant,
+            ),
+            "logout-all",
+        ),
+        (
+            with_cookie(
+                reqwest::Method::POST,
+                &format!("/api/v1/rounds/{round}/close"),
+                &organiser,
+            ),
+            "close",
+        ),
+        (
+            with_cookie(reqwest::Method::POST, "/api/v1/units/import", &organiser)
+                .header("content-type", "text/plain")
+                .body(crate::helpers::UNITS_CSV),
+            "units",
+        ),
+        (
+            with_cookie(
+                reqwest::Method::POST,
+                "/api/v1/banks?format=csv",
+                &organiser,
+            )
+            .header("content-type", "text/plain")
+            .body("x"),
+            "banks",
+        ),
+        (
+            with_cookie(
+                reqwest::Method::PUT,
+                &format!("/api/v1/attempts/{attempt_id}/answers/1"),
+                &participant,
+            )
+            .json(&json!({"choices": [choice]})),
+            "answer",
+        ),
+    ];
+    for (request, what) in refused {
+        let (status, body) = json_of(request.send().await.unwrap()).await;
+        assert_eq!(status, 403, "{what}: {body}");
+        assert_eq!(body["error"]["code"], "csrf", "{what}");
+    }
+    let (_, round_now) = json_of(app.get(&format!("/api/v1/rounds/{round}"), None).await).await;
+    assert_ne!(round_now["status"], "closed", "{round_now}");
+    assert_eq!(app.me(&participant).await.status(), 200, "not logged out");
+
+    // …reads by cookie still work, and the page's own script (which adds the header) can
+    // save answers; bearer clients need nothing more.
+    let r = with_cookie(reqwest::Method::GET, "/api/v1/me", &participant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = with_cookie(
+        reqwest::Method::PUT,
+        &format!("/api/v1/attempts/{attempt_id}/answers/1"),
+        &participant,
+    )
+    .header("x-requested-with", "fetch")
+    .json(&json!({"choices": [choice]}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, _): (StatusCode, Value) = app.save(&participant, attempt_id, 1, &[choice]).await;
+    assert_eq!(status, 200);
+    let r = with_cookie(
+        reqwest::Method::POST,
+        "/api/v1/auth/logout-all",
+        &participant,
+    )
+    .header("x-requested-with", "fetch")
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.me(&participant).await.status(), 401);
 }
