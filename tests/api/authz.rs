@@ -10,7 +10,8 @@
 //!   browser does. Every page POST carries a valid CSRF pair (cookie and form field), so
 //!   the table shows the authorization outcome, not the CSRF check; a second test posts
 //!   every page form *without* the pair and expects the CSRF 403 (or, where the role
-//!   guard comes first, that guard's answer).
+//!   guard comes first, that guard's answer). A third test calls every unsafe API route
+//!   with the cookie instead of a bearer token and no `X-Requested-With`: 403 `csrf`.
 //! - `login` means a page's 303 to `/login` (a page's 401); `303` any other redirect.
 //! - Each caller's token is issued fresh before each request (its current token version),
 //!   so routes that revoke tokens (log out everywhere, password change) do not disturb
@@ -789,6 +790,9 @@ enum Csrf {
     Forged,
     /// No CSRF field at all.
     Missing,
+    /// (API routes) authenticated by the login cookie, without `X-Requested-With`: what
+    /// a cross-site form could send.
+    ApiCookie,
 }
 
 /// Sends one case as one caller.
@@ -801,8 +805,8 @@ async fn send(
 ) -> reqwest::Response {
     let method = Method::from_bytes(case.method.as_bytes()).unwrap();
     let mut request = app.client.request(method, app.url(&case.path));
-    let page = !case.route.starts_with("/api/");
-    if page {
+    let by_cookie = !case.route.starts_with("/api/") || csrf == Csrf::ApiCookie;
+    if by_cookie {
         let mut cookie = if csrf == Csrf::Valid {
             format!("cuocthi_csrf={CSRF}")
         } else {
@@ -818,7 +822,7 @@ async fn send(
     let csrf_field = match csrf {
         Csrf::Valid => Some(CSRF),
         Csrf::Forged => Some("forged-by-another-site-0123456789abcdef"),
-        Csrf::Missing => None,
+        Csrf::Missing | Csrf::ApiCookie => None,
     };
     request = match body {
         Body::None => request,
@@ -972,6 +976,41 @@ async fn page_forms_without_the_csrf_pair_are_refused() {
                         case.route, CALLERS[caller]
                     ));
                 }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every unsafe API route, called with the login cookie instead of a bearer token and
+/// without `X-Requested-With` (all a cross-site form can do), is refused with 403 `csrf`
+/// before its handler runs — for every caller, signed in or not.
+#[tokio::test]
+async fn cookie_authenticated_api_writes_without_the_header_are_refused() {
+    let app = spawn_app().await;
+    let world = seed(&app).await;
+    let cases = cases(&world);
+    let mut wrong = Vec::new();
+    for case in cases
+        .iter()
+        .filter(|c| c.route.starts_with("/api/") && c.method != "GET")
+    {
+        for (caller, name) in CALLERS.iter().enumerate().skip(1) {
+            let token = token_of(&app, &world, caller).await;
+            let response = send(
+                &app,
+                case,
+                token.as_deref(),
+                (case.body)(caller),
+                Csrf::ApiCookie,
+            )
+            .await;
+            let (status, body) = json_of(response).await;
+            if status != 403 || body["error"]["code"] != "csrf" {
+                wrong.push(format!(
+                    "{} {} as {name}: {status} {body}",
+                    case.method, case.route
+                ));
             }
         }
     }
