@@ -13,6 +13,15 @@ use std::time::{Duration, Instant};
 /// Past this many keys, keys whose bucket is full again are forgotten on the next event.
 const PRUNE_ABOVE: usize = 10_000;
 
+/// The buckets, and the size past which they are pruned next.
+#[derive(Debug)]
+struct Buckets<K> {
+    full_at: HashMap<K, Instant>,
+    /// Doubles when a pruning frees little, so that an attack keeping many keys busy
+    /// costs amortised constant time per event, not a scan of the map every time.
+    prune_above: usize,
+}
+
 /// A token bucket per key.
 #[derive(Debug)]
 pub struct Limiter<K> {
@@ -21,7 +30,7 @@ pub struct Limiter<K> {
     /// The time one event's token takes to come back.
     interval: Duration,
     /// The time each key's bucket is full again ("theoretical arrival time").
-    full_at: Mutex<HashMap<K, Instant>>,
+    buckets: Mutex<Buckets<K>>,
 }
 
 impl<K: Hash + Eq + Clone> Limiter<K> {
@@ -36,7 +45,10 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         Limiter {
             burst,
             interval,
-            full_at: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                full_at: HashMap::new(),
+                prune_above: PRUNE_ABOVE,
+            }),
         }
     }
 
@@ -56,10 +68,12 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
             return Ok(());
         }
         let window = self.interval * self.burst;
-        let mut full_at = self.lock();
-        if full_at.len() > PRUNE_ABOVE {
-            full_at.retain(|_, at| *at > now);
+        let mut buckets = self.lock();
+        if buckets.full_at.len() > buckets.prune_above {
+            buckets.full_at.retain(|_, at| *at > now);
+            buckets.prune_above = PRUNE_ABOVE.max(2 * buckets.full_at.len());
         }
+        let full_at = &mut buckets.full_at;
         let current = full_at.get(key).copied().filter(|at| *at > now);
         let next = current.unwrap_or(now) + self.interval;
         let debt = next - now;
@@ -75,15 +89,14 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         if self.is_off() {
             return;
         }
-        let mut full_at = self.lock();
-        if let Some(at) = full_at.get_mut(key) {
+        if let Some(at) = self.lock().full_at.get_mut(key) {
             *at = at.checked_sub(self.interval).unwrap_or(*at);
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Instant>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Buckets<K>> {
         // A panic while holding this lock cannot leave the map inconsistent: keep going.
-        self.full_at
+        self.buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -195,7 +208,19 @@ mod tests {
         limiter
             .acquire_at(&usize::MAX, t0 + Duration::from_secs(2))
             .unwrap();
-        assert_eq!(limiter.lock().len(), 1);
+        assert_eq!(limiter.lock().full_at.len(), 1);
+    }
+
+    #[test]
+    fn busy_keys_are_not_rescanned_on_every_event() {
+        let limiter = Limiter::new(1, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for key in 0..=PRUNE_ABOVE {
+            limiter.acquire_at(&key, t0).unwrap();
+        }
+        // Nothing can be pruned yet: the next pruning waits until the map doubles.
+        limiter.acquire_at(&usize::MAX, t0).unwrap();
+        assert_eq!(limiter.lock().prune_above, 2 * (PRUNE_ABOVE + 1));
     }
 
     #[test]
