@@ -34,6 +34,10 @@ pub enum AppError {
     /// Signed in, but the role may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// Refused for a stated reason (a voided account, a cross-site request…): a 403 with
+    /// its own stable code.
+    #[error("refused ({code}): {message}")]
+    Refused { code: &'static str, message: String },
     /// The thing does not exist, or the caller may not know that it does.
     #[error("not found")]
     NotFound,
@@ -67,6 +71,9 @@ pub enum AppError {
     /// Too many attempts; try again after the given number of seconds.
     #[error("rate limited")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The client stopped sending its request body.
+    #[error("request body timed out")]
+    RequestTimeout,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -91,6 +98,14 @@ impl AppError {
         }
     }
 
+    /// A 403 with a stable code and a reason.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// A 400 with a stable code.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         AppError::BadRequest {
@@ -110,6 +125,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
+            AppError::Refused { code, .. } => code,
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "invalid",
             AppError::InvalidFile { code, .. } => code,
@@ -118,6 +134,7 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::TooManyRequests { .. } => "rate_limited",
+            AppError::RequestTimeout => "request_timeout",
             AppError::Db(_) | AppError::Unexpected(_) => "internal",
         }
     }
@@ -136,11 +153,15 @@ impl AppError {
             }
             AppError::InvalidFile { message, .. }
             | AppError::Unprocessable { message, .. }
+            | AppError::Refused { message, .. }
             | AppError::Conflict { message, .. }
             | AppError::BadRequest { message, .. } => message.clone(),
             AppError::PayloadTooLarge => "Dữ liệu gửi lên vượt quá kích thước cho phép.".into(),
             AppError::TooManyRequests { .. } => {
                 "Bạn thao tác quá nhiều lần, vui lòng thử lại sau.".into()
+            }
+            AppError::RequestTimeout => {
+                "Quá thời gian chờ dữ liệu gửi lên, vui lòng kiểm tra kết nối và thử lại.".into()
             }
             AppError::Db(_) | AppError::Unexpected(_) => {
                 "Hệ thống đang gặp sự cố, vui lòng thử lại sau.".into()
@@ -186,7 +207,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation { .. }
             | AppError::InvalidFile { .. }
@@ -195,6 +216,7 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Db(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -210,8 +232,15 @@ impl ResponseError for AppError {
         body.insert("message".into(), json!(self.message()));
         body.extend(self.details());
         let mut response = HttpResponse::build(status);
-        if let AppError::TooManyRequests { retry_after_secs } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            // The rest of a stalled body will not be read: the connection cannot be reused.
+            AppError::RequestTimeout => {
+                response.insert_header((header::CONNECTION, "close"));
+            }
+            _ => {}
         }
         response.json(json!({ "error": body }))
     }

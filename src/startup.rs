@@ -6,6 +6,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::http::KeepAlive;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use base64::Engine;
@@ -25,6 +27,7 @@ use crate::db::{self, Db};
 use crate::entities::app_setting;
 use crate::settings::Settings;
 use crate::state::AppState;
+use crate::web::throttle::AuthThrottle;
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 
@@ -83,6 +86,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         grace: chrono::Duration::from_std(settings.grace).context("grace period out of range")?,
         clock: Default::default(),
     });
+    let throttle = Arc::new(AuthThrottle::new(&settings.auth_limits));
     Ok(AppState {
         db,
         settings,
@@ -90,6 +94,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         tokens,
         engine,
         users: Arc::new(TtlCache::new(crate::web::extract::USER_CACHE_TTL, 100_000)),
+        throttle,
     })
 }
 
@@ -113,14 +118,21 @@ impl Application {
             .with_context(|| format!("Failed to bind {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
+        let timeouts = state.settings.timeouts.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::web::timeout::body_timeout))
                 .wrap(crate::web::security::headers())
                 .wrap(TracingLogger::<crate::web::RequestSpan>::new())
                 .app_data(data.clone())
                 .configure(crate::web::configure)
         })
         .workers(state.settings.workers)
+        // Slow clients (issue #8): a head must arrive in time, idle connections close,
+        // and a stalled body is cut off by `web::timeout`.
+        .client_request_timeout(timeouts.header)
+        .client_disconnect_timeout(timeouts.disconnect)
+        .keep_alive(KeepAlive::Timeout(timeouts.keep_alive))
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

@@ -9,6 +9,7 @@ use crate::contest::SharedEngine;
 use crate::db::Db;
 use crate::entities::user;
 use crate::settings::Settings;
+use crate::web::throttle::AuthThrottle;
 
 /// Everything a handler may need, behind one `web::Data`.
 #[derive(Clone)]
@@ -21,4 +22,6 @@ pub struct AppState {
     /// Signed-in users by id, for the auth check (see `web::extract`). Whoever changes a
     /// user row removes it here.
     pub users: Arc<TtlCache<i64, user::Model>>,
+    /// Rate limits of logins and registrations.
+    pub throttle: Arc<AuthThrottle>,
 }

@@ -387,19 +387,27 @@ pub async fn categories<C: ConnectionTrait>(db: &C) -> Result<Vec<category::Mode
 
 /// Finds the account a login names: a phone number (any format) or an email address.
 pub async fn find_by_login<C: ConnectionTrait>(db: &C, login: &str) -> Result<Option<user::Model>> {
-    let login = text::clean(login);
-    let filter = if login.contains('@') {
-        match normalize_email(&login) {
-            Some(email) => user::Column::Email.eq(email),
-            None => return Ok(None),
-        }
+    let Some(key) = login_key(login) else {
+        return Ok(None);
+    };
+    let filter = if key.contains('@') {
+        user::Column::Email.eq(key)
     } else {
-        match phone::normalize(&login) {
-            Some(phone) => user::Column::Phone.eq(phone),
-            None => return Ok(None),
-        }
+        user::Column::Phone.eq(key)
     };
     Ok(user::Entity::find().filter(filter).one_by_key(db).await?)
+}
+
+/// The account a login identifier names, normalised (a phone number in one format, an
+/// email in lower case), or `None` when it cannot name one. Every spelling of one
+/// account gives one key: the per-account login limit counts by it.
+pub fn login_key(login: &str) -> Option<String> {
+    let login = text::clean(login);
+    if login.contains('@') {
+        normalize_email(&login)
+    } else {
+        phone::normalize(&login)
+    }
 }
 
 #[cfg(test)]

@@ -56,8 +56,14 @@ pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 
 /// Starts the real server on port 0 with a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with settings changed first (rate limits, timeouts…).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, dir) = fresh_database().await;
-    let settings = Settings::for_database(&url);
+    let mut settings = Settings::for_database(&url);
+    change(&mut settings);
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();

@@ -2,6 +2,7 @@
 //! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod authz;
 mod backup;
 mod banks;
 mod contest;
@@ -12,4 +13,5 @@ mod helpers;
 mod pages;
 mod privacy;
 mod process;
+mod security;
 mod units;

@@ -2,7 +2,7 @@
 
 use crate::db::OneByKey;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -34,15 +34,30 @@ pub fn expired_cookie(state: &AppState) -> Cookie<'static> {
     cookie
 }
 
+/// The answer to a right password on a voided account (issue #8): its tokens were
+/// revoked when it was voided, and it gets no new one.
+pub fn account_voided() -> AppError {
+    AppError::refused(
+        "account_voided",
+        "Tài khoản của bạn đã bị Ban Tổ chức huỷ kết quả, không thể đăng nhập.",
+    )
+}
+
 /// `POST /api/v1/auth/register` — a participant creates their account.
 #[tracing::instrument(skip_all)]
 pub async fn register(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Registration>,
 ) -> Result<HttpResponse> {
-    let valid = body.into_inner().validate(Utc::now().date_naive())?;
+    let registration = body.into_inner();
+    // Counted per phone number too: a 409 tells whether a number is registered.
+    let key = registration.phone.as_deref().and_then(accounts::login_key);
+    let permit = state.throttle.check(&req, key)?;
+    let valid = registration.validate(Utc::now().date_naive())?;
     let hash = state.hasher.hash(valid.password.clone()).await?;
     let (user, unit) = accounts::create_participant(&state.db.write, valid, hash).await?;
+    permit.refund();
     tracing::info!(user.id = user.id, unit.code = %unit.code, "participant registered");
     Ok(HttpResponse::Created().json(json!({
         "id": user.id,
@@ -63,16 +78,13 @@ pub struct Login {
 
 /// `POST /api/v1/auth/login` — one identical 401 for an unknown login and a wrong password.
 #[tracing::instrument(skip_all)]
-pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> Result<HttpResponse> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Login>,
+) -> Result<HttpResponse> {
     let Login { login, password } = body.into_inner();
-    let found = accounts::find_by_login(&state.db.read, &login).await?;
-    let stored = found.as_ref().map(|u| u.password_hash.clone());
-    let password = crate::text::nfc(&password);
-    let ok = state.hasher.verify(password, stored).await?;
-    let user = match found {
-        Some(user) if ok => user,
-        _ => return Err(AppError::InvalidCredentials),
-    };
+    let user = check_login(&req, &state, &login, &password).await?;
     let issued = state
         .tokens
         .issue(user.id, user.token_version, Utc::now())?;
@@ -85,6 +97,33 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> Result
             "expires_at": issued.expires_at,
             "user": {"id": user.id, "full_name": user.full_name, "role": user.role},
         })))
+}
+
+/// Checks a login and password, within the rate limits: the account, or 401 (one answer
+/// for an unknown login and a wrong password), 429, or 403 for a voided account.
+pub async fn check_login(
+    req: &HttpRequest,
+    state: &AppState,
+    login: &str,
+    password: &str,
+) -> Result<user::Model> {
+    let permit = state.throttle.check(req, accounts::login_key(login))?;
+    let found = accounts::find_by_login(&state.db.read, login).await?;
+    let stored = found.as_ref().map(|u| u.password_hash.clone());
+    let ok = state
+        .hasher
+        .verify(crate::text::nfc(password), stored)
+        .await?;
+    let user = match found {
+        Some(user) if ok => user,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    permit.refund();
+    if user.voided {
+        tracing::info!(user.id = user.id, "voided account refused at login");
+        return Err(account_voided());
+    }
+    Ok(user)
 }
 
 /// `POST /api/v1/auth/logout` — forgets the browser's cookie. (A bearer token stays

@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -115,7 +115,9 @@ pub struct VoidBody {
     pub reason: String,
 }
 
-/// Voids (with a reason) or restores a participant, and drops cached rankings.
+/// Voids (with a reason) or restores a participant, and drops cached rankings. Voiding
+/// also revokes every token of the account (its token version moves on), so a voided
+/// participant is signed out everywhere at once; logging in again is refused.
 pub async fn set_voided(
     state: &AppState,
     id: i64,
@@ -127,9 +129,15 @@ pub async fn set_voided(
         .await?
         .filter(|u| u.role == Role::Participant.as_str())
         .ok_or(AppError::NotFound)?;
+    let voiding = reason.is_some();
     let updated = user::ActiveModel {
         id: Set(u.id),
-        voided: Set(reason.is_some()),
+        token_version: if voiding {
+            Set(u.token_version + 1)
+        } else {
+            NotSet
+        },
+        voided: Set(voiding),
         void_reason: Set(reason),
         updated_at: Set(Utc::now()),
         ..Default::default()
