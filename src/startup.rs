@@ -20,6 +20,7 @@ use crate::accounts::password::Hasher;
 use crate::accounts::token::TokenKeys;
 use crate::cache::TtlCache;
 use crate::contest::Engine as ContestEngine;
+use crate::contest::attempts;
 use crate::contest::boards::Boards;
 use crate::contest::pool::Pools;
 use crate::contest::writer::AnswerWriter;
@@ -85,6 +86,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         boards: Boards::new(settings.board_staleness),
         grace: chrono::Duration::from_std(settings.grace).context("grace period out of range")?,
         clock: Default::default(),
+        live: crate::cache::TtlCache::new(attempts::LIVE_TTL, 20_000),
     });
     let throttle = Arc::new(AuthThrottle::new(&settings.auth_limits));
     Ok(AppState {

@@ -27,7 +27,7 @@ use super::timing;
 use super::{Engine, draw_rules, effective_close};
 use crate::banks::Kind;
 use crate::entities::{answer, attempt, round, standing, user};
-use crate::error::{AppError, Result, unique_violation};
+use crate::error::{AppError, Result};
 
 /// Attempt status while answers are taken.
 pub const IN_PROGRESS: &str = "in_progress";
@@ -308,30 +308,32 @@ pub async fn start(
         })?;
         let total = drawn.len() as i32;
         let deadline = timing::deadline(now, i64::from(round.time_limit_secs), closes);
-        let inserted = attempt::ActiveModel {
-            round_id: Set(round.id),
-            user_id: Set(user.id),
-            seq: Set(used + 1),
-            seed: Set(seed),
-            status: Set(IN_PROGRESS.to_owned()),
-            category_code: Set(category.clone()),
-            unit_id: Set(user.unit_id),
-            questions: Set(serde_json::to_string(&drawn).map_err(anyhow::Error::from)?),
-            started_at: Set(now),
-            deadline: Set(deadline),
-            max_score: Set(total),
-            total: Set(total),
-            bank_versions: Set(serde_json::to_string(&versions).map_err(anyhow::Error::from)?),
-            ..Default::default()
-        }
-        .insert(&db.write)
-        .await;
+        // The insert rides in the writer's next group commit: a thousand participants
+        // pressing start together share a handful of commits.
+        let inserted = engine
+            .writer
+            .insert_attempt(attempt::ActiveModel {
+                round_id: Set(round.id),
+                user_id: Set(user.id),
+                seq: Set(used + 1),
+                seed: Set(seed),
+                status: Set(IN_PROGRESS.to_owned()),
+                category_code: Set(category.clone()),
+                unit_id: Set(user.unit_id),
+                questions: Set(serde_json::to_string(&drawn).map_err(anyhow::Error::from)?),
+                started_at: Set(now),
+                deadline: Set(deadline),
+                max_score: Set(total),
+                total: Set(total),
+                bank_versions: Set(serde_json::to_string(&versions).map_err(anyhow::Error::from)?),
+                ..Default::default()
+            })
+            .await?;
         match inserted {
-            Ok(a) => return Ok(Started::New(a)),
+            Some(a) => return Ok(Started::New(a)),
             // Another request of the same participant won the race for this sequence
             // number: look again (and return its attempt).
-            Err(e) if unique_violation(&e).is_some() => continue,
-            Err(e) => return Err(e.into()),
+            None => continue,
         }
     }
     Err(conflict(
@@ -361,7 +363,99 @@ fn attempt_closed() -> AppError {
     )
 }
 
-/// Saves one answer: `choices` are option ids of the question at `position`.
+/// How long a running attempt's save data is kept in memory. It never changes while the
+/// attempt runs (and whether it still runs is checked by the database on every save), so
+/// this only bounds memory.
+pub const LIVE_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// What an answer save needs of an attempt, prepared once per attempt and kept in memory
+/// ([`Engine::live`]) so a save reads nothing from the database: the owner, the deadline,
+/// the seed (option ids derive from it) and each drawn question's option order and kind.
+pub struct LiveAttempt {
+    pub id: i64,
+    pub user_id: i64,
+    pub deadline: DateTime<Utc>,
+    seed: i64,
+    /// Whether the attempt was in progress when this was prepared; a finished one is
+    /// never cached.
+    in_progress: bool,
+    drawn: Vec<Drawn>,
+    multiple: Vec<bool>,
+}
+
+impl LiveAttempt {
+    async fn prepare(engine: &Engine, db: &DatabaseConnection, a: &attempt::Model) -> Result<Self> {
+        let drawn = drawn_of(a)?;
+        let questions = questions_of(engine, db, &drawn).await?;
+        let multiple = drawn
+            .iter()
+            .map(|d| {
+                questions
+                    .get(&d.question_id)
+                    .map(|q| q.kind == Kind::Multiple)
+                    .ok_or_else(|| missing_question(d.question_id))
+            })
+            .collect::<Result<Vec<bool>>>()?;
+        Ok(LiveAttempt {
+            id: a.id,
+            user_id: a.user_id,
+            deadline: a.deadline,
+            seed: a.seed,
+            in_progress: a.status == IN_PROGRESS,
+            drawn,
+            multiple,
+        })
+    }
+}
+
+/// The save data of an attempt: from memory, or prepared from the attempt read now.
+async fn live_attempt(
+    engine: &Engine,
+    db: &crate::db::Db,
+    attempt_id: i64,
+    loaded: Option<&attempt::Model>,
+) -> Result<Arc<LiveAttempt>> {
+    if let Some(live) = engine.live.get(&attempt_id) {
+        return Ok(live);
+    }
+    let fetched;
+    let a = match loaded {
+        Some(a) => a,
+        None => {
+            fetched = attempt::Entity::find_by_id(attempt_id)
+                .one_by_key(&db.read)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            &fetched
+        }
+    };
+    let live = LiveAttempt::prepare(engine, &db.read, a).await?;
+    Ok(if live.in_progress {
+        engine.live.insert(attempt_id, live)
+    } else {
+        Arc::new(live)
+    })
+}
+
+/// Saves one answer into attempt `attempt_id` of `user_id` (someone else's attempt is a
+/// 404): `choices` are option ids of the question at `position`. The hot path: no query
+/// but the conditional upsert, which rides in the writer's group commit.
+pub async fn save_answer_for(
+    engine: &Engine,
+    db: &crate::db::Db,
+    user_id: i64,
+    attempt_id: i64,
+    position: usize,
+    choices: &[String],
+) -> Result<DateTime<Utc>> {
+    let live = live_attempt(engine, db, attempt_id, None).await?;
+    if live.user_id != user_id {
+        return Err(AppError::NotFound);
+    }
+    save_live(engine, db, &live, position, choices).await
+}
+
+/// Saves one answer into an attempt already read (the no-script page form).
 pub async fn save_answer(
     engine: &Engine,
     db: &crate::db::Db,
@@ -369,27 +463,39 @@ pub async fn save_answer(
     position: usize,
     choices: &[String],
 ) -> Result<DateTime<Utc>> {
+    let live = live_attempt(engine, db, a.id, Some(a)).await?;
+    save_live(engine, db, &live, position, choices).await
+}
+
+async fn save_live(
+    engine: &Engine,
+    db: &crate::db::Db,
+    live: &LiveAttempt,
+    position: usize,
+    choices: &[String],
+) -> Result<DateTime<Utc>> {
     let now = engine.now();
-    if settle_if_expired(engine, &db.write, a.clone())
-        .await?
-        .status
-        != IN_PROGRESS
-    {
+    if !live.in_progress {
         return Err(attempt_closed());
     }
-    let drawn = drawn_of(a)?;
-    let d = position
-        .checked_sub(1)
-        .and_then(|i| drawn.get(i))
-        .ok_or(AppError::NotFound)?;
-    let by_id: HashMap<String, usize> = d
-        .option_order
-        .iter()
-        .map(|&i| (option_id(a.seed, position, i), i))
-        .collect();
+    if !timing::accepts(now, live.deadline, engine.grace) {
+        // Time is up: finalise it now with the answers saved in time (if nobody has).
+        let a = attempt::Entity::find_by_id(live.id)
+            .one_by_key(&db.write)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        settle_if_expired(engine, &db.write, a).await?;
+        return Err(attempt_closed());
+    }
+    let index = position.checked_sub(1).ok_or(AppError::NotFound)?;
+    let d = live.drawn.get(index).ok_or(AppError::NotFound)?;
     let mut chosen = BTreeSet::new();
     for c in choices {
-        match by_id.get(c) {
+        let found = d
+            .option_order
+            .iter()
+            .find(|&&i| option_id(live.seed, position, i) == *c);
+        match found {
             Some(&i) => {
                 chosen.insert(i);
             }
@@ -402,21 +508,19 @@ pub async fn save_answer(
             }
         }
     }
-    let questions = engine.pools.questions(&db.read, &[d.question_id]).await?;
-    let q = questions
-        .get(&d.question_id)
-        .ok_or_else(|| missing_question(d.question_id))?;
-    if q.kind != Kind::Multiple && chosen.len() > 1 {
+    if !live.multiple[index] && chosen.len() > 1 {
         return Err(AppError::Unprocessable {
             code: "too_many_choices",
             message: "Câu hỏi này chỉ chọn một đáp án.".into(),
             details: serde_json::Map::new(),
         });
     }
+    // The database has the last word: the save is stored only while the attempt is in
+    // progress and in time (another instance or the sweeper may have finished it).
     let stored = engine
         .writer
         .save(super::writer::AnswerSave {
-            attempt_id: a.id,
+            attempt_id: live.id,
             position: position as i32,
             choices: serde_json::to_string(&chosen).map_err(anyhow::Error::from)?,
             saved_at: now,
@@ -426,6 +530,7 @@ pub async fn save_answer(
     if stored {
         Ok(now)
     } else {
+        engine.live.remove(&live.id);
         Err(attempt_closed())
     }
 }
@@ -519,6 +624,7 @@ pub async fn finalize(
     how: Finish,
 ) -> Result<attempt::Model> {
     let now = engine.now();
+    engine.live.remove(&attempt_id);
     let txn = db.begin().await?;
     let a = attempt::Entity::find_by_id(attempt_id)
         .one_by_key(&txn)

@@ -44,6 +44,8 @@ pub struct Engine {
     pub grace: chrono::Duration,
     /// The only clock time rules read.
     pub clock: clock::Clock,
+    /// What answer saves need of running attempts (see [`attempts::LiveAttempt`]).
+    pub live: crate::cache::TtlCache<i64, attempts::LiveAttempt>,
 }
 
 impl Engine {

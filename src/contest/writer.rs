@@ -1,6 +1,6 @@
-//! The answer writer: one task that commits answer saves in groups.
+//! The answer writer: one task that commits answer saves — and new attempts — in groups.
 //!
-//! Every save waits for the commit of the transaction that holds it before the client
+//! Every save (and every new attempt) waits for the commit of the transaction that holds it before the client
 //! gets its 200 — so a 200 means durably committed — but saves arriving together share
 //! one commit (group commit). On SQLite that turns thousands of single-row commits into a
 //! few hundred transactions per second on the one writer connection, without writers
@@ -12,9 +12,13 @@
 //! the answers are read for scoring, or it is refused.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Statement,
+    TransactionTrait, TryInsertResult,
+};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::entities::attempt;
 use crate::error::{AppError, Result};
 
 /// Saves per transaction at most.
@@ -33,9 +37,22 @@ pub struct AnswerSave {
     pub deadline_not_before: DateTime<Utc>,
 }
 
-struct Job {
-    save: AnswerSave,
-    reply: oneshot::Sender<std::result::Result<bool, String>>,
+enum Job {
+    Save {
+        save: AnswerSave,
+        reply: oneshot::Sender<std::result::Result<bool, String>>,
+    },
+    /// A new attempt, inserted unless its (round, user, seq) is taken.
+    Start {
+        attempt: Box<attempt::ActiveModel>,
+        reply: oneshot::Sender<std::result::Result<Option<attempt::Model>, String>>,
+    },
+}
+
+/// What one job of a group came to.
+enum Outcome {
+    Saved(bool),
+    Started(Option<attempt::Model>),
 }
 
 /// Handle to the writer task.
@@ -67,31 +84,78 @@ fn upsert_sql(backend: DatabaseBackend) -> &'static str {
 async fn commit_group(
     db: &DatabaseConnection,
     jobs: &[Job],
-) -> std::result::Result<Vec<bool>, String> {
+) -> std::result::Result<Vec<Outcome>, String> {
     let backend = db.get_database_backend();
     let sql = upsert_sql(backend);
     let txn = db.begin().await.map_err(|e| e.to_string())?;
-    let mut stored = Vec::with_capacity(jobs.len());
+    let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let s = &job.save;
-        let result = txn
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [
-                    s.attempt_id.into(),
-                    s.position.into(),
-                    s.choices.clone().into(),
-                    s.saved_at.into(),
-                    s.deadline_not_before.into(),
-                ],
-            ))
-            .await
-            .map_err(|e| e.to_string())?;
-        stored.push(result.rows_affected() > 0);
+        match job {
+            Job::Save { save: s, .. } => {
+                let result = txn
+                    .execute_raw(Statement::from_sql_and_values(
+                        backend,
+                        sql,
+                        [
+                            s.attempt_id.into(),
+                            s.position.into(),
+                            s.choices.clone().into(),
+                            s.saved_at.into(),
+                            s.deadline_not_before.into(),
+                        ],
+                    ))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                outcomes.push(Outcome::Saved(result.rows_affected() > 0));
+            }
+            Job::Start { attempt: a, .. } => {
+                // A taken (round, user, seq) is not an error: the caller looks again.
+                let inserted = attempt::Entity::insert((**a).clone())
+                    .on_conflict_do_nothing_on([
+                        attempt::Column::RoundId,
+                        attempt::Column::UserId,
+                        attempt::Column::Seq,
+                    ])
+                    .exec_with_returning(&txn)
+                    .await;
+                match inserted {
+                    Ok(TryInsertResult::Inserted(model)) => {
+                        outcomes.push(Outcome::Started(Some(model)))
+                    }
+                    // sea-orm reports an empty RETURNING (the row was not inserted) on
+                    // SQLite as "inserted item not found".
+                    Ok(TryInsertResult::Conflicted | TryInsertResult::Empty)
+                    | Err(DbErr::RecordNotFound(_) | DbErr::RecordNotInserted) => {
+                        outcomes.push(Outcome::Started(None))
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        }
     }
     txn.commit().await.map_err(|e| e.to_string())?;
-    Ok(stored)
+    Ok(outcomes)
+}
+
+fn reply(job: Job, outcome: std::result::Result<Outcome, String>) {
+    match (job, outcome) {
+        (Job::Save { reply, .. }, Ok(Outcome::Saved(ok))) => {
+            let _ = reply.send(Ok(ok));
+        }
+        (Job::Start { reply, .. }, Ok(Outcome::Started(a))) => {
+            let _ = reply.send(Ok(a));
+        }
+        (Job::Save { reply, .. }, Err(e)) => {
+            let _ = reply.send(Err(e));
+        }
+        (Job::Start { reply, .. }, Err(e)) => {
+            let _ = reply.send(Err(e));
+        }
+        (job, Ok(_)) => {
+            let e = "the answer writer mixed up a group".to_owned();
+            reply(job, Err(e));
+        }
+    }
 }
 
 impl AnswerWriter {
@@ -102,15 +166,15 @@ impl AnswerWriter {
             let mut group = Vec::with_capacity(MAX_GROUP);
             while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
                 match commit_group(&db, &group).await {
-                    Ok(stored) => {
-                        for (job, ok) in group.drain(..).zip(stored) {
-                            let _ = job.reply.send(Ok(ok));
+                    Ok(outcomes) => {
+                        for (job, outcome) in group.drain(..).zip(outcomes) {
+                            reply(job, Ok(outcome));
                         }
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, saves = group.len(), "an answer group failed to commit");
+                        tracing::error!(error = %e, jobs = group.len(), "an answer group failed to commit");
                         for job in group.drain(..) {
-                            let _ = job.reply.send(Err(e.clone()));
+                            reply(job, Err(e.clone()));
                         }
                     }
                 }
@@ -123,13 +187,37 @@ impl AnswerWriter {
     /// takes answers.
     pub async fn save(&self, save: AnswerSave) -> Result<bool> {
         let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job { save, reply })
-            .await
-            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("the answer writer has stopped")))?;
+        self.submit(Job::Save { save, reply }).await?;
         answer
             .await
             .map_err(|_| AppError::Unexpected(anyhow::anyhow!("the answer writer dropped a save")))?
             .map_err(|e| AppError::Unexpected(anyhow::anyhow!("answer commit failed: {e}")))
+    }
+
+    /// Inserts a new attempt in the next group; `Ok(None)` when its (round, user, seq) is
+    /// already taken (a racing start of the same participant won).
+    pub async fn insert_attempt(
+        &self,
+        attempt: attempt::ActiveModel,
+    ) -> Result<Option<attempt::Model>> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Start {
+            attempt: Box::new(attempt),
+            reply,
+        })
+        .await?;
+        answer
+            .await
+            .map_err(|_| {
+                AppError::Unexpected(anyhow::anyhow!("the answer writer dropped a start"))
+            })?
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("attempt insert failed: {e}")))
+    }
+
+    async fn submit(&self, job: Job) -> Result<()> {
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("the answer writer has stopped")))
     }
 }

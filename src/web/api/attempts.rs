@@ -50,9 +50,15 @@ pub async fn save_answer(
     if body.choices.len() > 16 {
         return Err(AppError::field("choices", "Quá nhiều lựa chọn."));
     }
-    let a = engine_attempts::load_own(&state.db.read, attempt_id, participant.0.id()).await?;
-    let saved_at =
-        engine_attempts::save_answer(&state.engine, &state.db, &a, position, &body.choices).await?;
+    let saved_at = engine_attempts::save_answer_for(
+        &state.engine,
+        &state.db,
+        participant.0.id(),
+        attempt_id,
+        position,
+        &body.choices,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "saved_at": saved_at, "question_id": position })))
 }
 
