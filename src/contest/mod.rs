@@ -53,7 +53,7 @@ impl Engine {
 }
 
 /// The body of `POST /api/v1/contests`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContestSpec {
     pub code: String,
@@ -136,7 +136,7 @@ pub async fn create_contest<C: ConnectionTrait>(
 }
 
 /// A quota as the API takes it: the bank by id or code.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaSpec {
     pub bank: Value,
@@ -146,7 +146,7 @@ pub struct QuotaSpec {
 }
 
 /// What the prediction question asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PredictionAnswer {
     /// How many participants answer every question correctly.
@@ -165,7 +165,7 @@ impl PredictionAnswer {
 }
 
 /// The prediction (tie-break) question of a round.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PredictionSpec {
     pub question: String,
@@ -173,7 +173,7 @@ pub struct PredictionSpec {
 }
 
 /// The body of `POST /api/v1/contests/{id}/rounds`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoundSpec {
     pub title: String,

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod openapi;
 pub mod pages;
 pub mod security;
 pub mod upload;
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .error_handler(form_error),
     )
     .route("/healthz", web::get().to(health::healthz))
+    .route("/api/openapi.json", web::get().to(openapi::document))
     .route("/static/{name}", web::get().to(crate::views::assets::serve))
     .route("/", web::get().to(pages::public::home))
     .route("/login", web::get().to(pages::auth::login_page))

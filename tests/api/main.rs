@@ -7,5 +7,6 @@ mod contest;
 mod exports;
 mod health;
 mod helpers;
+mod openapi;
 mod pages;
 mod units;
