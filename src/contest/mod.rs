@@ -85,6 +85,22 @@ pub async fn create_contest<C: ConnectionTrait>(
             "Tên cuộc thi không được trống và tối đa 300 ký tự.".to_owned(),
         );
     }
+    if let Some(d) = &spec.description
+        && text::char_len(d.trim()) > 2_000
+    {
+        fields.insert(
+            "description".to_owned(),
+            "Mô tả cuộc thi tối đa 2.000 ký tự.".to_owned(),
+        );
+    }
+    if let Some(r) = &spec.rules
+        && text::char_len(r.trim()) > 20_000
+    {
+        fields.insert(
+            "rules".to_owned(),
+            "Thể lệ cuộc thi tối đa 20.000 ký tự.".to_owned(),
+        );
+    }
     let known: Vec<String> = category::Entity::find()
         .all(db)
         .await?
