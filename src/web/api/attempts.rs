@@ -12,7 +12,7 @@ use crate::web::extract::{AuthUser, Participant};
 
 #[utoipa::path(
     post, path = "/api/v1/rounds/{id}/attempts", tag = "attempts",
-    params(("id" = i64, Path, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The attempt in progress, resumed", body = crate::web::openapi::AttemptView),
@@ -55,7 +55,7 @@ pub struct SaveBody {
 
 #[utoipa::path(
     put, path = "/api/v1/attempts/{id}/answers/{question_id}", tag = "attempts",
-    params(("id" = i64, Path, description = "Attempt id"), ("question_id" = i64, Path, minimum = 1, description = "The question's position in the attempt")),
+    params(("id" = i64, Path, example = 1, description = "Attempt id"), ("question_id" = i64, Path, minimum = 1, description = "The question's position in the attempt")),
     request_body = SaveBody,
     security(("bearer" = [])),
     responses(
@@ -95,7 +95,7 @@ pub struct SubmitBody {
 
 #[utoipa::path(
     post, path = "/api/v1/attempts/{id}/submit", tag = "attempts",
-    params(("id" = i64, Path, description = "Attempt id")),
+    params(("id" = i64, Path, example = 1, description = "Attempt id")),
     request_body(content = Option<SubmitBody>, description = "Optional: the prediction answer"),
     security(("bearer" = [])),
     responses(
@@ -143,7 +143,7 @@ pub async fn submit(
 
 #[utoipa::path(
     get, path = "/api/v1/attempts/{id}", tag = "attempts",
-    params(("id" = i64, Path, description = "Attempt id")),
+    params(("id" = i64, Path, example = 1, description = "Attempt id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The attempt", body = crate::web::openapi::AttemptView),

@@ -46,7 +46,7 @@ pub async fn list(
 
 #[utoipa::path(
     get, path = "/api/v1/attempts/{id}/verify", tag = "audit",
-    params(("id" = i64, Path, description = "Attempt id")),
+    params(("id" = i64, Path, example = 1, description = "Attempt id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A match, or the differences", body = crate::contest::verify::Verification),

@@ -188,7 +188,7 @@ pub async fn list(_staff: Staff, state: web::Data<AppState>) -> Result<HttpRespo
 
 #[utoipa::path(
     get, path = "/api/v1/banks/{id}", tag = "banks",
-    params(("id" = i64, Path, description = "Bank id")),
+    params(("id" = i64, Path, example = 1, description = "Bank id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The bank with its counts", body = crate::banks::store::BankDetail),
@@ -217,7 +217,7 @@ pub struct ExportQuery {
 
 #[utoipa::path(
     get, path = "/api/v1/banks/{id}/export", tag = "banks",
-    params(("id" = i64, Path, description = "Bank id"), ExportQuery),
+    params(("id" = i64, Path, example = 1, description = "Bank id"), ExportQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The bank as a file", content_type = "text/plain", body = String),

@@ -57,7 +57,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}", tag = "contests",
-    params(("id" = i64, Path, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
     responses(
         (status = 200, description = "The contest with its rounds", body = crate::web::openapi::ContestDetail),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
@@ -82,7 +82,7 @@ pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<
 
 #[utoipa::path(
     post, path = "/api/v1/contests/{id}/rounds", tag = "rounds",
-    params(("id" = i64, Path, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
     request_body = crate::contest::RoundSpec,
     security(("bearer" = [])),
     responses(
@@ -118,7 +118,7 @@ pub async fn create_round(
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}", tag = "rounds",
-    params(("id" = i64, Path, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id")),
     responses(
         (status = 200, description = "The round", body = crate::web::openapi::RoundView),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
@@ -135,7 +135,7 @@ pub async fn round_detail(
 
 #[utoipa::path(
     post, path = "/api/v1/rounds/{id}/close", tag = "rounds",
-    params(("id" = i64, Path, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Closed", body = crate::web::openapi::RoundView),
@@ -254,7 +254,7 @@ pub struct BoardQuery {
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}/leaderboard", tag = "rounds",
-    params(("id" = i64, Path, description = "Round id"), BoardQuery),
+    params(("id" = i64, Path, example = 1, description = "Round id"), BoardQuery),
     responses(
         (status = 200, description = "A page of the ranking", body = crate::web::openapi::RoundLeaderboard),
         (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
@@ -293,7 +293,7 @@ pub async fn leaderboard(
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}/units", tag = "rounds",
-    params(("id" = i64, Path, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id")),
     responses(
         (status = 200, description = "Participation per unit", body = Vec<crate::contest::boards::UnitStats>),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
@@ -325,7 +325,7 @@ async fn contest_snapshots(
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}/leaderboard", tag = "contests",
-    params(("id" = i64, Path, description = "Contest id"), BoardQuery),
+    params(("id" = i64, Path, example = 1, description = "Contest id"), BoardQuery),
     responses(
         (status = 200, description = "A page of the contest ranking", body = crate::web::openapi::ContestLeaderboard),
         (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
@@ -352,7 +352,7 @@ pub async fn contest_leaderboard(
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}/units", tag = "contests",
-    params(("id" = i64, Path, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
     responses(
         (status = 200, description = "Participation per unit over the contest", body = Vec<crate::contest::boards::UnitStats>),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),

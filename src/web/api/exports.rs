@@ -90,7 +90,7 @@ async fn download(
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}/results.xlsx", tag = "exports",
-    params(("id" = i64, Path, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Round results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
@@ -117,7 +117,7 @@ pub async fn round_results_xlsx(
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}/results.csv", tag = "exports",
-    params(("id" = i64, Path, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Round results (CSV)", content_type = "text/csv", body = String),
@@ -144,7 +144,7 @@ pub async fn round_results_csv(
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}/results.xlsx", tag = "exports",
-    params(("id" = i64, Path, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Contest results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
@@ -171,7 +171,7 @@ pub async fn contest_results_xlsx(
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}/results.csv", tag = "exports",
-    params(("id" = i64, Path, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Contest results (CSV)", content_type = "text/csv", body = String),
@@ -198,7 +198,7 @@ pub async fn contest_results_csv(
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}/units.xlsx", tag = "exports",
-    params(("id" = i64, Path, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Unit statistics (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
@@ -225,7 +225,7 @@ pub async fn contest_units_xlsx(
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}/units.csv", tag = "exports",
-    params(("id" = i64, Path, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Unit statistics (CSV)", content_type = "text/csv", body = String),
@@ -252,7 +252,7 @@ pub async fn contest_units_csv(
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}/items", tag = "exports",
-    params(("id" = i64, Path, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The item analysis", body = Vec<crate::contest::items::ItemReport>),
@@ -275,7 +275,7 @@ pub async fn round_items(
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}/items.csv", tag = "exports",
-    params(("id" = i64, Path, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Item analysis (CSV)", content_type = "text/csv", body = String),

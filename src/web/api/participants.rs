@@ -169,7 +169,7 @@ pub async fn set_voided(
 
 #[utoipa::path(
     post, path = "/api/v1/participants/{id}/void", tag = "participants",
-    params(("id" = i64, Path, description = "Participant id")),
+    params(("id" = i64, Path, example = 1, description = "Participant id")),
     request_body = VoidBody,
     security(("bearer" = [])),
     responses(
@@ -210,7 +210,7 @@ pub async fn void(
 
 #[utoipa::path(
     post, path = "/api/v1/participants/{id}/unvoid", tag = "participants",
-    params(("id" = i64, Path, description = "Participant id")),
+    params(("id" = i64, Path, example = 1, description = "Participant id")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Restored", body = crate::web::openapi::VoidStatus),
