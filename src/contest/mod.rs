@@ -155,6 +155,7 @@ pub async fn create_contest<C: ConnectionTrait>(
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaSpec {
+    /// The bank: its id (a number) or its code (a string).
     pub bank: Value,
     pub topic: Option<String>,
     pub difficulty: Option<Difficulty>,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
+use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -18,6 +19,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use crate::accounts::Role;
 use crate::contest::attempts::AttemptResult;
 use crate::contest::boards::{BoardEntry, ContestEntry};
+use crate::error::Result;
 use crate::web::api;
 
 /// The JSON error body every 4xx and 5xx answer carries.
@@ -433,15 +435,19 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-/// `GET /api/openapi.json` — the document, built once.
-pub async fn document() -> HttpResponse {
+/// `GET /api/openapi.json` — the document, built on the first request.
+pub async fn document() -> Result<HttpResponse> {
     static JSON: OnceLock<String> = OnceLock::new();
-    let json = JSON.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_json()
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    });
-    HttpResponse::Ok()
+    let json = match JSON.get() {
+        Some(json) => json,
+        None => {
+            let built = ApiDoc::openapi()
+                .to_json()
+                .context("Failed to serialise the OpenAPI document")?;
+            JSON.get_or_init(|| built)
+        }
+    };
+    Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .body(json.as_str())
+        .body(json.as_str()))
 }
