@@ -56,10 +56,17 @@ impl Engine {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContestSpec {
+    /// Lower-case letters without accents, digits, `-` and `_`.
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,63}$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
+    #[schema(max_length = 20000)]
     pub rules: Option<String>,
+    /// Category codes (đối tượng) of the participants who may take part.
+    #[schema(min_items = 1)]
     pub categories: Vec<String>,
 }
 
@@ -159,6 +166,7 @@ pub struct QuotaSpec {
     pub bank: Value,
     pub topic: Option<String>,
     pub difficulty: Option<Difficulty>,
+    #[schema(minimum = 1, maximum = 200)]
     pub count: i64,
 }
 
@@ -193,10 +201,15 @@ pub struct PredictionSpec {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoundSpec {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     pub opens_at: DateTime<Utc>,
+    /// After `opens_at`.
     pub closes_at: DateTime<Utc>,
+    #[schema(minimum = 30, maximum = 21600)]
     pub time_limit_secs: i64,
+    /// 0 for no limit.
+    #[schema(minimum = 0, maximum = 1000)]
     pub max_attempts: i64,
     #[serde(default)]
     pub practice: bool,

@@ -50,6 +50,7 @@ pub async fn start(
 #[serde(deny_unknown_fields)]
 pub struct SaveBody {
     /// Opaque option ids of the attempt's view; empty to clear the answer.
+    #[schema(max_items = 16)]
     pub choices: Vec<String>,
 }
 
@@ -90,6 +91,8 @@ pub async fn save_answer(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitBody {
+    /// The answer to the round's prediction question.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub prediction: Option<i64>,
 }
 

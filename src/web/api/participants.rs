@@ -126,6 +126,7 @@ pub fn void_reason(raw: &str) -> Result<String> {
 #[serde(deny_unknown_fields)]
 pub struct VoidBody {
     /// Why (required, at most 500 characters).
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
