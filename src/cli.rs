@@ -1,4 +1,5 @@
-//! The command line: `serve`, `demo`, `user add`, `migrate`, `bank`, `bench`, `export`.
+//! The command line: `serve`, `demo`, `user add`, `migrate`, `bank`, `bench`, `export`,
+//! `backup`.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -44,6 +45,9 @@ pub enum Command {
     /// Fuzz the bank parsers for a while (a development tool: see the README).
     #[command(hide = true)]
     Fuzz(FuzzArgs),
+    /// Write a consistent copy of the database while the server runs: SQLite's
+    /// `VACUUM INTO`, or `pg_dump --format=custom` on PostgreSQL (see SECURITY.md).
+    Backup(BackupArgs),
 }
 
 /// Bank commands.
@@ -137,6 +141,16 @@ pub struct FuzzArgs {
     pub crash_dir: std::path::PathBuf,
 }
 
+/// `cuocthi backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write; an existing one is replaced once the new copy is complete.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
 /// Staff account commands.
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -208,6 +222,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Export(args) => export(args).await,
             Command::BenchExport(args) => bench_export(args).await,
             Command::Fuzz(args) => fuzz(args),
+            Command::Backup(args) => backup(args).await,
         }
     });
     match result {
@@ -529,6 +544,17 @@ async fn bench_export(args: BenchExportArgs) -> anyhow::Result<()> {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+async fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    let done = crate::backup::run(&database_url(&args.database), &args.out).await?;
+    println!(
+        "Đã sao lưu cơ sở dữ liệu vào {} ({} byte; {}).",
+        args.out.display(),
+        done.bytes,
+        done.method.describe()
+    );
     Ok(())
 }
 

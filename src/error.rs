@@ -34,6 +34,10 @@ pub enum AppError {
     /// Signed in, but the role may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// Refused for a stated reason (a voided account, a cross-site request…): a 403 with
+    /// its own stable code.
+    #[error("refused ({code}): {message}")]
+    Refused { code: &'static str, message: String },
     /// The thing does not exist, or the caller may not know that it does.
     #[error("not found")]
     NotFound,
@@ -67,6 +71,9 @@ pub enum AppError {
     /// Too many attempts; try again after the given number of seconds.
     #[error("rate limited")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The client stopped sending its request body.
+    #[error("request body timed out")]
+    RequestTimeout,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -91,6 +98,14 @@ impl AppError {
         }
     }
 
+    /// A 403 with a stable code and a reason.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// A 400 with a stable code.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         AppError::BadRequest {
@@ -110,6 +125,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden => "forbidden",
+            AppError::Refused { code, .. } => code,
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "invalid",
             AppError::InvalidFile { code, .. } => code,
@@ -118,6 +134,7 @@ impl AppError {
             AppError::BadRequest { code, .. } => code,
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::TooManyRequests { .. } => "rate_limited",
+            AppError::RequestTimeout => "request_timeout",
             AppError::Db(_) | AppError::Unexpected(_) => "internal",
         }
     }
@@ -136,11 +153,15 @@ impl AppError {
             }
             AppError::InvalidFile { message, .. }
             | AppError::Unprocessable { message, .. }
+            | AppError::Refused { message, .. }
             | AppError::Conflict { message, .. }
             | AppError::BadRequest { message, .. } => message.clone(),
             AppError::PayloadTooLarge => "Dữ liệu gửi lên vượt quá kích thước cho phép.".into(),
             AppError::TooManyRequests { .. } => {
                 "Bạn thao tác quá nhiều lần, vui lòng thử lại sau.".into()
+            }
+            AppError::RequestTimeout => {
+                "Quá thời gian chờ dữ liệu gửi lên, vui lòng kiểm tra kết nối và thử lại.".into()
             }
             AppError::Db(_) | AppError::Unexpected(_) => {
                 "Hệ thống đang gặp sự cố, vui lòng thử lại sau.".into()
@@ -170,11 +191,23 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The error as it is logged: its message and its causes' messages. Never its `Debug`
+    /// form: a PostgreSQL error carries the server's DETAIL there, which quotes the values
+    /// of the failing row — phone and ID numbers, password hashes.
+    pub fn log_text(&self) -> String {
+        match self {
+            AppError::Unexpected(e) => format!("{e:#}"),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Refused { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation { .. }
             | AppError::InvalidFile { .. }
@@ -183,6 +216,7 @@ impl ResponseError for AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Db(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -191,15 +225,22 @@ impl ResponseError for AppError {
         let status = self.status_code();
         if status.is_server_error() {
             // The one place unexpected errors are logged; the client gets a generic message.
-            tracing::error!(error = ?self, "request failed");
+            tracing::error!(error = %self.log_text(), "request failed");
         }
         let mut body = Map::new();
         body.insert("code".into(), json!(self.code()));
         body.insert("message".into(), json!(self.message()));
         body.extend(self.details());
         let mut response = HttpResponse::build(status);
-        if let AppError::TooManyRequests { retry_after_secs } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            // The rest of a stalled body will not be read: the connection cannot be reused.
+            AppError::RequestTimeout => {
+                response.insert_header((header::CONNECTION, "close"));
+            }
+            _ => {}
         }
         response.json(json!({ "error": body }))
     }

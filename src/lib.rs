@@ -4,7 +4,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod banks;
+pub mod cache;
 pub mod cli;
 pub mod contest;
 pub mod db;
@@ -12,6 +14,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod exports;
+pub mod ratelimit;
 pub mod settings;
 pub mod startup;
 pub mod state;

@@ -1,6 +1,6 @@
 //! Typed settings, read from CLI flags and environment variables (see the README table).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::Args;
@@ -55,6 +55,89 @@ pub struct ServeArgs {
     /// How often expired attempts are finalised, in seconds.
     #[arg(long, env = "CUOCTHI_SWEEP_SECS", default_value_t = 5)]
     pub sweep_secs: u64,
+
+    /// Logins and registrations allowed per client IP per minute (0: no limit). Generous:
+    /// a whole office often shares one NAT address.
+    #[arg(long, env = "CUOCTHI_AUTH_LIMIT_PER_IP", default_value_t = 300)]
+    pub auth_limit_per_ip: u32,
+
+    /// Failed logins (and registration attempts) allowed per account per 15 minutes
+    /// (0: no limit). Strict: this is what stops password guessing.
+    #[arg(long, env = "CUOCTHI_AUTH_LIMIT_PER_ACCOUNT", default_value_t = 10)]
+    pub auth_limit_per_account: u32,
+
+    /// Reverse proxies whose `X-Forwarded-For` header names the client (comma-separated
+    /// IPs). Without it the client is the connection's peer address.
+    #[arg(
+        long,
+        env = "CUOCTHI_TRUSTED_PROXY",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
+    pub trusted_proxy: Vec<IpAddr>,
+
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "CUOCTHI_HEADER_TIMEOUT_SECS", default_value_t = 5)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request body may stall (no byte arriving) before the request is dropped
+    /// with 408.
+    #[arg(long, env = "CUOCTHI_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, env = "CUOCTHI_KEEP_ALIVE_SECS", default_value_t = 5)]
+    pub keep_alive_secs: u64,
+}
+
+/// Limits on logins and registrations (issue #8: password guessing, hash flooding).
+#[derive(Debug, Clone)]
+pub struct AuthLimits {
+    /// Requests per client IP per `ip_window`; 0 is no limit.
+    pub per_ip: u32,
+    pub ip_window: Duration,
+    /// Failed attempts per account per `account_window`; 0 is no limit.
+    pub per_account: u32,
+    pub account_window: Duration,
+    /// Proxies trusted to name the client in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl AuthLimits {
+    /// The defaults of `serve`, with the given counts.
+    pub fn new(per_ip: u32, per_account: u32) -> Self {
+        AuthLimits {
+            per_ip,
+            ip_window: Duration::from_secs(60),
+            per_account,
+            account_window: Duration::from_secs(15 * 60),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// How long the server waits for slow clients.
+#[derive(Debug, Clone)]
+pub struct Timeouts {
+    /// To receive a request's head (actix `client_request_timeout`).
+    pub header: Duration,
+    /// Between two pieces of a request body.
+    pub body: Duration,
+    /// An idle keep-alive connection.
+    pub keep_alive: Duration,
+    /// To finish closing a connection (actix `client_disconnect_timeout`).
+    pub disconnect: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            header: Duration::from_secs(5),
+            body: Duration::from_secs(30),
+            keep_alive: Duration::from_secs(5),
+            disconnect: Duration::from_secs(2),
+        }
+    }
 }
 
 /// Everything the running app needs to know, resolved from the arguments.
@@ -71,6 +154,8 @@ pub struct Settings {
     pub grace: Duration,
     pub board_staleness: Duration,
     pub sweep_every: Duration,
+    pub auth_limits: AuthLimits,
+    pub timeouts: Timeouts,
 }
 
 impl Settings {
@@ -95,6 +180,16 @@ impl Settings {
             grace: Duration::from_secs(u64::from(args.grace_secs)),
             board_staleness: Duration::from_millis(args.board_staleness_ms),
             sweep_every: Duration::from_secs(args.sweep_secs.max(1)),
+            auth_limits: AuthLimits {
+                trusted_proxies: args.trusted_proxy.clone(),
+                ..AuthLimits::new(args.auth_limit_per_ip, args.auth_limit_per_account)
+            },
+            timeouts: Timeouts {
+                header: Duration::from_secs(args.header_timeout_secs.max(1)),
+                body: Duration::from_secs(args.body_timeout_secs.max(1)),
+                keep_alive: Duration::from_secs(args.keep_alive_secs),
+                ..Timeouts::default()
+            },
         }
     }
 
@@ -111,6 +206,8 @@ impl Settings {
             grace: Duration::from_secs(10),
             board_staleness: Duration::ZERO,
             sweep_every: Duration::from_secs(1),
+            auth_limits: AuthLimits::new(300, 10),
+            timeouts: Timeouts::default(),
         }
     }
 }

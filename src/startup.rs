@@ -1,10 +1,13 @@
 //! Building the application: database, migrations, state, and the HTTP server bound to
 //! its listener. Tests and production take this one path; port 0 works.
 
+use crate::db::OneByKey;
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::http::KeepAlive;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use base64::Engine;
@@ -15,6 +18,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::accounts::password::Hasher;
 use crate::accounts::token::TokenKeys;
+use crate::cache::TtlCache;
 use crate::contest::Engine as ContestEngine;
 use crate::contest::boards::Boards;
 use crate::contest::pool::Pools;
@@ -23,6 +27,7 @@ use crate::db::{self, Db};
 use crate::entities::app_setting;
 use crate::settings::Settings;
 use crate::state::AppState;
+use crate::web::throttle::AuthThrottle;
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 
@@ -56,7 +61,7 @@ async fn jwt_secret<C: ConnectionTrait>(
     .await
     .context("Failed to store the JWT secret")?;
     let stored = app_setting::Entity::find_by_id(JWT_SECRET_KEY.to_owned())
-        .one(db)
+        .one_by_key(db)
         .await?
         .context("The JWT secret is missing after being stored")?;
     Ok(stored.value.into_bytes())
@@ -81,12 +86,15 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         grace: chrono::Duration::from_std(settings.grace).context("grace period out of range")?,
         clock: Default::default(),
     });
+    let throttle = Arc::new(AuthThrottle::new(&settings.auth_limits));
     Ok(AppState {
         db,
         settings,
         hasher,
         tokens,
         engine,
+        users: Arc::new(TtlCache::new(crate::web::extract::USER_CACHE_TTL, 100_000)),
+        throttle,
     })
 }
 
@@ -110,14 +118,21 @@ impl Application {
             .with_context(|| format!("Failed to bind {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
+        let timeouts = state.settings.timeouts.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::web::timeout::body_timeout))
                 .wrap(crate::web::security::headers())
                 .wrap(TracingLogger::<crate::web::RequestSpan>::new())
                 .app_data(data.clone())
                 .configure(crate::web::configure)
         })
         .workers(state.settings.workers)
+        // Slow clients (issue #8): a head must arrive in time, idle connections close,
+        // and a stalled body is cut off by `web::timeout`.
+        .client_request_timeout(timeouts.header)
+        .client_disconnect_timeout(timeouts.disconnect)
+        .keep_alive(KeepAlive::Timeout(timeouts.keep_alive))
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

@@ -1,10 +1,15 @@
 //! The one application state value shared by every handler.
 
+use std::sync::Arc;
+
 use crate::accounts::password::Hasher;
 use crate::accounts::token::TokenKeys;
+use crate::cache::TtlCache;
 use crate::contest::SharedEngine;
 use crate::db::Db;
+use crate::entities::user;
 use crate::settings::Settings;
+use crate::web::throttle::AuthThrottle;
 
 /// Everything a handler may need, behind one `web::Data`.
 #[derive(Clone)]
@@ -14,4 +19,9 @@ pub struct AppState {
     pub hasher: Hasher,
     pub tokens: TokenKeys,
     pub engine: SharedEngine,
+    /// Signed-in users by id, for the auth check (see `web::extract`). Whoever changes a
+    /// user row removes it here.
+    pub users: Arc<TtlCache<i64, user::Model>>,
+    /// Rate limits of logins and registrations.
+    pub throttle: Arc<AuthThrottle>,
 }

@@ -45,7 +45,8 @@
     pending[q] = fetch("/api/v1/attempts/" + attemptId + "/answers/" + q, {
       method: "PUT",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
+      // The API refuses cookie-authenticated writes without this header (cross-site guard).
+      headers: { "Content-Type": "application/json", "X-Requested-With": "fetch" },
       body: body
     }).then(function (response) {
       if (response.ok) {

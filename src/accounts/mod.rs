@@ -8,6 +8,7 @@ pub mod password;
 pub mod phone;
 pub mod token;
 
+use crate::db::OneByKey;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -294,7 +295,7 @@ pub async fn create_participant<C: ConnectionTrait>(
 ) -> Result<(user::Model, unit::Model)> {
     let mut fields = BTreeMap::new();
     let category = category::Entity::find_by_id(reg.category.clone())
-        .one(db)
+        .one_by_key(db)
         .await?;
     if category.is_none() {
         fields.insert(
@@ -304,7 +305,7 @@ pub async fn create_participant<C: ConnectionTrait>(
     }
     let unit = unit::Entity::find()
         .filter(unit::Column::Code.eq(reg.unit_code.clone()))
-        .one(db)
+        .one_by_key(db)
         .await?;
     if unit.is_none() {
         fields.insert(
@@ -388,19 +389,27 @@ pub async fn categories<C: ConnectionTrait>(db: &C) -> Result<Vec<category::Mode
 
 /// Finds the account a login names: a phone number (any format) or an email address.
 pub async fn find_by_login<C: ConnectionTrait>(db: &C, login: &str) -> Result<Option<user::Model>> {
-    let login = text::clean(login);
-    let filter = if login.contains('@') {
-        match normalize_email(&login) {
-            Some(email) => user::Column::Email.eq(email),
-            None => return Ok(None),
-        }
-    } else {
-        match phone::normalize(&login) {
-            Some(phone) => user::Column::Phone.eq(phone),
-            None => return Ok(None),
-        }
+    let Some(key) = login_key(login) else {
+        return Ok(None);
     };
-    Ok(user::Entity::find().filter(filter).one(db).await?)
+    let filter = if key.contains('@') {
+        user::Column::Email.eq(key)
+    } else {
+        user::Column::Phone.eq(key)
+    };
+    Ok(user::Entity::find().filter(filter).one_by_key(db).await?)
+}
+
+/// The account a login identifier names, normalised (a phone number in one format, an
+/// email in lower case), or `None` when it cannot name one. Every spelling of one
+/// account gives one key: the per-account login limit counts by it.
+pub fn login_key(login: &str) -> Option<String> {
+    let login = text::clean(login);
+    if login.contains('@') {
+        normalize_email(&login)
+    } else {
+        phone::normalize(&login)
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! a first revision, and current questions missing from the file are retired. Old rows are
 //! never edited, so an attempt that used a revision keeps it exactly.
 
+use crate::db::OneByKey;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
@@ -110,7 +111,7 @@ pub async fn import(
 
     let existing = bank::Entity::find()
         .filter(bank::Column::Code.eq(incoming.code.clone()))
-        .one(&txn)
+        .one_by_key(&txn)
         .await?;
     let is_new = existing.is_none();
     let bank_row = match existing {
@@ -345,7 +346,7 @@ pub async fn current_questions<C: ConnectionTrait>(
 /// A whole bank as it stands now, for export.
 pub async fn load_bank<C: ConnectionTrait>(db: &C, bank_id: i64) -> Result<Bank> {
     let row = bank::Entity::find_by_id(bank_id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)?;
     let questions = current_questions(db, bank_id)
@@ -471,7 +472,7 @@ struct Cell {
 /// A bank's detail, counted in one grouped query.
 pub async fn detail<C: ConnectionTrait>(db: &C, bank_id: i64) -> Result<BankDetail> {
     let row = bank::Entity::find_by_id(bank_id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)?;
     let cells = question::Entity::find()
@@ -524,13 +525,13 @@ pub async fn detail<C: ConnectionTrait>(db: &C, bank_id: i64) -> Result<BankDeta
 pub async fn find<C: ConnectionTrait>(db: &C, id_or_code: &str) -> Result<Option<bank::Model>> {
     let by_code = bank::Entity::find()
         .filter(bank::Column::Code.eq(id_or_code))
-        .one(db)
+        .one_by_key(db)
         .await?;
     if by_code.is_some() {
         return Ok(by_code);
     }
     match id_or_code.parse::<i64>() {
-        Ok(id) => Ok(bank::Entity::find_by_id(id).one(db).await?),
+        Ok(id) => Ok(bank::Entity::find_by_id(id).one_by_key(db).await?),
         Err(_) => Ok(None),
     }
 }

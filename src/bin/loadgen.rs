@@ -521,6 +521,9 @@ async fn main() -> anyhow::Result<()> {
                 &format!("127.0.0.1:{port}"),
                 "--database",
                 &url,
+                // Every simulated participant signs in from 127.0.0.1.
+                "--auth-limit-per-ip",
+                "0",
             ])
             .env("RUST_LOG", "warn")
             .spawn()

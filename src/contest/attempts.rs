@@ -5,6 +5,7 @@
 //! finalised with the answers saved in time — lazily when it is next touched, and by the
 //! sweeper when nobody touches it.
 
+use crate::db::OneByKey;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -190,7 +191,7 @@ pub async fn view(
 /// Loads a round, or 404.
 pub async fn load_round<C: ConnectionTrait>(db: &C, round_id: i64) -> Result<round::Model> {
     round::Entity::find_by_id(round_id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -229,7 +230,7 @@ pub async fn start(
         )
     })?;
     let contest = crate::entities::contest::Entity::find_by_id(round.contest_id)
-        .one(&db.read)
+        .one_by_key(&db.read)
         .await?
         .ok_or(AppError::NotFound)?;
     let categories: Vec<String> = serde_json::from_str(&contest.categories).unwrap_or_default();
@@ -346,7 +347,7 @@ pub async fn load_own<C: ConnectionTrait>(
     user_id: i64,
 ) -> Result<attempt::Model> {
     attempt::Entity::find_by_id(attempt_id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .filter(|a| a.user_id == user_id)
         .ok_or(AppError::NotFound)
@@ -520,7 +521,7 @@ pub async fn finalize(
     let now = engine.now();
     let txn = db.begin().await?;
     let a = attempt::Entity::find_by_id(attempt_id)
-        .one(&txn)
+        .one_by_key(&txn)
         .await?
         .ok_or(AppError::NotFound)?;
     let (submitted_at, reason, prediction) = match how {
@@ -546,7 +547,7 @@ pub async fn finalize(
         // Finished already (by an earlier submit, or the sweeper): idempotent.
         txn.commit().await?;
         return attempt::Entity::find_by_id(attempt_id)
-            .one(db)
+            .one_by_key(db)
             .await?
             .ok_or(AppError::NotFound);
     }
@@ -600,7 +601,7 @@ pub async fn finalize(
 /// Keeps the participant's standing in the round equal to their best finished attempt.
 async fn update_standing<C: ConnectionTrait>(db: &C, a: &attempt::Model) -> Result<()> {
     let existing = standing::Entity::find_by_id((a.round_id, a.user_id))
-        .one(db)
+        .one_by_key(db)
         .await?;
     let candidate = Standing {
         user_id: a.user_id,
@@ -749,7 +750,7 @@ pub fn spawn_sweeper(engine: Arc<Engine>, db: DatabaseConnection, every: std::ti
             match sweep(&engine, &db).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(attempts = n, "sweeper finalised expired attempts"),
-                Err(e) => tracing::error!(error = ?e, "sweeper failed"),
+                Err(e) => tracing::error!(error = %e.log_text(), "sweeper failed"),
             }
         }
     });

@@ -16,6 +16,7 @@ pub mod timing;
 pub mod verify;
 pub mod writer;
 
+use crate::db::OneByKey;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -301,7 +302,7 @@ pub async fn check_round(
     spec: &RoundSpec,
 ) -> Result<DrawRules> {
     let contest = contest::Entity::find_by_id(contest_id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)?;
     let contest_categories: Vec<String> =
@@ -539,7 +540,7 @@ pub async fn close_round(
     actor: Option<i64>,
 ) -> Result<round::Model> {
     let round = round::Entity::find_by_id(round_id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)?;
     let now = engine.now();
@@ -569,7 +570,7 @@ pub async fn close_round(
     )
     .await?;
     round::Entity::find_by_id(round_id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)
 }

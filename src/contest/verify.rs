@@ -2,6 +2,7 @@
 //! bank versions it drew from, and re-score it from the stored answers and revisions —
 //! all read afresh from the database, not from caches — then compare with what is stored.
 
+use crate::db::OneByKey;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -41,7 +42,7 @@ pub struct Verification {
 /// Verifies one attempt.
 pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verification> {
     let a = attempt::Entity::find_by_id(attempt_id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)?;
     let round = load_round(db, a.round_id).await?;

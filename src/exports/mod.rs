@@ -15,6 +15,7 @@ pub mod bench;
 mod csv;
 mod xlsx;
 
+use crate::db::OneByKey;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -605,7 +606,7 @@ async fn contest_categories<C: ConnectionTrait>(
 
 async fn load_contest<C: ConnectionTrait>(db: &C, id: i64) -> Result<contest_entity::Model> {
     contest_entity::Entity::find_by_id(id)
-        .one(db)
+        .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)
 }

@@ -4,6 +4,7 @@
 //! Organisers keep the list as a CSV file (`code,name,parent_code,kind,block,headcount`)
 //! and import it whole: a file with any problem changes nothing.
 
+use crate::db::OneByKey;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
@@ -408,7 +409,7 @@ pub async fn import_csv(
 pub async fn find_by_code<C: ConnectionTrait>(db: &C, code: &str) -> Result<Option<unit::Model>> {
     Ok(unit::Entity::find()
         .filter(unit::Column::Code.eq(code))
-        .one(db)
+        .one_by_key(db)
         .await?)
 }
 

@@ -1,8 +1,10 @@
 //! Who is calling: the signed-in user, and role guards as extractors, so a handler's
 //! signature says who may call it (anonymous → 401, wrong role → 403).
 
+use crate::db::OneByKey;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -19,7 +21,9 @@ pub const TOKEN_COOKIE: &str = "cuocthi_token";
 /// Any signed-in user whose token is valid and current.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub user: user::Model,
+    /// The user as read at most [`USER_CACHE_TTL`] ago (at once after a change made
+    /// through this instance).
+    pub user: Arc<user::Model>,
     pub role: Role,
 }
 
@@ -29,6 +33,11 @@ impl AuthUser {
         self.user.id
     }
 }
+
+/// How long a user's row is reused by the auth check. Changes made through this instance
+/// (log out everywhere, password change, voiding) apply at once; made through another
+/// instance, within this time.
+pub const USER_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The bearer token of a request: the `Authorization` header first, else the cookie.
 fn token_of(req: &HttpRequest) -> Option<String> {
@@ -51,10 +60,18 @@ pub async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
     let token = token_of(&req).ok_or(AppError::Unauthorized)?;
     let claims = state.tokens.check(&token).ok_or(AppError::Unauthorized)?;
     let id: i64 = claims.sub.parse().map_err(|_| AppError::Unauthorized)?;
-    let user = user::Entity::find_by_id(id)
-        .one(&state.db.read)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
+    // Every request of a signed-in user needs their row: read it from the cache, so an
+    // answer save costs no query for it.
+    let user = match state.users.get(&id) {
+        Some(user) => user,
+        None => {
+            let user = user::Entity::find_by_id(id)
+                .one_by_key(&state.db.read)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            state.users.insert(id, user)
+        }
+    };
     // A password change or "log out everywhere" bumps the version: older tokens die.
     if user.token_version != claims.ver {
         return Err(AppError::Unauthorized);

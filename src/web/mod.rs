@@ -5,10 +5,14 @@ pub mod extract;
 pub mod openapi;
 pub mod pages;
 pub mod security;
+pub mod throttle;
+pub mod timeout;
 pub mod upload;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, error::JsonPayloadError, web};
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
@@ -84,9 +88,124 @@ fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_we
     AppError::NotFound.into()
 }
 
-/// Registers every route of the app.
+/// One route of the app: its method and its full path pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+/// Defines the route table once: [`ROUTES`] (for tests that walk every route, e.g. the
+/// authorization matrix) and the function that registers the same routes with actix.
+macro_rules! route_table {
+    (
+        site { $($method:ident $path:literal => $handler:path,)* }
+        api $prefix:literal { $($api_method:ident $api_path:literal => $api_handler:path,)* }
+    ) => {
+        /// Every route of the app, in registration order.
+        pub const ROUTES: &[RouteSpec] = &[
+            $(RouteSpec { method: stringify!($method), path: $path },)*
+            $(RouteSpec { method: stringify!($api_method), path: concat!($prefix, $api_path) },)*
+        ];
+
+        fn register_routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::method(Method::$method).to($handler));)*
+            cfg.service(
+                web::scope($prefix)
+                    .wrap(from_fn(security::api_cookie_guard))
+                    $(.route($api_path, web::method(Method::$api_method).to($api_handler)))*,
+            );
+        }
+    };
+}
+
+route_table! {
+    site {
+        GET  "/healthz"                               => api::health::healthz,
+        GET  "/api/openapi.json"                      => openapi::document,
+        GET  "/static/{name}"                         => crate::views::assets::serve,
+        GET  "/"                                      => pages::public::home,
+        GET  "/login"                                 => pages::auth::login_page,
+        POST "/login"                                 => pages::auth::login,
+        POST "/logout"                                => pages::auth::logout,
+        GET  "/register"                              => pages::auth::register_page,
+        POST "/register"                              => pages::auth::register,
+        GET  "/me"                                    => pages::attempt::my_results,
+        GET  "/contests/{id}"                         => pages::public::contest_page,
+        GET  "/rounds/{id}/leaderboard"               => pages::public::leaderboard,
+        POST "/rounds/{id}/start"                     => pages::attempt::start,
+        GET  "/attempts/{id}"                         => pages::attempt::show,
+        POST "/attempts/{id}"                         => pages::attempt::post,
+        GET  "/attempts/{id}/result"                  => pages::attempt::result,
+        GET  "/organiser"                             => pages::organiser::dashboard,
+        GET  "/organiser/banks"                       => pages::organiser::banks,
+        POST "/organiser/banks"                       => pages::organiser::upload_bank,
+        GET  "/organiser/banks/{id}"                  => pages::organiser::bank,
+        GET  "/organiser/contests"                    => pages::organiser::contests,
+        POST "/organiser/contests"                    => pages::organiser::create_contest,
+        GET  "/organiser/contests/{id}"               => pages::organiser::contest_detail,
+        POST "/organiser/contests/{id}/rounds"        => pages::organiser::create_round,
+        POST "/organiser/rounds/{id}/close"           => pages::organiser::close_round,
+        GET  "/organiser/rounds/{id}/items"           => pages::items::round_items,
+        GET  "/organiser/units"                       => pages::organiser::units,
+        POST "/organiser/units"                       => pages::organiser::import_units,
+        GET  "/organiser/participants"                => pages::organiser::participants,
+        POST "/organiser/participants/{id}/{action}"  => pages::organiser::set_void,
+        GET  "/organiser/duplicates"                  => pages::organiser::duplicates,
+        GET  "/judge"                                 => pages::judge::dashboard,
+        GET  "/judge/rounds/{id}"                     => pages::judge::results,
+        GET  "/judge/rounds/{id}/units"               => pages::judge::units,
+        GET  "/judge/attempts/{id}"                   => pages::judge::attempt_record,
+    }
+    api "/api/v1" {
+        POST "/auth/register"                         => api::auth::register,
+        POST "/auth/login"                            => api::auth::login,
+        POST "/auth/logout"                           => api::auth::logout,
+        POST "/auth/logout-all"                       => api::auth::logout_all,
+        GET  "/me"                                    => api::auth::me,
+        POST "/me/password"                           => api::auth::change_password,
+        GET  "/units"                                 => api::units::list,
+        POST "/units/import"                          => api::units::import,
+        POST "/banks"                                 => api::banks::import,
+        GET  "/banks"                                 => api::banks::list,
+        POST "/banks/check"                           => api::banks::check,
+        GET  "/banks/{id}"                            => api::banks::detail,
+        GET  "/banks/{id}/export"                     => api::banks::export,
+        POST "/contests"                              => api::contests::create,
+        GET  "/contests"                              => api::contests::list,
+        GET  "/contests/{id}"                         => api::contests::detail,
+        POST "/contests/{id}/rounds"                  => api::contests::create_round,
+        GET  "/contests/{id}/leaderboard"             => api::contests::contest_leaderboard,
+        GET  "/contests/{id}/units"                   => api::contests::contest_units,
+        GET  "/rounds"                                => api::contests::open_rounds,
+        GET  "/rounds/{id}"                           => api::contests::round_detail,
+        POST "/rounds/{id}/close"                     => api::contests::close_round,
+        POST "/rounds/{id}/attempts"                  => api::attempts::start,
+        GET  "/rounds/{id}/leaderboard"               => api::contests::leaderboard,
+        GET  "/rounds/{id}/units"                     => api::contests::round_units,
+        GET  "/attempts/{id}"                         => api::attempts::get,
+        GET  "/attempts/{id}/verify"                  => api::audit::verify,
+        GET  "/audit"                                 => api::audit::list,
+        PUT  "/attempts/{id}/answers/{question_id}"   => api::attempts::save_answer,
+        POST "/attempts/{id}/submit"                  => api::attempts::submit,
+        GET  "/participants"                          => api::participants::search,
+        GET  "/participants/duplicates"               => api::participants::duplicates,
+        POST "/participants/{id}/void"                => api::participants::void,
+        POST "/participants/{id}/unvoid"              => api::participants::unvoid,
+        // Exports and item analysis (issue #6).
+        GET  "/rounds/{id}/results.xlsx"              => api::exports::round_results_xlsx,
+        GET  "/rounds/{id}/results.csv"               => api::exports::round_results_csv,
+        GET  "/contests/{id}/results.xlsx"            => api::exports::contest_results_xlsx,
+        GET  "/contests/{id}/results.csv"             => api::exports::contest_results_csv,
+        GET  "/contests/{id}/units.xlsx"              => api::exports::contest_units_xlsx,
+        GET  "/contests/{id}/units.csv"               => api::exports::contest_units_csv,
+        GET  "/rounds/{id}/items"                     => api::exports::round_items,
+        GET  "/rounds/{id}/items.csv"                 => api::exports::round_items_csv,
+    }
+}
+
+/// Registers every route of the app ([`ROUTES`]), with the extractor settings they share.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use api::{attempts, audit, auth, banks, contests, health, participants, units};
     cfg.app_data(
         web::JsonConfig::default()
             .limit(JSON_LIMIT)
@@ -99,183 +218,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::FormConfig::default()
             .limit(JSON_LIMIT)
             .error_handler(form_error),
-    )
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/api/openapi.json", web::get().to(openapi::document))
-    .route("/static/{name}", web::get().to(crate::views::assets::serve))
-    .route("/", web::get().to(pages::public::home))
-    .route("/login", web::get().to(pages::auth::login_page))
-    .route("/login", web::post().to(pages::auth::login))
-    .route("/logout", web::post().to(pages::auth::logout))
-    .route("/register", web::get().to(pages::auth::register_page))
-    .route("/register", web::post().to(pages::auth::register))
-    .route("/me", web::get().to(pages::attempt::my_results))
-    .route("/contests/{id}", web::get().to(pages::public::contest_page))
-    .route(
-        "/rounds/{id}/leaderboard",
-        web::get().to(pages::public::leaderboard),
-    )
-    .route("/rounds/{id}/start", web::post().to(pages::attempt::start))
-    .route("/attempts/{id}", web::get().to(pages::attempt::show))
-    .route("/attempts/{id}", web::post().to(pages::attempt::post))
-    .route(
-        "/attempts/{id}/result",
-        web::get().to(pages::attempt::result),
-    )
-    .route("/organiser", web::get().to(pages::organiser::dashboard))
-    .route("/organiser/banks", web::get().to(pages::organiser::banks))
-    .route(
-        "/organiser/banks",
-        web::post().to(pages::organiser::upload_bank),
-    )
-    .route(
-        "/organiser/banks/{id}",
-        web::get().to(pages::organiser::bank),
-    )
-    .route(
-        "/organiser/contests",
-        web::get().to(pages::organiser::contests),
-    )
-    .route(
-        "/organiser/contests",
-        web::post().to(pages::organiser::create_contest),
-    )
-    .route(
-        "/organiser/contests/{id}",
-        web::get().to(pages::organiser::contest_detail),
-    )
-    .route(
-        "/organiser/contests/{id}/rounds",
-        web::post().to(pages::organiser::create_round),
-    )
-    .route(
-        "/organiser/rounds/{id}/close",
-        web::post().to(pages::organiser::close_round),
-    )
-    .route("/organiser/units", web::get().to(pages::organiser::units))
-    .route(
-        "/organiser/units",
-        web::post().to(pages::organiser::import_units),
-    )
-    .route(
-        "/organiser/participants",
-        web::get().to(pages::organiser::participants),
-    )
-    .route(
-        "/organiser/participants/{id}/{action}",
-        web::post().to(pages::organiser::set_void),
-    )
-    .route(
-        "/organiser/duplicates",
-        web::get().to(pages::organiser::duplicates),
-    )
-    .route("/judge", web::get().to(pages::judge::dashboard))
-    .route("/judge/rounds/{id}", web::get().to(pages::judge::results))
-    .route(
-        "/judge/rounds/{id}/units",
-        web::get().to(pages::judge::units),
-    )
-    .route(
-        "/judge/attempts/{id}",
-        web::get().to(pages::judge::attempt_record),
-    )
-    .service(
-        web::scope("/api/v1")
-            .route("/auth/register", web::post().to(auth::register))
-            .route("/auth/login", web::post().to(auth::login))
-            .route("/auth/logout", web::post().to(auth::logout))
-            .route("/auth/logout-all", web::post().to(auth::logout_all))
-            .route("/me", web::get().to(auth::me))
-            .route("/me/password", web::post().to(auth::change_password))
-            .route("/units", web::get().to(units::list))
-            .route("/units/import", web::post().to(units::import))
-            .route("/banks", web::post().to(banks::import))
-            .route("/banks", web::get().to(banks::list))
-            .route("/banks/check", web::post().to(banks::check))
-            .route("/banks/{id}", web::get().to(banks::detail))
-            .route("/banks/{id}/export", web::get().to(banks::export))
-            .route("/contests", web::post().to(contests::create))
-            .route("/contests", web::get().to(contests::list))
-            .route("/contests/{id}", web::get().to(contests::detail))
-            .route(
-                "/contests/{id}/rounds",
-                web::post().to(contests::create_round),
-            )
-            .route(
-                "/contests/{id}/leaderboard",
-                web::get().to(contests::contest_leaderboard),
-            )
-            .route(
-                "/contests/{id}/units",
-                web::get().to(contests::contest_units),
-            )
-            .route("/rounds", web::get().to(contests::open_rounds))
-            .route("/rounds/{id}", web::get().to(contests::round_detail))
-            .route("/rounds/{id}/close", web::post().to(contests::close_round))
-            .route("/rounds/{id}/attempts", web::post().to(attempts::start))
-            .route(
-                "/rounds/{id}/leaderboard",
-                web::get().to(contests::leaderboard),
-            )
-            .route("/rounds/{id}/units", web::get().to(contests::round_units))
-            .route("/attempts/{id}", web::get().to(attempts::get))
-            .route("/attempts/{id}/verify", web::get().to(audit::verify))
-            .route("/audit", web::get().to(audit::list))
-            .route(
-                "/attempts/{id}/answers/{question_id}",
-                web::put().to(attempts::save_answer),
-            )
-            .route("/attempts/{id}/submit", web::post().to(attempts::submit))
-            .route("/participants", web::get().to(participants::search))
-            .route(
-                "/participants/duplicates",
-                web::get().to(participants::duplicates),
-            )
-            .route(
-                "/participants/{id}/void",
-                web::post().to(participants::void),
-            )
-            .route(
-                "/participants/{id}/unvoid",
-                web::post().to(participants::unvoid),
-            )
-            // Exports and item analysis (issue #6).
-            .route(
-                "/rounds/{id}/results.xlsx",
-                web::get().to(api::exports::round_results_xlsx),
-            )
-            .route(
-                "/rounds/{id}/results.csv",
-                web::get().to(api::exports::round_results_csv),
-            )
-            .route(
-                "/contests/{id}/results.xlsx",
-                web::get().to(api::exports::contest_results_xlsx),
-            )
-            .route(
-                "/contests/{id}/results.csv",
-                web::get().to(api::exports::contest_results_csv),
-            )
-            .route(
-                "/contests/{id}/units.xlsx",
-                web::get().to(api::exports::contest_units_xlsx),
-            )
-            .route(
-                "/contests/{id}/units.csv",
-                web::get().to(api::exports::contest_units_csv),
-            )
-            .route(
-                "/rounds/{id}/items",
-                web::get().to(api::exports::round_items),
-            )
-            .route(
-                "/rounds/{id}/items.csv",
-                web::get().to(api::exports::round_items_csv),
-            ),
-    )
-    .route(
-        "/organiser/rounds/{id}/items",
-        web::get().to(pages::items::round_items),
-    )
-    .default_service(web::to(api::not_found));
+    );
+    register_routes(cfg);
+    cfg.default_service(web::to(api::not_found));
 }

@@ -207,8 +207,8 @@ fn assert_refusal(what: &str, status: StatusCode, body: &Value) {
 
 #[tokio::test]
 async fn every_json_endpoint_refuses_bad_bodies_cleanly_and_writes_nothing() {
-    // Arrange: a contest with an open round, an attempt in progress, and a second
-    // participant whose password may change.
+    // Arrange: a contest with an open round, an attempt in progress, a second participant
+    // whose password may change and a third to void.
     let app = spawn_app().await;
     let (organiser, contest_id) = app.seed_contest().await;
     let round_id = app
@@ -220,8 +220,10 @@ async fn every_json_endpoint_refuses_bad_bodies_cleanly_and_writes_nothing() {
     assert_eq!(status, StatusCode::CREATED, "{started}");
     let attempt_id = started["attempt_id"].as_i64().unwrap();
     let option = started["questions"][0]["options"][0]["id"].clone();
-    let (_, me) = json_of(app.me(&other).await).await;
-    let other_id = me["id"].as_i64().unwrap();
+    // A third participant to void: a voided account may no longer sign in.
+    let voided = app.participant("0912000005").await;
+    let (_, me) = json_of(app.me(&voided).await).await;
+    let voided_id = me["id"].as_i64().unwrap();
 
     let mut new_participant = registration("0912000003");
     new_participant["full_name"] = json!("Trần Thị Ánh Tuyết");
@@ -280,7 +282,7 @@ async fn every_json_endpoint_refuses_bad_bodies_cleanly_and_writes_nothing() {
         },
         Endpoint {
             method: Method::POST,
-            path: format!("/api/v1/participants/{other_id}/void"),
+            path: format!("/api/v1/participants/{voided_id}/void"),
             token: Some(organiser.clone()),
             valid: json!({"reason": "Tài khoản trùng lặp"}),
             optional_body: false,

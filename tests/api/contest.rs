@@ -605,10 +605,13 @@ async fn unit_statistics_roll_up_the_tree_and_voided_participants_drop_out() {
     )
     .await;
     assert_eq!(by(&units, "X-LH-TT")["participants"], 1);
-    let (status, body) = app.start(&cheater, round).await;
+    // Voiding revoked the cheater's token, and signing in again is refused.
+    let (status, _) = app.start(&cheater, round).await;
+    assert_eq!(status, 401);
+    let (status, body) = json_of(app.login("0912000003", "mật khẩu an toàn").await).await;
     assert_eq!(
         (status.as_u16(), body["error"]["code"].as_str()),
-        (409, Some("account_voided"))
+        (403, Some("account_voided"))
     );
 
     // Unvoid restores them.
@@ -618,6 +621,7 @@ async fn unit_statistics_roll_up_the_tree_and_voided_participants_drop_out() {
         &json!({}),
     )
     .await;
+    app.token("0912000003", "mật khẩu an toàn").await;
     let (_, board) = json_of(
         app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
             .await,
@@ -1130,7 +1134,10 @@ async fn staff_actions_are_recorded_in_the_audit_trail() {
     assert_eq!(log[5]["actor_id"], Value::Null);
     assert_eq!(log[0]["subject_id"], pid);
     assert_eq!(log[0]["details"]["reason"], "Trùng");
-    assert_eq!(app.get("/api/v1/audit", Some(&a)).await.status(), 403);
+    // (The voided participant's token was revoked; another participant is refused.)
+    assert_eq!(app.get("/api/v1/audit", Some(&a)).await.status(), 401);
+    let b = app.participant("0912000002").await;
+    assert_eq!(app.get("/api/v1/audit", Some(&b)).await.status(), 403);
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ static BANNER: Once = Once::new();
 
 /// A fresh database URL: a temp SQLite file, or a new PostgreSQL database named
 /// `cuocthi_test_…` on the server of `TEST_DATABASE_URL`.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.is_empty())
@@ -56,8 +56,14 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 
 /// Starts the real server on port 0 with a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with settings changed first (rate limits, timeouts…).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, dir) = fresh_database().await;
-    let settings = Settings::for_database(&url);
+    let mut settings = Settings::for_database(&url);
+    change(&mut settings);
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();

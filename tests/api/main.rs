@@ -2,12 +2,18 @@
 //! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod authz;
+mod backup;
 mod bad_input;
 mod banks;
 mod contest;
+mod crash;
 mod exports;
 mod health;
 mod helpers;
 mod openapi;
 mod pages;
+mod privacy;
+mod process;
+mod security;
 mod units;

@@ -27,7 +27,8 @@ fn values_of(html: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn csrf_of(html: &str) -> String {
+/// The value of a page's (first) CSRF field.
+pub fn csrf_of(html: &str) -> String {
     values_of(html, "csrf")
         .into_iter()
         .next()

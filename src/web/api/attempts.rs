@@ -1,6 +1,7 @@
 //! Attempts (participants only; staff get 403): start or resume, save an answer, submit,
 //! read.
 
+use crate::db::OneByKey;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -165,7 +166,7 @@ pub async fn get(
     let attempt_id = path.into_inner();
     let a = if caller.role.is_staff() {
         crate::entities::attempt::Entity::find_by_id(attempt_id)
-            .one(&state.db.read)
+            .one_by_key(&state.db.read)
             .await?
             .ok_or(AppError::NotFound)?
     } else {

@@ -1,9 +1,11 @@
 //! Registration, login, logout and the caller's own account.
 
+use crate::db::OneByKey;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -32,6 +34,15 @@ pub fn expired_cookie(state: &AppState) -> Cookie<'static> {
     cookie
 }
 
+/// The answer to a right password on a voided account (issue #8): its tokens were
+/// revoked when it was voided, and it gets no new one.
+pub fn account_voided() -> AppError {
+    AppError::refused(
+        "account_voided",
+        "Tài khoản của bạn đã bị Ban Tổ chức huỷ kết quả, không thể đăng nhập.",
+    )
+}
+
 #[utoipa::path(
     post, path = "/api/v1/auth/register", tag = "auth",
     request_body = Registration,
@@ -41,17 +52,24 @@ pub fn expired_cookie(state: &AppState) -> Cookie<'static> {
         (status = 409, description = "Phone, email or ID number already registered", body = crate::web::openapi::ErrorBody),
         (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many registrations from this client", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `POST /api/v1/auth/register` — a participant creates their account.
 #[tracing::instrument(skip_all)]
 pub async fn register(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Registration>,
 ) -> Result<HttpResponse> {
-    let valid = body.into_inner().validate(Utc::now().date_naive())?;
+    let registration = body.into_inner();
+    // Counted per phone number too: a 409 tells whether a number is registered.
+    let key = registration.phone.as_deref().and_then(accounts::login_key);
+    let permit = state.throttle.check(&req, key)?;
+    let valid = registration.validate(Utc::now().date_naive())?;
     let hash = state.hasher.hash(valid.password.clone()).await?;
     let (user, unit) = accounts::create_participant(&state.db.write, valid, hash).await?;
+    permit.refund();
     tracing::info!(user.id = user.id, unit.code = %unit.code, "participant registered");
     Ok(HttpResponse::Created().json(json!({
         "id": user.id,
@@ -77,22 +95,20 @@ pub struct Login {
         (status = 200, description = "Signed in; the token is also set as a cookie", body = crate::web::openapi::LoggedIn),
         (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
         (status = 401, description = "Unknown login or wrong password", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "The account is voided (`account_voided`)", body = crate::web::openapi::ErrorBody),
         (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
         (status = 429, description = "Too many attempts", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `POST /api/v1/auth/login` — one identical 401 for an unknown login and a wrong password.
 #[tracing::instrument(skip_all)]
-pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> Result<HttpResponse> {
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Login>,
+) -> Result<HttpResponse> {
     let Login { login, password } = body.into_inner();
-    let found = accounts::find_by_login(&state.db.read, &login).await?;
-    let stored = found.as_ref().map(|u| u.password_hash.clone());
-    let password = crate::text::nfc(&password);
-    let ok = state.hasher.verify(password, stored).await?;
-    let user = match found {
-        Some(user) if ok => user,
-        _ => return Err(AppError::InvalidCredentials),
-    };
+    let user = check_login(&req, &state, &login, &password).await?;
     let issued = state
         .tokens
         .issue(user.id, user.token_version, Utc::now())?;
@@ -107,6 +123,33 @@ pub async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> Result
         })))
 }
 
+/// Checks a login and password, within the rate limits: the account, or 401 (one answer
+/// for an unknown login and a wrong password), 429, or 403 for a voided account.
+pub async fn check_login(
+    req: &HttpRequest,
+    state: &AppState,
+    login: &str,
+    password: &str,
+) -> Result<user::Model> {
+    let permit = state.throttle.check(req, accounts::login_key(login))?;
+    let found = accounts::find_by_login(&state.db.read, login).await?;
+    let stored = found.as_ref().map(|u| u.password_hash.clone());
+    let ok = state
+        .hasher
+        .verify(crate::text::nfc(password), stored)
+        .await?;
+    let user = match found {
+        Some(user) if ok => user,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    permit.refund();
+    if user.voided {
+        tracing::info!(user.id = user.id, "voided account refused at login");
+        return Err(account_voided());
+    }
+    Ok(user)
+}
+
 #[utoipa::path(
     post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "The cookie is cleared"))
@@ -119,23 +162,30 @@ pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
         .finish()
 }
 
+/// Bumps the user's token version in the database (an increment there, not a value from
+/// a possibly cached row) and returns the new version: every older token dies.
 async fn bump_token_version(
     state: &AppState,
     user: &user::Model,
     hash: Option<String>,
 ) -> Result<i32> {
-    let version = user.token_version + 1;
-    let mut model = user::ActiveModel {
-        id: Set(user.id),
-        token_version: Set(version),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
+    let mut update = user::Entity::update_many()
+        .col_expr(
+            user::Column::TokenVersion,
+            Expr::col(user::Column::TokenVersion).add(1),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user.id));
     if let Some(hash) = hash {
-        model.password_hash = Set(hash);
+        update = update.col_expr(user::Column::PasswordHash, Expr::value(hash));
     }
-    model.update(&state.db.write).await?;
-    Ok(version)
+    update.exec(&state.db.write).await?;
+    state.users.remove(&user.id);
+    let fresh = user::Entity::find_by_id(user.id)
+        .one_by_key(&state.db.write)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(fresh.token_version)
 }
 
 #[utoipa::path(
@@ -228,7 +278,11 @@ pub async fn change_password(
 pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
     let u = &caller.user;
     let unit = match u.unit_id {
-        Some(id) => unit::Entity::find_by_id(id).one(&state.db.read).await?,
+        Some(id) => {
+            unit::Entity::find_by_id(id)
+                .one_by_key(&state.db.read)
+                .await?
+        }
         None => None,
     };
     Ok(HttpResponse::Ok().json(json!({

@@ -1,6 +1,7 @@
 //! Contests and rounds: organisers create and close them; everyone reads them and their
 //! leaderboards and unit tables.
 
+use crate::db::OneByKey;
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
@@ -66,7 +67,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
 /// `GET /api/v1/contests/{id}` (public), with its rounds.
 pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
     let c = contest_entity::Entity::find_by_id(path.into_inner())
-        .one(&state.db.read)
+        .one_by_key(&state.db.read)
         .await?
         .ok_or(AppError::NotFound)?;
     let now = state.engine.now();
@@ -311,7 +312,7 @@ async fn contest_snapshots(
     contest_id: i64,
 ) -> Result<Vec<Arc<boards::Snapshot>>> {
     contest_entity::Entity::find_by_id(contest_id)
-        .one(&state.db.read)
+        .one_by_key(&state.db.read)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut out = Vec::new();

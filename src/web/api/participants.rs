@@ -1,13 +1,14 @@
 //! Organiser tools over participants: search, void and unvoid, duplicate candidates.
 
+use crate::db::OneByKey;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -130,7 +131,9 @@ pub struct VoidBody {
     pub reason: String,
 }
 
-/// Voids (with a reason) or restores a participant, and drops cached rankings.
+/// Voids (with a reason) or restores a participant, and drops cached rankings. Voiding
+/// also revokes every token of the account (its token version moves on), so a voided
+/// participant is signed out everywhere at once; logging in again is refused.
 pub async fn set_voided(
     state: &AppState,
     id: i64,
@@ -138,19 +141,26 @@ pub async fn set_voided(
     actor: Option<i64>,
 ) -> Result<user::Model> {
     let u = user::Entity::find_by_id(id)
-        .one(&state.db.read)
+        .one_by_key(&state.db.read)
         .await?
         .filter(|u| u.role == Role::Participant.as_str())
         .ok_or(AppError::NotFound)?;
+    let voiding = reason.is_some();
     let updated = user::ActiveModel {
         id: Set(u.id),
-        voided: Set(reason.is_some()),
+        token_version: if voiding {
+            Set(u.token_version + 1)
+        } else {
+            NotSet
+        },
+        voided: Set(voiding),
         void_reason: Set(reason),
         updated_at: Set(Utc::now()),
         ..Default::default()
     }
     .update(&state.db.write)
     .await?;
+    state.users.remove(&updated.id);
     crate::audit::record(
         &state.db.write,
         actor,

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use chrono::Utc;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -13,17 +13,17 @@ use crate::accounts::{self, Registration};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
-use crate::web::api::auth::{expired_cookie, token_cookie};
+use crate::web::api::auth::{check_login, expired_cookie, token_cookie};
 
-fn login_form(viewer: &Viewer, login: &str, failed: bool) -> Markup {
+fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
     page(
         viewer,
         "Đăng nhập",
         &[],
         html! {
             h1 { "Đăng nhập" }
-            @if failed {
-                div.error role="alert" { "Thông tin đăng nhập hoặc mật khẩu không đúng." }
+            @if let Some(error) = error {
+                div.error role="alert" { (error) }
             }
             form.card method="post" action="/login" {
                 (csrf_field(viewer))
@@ -40,7 +40,7 @@ fn login_form(viewer: &Viewer, login: &str, failed: bool) -> Markup {
 
 /// `GET /login`.
 pub async fn login_page(ctx: PageCtx) -> HttpResponse {
-    ctx.ok(login_form(&ctx.viewer, "", false))
+    ctx.ok(login_form(&ctx.viewer, "", None))
 }
 
 /// The login form.
@@ -51,22 +51,28 @@ pub struct LoginForm {
     pub password: String,
 }
 
+/// A form answered again with the error's message (401, 403 or 429, with `Retry-After`).
+fn refused_form(ctx: &PageCtx, error: &AppError, markup: Markup) -> HttpResponse {
+    let mut response = ctx.html(ResponseError::status_code(error), markup);
+    if let AppError::TooManyRequests { retry_after_secs } = error {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from(*retry_after_secs),
+        );
+    }
+    response
+}
+
 /// `POST /login`.
 pub async fn login(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    let found = accounts::find_by_login(&state.db.read, &form.login).await?;
-    let stored = found.as_ref().map(|u| u.password_hash.clone());
-    let ok = state
-        .hasher
-        .verify(crate::text::nfc(&form.password), stored)
-        .await
-        .map_err(AppError::from)?;
-    match found {
-        Some(user) if ok => {
+    match check_login(&req, &state, &form.login, &form.password).await {
+        Ok(user) => {
             let issued = state
                 .tokens
                 .issue(user.id, user.token_version, Utc::now())
@@ -81,10 +87,16 @@ pub async fn login(
                 .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
             Ok(response)
         }
-        _ => Ok(ctx.html(
-            StatusCode::UNAUTHORIZED,
-            login_form(&ctx.viewer, &form.login, true),
+        Err(
+            e @ (AppError::InvalidCredentials
+            | AppError::Refused { .. }
+            | AppError::TooManyRequests { .. }),
+        ) => Ok(refused_form(
+            &ctx,
+            &e,
+            login_form(&ctx.viewer, &form.login, Some(&e.message())),
         )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -228,11 +240,21 @@ fn non_empty(s: &str) -> Option<String> {
 
 /// `POST /register`: on success, logs in and goes to "my results".
 pub async fn register(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     form: web::Form<RegisterForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
+    let key = accounts::login_key(&form.phone);
+    let permit = match state.throttle.check(&req, key) {
+        Ok(permit) => permit,
+        Err(e) => {
+            let markup =
+                register_form(&ctx, &state, &form, &BTreeMap::new(), Some(&e.message())).await?;
+            return Ok(refused_form(&ctx, &e, markup));
+        }
+    };
     let registration = Registration {
         full_name: non_empty(&form.full_name),
         phone: non_empty(&form.phone),
@@ -252,6 +274,7 @@ pub async fn register(
     .await;
     match result {
         Ok((user, _)) => {
+            permit.refund();
             let issued = state
                 .tokens
                 .issue(user.id, user.token_version, Utc::now())

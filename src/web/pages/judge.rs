@@ -1,6 +1,7 @@
 //! The judges' console (Ban Giám khảo): round results with every tie-break column, unit
 //! statistics, and any attempt's full record for disputes. Judges read; they change nothing.
 
+use crate::db::OneByKey;
 use std::collections::BTreeSet;
 
 use actix_web::web;
@@ -154,15 +155,19 @@ pub async fn attempt_record(
 ) -> PageResult {
     staff(&ctx)?;
     let a = attempt::Entity::find_by_id(path.into_inner())
-        .one(&state.db.read)
+        .one_by_key(&state.db.read)
         .await?
         .ok_or(AppError::NotFound)?;
     let r = attempts::load_round(&state.db.read, a.round_id).await?;
     let who = user::Entity::find_by_id(a.user_id)
-        .one(&state.db.read)
+        .one_by_key(&state.db.read)
         .await?;
     let unit = match a.unit_id {
-        Some(id) => unit::Entity::find_by_id(id).one(&state.db.read).await?,
+        Some(id) => {
+            unit::Entity::find_by_id(id)
+                .one_by_key(&state.db.read)
+                .await?
+        }
         None => None,
     };
     let drawn = attempts::drawn_of(&a)?;

@@ -163,7 +163,7 @@ impl ResponseError for PageError {
             return see_other("/login");
         }
         if self.status_code().is_server_error() {
-            tracing::error!(error = ?self.0, "page failed");
+            tracing::error!(error = %self.0.log_text(), "page failed");
         }
         let viewer = Viewer {
             user: None,
@@ -175,7 +175,11 @@ impl ResponseError for PageError {
             s if s.is_server_error() => "Hệ thống gặp sự cố",
             _ => "Không thực hiện được",
         };
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests { retry_after_secs } = &self.0 {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        response
             .content_type("text/html; charset=utf-8")
             .body(layout::message(&viewer, title, &self.0.message()).into_string())
     }

@@ -1,5 +1,6 @@
 //! The organisers' console (Ban Tổ chức): banks, contests and rounds, units, participants.
 
+use crate::db::OneByKey;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -325,7 +326,7 @@ async fn contest_page(
     status: StatusCode,
 ) -> PageResult {
     let c = contest_entity::Entity::find_by_id(contest_id)
-        .one(&state.db.read)
+        .one_by_key(&state.db.read)
         .await?
         .ok_or(AppError::NotFound)?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;

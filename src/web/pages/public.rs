@@ -1,5 +1,6 @@
 //! Public pages: the home page, a contest's rules, a round's leaderboards and unit table.
 
+use crate::db::OneByKey;
 use actix_web::web;
 use chrono::{DateTime, FixedOffset, Utc};
 use maud::{Markup, html};
@@ -107,7 +108,7 @@ pub async fn contest_page(
     path: web::Path<i64>,
 ) -> PageResult {
     let c = contest_entity::Entity::find_by_id(path.into_inner())
-        .one(&state.db.read)
+        .one_by_key(&state.db.read)
         .await?
         .ok_or(AppError::NotFound)?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
