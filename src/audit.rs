@@ -37,7 +37,8 @@ pub async fn list<C: ConnectionTrait>(db: &C, limit: u64, offset: u64) -> Result
     let rows = audit::Entity::find()
         .order_by_desc(audit::Column::Id)
         .limit(limit.clamp(1, 1000))
-        .offset(offset)
+        // Past i64::MAX the database driver cannot bind the offset; no trail is that long.
+        .offset(offset.min(i64::MAX.unsigned_abs()))
         .all(db)
         .await?;
     Ok(rows

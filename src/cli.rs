@@ -42,6 +42,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Measure exporting a round of many participants as XLSX and CSV (release builds).
     BenchExport(BenchExportArgs),
+    /// Fuzz the bank parsers for a while (a development tool: see the README).
+    #[command(hide = true)]
+    Fuzz(FuzzArgs),
     /// Write a consistent copy of the database while the server runs: SQLite's
     /// `VACUUM INTO`, or `pg_dump --format=custom` on PostgreSQL (see SECURITY.md).
     Backup(BackupArgs),
@@ -119,6 +122,23 @@ pub struct BenchExportArgs {
     /// Where to generate it (default: a fresh SQLite file in a temporary folder).
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// `cuocthi fuzz`.
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// The parser: toml, gift, aiken, csv, xlsx, or all (one after the other).
+    #[arg(long, default_value = "all")]
+    pub parser: String,
+    /// Seconds per parser.
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
+    /// The random seed (a run is repeatable from its seed).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where an input that makes a parser panic is written.
+    #[arg(long, default_value = "target/fuzz-crashes")]
+    pub crash_dir: std::path::PathBuf,
 }
 
 /// `cuocthi backup`.
@@ -201,6 +221,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Bench(args) => bench(args).await,
             Command::Export(args) => export(args).await,
             Command::BenchExport(args) => bench_export(args).await,
+            Command::Fuzz(args) => fuzz(args),
             Command::Backup(args) => backup(args).await,
         }
     });
@@ -541,4 +562,55 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!("cuocthi-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// Fuzzes each chosen parser for its time and prints its throughput; fails on the first
+/// panic, after writing the input that caused it.
+fn fuzz(args: FuzzArgs) -> anyhow::Result<()> {
+    use crate::banks::{Format, fuzz};
+    let formats: Vec<Format> = if args.parser == "all" {
+        Format::ALL.to_vec()
+    } else {
+        vec![
+            Format::from_name(&args.parser)
+                .with_context(|| format!("unknown parser {}", args.parser))?,
+        ]
+    };
+    fuzz::count_panics();
+    for format in formats {
+        let budget = std::time::Duration::from_secs(args.seconds);
+        match fuzz::run(format, budget, u64::MAX, args.seed) {
+            Ok(r) => {
+                let contained = if format == Format::Xlsx {
+                    format!(
+                        ", {} panics contained by the XLSX reader",
+                        r.contained_panics
+                    )
+                } else {
+                    String::new()
+                };
+                println!(
+                    "{format}: {} inputs in {:.1} s ({:.0}/s), {} valid banks, slowest input {} ms{contained}",
+                    r.inputs,
+                    r.elapsed.as_secs_f64(),
+                    r.inputs as f64 / r.elapsed.as_secs_f64().max(1e-9),
+                    r.accepted,
+                    r.slowest.as_millis(),
+                );
+            }
+            Err(crash) => {
+                std::fs::create_dir_all(&args.crash_dir)?;
+                let path = args
+                    .crash_dir
+                    .join(format!("{format}-seed{}.bin", args.seed));
+                std::fs::write(&path, &crash.input)?;
+                anyhow::bail!(
+                    "the {format} parser panicked ({}); input written to {}",
+                    crash.message,
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// One problem in an uploaded file, located by its line (or spreadsheet row).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineProblem {
     pub line: usize,
     pub message: String,

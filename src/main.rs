@@ -7,7 +7,10 @@ fn main() -> std::process::ExitCode {
     let cli = cuocthi::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+            // calamine warns about every damaged theme of an uploaded XLSX: the import
+            // reports what matters to the organiser itself.
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,calamine=error")),
         )
         .with_target(false)
         .init();

@@ -26,6 +26,8 @@ use crate::text;
 /// What an account may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+// Separate from the derive above, which rustfmt would otherwise split over lines.
+#[derive(utoipa::ToSchema)]
 pub enum Role {
     /// Thí sinh: takes attempts.
     Participant,
@@ -75,7 +77,7 @@ impl FromStr for Role {
 
 /// The body of `POST /api/v1/auth/register`. Every field is optional at the type level
 /// so that a missing field is reported by name, like any other bad field.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
     pub full_name: Option<String>,

@@ -10,6 +10,7 @@
 
 mod aiken;
 mod export;
+pub mod fuzz;
 mod gift;
 mod model;
 mod native;

@@ -20,6 +20,8 @@ pub enum Kind {
 /// How hard a question is; rounds draw quotas per difficulty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+// Separate from the derive above, which rustfmt would otherwise split over lines.
+#[derive(utoipa::ToSchema)]
 pub enum Difficulty {
     /// Dễ.
     Easy,

@@ -363,7 +363,7 @@ pub async fn load_bank<C: ConnectionTrait>(db: &C, bank_id: i64) -> Result<Bank>
 }
 
 /// One bank in the list of banks.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BankSummary {
     /// The bank's id.
     pub id: i64,
@@ -422,7 +422,7 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<BankSummary>> {
 }
 
 /// Question counts of one topic, by difficulty and kind.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct TopicCounts {
     /// The topic's name.
     pub topic: String,
@@ -443,7 +443,7 @@ pub struct TopicCounts {
 }
 
 /// One bank with counts per topic × difficulty.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BankDetail {
     /// The bank's id.
     pub id: i64,

@@ -72,7 +72,7 @@ fn missing_question(id: i64) -> AppError {
 }
 
 /// The result of a finished attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptResult {
     pub score: i32,
     pub max_score: i32,

@@ -21,7 +21,7 @@ use crate::entities::{round, unit};
 use crate::error::Result;
 
 /// One ranked participant as the public sees them: name and unit, never contact data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BoardEntry {
     pub rank: usize,
     #[serde(skip)]
@@ -49,7 +49,7 @@ pub struct BoardEntry {
 }
 
 /// A unit's statistics in a round (or a contest), rolled up the unit tree.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct UnitStats {
     pub unit_code: String,
     pub unit_name: String,
@@ -353,7 +353,7 @@ pub fn page(
 }
 
 /// A contest-wide standing: the sum of best round scores, then the sum of their times.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContestEntry {
     pub rank: usize,
     /// The participant (for exports; not published).

@@ -57,7 +57,7 @@ pub struct AttemptItems {
 }
 
 /// Why a question deserves a look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemFlag {
     /// Facility above [`TOO_EASY`].
@@ -209,7 +209,7 @@ pub fn analyse(attempts: &[AttemptItems]) -> Vec<ItemStats> {
 }
 
 /// An option of a question in the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OptionReport {
     /// Index in bank order.
     pub index: usize,
@@ -220,7 +220,7 @@ pub struct OptionReport {
 }
 
 /// One question's line of the report: its statistics and what it says.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemReport {
     pub question_id: i64,
     pub bank_id: i64,

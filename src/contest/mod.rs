@@ -56,13 +56,20 @@ impl Engine {
 }
 
 /// The body of `POST /api/v1/contests`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContestSpec {
+    /// Lower-case letters without accents, digits, `-` and `_`.
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,63}$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
+    #[schema(max_length = 20000)]
     pub rules: Option<String>,
+    /// Category codes (đối tượng) of the participants who may take part.
+    #[schema(min_items = 1)]
     pub categories: Vec<String>,
 }
 
@@ -86,6 +93,22 @@ pub async fn create_contest<C: ConnectionTrait>(
         fields.insert(
             "title".to_owned(),
             "Tên cuộc thi không được trống và tối đa 300 ký tự.".to_owned(),
+        );
+    }
+    if let Some(d) = &spec.description
+        && text::char_len(d.trim()) > 2_000
+    {
+        fields.insert(
+            "description".to_owned(),
+            "Mô tả cuộc thi tối đa 2.000 ký tự.".to_owned(),
+        );
+    }
+    if let Some(r) = &spec.rules
+        && text::char_len(r.trim()) > 20_000
+    {
+        fields.insert(
+            "rules".to_owned(),
+            "Thể lệ cuộc thi tối đa 20.000 ký tự.".to_owned(),
         );
     }
     let known: Vec<String> = category::Entity::find()
@@ -139,17 +162,19 @@ pub async fn create_contest<C: ConnectionTrait>(
 }
 
 /// A quota as the API takes it: the bank by id or code.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaSpec {
+    /// The bank: its id (a number) or its code (a string).
     pub bank: Value,
     pub topic: Option<String>,
     pub difficulty: Option<Difficulty>,
+    #[schema(minimum = 1, maximum = 200)]
     pub count: i64,
 }
 
 /// What the prediction question asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PredictionAnswer {
     /// How many participants answer every question correctly.
@@ -168,7 +193,7 @@ impl PredictionAnswer {
 }
 
 /// The prediction (tie-break) question of a round.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PredictionSpec {
     pub question: String,
@@ -176,13 +201,18 @@ pub struct PredictionSpec {
 }
 
 /// The body of `POST /api/v1/contests/{id}/rounds`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoundSpec {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     pub opens_at: DateTime<Utc>,
+    /// After `opens_at`.
     pub closes_at: DateTime<Utc>,
+    #[schema(minimum = 30, maximum = 21600)]
     pub time_limit_secs: i64,
+    /// 0 for no limit.
+    #[schema(minimum = 0, maximum = 1000)]
     pub max_attempts: i64,
     #[serde(default)]
     pub practice: bool,

@@ -17,7 +17,7 @@ use crate::entities::{answer, attempt, question};
 use crate::error::{AppError, Result};
 
 /// A score, stored or recomputed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ScoreView {
     pub score: i32,
     pub correct: i32,
@@ -25,7 +25,7 @@ pub struct ScoreView {
 }
 
 /// The outcome of a verification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Verification {
     pub attempt_id: i64,
     /// True when both the draw and the score match.

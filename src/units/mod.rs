@@ -23,7 +23,7 @@ use crate::text;
 pub const KINDS: &[&str] = &["province", "department", "district", "commune", "other"];
 
 /// One unit as the public API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UnitView {
     pub code: String,
     pub name: String,
@@ -297,7 +297,7 @@ pub fn parse_csv(
 }
 
 /// The summary of an import.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportSummary {
     pub created: usize,
     pub updated: usize,

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod openapi;
 pub mod pages;
 pub mod security;
 pub mod throttle;
@@ -121,6 +122,7 @@ macro_rules! route_table {
 route_table! {
     site {
         GET  "/healthz"                               => api::health::healthz,
+        GET  "/api/openapi.json"                      => openapi::document,
         GET  "/static/{name}"                         => crate::views::assets::serve,
         GET  "/"                                      => pages::public::home,
         GET  "/login"                                 => pages::auth::login_page,

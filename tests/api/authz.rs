@@ -227,6 +227,13 @@ fn cases(w: &World) -> Vec<Case> {
     row("GET", "/healthz", "/healthz".into(), none(), all_ok);
     row(
         "GET",
+        "/api/openapi.json",
+        "/api/openapi.json".into(),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
         "/static/{name}",
         "/static/app.css".into(),
         none(),

@@ -4,12 +4,14 @@
 mod auth;
 mod authz;
 mod backup;
+mod bad_input;
 mod banks;
 mod contest;
 mod crash;
 mod exports;
 mod health;
 mod helpers;
+mod openapi;
 mod pages;
 mod privacy;
 mod process;

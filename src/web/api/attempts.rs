@@ -11,6 +11,20 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{AuthUser, Participant};
 
+#[utoipa::path(
+    post, path = "/api/v1/rounds/{id}/attempts", tag = "attempts",
+    params(("id" = i64, Path, example = 1, description = "Round id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The attempt in progress, resumed", body = crate::web::openapi::AttemptView),
+        (status = 201, description = "A new attempt", body = crate::web::openapi::AttemptView),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "The round is not open, or no attempts are left", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "The banks cannot fill the draw", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/rounds/{id}/attempts` → 201 new, 200 the attempt in progress.
 #[tracing::instrument(skip_all, fields(user.id = participant.0.id(), round.id = *path))]
 pub async fn start(
@@ -33,12 +47,30 @@ pub async fn start(
 }
 
 /// The body of an answer save.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaveBody {
+    /// Opaque option ids of the attempt's view; empty to clear the answer.
+    #[schema(max_items = 16)]
     pub choices: Vec<String>,
 }
 
+#[utoipa::path(
+    put, path = "/api/v1/attempts/{id}/answers/{question_id}", tag = "attempts",
+    params(("id" = i64, Path, example = 1, description = "Attempt id"), ("question_id" = i64, Path, minimum = 1, description = "The question's position in the attempt")),
+    request_body = SaveBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved and committed", body = crate::web::openapi::AnswerSaved),
+        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "The attempt is finished or past its deadline", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "A choice is not an option of the question", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `PUT /api/v1/attempts/{id}/answers/{question_id}` → 200 `{saved_at}` once committed.
 pub async fn save_answer(
     participant: Participant,
@@ -63,12 +95,28 @@ pub async fn save_answer(
 }
 
 /// The body of a submit.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitBody {
+    /// The answer to the round's prediction question.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub prediction: Option<i64>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/attempts/{id}/submit", tag = "attempts",
+    params(("id" = i64, Path, example = 1, description = "Attempt id")),
+    request_body(content = Option<SubmitBody>, description = "Optional: the prediction answer"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The result (the same on a repeat)", body = crate::web::openapi::Submitted),
+        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "The prediction is out of range", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/attempts/{id}/submit` → the result; idempotent.
 #[tracing::instrument(skip_all, fields(user.id = participant.0.id(), attempt.id = *path))]
 pub async fn submit(
@@ -103,6 +151,16 @@ pub async fn submit(
     })))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/attempts/{id}", tag = "attempts",
+    params(("id" = i64, Path, example = 1, description = "Attempt id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The attempt", body = crate::web::openapi::AttemptView),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/attempts/{id}` — the owner sees status, deadline, saved answers, the result
 /// once finished, and the review (correct options, explanations) once the round has
 /// closed. Staff may read any attempt, with the review.

@@ -8,13 +8,27 @@ use crate::state::AppState;
 use crate::web::extract::Staff;
 
 /// Query of the audit listing.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// At most this many (1–1000, default 100).
     pub limit: Option<u64>,
+    /// Entries to skip.
     pub offset: Option<u64>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/audit", tag = "audit",
+    params(AuditQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Audit entries, newest first", body = Vec<crate::web::openapi::AuditEntry>),
+        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/audit?limit=&offset=` — newest first.
 pub async fn list(
     _staff: Staff,
@@ -30,6 +44,17 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(rows))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/attempts/{id}/verify", tag = "audit",
+    params(("id" = i64, Path, example = 1, description = "Attempt id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A match, or the differences", body = crate::contest::verify::Verification),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/attempts/{id}/verify` — re-derive the draw from the seed and the bank
 /// versions, re-score, and report a match or the differences.
 pub async fn verify(

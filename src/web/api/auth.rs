@@ -43,6 +43,18 @@ pub fn account_voided() -> AppError {
     )
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/auth/register", tag = "auth",
+    request_body = Registration,
+    responses(
+        (status = 201, description = "Registered", body = crate::web::openapi::Registered),
+        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "Phone, email or ID number already registered", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many registrations from this client", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/auth/register` — a participant creates their account.
 #[tracing::instrument(skip_all)]
 pub async fn register(
@@ -68,7 +80,7 @@ pub async fn register(
 }
 
 /// The body of `POST /api/v1/auth/login`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {
     /// A phone number (any format) or an email address.
@@ -76,6 +88,18 @@ pub struct Login {
     pub password: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = Login,
+    responses(
+        (status = 200, description = "Signed in; the token is also set as a cookie", body = crate::web::openapi::LoggedIn),
+        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Unknown login or wrong password", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "The account is voided (`account_voided`)", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many attempts", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/auth/login` — one identical 401 for an unknown login and a wrong password.
 #[tracing::instrument(skip_all)]
 pub async fn login(
@@ -126,6 +150,10 @@ pub async fn check_login(
     Ok(user)
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "The cookie is cleared"))
+)]
 /// `POST /api/v1/auth/logout` — forgets the browser's cookie. (A bearer token stays
 /// valid until it expires; "log out everywhere" revokes them all.)
 pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
@@ -160,6 +188,14 @@ async fn bump_token_version(
     Ok(fresh.token_version)
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout-all", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every token issued so far is revoked"),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/auth/logout-all` — every token issued so far stops working.
 #[tracing::instrument(skip_all, fields(user.id = caller.id()))]
 pub async fn logout_all(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
@@ -171,13 +207,25 @@ pub async fn logout_all(caller: AuthUser, state: web::Data<AppState>) -> Result<
 }
 
 /// The body of `POST /api/v1/me/password`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/me/password", tag = "auth",
+    request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed; older tokens are revoked", body = crate::web::openapi::Token),
+        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Wrong current password or too short a new one", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/me/password` — changes the password; older tokens stop working and a
 /// new token is returned.
 #[tracing::instrument(skip_all, fields(user.id = caller.id()))]
@@ -218,6 +266,14 @@ pub async fn change_password(
         })))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's account", body = crate::web::openapi::Me),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/me` — the caller's own account, with their personal fields.
 pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
     let u = &caller.user;

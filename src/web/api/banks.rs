@@ -13,7 +13,8 @@ use crate::web::extract::{Organiser, Staff};
 use crate::web::upload;
 
 /// Query of the import and check endpoints.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// `toml|gift|aiken|csv|xlsx`; for multipart uploads, defaults from the file name.
@@ -83,6 +84,26 @@ fn meta(query: &UploadQuery) -> BankMeta {
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/banks", tag = "banks",
+    params(UploadQuery),
+    request_body(
+        description = "The bank file: a multipart form with one file field, or the raw file",
+        content(
+            (crate::web::openapi::FileUpload = "multipart/form-data"),
+            (String = "text/plain"),
+        )
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Imported (all or nothing)", body = crate::web::openapi::BankImported),
+        (status = 400, description = "No file, unknown format or bad query", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "File too large", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "The bank has problems; nothing was stored", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/banks` — imports a bank file (all or nothing) → 201.
 #[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
 pub async fn import(
@@ -115,6 +136,26 @@ pub async fn import(
     })))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/banks/check", tag = "banks",
+    params(UploadQuery),
+    request_body(
+        description = "The bank file: a multipart form with one file field, or the raw file",
+        content(
+            (crate::web::openapi::FileUpload = "multipart/form-data"),
+            (String = "text/plain"),
+        )
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The bank would import", body = crate::web::openapi::BankChecked),
+        (status = 400, description = "No file, unknown format or bad query", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "File too large", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "The bank has problems", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/banks/check` — validates a bank file and stores nothing.
 pub async fn check(
     _organiser: Organiser,
@@ -131,11 +172,31 @@ pub async fn check(
     })))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/banks", tag = "banks",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every bank", body = Vec<crate::banks::store::BankSummary>),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/banks` — `[{id, code, title, questions, topics}]`.
 pub async fn list(_staff: Staff, state: web::Data<AppState>) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok().json(store::list(&state.db.read).await?))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/banks/{id}", tag = "banks",
+    params(("id" = i64, Path, example = 1, description = "Bank id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The bank with its counts", body = crate::banks::store::BankDetail),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/banks/{id}` — with counts per topic × difficulty (and kind).
 pub async fn detail(
     _staff: Staff,
@@ -146,12 +207,26 @@ pub async fn detail(
 }
 
 /// Query of the export endpoint.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
+    /// `toml` (the default) or `gift`.
     pub format: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/banks/{id}/export", tag = "banks",
+    params(("id" = i64, Path, example = 1, description = "Bank id"), ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The bank as a file", content_type = "text/plain", body = String),
+        (status = 400, description = "Unknown format", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/banks/{id}/export?format=toml|gift`.
 pub async fn export(
     _staff: Staff,

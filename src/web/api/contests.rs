@@ -15,6 +15,20 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Organiser, Participant};
 
+#[utoipa::path(
+    post, path = "/api/v1/contests", tag = "contests",
+    request_body = crate::contest::ContestSpec,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = crate::web::openapi::ContestCreated),
+        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "The code is taken", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/contests` → 201 `{id}`.
 #[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
 pub async fn create(
@@ -28,6 +42,10 @@ pub async fn create(
     Ok(HttpResponse::Created().json(json!({ "id": c.id, "code": c.code })))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/contests", tag = "contests",
+    responses((status = 200, description = "Every contest, newest first", body = Vec<crate::web::openapi::ContestView>))
+)]
 /// `GET /api/v1/contests` (public).
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
     let contests = contest_entity::Entity::find()
@@ -38,6 +56,14 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok().json(views))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/contests/{id}", tag = "contests",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    responses(
+        (status = 200, description = "The contest with its rounds", body = crate::web::openapi::ContestDetail),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/contests/{id}` (public), with its rounds.
 pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
     let c = contest_entity::Entity::find_by_id(path.into_inner())
@@ -55,6 +81,21 @@ pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<
     Ok(HttpResponse::Ok().json(view))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/contests/{id}/rounds", tag = "rounds",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    request_body = crate::contest::RoundSpec,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = crate::web::openapi::RoundCreated),
+        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "Invalid fields, or the banks cannot fill a quota (`draw_short`)", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/contests/{id}/rounds` → 201 `{id}`; 422 `draw_short` when the banks cannot
 /// fill a quota.
 #[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
@@ -76,6 +117,14 @@ pub async fn create_round(
     Ok(HttpResponse::Created().json(json!({ "id": r.id })))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/rounds/{id}", tag = "rounds",
+    params(("id" = i64, Path, example = 1, description = "Round id")),
+    responses(
+        (status = 200, description = "The round", body = crate::web::openapi::RoundView),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/rounds/{id}` (public).
 pub async fn round_detail(
     state: web::Data<AppState>,
@@ -85,6 +134,18 @@ pub async fn round_detail(
     Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/rounds/{id}/close", tag = "rounds",
+    params(("id" = i64, Path, example = 1, description = "Round id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Closed", body = crate::web::openapi::RoundView),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "Already closed", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/rounds/{id}/close` — closes a round early.
 #[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
 pub async fn close_round(
@@ -105,12 +166,25 @@ pub async fn close_round(
 }
 
 /// Query of `GET /api/v1/rounds`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RoundsQuery {
+    /// `open` (the default), `upcoming`, `closed` or `all`.
     pub status: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/rounds", tag = "rounds",
+    params(RoundsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Rounds of the caller's category", body = Vec<crate::web::openapi::OpenRound>),
+        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/rounds?status=open` — the rounds the caller may take, with attempts used
 /// and allowed.
 pub async fn open_rounds(
@@ -167,14 +241,27 @@ pub async fn open_rounds(
 }
 
 /// Query of the leaderboards.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BoardQuery {
+    /// Only this category of participants.
     pub category: Option<String>,
+    /// Entries per page (1–1000, default 100).
     pub limit: Option<usize>,
+    /// Entries to skip.
     pub offset: Option<usize>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/rounds/{id}/leaderboard", tag = "rounds",
+    params(("id" = i64, Path, example = 1, description = "Round id"), BoardQuery),
+    responses(
+        (status = 200, description = "A page of the ranking", body = crate::web::openapi::RoundLeaderboard),
+        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/rounds/{id}/leaderboard` (public): names and units, never contact data.
 pub async fn leaderboard(
     state: web::Data<AppState>,
@@ -205,6 +292,14 @@ pub async fn leaderboard(
     })))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/rounds/{id}/units", tag = "rounds",
+    params(("id" = i64, Path, example = 1, description = "Round id")),
+    responses(
+        (status = 200, description = "Participation per unit", body = Vec<crate::contest::boards::UnitStats>),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/rounds/{id}/units` (public): participation per unit, rolled up the tree.
 pub async fn round_units(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
@@ -229,6 +324,15 @@ async fn contest_snapshots(
     Ok(out)
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/contests/{id}/leaderboard", tag = "contests",
+    params(("id" = i64, Path, example = 1, description = "Contest id"), BoardQuery),
+    responses(
+        (status = 200, description = "A page of the contest ranking", body = crate::web::openapi::ContestLeaderboard),
+        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/contests/{id}/leaderboard` (public): sum of best round scores, then time.
 pub async fn contest_leaderboard(
     state: web::Data<AppState>,
@@ -247,6 +351,14 @@ pub async fn contest_leaderboard(
     })))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/contests/{id}/units", tag = "contests",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    responses(
+        (status = 200, description = "Participation per unit over the contest", body = Vec<crate::contest::boards::UnitStats>),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/contests/{id}/units` (public): per unit over the contest — a participant
 /// counts once, with their best round.
 pub async fn contest_units(

@@ -88,6 +88,17 @@ async fn download(
     Ok(send(produced, &kind.file_name(id, format), format))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/rounds/{id}/results.xlsx", tag = "exports",
+    params(("id" = i64, Path, example = 1, description = "Round id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Round results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/rounds/{id}/results.xlsx`.
 pub async fn round_results_xlsx(
     staff: Staff,
@@ -104,6 +115,17 @@ pub async fn round_results_xlsx(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/rounds/{id}/results.csv", tag = "exports",
+    params(("id" = i64, Path, example = 1, description = "Round id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Round results (CSV)", content_type = "text/csv", body = String),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/rounds/{id}/results.csv`.
 pub async fn round_results_csv(
     staff: Staff,
@@ -120,6 +142,17 @@ pub async fn round_results_csv(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/contests/{id}/results.xlsx", tag = "exports",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Contest results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/contests/{id}/results.xlsx`.
 pub async fn contest_results_xlsx(
     staff: Staff,
@@ -136,6 +169,17 @@ pub async fn contest_results_xlsx(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/contests/{id}/results.csv", tag = "exports",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Contest results (CSV)", content_type = "text/csv", body = String),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/contests/{id}/results.csv`.
 pub async fn contest_results_csv(
     staff: Staff,
@@ -152,6 +196,17 @@ pub async fn contest_results_csv(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/contests/{id}/units.xlsx", tag = "exports",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Unit statistics (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/contests/{id}/units.xlsx`.
 pub async fn contest_units_xlsx(
     staff: Staff,
@@ -168,6 +223,17 @@ pub async fn contest_units_xlsx(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/contests/{id}/units.csv", tag = "exports",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Unit statistics (CSV)", content_type = "text/csv", body = String),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/contests/{id}/units.csv`.
 pub async fn contest_units_csv(
     staff: Staff,
@@ -184,6 +250,17 @@ pub async fn contest_units_csv(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/rounds/{id}/items", tag = "exports",
+    params(("id" = i64, Path, example = 1, description = "Round id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The item analysis", body = Vec<crate::contest::items::ItemReport>),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/rounds/{id}/items` — the item analysis: per question, times drawn,
 /// facility, discrimination, choices per option, flags.
 #[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
@@ -196,6 +273,17 @@ pub async fn round_items(
     Ok(HttpResponse::Ok().json(reports))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/rounds/{id}/items.csv", tag = "exports",
+    params(("id" = i64, Path, example = 1, description = "Round id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Item analysis (CSV)", content_type = "text/csv", body = String),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/rounds/{id}/items.csv`.
 pub async fn round_items_csv(
     organiser: Organiser,

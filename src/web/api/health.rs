@@ -6,6 +6,13 @@ use serde_json::json;
 
 use crate::state::AppState;
 
+#[utoipa::path(
+    get, path = "/healthz", tag = "health",
+    responses(
+        (status = 200, description = "Up; the database answers", body = crate::web::openapi::Health),
+        (status = 503, description = "The database does not answer", body = crate::web::openapi::Health),
+    )
+)]
 /// 200 when the database answers a query, 503 otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.read.execute_unprepared("SELECT 1").await {

@@ -48,10 +48,13 @@ async fn units_by_id(state: &AppState) -> Result<HashMap<i64, unit::Model>> {
 }
 
 /// Query of the participant search.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
+    /// A name fragment, a phone number or a unit code.
     pub query: Option<String>,
+    /// At most this many (1–1000, default 100).
     pub limit: Option<u64>,
 }
 
@@ -81,6 +84,17 @@ pub async fn find(state: &AppState, query: &str, limit: u64) -> Result<Vec<Value
     Ok(rows.iter().map(|u| participant_view(u, &units)).collect())
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/participants", tag = "participants",
+    params(SearchQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Matching participants", body = Vec<crate::web::openapi::ParticipantView>),
+        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/participants?query=` — by name, phone or unit code.
 pub async fn search(
     _organiser: Organiser,
@@ -109,9 +123,11 @@ pub fn void_reason(raw: &str) -> Result<String> {
 }
 
 /// The body of a void.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VoidBody {
+    /// Why (required, at most 500 characters).
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -162,6 +178,21 @@ pub async fn set_voided(
     Ok(updated)
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/participants/{id}/void", tag = "participants",
+    params(("id" = i64, Path, example = 1, description = "Participant id")),
+    request_body = VoidBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Voided", body = crate::web::openapi::VoidStatus),
+        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "No reason, or too long a reason", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/participants/{id}/void` `{reason}` — results stop counting; data is kept.
 #[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), participant.id = *path))]
 pub async fn void(
@@ -188,6 +219,17 @@ pub async fn void(
     Ok(HttpResponse::Ok().json(json!({"id": u.id, "voided": true, "void_reason": u.void_reason})))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/participants/{id}/unvoid", tag = "participants",
+    params(("id" = i64, Path, example = 1, description = "Participant id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Restored", body = crate::web::openapi::VoidStatus),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/participants/{id}/unvoid`.
 #[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), participant.id = *path))]
 pub async fn unvoid(
@@ -233,6 +275,15 @@ pub async fn duplicate_groups(state: &AppState) -> Result<Vec<Value>> {
     Ok(out)
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/participants/duplicates", tag = "participants",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Groups of accounts that look like one person", body = Vec<crate::web::openapi::DuplicateGroup>),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/participants/duplicates`.
 pub async fn duplicates(_organiser: Organiser, state: web::Data<AppState>) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok().json(duplicate_groups(&state).await?))

@@ -7,12 +7,29 @@ use crate::state::AppState;
 use crate::units;
 use crate::web::extract::Organiser;
 
+#[utoipa::path(
+    get, path = "/api/v1/units", tag = "units",
+    responses((status = 200, description = "Every unit, parents first", body = Vec<crate::units::UnitView>))
+)]
 /// `GET /api/v1/units` — every unit in tree order (public).
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
     let units = units::list(&state.db.read).await?;
     Ok(HttpResponse::Ok().json(units))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/units/import", tag = "units",
+    request_body(content = String, content_type = "text/csv",
+        description = "`code,name,parent_code,kind,block,headcount`, with a header line"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Imported whole", body = crate::units::ImportSummary),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 413, description = "File too large", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "The file has problems; nothing was stored", body = crate::web::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/units/import` — a CSV body `code,name,parent_code,kind,block,headcount`,
 /// imported whole or not at all.
 #[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), bytes = body.len()))]
