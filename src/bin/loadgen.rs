@@ -60,6 +60,10 @@ struct Args {
     /// The server binary (default: `cuocthi` beside this one).
     #[arg(long)]
     server: Option<PathBuf>,
+    /// App instances sharing the database (scale-out; PostgreSQL only). Participant i
+    /// talks to instance i mod N, readers alternate.
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
 }
 
 const PASSWORD: &str = "mật khẩu tải thử 2026";
@@ -512,25 +516,34 @@ async fn main() -> anyhow::Result<()> {
         Some(p) => p.clone(),
         None => std::env::current_exe()?.with_file_name("cuocthi"),
     };
-    let port = free_port()?;
-    let mut server = ServerProcess(
-        std::process::Command::new(&server_bin)
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--database",
-                &url,
-                // Every simulated participant signs in from 127.0.0.1.
-                "--auth-limit-per-ip",
-                "0",
-            ])
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .with_context(|| format!("cannot start {}", server_bin.display()))?,
-    );
-    let pid = server.0.id();
-    let base = format!("http://127.0.0.1:{port}");
+    let instances = args.instances.max(1);
+    if instances > 1 && backend == "SQLite" {
+        bail!("several instances share a PostgreSQL database: pass --database postgres://…");
+    }
+    let mut servers = Vec::with_capacity(instances);
+    let mut bases = Vec::with_capacity(instances);
+    for _ in 0..instances {
+        let port = free_port()?;
+        servers.push(ServerProcess(
+            std::process::Command::new(&server_bin)
+                .args([
+                    "serve",
+                    "--bind",
+                    &format!("127.0.0.1:{port}"),
+                    "--database",
+                    &url,
+                    // Every simulated participant signs in from 127.0.0.1.
+                    "--auth-limit-per-ip",
+                    "0",
+                ])
+                .env("RUST_LOG", "warn")
+                .spawn()
+                .with_context(|| format!("cannot start {}", server_bin.display()))?,
+        ));
+        bases.push(format!("http://127.0.0.1:{port}"));
+    }
+    let pids: Vec<u32> = servers.iter().map(|s| s.0.id()).collect();
+    let base = bases[0].clone();
     // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
     // request never goes out on a connection the server is closing.
     let client = reqwest::Client::builder()
@@ -538,32 +551,40 @@ async fn main() -> anyhow::Result<()> {
         .pool_idle_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(120))
         .build()?;
-    let mut ready = false;
-    for _ in 0..100 {
-        if client
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            ready = true;
-            break;
+    for base in &bases {
+        let mut ready = false;
+        for _ in 0..100 {
+            if client
+                .get(format!("{base}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if !ready {
-        bail!("the server did not become healthy");
+        if !ready {
+            bail!("the server at {base} did not become healthy");
+        }
     }
 
     let rec = Arc::new(Recorder {
         started: Some(Instant::now()),
         ..Default::default()
     });
-    let target = Arc::new(Target {
-        base: base.clone(),
-        client: client.clone(),
-        rec: rec.clone(),
-    });
+    let targets: Vec<Arc<Target>> = bases
+        .iter()
+        .map(|base| {
+            Arc::new(Target {
+                base: base.clone(),
+                client: client.clone(),
+                rec: rec.clone(),
+            })
+        })
+        .collect();
+    let target = targets[0].clone();
     let run_started = Instant::now();
 
     // 1. Registration (argon2-bound).
@@ -573,7 +594,7 @@ async fn main() -> anyhow::Result<()> {
     let limit = Arc::new(tokio::sync::Semaphore::new(64));
     let mut tasks = Vec::new();
     for (i, phone) in phones.iter().enumerate() {
-        let t = target.clone();
+        let t = targets[i % instances].clone();
         let permit = limit.clone().acquire_owned().await?;
         let body = json!({
             "full_name": name_of(i),
@@ -657,7 +678,7 @@ async fn main() -> anyhow::Result<()> {
     let limit = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
     let mut tasks = Vec::new();
     for (i, phone) in phones.iter().enumerate().skip(1) {
-        let t = target.clone();
+        let t = targets[i % instances].clone();
         let permit = limit.clone().acquire_owned().await?;
         let tokens = tokens.clone();
         let phone = phone.clone();
@@ -702,7 +723,7 @@ async fn main() -> anyhow::Result<()> {
     let acked: Arc<Mutex<Acked>> = Arc::new(Mutex::new(Vec::new()));
     let stop_readers = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let readers = {
-        let t = target.clone();
+        let targets = targets.clone();
         let stop = stop_readers.clone();
         let every = Duration::from_micros(1_000_000 / args.reads_per_sec.max(1));
         tokio::spawn(async move {
@@ -713,7 +734,8 @@ async fn main() -> anyhow::Result<()> {
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 tick.tick().await;
                 n += 1;
-                let t = t.clone();
+                // Each instance gets both kinds of read.
+                let t = targets[(n / 2) as usize % targets.len()].clone();
                 inflight.push(tokio::spawn(async move {
                     if n.is_multiple_of(2) {
                         t.send(
@@ -753,7 +775,7 @@ async fn main() -> anyhow::Result<()> {
             else {
                 continue;
             };
-            let t = target.clone();
+            let t = targets[i % instances].clone();
             let barrier = barrier.clone();
             let acked = acked.clone();
             let think = args.think_ms;
@@ -812,7 +834,10 @@ async fn main() -> anyhow::Result<()> {
     stop_readers.store(true, std::sync::atomic::Ordering::Relaxed);
     readers.await?;
     let wall = run_started.elapsed();
-    let (cpu_s, rss_mib) = process_usage(pid);
+    let (cpu_s, rss_mib) = pids.iter().fold((0.0, 0.0), |(cpu, rss), &pid| {
+        let (c, r) = process_usage(pid);
+        (cpu + c, f64::max(rss, r))
+    });
 
     // 4. Every acknowledged answer is in the database, as the option shown first.
     let db = Database::connect(&url).await?;
@@ -863,7 +888,9 @@ async fn main() -> anyhow::Result<()> {
         })
         .count();
     db.close().await.ok();
-    server.stop();
+    for server in &mut servers {
+        server.stop();
+    }
 
     let ceilings = ceilings().await?;
     let steps = rec.steps.lock().unwrap_or_else(|e| e.into_inner());
@@ -883,6 +910,7 @@ async fn main() -> anyhow::Result<()> {
         "date": chrono::Utc::now(),
         "backend": backend,
         "participants": args.participants,
+        "instances": instances,
         "concurrency": args.concurrency,
         "bank_questions": args.bank,
         "wall_s": wall.as_secs_f64(),

@@ -275,13 +275,15 @@ pub async fn start(
         let mut bank_ids: Vec<i64> = quotas.iter().map(|q| q.bank_id).collect();
         bank_ids.sort_unstable();
         bank_ids.dedup();
-        let mut pool = Vec::new();
+        let mut banks = Vec::with_capacity(bank_ids.len());
         let mut versions = std::collections::BTreeMap::new();
         for id in bank_ids {
             let bank = engine.pools.bank(&db.read, id).await?;
             versions.insert(id, bank.version);
-            pool.extend(bank.candidates.iter().cloned());
+            banks.push(bank);
         }
+        // Borrowed from the in-memory pools: a start copies no candidate.
+        let pool: Vec<&draw::Candidate> = banks.iter().flat_map(|b| b.candidates.iter()).collect();
         let mut seen = HashSet::new();
         for a in &mine {
             for d in drawn_of(a)? {
@@ -295,7 +297,7 @@ pub async fn start(
         };
         // Positive seeds only: they are stored in a signed column.
         let seed = rand::rng().random_range(1..i64::MAX);
-        let drawn = draw::draw(&pool, quotas, &seen, order, seed as u64).map_err(|short| {
+        let drawn = draw::draw_from(pool, quotas, &seen, order, seed as u64).map_err(|short| {
             tracing::error!(
                 round.id = round.id,
                 missing = short.missing(),
@@ -846,17 +848,50 @@ pub async fn settle_closed_rounds(engine: &Engine, db: &DatabaseConnection) -> R
     Ok(())
 }
 
-/// Runs [`sweep`] every `every` until the process ends.
+/// The PostgreSQL advisory-lock key of the sweeper ("cuocthi" in ASCII).
+pub const SWEEPER_LOCK: i64 = 0x0063_756f_6374_6869;
+
+/// Runs [`sweep`] unless another app instance is sweeping: on PostgreSQL the sweep holds a
+/// transaction-scoped advisory lock, and an instance that cannot take it skips this tick
+/// (`Ok(None)`). Sweeping twice would be safe — finalising is idempotent — only wasteful.
+/// On SQLite (one instance) it always sweeps.
+pub async fn sweep_if_leader(engine: &Engine, db: &DatabaseConnection) -> Result<Option<usize>> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return sweep(engine, db).await.map(Some);
+    }
+    let txn = db.begin().await?;
+    let leader: bool = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_try_advisory_xact_lock($1) AS leader",
+            [SWEEPER_LOCK.into()],
+        ))
+        .await?
+        .map(|row| row.try_get("", "leader"))
+        .transpose()?
+        .unwrap_or(false);
+    if !leader {
+        txn.commit().await?;
+        return Ok(None);
+    }
+    let swept = sweep(engine, db).await;
+    // Committing releases the lock.
+    txn.commit().await?;
+    swept.map(Some)
+}
+
+/// Runs [`sweep_if_leader`] every `every` until the process ends.
 pub fn spawn_sweeper(engine: Arc<Engine>, db: DatabaseConnection, every: std::time::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match sweep(&engine, &db).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(attempts = n, "sweeper finalised expired attempts"),
-                Err(e) => tracing::error!(error = %e.log_text(), "sweeper failed"),
+            match sweep_if_leader(&engine, &db).await {
+                Ok(None | Some(0)) => {}
+                Ok(Some(n)) => tracing::info!(attempts = n, "sweeper finalised expired attempts"),
+                Err(e) => tracing::error!(error = %e, "sweeper failed"),
             }
         }
     });

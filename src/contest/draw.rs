@@ -134,9 +134,20 @@ pub fn draw(
     order: Order,
     seed: u64,
 ) -> Result<Vec<Drawn>, Shortfall> {
+    draw_from(pool.iter().collect(), quotas, seen, order, seed)
+}
+
+/// [`draw`] over borrowed candidates (the banks' in-memory pools, not copied per
+/// attempt).
+pub fn draw_from(
+    mut sorted: Vec<&Candidate>,
+    quotas: &[Quota],
+    seen: &HashSet<i64>,
+    order: Order,
+    seed: u64,
+) -> Result<Vec<Drawn>, Shortfall> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     // A fixed pool order, whatever order the caller loaded it in.
-    let mut sorted: Vec<&Candidate> = pool.iter().collect();
     sorted.sort_by_key(|c| c.id);
     let mut picked: Vec<&Candidate> = Vec::new();
     let mut taken: HashSet<i64> = HashSet::new();

@@ -64,7 +64,8 @@ impl QuestionData {
 #[derive(Debug)]
 pub struct BankPool {
     pub version: i32,
-    pub candidates: Vec<Candidate>,
+    /// Shared between re-checks of an unchanged version.
+    pub candidates: Arc<Vec<Candidate>>,
     checked_at: Instant,
 }
 
@@ -132,7 +133,7 @@ impl Pools {
                 }
                 Arc::new(BankPool {
                     version,
-                    candidates,
+                    candidates: Arc::new(candidates),
                     checked_at: Instant::now(),
                 })
             }

@@ -52,7 +52,7 @@ enum Job {
 /// What one job of a group came to.
 enum Outcome {
     Saved(bool),
-    Started(Option<attempt::Model>),
+    Started(Option<Box<attempt::Model>>),
 }
 
 /// Handle to the writer task.
@@ -120,7 +120,7 @@ async fn commit_group(
                     .await;
                 match inserted {
                     Ok(TryInsertResult::Inserted(model)) => {
-                        outcomes.push(Outcome::Started(Some(model)))
+                        outcomes.push(Outcome::Started(Some(Box::new(model))))
                     }
                     // sea-orm reports an empty RETURNING (the row was not inserted) on
                     // SQLite as "inserted item not found".
@@ -143,7 +143,7 @@ fn reply(job: Job, outcome: std::result::Result<Outcome, String>) {
             let _ = reply.send(Ok(ok));
         }
         (Job::Start { reply, .. }, Ok(Outcome::Started(a))) => {
-            let _ = reply.send(Ok(a));
+            let _ = reply.send(Ok(a.map(|a| *a)));
         }
         (Job::Save { reply, .. }, Err(e)) => {
             let _ = reply.send(Err(e));

@@ -62,6 +62,22 @@ pub async fn spawn_app() -> TestApp {
 /// [`spawn_app`] with settings changed first (rate limits, timeouts…).
 pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, dir) = fresh_database().await;
+    spawn_app_on(&url, dir, change).await
+}
+
+/// A second instance of the app on `first`'s database (scale-out: stateless instances
+/// sharing one database).
+pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
+    let url = first.state.settings.database_url.clone();
+    spawn_app_on(&url, None, |_| {}).await
+}
+
+async fn spawn_app_on(
+    url: &str,
+    dir: Option<tempfile::TempDir>,
+    change: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let url = url.to_owned();
     let mut settings = Settings::for_database(&url);
     change(&mut settings);
     let app = Application::build(settings).await.expect("the app builds");

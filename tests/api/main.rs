@@ -15,5 +15,6 @@ mod openapi;
 mod pages;
 mod privacy;
 mod process;
+mod scaleout;
 mod security;
 mod units;
