@@ -387,6 +387,19 @@ pub struct LiveAttempt {
 
 impl LiveAttempt {
     async fn prepare(engine: &Engine, db: &DatabaseConnection, a: &attempt::Model) -> Result<Self> {
+        let in_progress = a.status == IN_PROGRESS;
+        if !in_progress {
+            // Refused whatever it holds: owner and status are all a save needs of it.
+            return Ok(LiveAttempt {
+                id: a.id,
+                user_id: a.user_id,
+                deadline: a.deadline,
+                seed: a.seed,
+                in_progress,
+                drawn: Vec::new(),
+                multiple: Vec::new(),
+            });
+        }
         let drawn = drawn_of(a)?;
         let questions = questions_of(engine, db, &drawn).await?;
         let multiple = drawn
@@ -403,7 +416,7 @@ impl LiveAttempt {
             user_id: a.user_id,
             deadline: a.deadline,
             seed: a.seed,
-            in_progress: a.status == IN_PROGRESS,
+            in_progress,
             drawn,
             multiple,
         })
