@@ -59,6 +59,10 @@ fn options(url: &str, max_connections: u32) -> ConnectOptions {
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     if is_sqlite(url) {
+        // sqlx pings a pooled connection on every checkout by default: on SQLite that is
+        // one more hand-off to the connection's worker thread per query, and an embedded
+        // file cannot drop the connection.
+        opts.test_before_acquire(false);
         opts.map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -67,6 +71,10 @@ fn options(url: &str, max_connections: u32) -> ConnectOptions {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
+    } else {
+        // On PostgreSQL a checkout pings only a connection idle long enough to have been
+        // dropped by the server or a proxy, not every one (a round trip per query).
+        opts.test_before_acquire_if_idle_for(Duration::from_secs(30));
     }
     opts
 }
