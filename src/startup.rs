@@ -87,6 +87,8 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         grace: chrono::Duration::from_std(settings.grace).context("grace period out of range")?,
         clock: Default::default(),
         live: crate::cache::TtlCache::new(attempts::LIVE_TTL, 20_000),
+        rounds: crate::cache::TtlCache::new(settings.board_staleness, 10_000),
+        contests: crate::cache::TtlCache::new(settings.board_staleness, 1_000),
     });
     let throttle = Arc::new(AuthThrottle::new(&settings.auth_limits));
     Ok(AppState {

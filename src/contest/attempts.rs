@@ -122,9 +122,30 @@ pub async fn view(
     a: &attempt::Model,
     review: bool,
 ) -> Result<Value> {
+    let answers = saved_answers(db, a.id).await?;
+    view_with(engine, db, round, a, review, answers).await
+}
+
+/// The view of an attempt just started: nothing saved yet, so nothing to read.
+pub async fn view_new(
+    engine: &Engine,
+    db: &DatabaseConnection,
+    round: &round::Model,
+    a: &attempt::Model,
+) -> Result<Value> {
+    view_with(engine, db, round, a, false, HashMap::new()).await
+}
+
+async fn view_with(
+    engine: &Engine,
+    db: &DatabaseConnection,
+    round: &round::Model,
+    a: &attempt::Model,
+    review: bool,
+    answers: HashMap<i32, (Vec<usize>, DateTime<Utc>)>,
+) -> Result<Value> {
     let drawn = drawn_of(a)?;
     let questions = questions_of(engine, db, &drawn).await?;
-    let answers = saved_answers(db, a.id).await?;
     let mut items = Vec::with_capacity(drawn.len());
     let mut saved = serde_json::Map::new();
     for (i, d) in drawn.iter().enumerate() {
@@ -196,6 +217,39 @@ pub async fn load_round<C: ConnectionTrait>(db: &C, round_id: i64) -> Result<rou
         .ok_or(AppError::NotFound)
 }
 
+/// A round as the hot paths read it (starting an attempt, leaderboards): from memory when
+/// read within the published staleness, so a thousand participants pressing start at once
+/// do not each query it. Changes through this instance drop it at once; another instance's
+/// change shows within the staleness.
+pub async fn cached_round<C: ConnectionTrait>(
+    engine: &Engine,
+    db: &C,
+    round_id: i64,
+) -> Result<Arc<round::Model>> {
+    if let Some(r) = engine.rounds.get(&round_id) {
+        return Ok(r);
+    }
+    Ok(engine
+        .rounds
+        .insert(round_id, load_round(db, round_id).await?))
+}
+
+/// A contest, as [`cached_round`] keeps rounds.
+async fn cached_contest<C: ConnectionTrait>(
+    engine: &Engine,
+    db: &C,
+    contest_id: i64,
+) -> Result<Arc<crate::entities::contest::Model>> {
+    if let Some(c) = engine.contests.get(&contest_id) {
+        return Ok(c);
+    }
+    let c = crate::entities::contest::Entity::find_by_id(contest_id)
+        .one_by_key(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(engine.contests.insert(contest_id, c))
+}
+
 /// How starting went.
 pub enum Started {
     /// A new attempt (201).
@@ -229,10 +283,7 @@ pub async fn start(
             "Tài khoản này không phải tài khoản thí sinh.",
         )
     })?;
-    let contest = crate::entities::contest::Entity::find_by_id(round.contest_id)
-        .one_by_key(&db.read)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let contest = cached_contest(engine, &db.read, round.contest_id).await?;
     let categories: Vec<String> = serde_json::from_str(&contest.categories).unwrap_or_default();
     if !categories.contains(&category) {
         return Err(conflict(
@@ -332,7 +383,11 @@ pub async fn start(
             })
             .await?;
         match inserted {
-            Some(a) => return Ok(Started::New(a)),
+            Some(a) => {
+                // Its first save then reads nothing.
+                live_attempt(engine, db, a.id, Some(&a)).await?;
+                return Ok(Started::New(a));
+            }
             // Another request of the same participant won the race for this sequence
             // number: look again (and return its attempt).
             None => continue,
@@ -851,6 +906,7 @@ pub async fn settle_closed_rounds(engine: &Engine, db: &DatabaseConnection) -> R
         }
         .update(db)
         .await?;
+        engine.rounds.remove(&r.id);
         engine.boards.invalidate(Some(r.id));
         tracing::info!(
             round.id = r.id,

@@ -46,6 +46,10 @@ pub struct Engine {
     pub clock: clock::Clock,
     /// What answer saves need of running attempts (see [`attempts::LiveAttempt`]).
     pub live: crate::cache::TtlCache<i64, attempts::LiveAttempt>,
+    /// Rounds and contests as the hot paths read them (start, leaderboards), kept for the
+    /// published staleness; changes through this instance drop them at once.
+    pub rounds: crate::cache::TtlCache<i64, round::Model>,
+    pub contests: crate::cache::TtlCache<i64, contest::Model>,
 }
 
 impl Engine {
@@ -556,6 +560,7 @@ pub async fn close_round(
     }
     .update(db)
     .await?;
+    engine.rounds.remove(&round_id);
     attempt::Entity::update_many()
         .col_expr(attempt::Column::Deadline, Expr::value(now))
         .filter(attempt::Column::RoundId.eq(round_id))

@@ -32,17 +32,21 @@ pub async fn start(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let round = engine_attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let round =
+        engine_attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
     let started =
         engine_attempts::start(&state.engine, &state.db, &participant.0.user, &round).await?;
-    let (mut response, a) = match started {
+    let (mut response, view) = match started {
         engine_attempts::Started::New(a) => {
             tracing::info!(attempt.id = a.id, "attempt started");
-            (HttpResponse::Created(), a)
+            let view = engine_attempts::view_new(&state.engine, &state.db.read, &round, &a);
+            (HttpResponse::Created(), view.await?)
         }
-        engine_attempts::Started::Resumed(a) => (HttpResponse::Ok(), a),
+        engine_attempts::Started::Resumed(a) => {
+            let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, false);
+            (HttpResponse::Ok(), view.await?)
+        }
     };
-    let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, false).await?;
     Ok(response.json(view))
 }
 

@@ -268,7 +268,7 @@ pub async fn leaderboard(
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse> {
-    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
     let closed = contest::round_status(&r, state.engine.now()) == "closed";
     if r.practice {
         return Ok(HttpResponse::Ok().json(json!({
@@ -302,7 +302,7 @@ pub async fn leaderboard(
 )]
 /// `GET /api/v1/rounds/{id}/units` (public): participation per unit, rolled up the tree.
 pub async fn round_units(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
-    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
     let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
     Ok(HttpResponse::Ok().json(&snapshot.units))
 }

@@ -35,7 +35,7 @@ pub async fn start(
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
     let user = participant(&ctx)?;
-    let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
     let a = match attempts::start(&state.engine, &state.db, &user.user, &r).await? {
         attempts::Started::New(a) | attempts::Started::Resumed(a) => a,
     };
