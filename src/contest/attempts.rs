@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -304,7 +304,7 @@ pub async fn start(
             if timing::accepts(now, open.deadline, engine.grace) {
                 return Ok(Started::Resumed(open.clone()));
             }
-            *open = finalize(engine, &db.write, open.id, Finish::Expired).await?;
+            *open = finalize(engine, &db.read, open, Finish::Expired).await?;
         }
         if now < round.opens_at {
             return Err(conflict("round_not_open", "Vòng thi chưa mở."));
@@ -551,10 +551,10 @@ async fn save_live(
     if !timing::accepts(now, live.deadline, engine.grace) {
         // Time is up: finalise it now with the answers saved in time (if nobody has).
         let a = attempt::Entity::find_by_id(live.id)
-            .one_by_key(&db.write)
+            .one_by_key(&db.read)
             .await?
             .ok_or(AppError::NotFound)?;
-        settle_if_expired(engine, &db.write, a).await?;
+        settle_if_expired(engine, &db.read, a).await?;
         return Err(attempt_closed());
     }
     let index = position.checked_sub(1).ok_or(AppError::NotFound)?;
@@ -628,7 +628,7 @@ pub async fn settle_if_expired(
     a: attempt::Model,
 ) -> Result<attempt::Model> {
     if a.status == IN_PROGRESS && !timing::accepts(engine.now(), a.deadline, engine.grace) {
-        finalize(engine, db, a.id, Finish::Expired).await
+        finalize(engine, db, &a, Finish::Expired).await
     } else {
         Ok(a)
     }
@@ -656,7 +656,7 @@ pub async fn submit(
         };
     }
     let at = engine.now();
-    finalize(engine, db, a.id, Finish::Submitted { at, prediction }).await
+    finalize(engine, db, &a, Finish::Submitted { at, prediction }).await
 }
 
 /// How an attempt ends.
@@ -684,68 +684,111 @@ fn finish_sql(backend: DbBackend) -> &'static str {
     }
 }
 
+/// What finishing an attempt needs, prepared before it joins the writer's group: all of it
+/// fixed for the attempt's life.
+#[derive(Debug)]
+pub struct FinishJob {
+    pub attempt_id: i64,
+    pub how: Finish,
+    pub now: DateTime<Utc>,
+    /// Per drawn position (from 1), which of the question's options are correct, in bank
+    /// order.
+    pub keys: Vec<Vec<bool>>,
+    /// Practice rounds keep no standing.
+    pub practice: bool,
+}
+
 /// Finalises an attempt once: marks it finished (so no further save is taken), scores the
 /// answers saved until then, and updates the participant's standing. Calling it again, or
-/// concurrently, returns the same result and changes nothing.
+/// concurrently, returns the same result and changes nothing. It rides in the answer
+/// writer's group commit: a thousand participants submitting together share its commits.
 pub async fn finalize(
     engine: &Engine,
     db: &DatabaseConnection,
-    attempt_id: i64,
+    a: &attempt::Model,
     how: Finish,
 ) -> Result<attempt::Model> {
-    let now = engine.now();
-    engine.live.remove(&attempt_id);
-    let txn = db.begin().await?;
-    let a = attempt::Entity::find_by_id(attempt_id)
-        .one_by_key(&txn)
+    engine.live.remove(&a.id);
+    let drawn = drawn_of(a)?;
+    let questions = questions_of(engine, db, &drawn).await?;
+    let keys = drawn
+        .iter()
+        .map(|d| {
+            questions
+                .get(&d.question_id)
+                .map(|q| q.correct.clone())
+                .ok_or_else(|| missing_question(d.question_id))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let practice = cached_round(engine, db, a.round_id).await?.practice;
+    engine
+        .writer
+        .finish(FinishJob {
+            attempt_id: a.id,
+            how,
+            now: engine.now(),
+            keys,
+            practice,
+        })
         .await?
-        .ok_or(AppError::NotFound)?;
-    let (submitted_at, reason, prediction) = match how {
+        .ok_or(AppError::NotFound)
+}
+
+/// [`finalize`]'s work inside the writer's transaction: `None` if the attempt is gone.
+pub(super) async fn finish_in<C: ConnectionTrait>(
+    conn: &C,
+    job: &FinishJob,
+) -> Result<Option<attempt::Model>> {
+    // Read inside the transaction: closing a round moves running deadlines.
+    let Some(a) = attempt::Entity::find_by_id(job.attempt_id)
+        .one_by_key(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if a.status != IN_PROGRESS {
+        // Finished already (by an earlier submit, or the sweeper): idempotent.
+        return Ok(Some(a));
+    }
+    let (submitted_at, reason, prediction) = match job.how {
         Finish::Submitted { at, prediction } => (at.min(a.deadline), "submitted", prediction),
         Finish::Expired => (a.deadline, "expired", None),
     };
-    let backend = txn.get_database_backend();
-    let claimed = txn
+    let backend = conn.get_database_backend();
+    let claimed = conn
         .execute_raw(Statement::from_sql_and_values(
             backend,
             finish_sql(backend),
             [
-                now.into(),
+                job.now.into(),
                 submitted_at.into(),
                 reason.into(),
                 prediction.into(),
-                attempt_id.into(),
+                a.id.into(),
             ],
         ))
         .await?
         .rows_affected();
     if claimed == 0 {
-        // Finished already (by an earlier submit, or the sweeper): idempotent.
-        txn.commit().await?;
-        return attempt::Entity::find_by_id(attempt_id)
-            .one_by_key(db)
-            .await?
-            .ok_or(AppError::NotFound);
+        // Another instance finished it meanwhile (PostgreSQL).
+        return Ok(attempt::Entity::find_by_id(job.attempt_id)
+            .one_by_key(conn)
+            .await?);
     }
-    let drawn = drawn_of(&a)?;
-    let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
-    let questions = engine.pools.questions(&txn, &ids).await?;
-    let answers = saved_answers(&txn, a.id).await?;
-    let chosen: Vec<Option<BTreeSet<usize>>> = (1..=drawn.len())
+    let answers = saved_answers(conn, a.id).await?;
+    let chosen: Vec<Option<BTreeSet<usize>>> = (1..=job.keys.len())
         .map(|p| {
             answers
                 .get(&(p as i32))
                 .map(|(c, _)| c.iter().copied().collect())
         })
         .collect();
-    let mut per_question = Vec::with_capacity(drawn.len());
-    for (d, c) in drawn.iter().zip(&chosen) {
-        let q = questions
-            .get(&d.question_id)
-            .ok_or_else(|| missing_question(d.question_id))?;
-        per_question.push((q.correct.as_slice(), c.as_ref()));
-    }
-    let score = scoring::score(per_question);
+    let score = scoring::score(
+        job.keys
+            .iter()
+            .zip(&chosen)
+            .map(|(key, c)| (key.as_slice(), c.as_ref())),
+    );
     let time_taken = timing::time_taken_ms(a.started_at, submitted_at, a.deadline);
     let finished = attempt::ActiveModel {
         id: Set(a.id),
@@ -756,14 +799,11 @@ pub async fn finalize(
         time_taken_ms: Set(Some(time_taken)),
         ..Default::default()
     }
-    .update(&txn)
+    .update(conn)
     .await?;
-
-    let round = load_round(&txn, a.round_id).await?;
-    if !round.practice {
-        update_standing(&txn, &finished).await?;
+    if !job.practice {
+        update_standing(conn, &finished).await?;
     }
-    txn.commit().await?;
     tracing::info!(
         attempt.id = a.id,
         round.id = a.round_id,
@@ -771,7 +811,7 @@ pub async fn finalize(
         reason,
         "attempt finished"
     );
-    Ok(finished)
+    Ok(Some(finished))
 }
 
 /// Keeps the participant's standing in the round equal to their best finished attempt.
@@ -837,20 +877,21 @@ async fn update_standing<C: ConnectionTrait>(db: &C, a: &attempt::Model) -> Resu
 /// Finalises every attempt whose deadline plus grace has passed; returns how many.
 pub async fn sweep(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
     let cutoff = engine.now() - engine.grace;
-    let expired: Vec<i64> = attempt::Entity::find()
+    let expired = attempt::Entity::find()
         .filter(attempt::Column::Status.eq(IN_PROGRESS))
         .filter(attempt::Column::Deadline.lt(cutoff))
         .order_by_asc(attempt::Column::Deadline)
+        .limit(1000)
         .all(db)
-        .await?
-        .into_iter()
-        .take(1000)
-        .map(|a| a.id)
-        .collect();
+        .await?;
     let n = expired.len();
-    for id in expired {
-        finalize(engine, db, id, Finish::Expired).await?;
-    }
+    // Together, so they share the writer's commits.
+    futures_util::future::try_join_all(
+        expired
+            .iter()
+            .map(|a| finalize(engine, db, a, Finish::Expired)),
+    )
+    .await?;
     settle_closed_rounds(engine, db).await?;
     Ok(n)
 }

@@ -21,6 +21,7 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+use super::attempts::{FinishJob, finish_in};
 use crate::entities::attempt;
 use crate::error::{AppError, Result};
 
@@ -50,12 +51,18 @@ enum Job {
         attempt: Box<attempt::ActiveModel>,
         reply: oneshot::Sender<std::result::Result<Option<attempt::Model>, String>>,
     },
+    /// An attempt to finalise (after the group's saves).
+    Finish {
+        job: Box<FinishJob>,
+        reply: oneshot::Sender<std::result::Result<Option<attempt::Model>, String>>,
+    },
 }
 
 /// What one job of a group came to.
 enum Outcome {
     Saved(bool),
     Started(Option<Box<attempt::Model>>),
+    Finished(Option<Box<attempt::Model>>),
 }
 
 /// Handle to the writer task.
@@ -233,50 +240,59 @@ async fn store_starts<C: ConnectionTrait>(
 }
 
 /// Runs a group's statements: one upsert for the saves, one insert for the new attempts,
-/// in one transaction when there are both (a single statement is atomic by itself).
+/// then each finalisation — in one transaction when there is more than one statement (a
+/// single statement is atomic by itself).
 async fn run_group<C: ConnectionTrait>(
     conn: &C,
     statements: &mut Statements,
     jobs: &[Job],
-) -> std::result::Result<Vec<Outcome>, DbErr> {
+) -> std::result::Result<Vec<Outcome>, String> {
     let mut saves = Vec::new();
     let mut starts = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         match job {
             Job::Save { save, .. } => saves.push((i, save)),
             Job::Start { attempt, .. } => starts.push((i, &**attempt)),
+            Job::Finish { .. } => {}
         }
     }
     let mut saved = if saves.is_empty() {
         HashMap::new()
     } else {
-        store_saves(conn, statements, &saves).await?
+        store_saves(conn, statements, &saves)
+            .await
+            .map_err(|e| e.to_string())?
     };
     let mut started = if starts.is_empty() {
         HashMap::new()
     } else {
-        store_starts(conn, &starts).await?
+        store_starts(conn, &starts)
+            .await
+            .map_err(|e| e.to_string())?
     };
-    Ok((0..jobs.len())
-        .map(|i| match saved.remove(&i) {
-            Some(ok) => Outcome::Saved(ok),
-            None => Outcome::Started(started.remove(&i).flatten().map(Box::new)),
-        })
-        .collect())
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for (i, job) in jobs.iter().enumerate() {
+        outcomes.push(match job {
+            Job::Save { .. } => Outcome::Saved(saved.remove(&i).unwrap_or(false)),
+            Job::Start { .. } => Outcome::Started(started.remove(&i).flatten().map(Box::new)),
+            Job::Finish { job, .. } => Outcome::Finished(
+                finish_in(conn, job)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map(Box::new),
+            ),
+        });
+    }
+    Ok(outcomes)
 }
 
 /// Whether a failed group may simply be run again: PostgreSQL gave up on it to break a
 /// deadlock (two instances upserting the same answers in different orders) or a
 /// serialization conflict. Nothing of it was committed.
-fn is_transient(e: &DbErr) -> bool {
-    let code = match e {
-        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => e
-            .as_database_error()
-            .and_then(|d| d.code().map(|c| c.into_owned())),
-        _ => None,
-    };
-    matches!(code.as_deref(), Some("40P01" | "40001"))
+fn is_transient(error: &str) -> bool {
+    // The SQLSTATE is gone once errors cross the group as text; PostgreSQL's messages for
+    // 40P01 and 40001 are fixed.
+    error.contains("deadlock detected") || error.contains("could not serialize access")
 }
 
 async fn commit_group(
@@ -284,28 +300,34 @@ async fn commit_group(
     statements: &mut Statements,
     jobs: &[Job],
 ) -> std::result::Result<Vec<Outcome>, String> {
-    let mixed = jobs.iter().any(|j| matches!(j, Job::Save { .. }))
-        && jobs.iter().any(|j| matches!(j, Job::Start { .. }));
+    let saves = jobs.iter().any(|j| matches!(j, Job::Save { .. }));
+    let starts = jobs.iter().any(|j| matches!(j, Job::Start { .. }));
+    let finishes = jobs.iter().any(|j| matches!(j, Job::Finish { .. }));
+    let transaction = finishes || (saves && starts);
     let mut tries = 0;
     loop {
         tries += 1;
-        let result = if mixed {
+        let result = if !transaction {
+            run_group(db, statements, jobs).await
+        } else {
             match db.begin().await {
                 Ok(txn) => match run_group(&txn, statements, jobs).await {
-                    Ok(outcomes) => txn.commit().await.map(|()| outcomes),
+                    Ok(outcomes) => txn
+                        .commit()
+                        .await
+                        .map(|()| outcomes)
+                        .map_err(|e| e.to_string()),
                     Err(e) => Err(e),
                 },
-                Err(e) => Err(e),
+                Err(e) => Err(e.to_string()),
             }
-        } else {
-            run_group(db, statements, jobs).await
         };
         match result {
             Ok(outcomes) => return Ok(outcomes),
             Err(e) if tries < 3 && is_transient(&e) => {
                 tracing::warn!(error = %e, jobs = jobs.len(), "an answer group is retried");
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e),
         }
     }
 }
@@ -315,13 +337,14 @@ fn reply(job: Job, outcome: std::result::Result<Outcome, String>) {
         (Job::Save { reply, .. }, Ok(Outcome::Saved(ok))) => {
             let _ = reply.send(Ok(ok));
         }
-        (Job::Start { reply, .. }, Ok(Outcome::Started(a))) => {
+        (Job::Start { reply, .. }, Ok(Outcome::Started(a)))
+        | (Job::Finish { reply, .. }, Ok(Outcome::Finished(a))) => {
             let _ = reply.send(Ok(a.map(|a| *a)));
         }
         (Job::Save { reply, .. }, Err(e)) => {
             let _ = reply.send(Err(e));
         }
-        (Job::Start { reply, .. }, Err(e)) => {
+        (Job::Start { reply, .. } | Job::Finish { reply, .. }, Err(e)) => {
             let _ = reply.send(Err(e));
         }
         (job, Ok(_)) => {
@@ -389,6 +412,23 @@ impl AnswerWriter {
                 AppError::Unexpected(anyhow::anyhow!("the answer writer dropped a start"))
             })?
             .map_err(|e| AppError::Unexpected(anyhow::anyhow!("attempt insert failed: {e}")))
+    }
+
+    /// Finalises an attempt in the next group ([`super::attempts::finalize`]); `Ok(None)`
+    /// if the attempt is gone.
+    pub async fn finish(&self, job: FinishJob) -> Result<Option<attempt::Model>> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Finish {
+            job: Box::new(job),
+            reply,
+        })
+        .await?;
+        answer
+            .await
+            .map_err(|_| {
+                AppError::Unexpected(anyhow::anyhow!("the answer writer dropped a finish"))
+            })?
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("finishing failed: {e}")))
     }
 
     async fn submit(&self, job: Job) -> Result<()> {

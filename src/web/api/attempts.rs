@@ -142,7 +142,7 @@ pub async fn submit(
     };
     let a =
         engine_attempts::load_own(&state.db.read, path.into_inner(), participant.0.id()).await?;
-    let finished = engine_attempts::submit(&state.engine, &state.db.write, a, prediction).await?;
+    let finished = engine_attempts::submit(&state.engine, &state.db.read, a, prediction).await?;
     Ok(HttpResponse::Ok().json(json!({
         "attempt_id": finished.id,
         "score": finished.score.unwrap_or(0),
@@ -182,7 +182,7 @@ pub async fn get(
     } else {
         engine_attempts::load_own(&state.db.read, attempt_id, caller.id()).await?
     };
-    let a = engine_attempts::settle_if_expired(&state.engine, &state.db.write, a).await?;
+    let a = engine_attempts::settle_if_expired(&state.engine, &state.db.read, a).await?;
     let round = engine_attempts::load_round(&state.db.read, a.round_id).await?;
     let closed = contest::round_status(&round, state.engine.now()) == "closed";
     let review = caller.role.is_staff() || (closed && a.status == engine_attempts::FINISHED);

@@ -49,7 +49,7 @@ async fn own_attempt(
 ) -> Result<(attempt::Model, round::Model), PageError> {
     let user = participant(ctx)?;
     let a = attempts::load_own(&state.db.read, id, user.id()).await?;
-    let a = attempts::settle_if_expired(&state.engine, &state.db.write, a).await?;
+    let a = attempts::settle_if_expired(&state.engine, &state.db.read, a).await?;
     let r = attempts::load_round(&state.db.read, a.round_id).await?;
     Ok((a, r))
 }
@@ -206,7 +206,7 @@ pub async fn post(
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| p.parse::<i64>().unwrap_or(-1));
-        match attempts::submit(&state.engine, &state.db.write, a, prediction).await {
+        match attempts::submit(&state.engine, &state.db.read, a, prediction).await {
             Ok(_)
             | Err(AppError::Conflict {
                 code: "attempt_closed",
