@@ -9,11 +9,14 @@
 //! by another app instance.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, Statement,
+};
 use serde::Serialize;
 
 use super::ranking::{self, Standing};
@@ -73,6 +76,32 @@ pub struct Snapshot {
     pub entries: Vec<BoardEntry>,
     pub units: Vec<UnitStats>,
     pub actual: Option<i64>,
+    /// Response bodies already encoded from this snapshot, by request (page, category…):
+    /// readers polling the same page share one encoding per snapshot.
+    encoded: Mutex<HashMap<String, bytes::Bytes>>,
+}
+
+/// Encoded bodies kept per snapshot at most (other requests are encoded each time).
+const ENCODED_PER_SNAPSHOT: usize = 64;
+
+impl Snapshot {
+    /// The body for `key`, encoded by `encode` the first time it is asked of this snapshot.
+    pub fn encoded(
+        &self,
+        key: String,
+        encode: impl FnOnce() -> serde_json::Result<Vec<u8>>,
+    ) -> Result<bytes::Bytes> {
+        let lock = || self.encoded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(body) = lock().get(&key) {
+            return Ok(body.clone());
+        }
+        let body = bytes::Bytes::from(encode().map_err(anyhow::Error::from)?);
+        let mut map = lock();
+        if map.len() < ENCODED_PER_SNAPSHOT {
+            map.insert(key, body.clone());
+        }
+        Ok(body)
+    }
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -90,11 +119,92 @@ struct Row {
     full_name: String,
 }
 
+type SnapshotMap = Arc<Mutex<HashMap<i64, Arc<Snapshot>>>>;
+
 /// The snapshot cache.
 pub struct Boards {
     staleness: Duration,
-    snapshots: Mutex<HashMap<i64, Arc<Snapshot>>>,
-    building: tokio::sync::Mutex<()>,
+    snapshots: SnapshotMap,
+    building: Arc<tokio::sync::Mutex<()>>,
+    /// Bumped by every invalidation: a rebuild that started before it does not publish.
+    generation: Arc<AtomicU64>,
+}
+
+/// Loads and ranks a round's standings.
+async fn build<C: ConnectionTrait>(db: &C, round: &round::Model) -> Result<Snapshot> {
+    let backend = db.get_database_backend();
+    let rows = Row::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        standings_sql(backend),
+        [round.id.into()],
+    ))
+    .all(db)
+    .await?;
+    let actual = round.prediction_actual;
+    let mut by_user: HashMap<i64, Row> = HashMap::with_capacity(rows.len());
+    let standings: Vec<Standing> = rows
+        .into_iter()
+        .map(|r| {
+            let s = Standing {
+                user_id: r.user_id,
+                attempt_id: r.attempt_id,
+                score: r.score,
+                time_taken_ms: r.time_taken_ms,
+                submitted_at: r.submitted_at,
+                prediction: r.prediction,
+            };
+            by_user.insert(r.user_id, r);
+            s
+        })
+        .collect();
+    let units = unit::Entity::find().all(db).await?;
+    let unit_by_id: HashMap<i64, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
+    let entries: Vec<BoardEntry> = ranking::rank(standings, actual)
+        .into_iter()
+        .filter_map(|(rank, s)| {
+            let r = by_user.remove(&s.user_id)?;
+            let unit = r.unit_id.and_then(|id| unit_by_id.get(&id));
+            Some(BoardEntry {
+                rank,
+                user_id: r.user_id,
+                attempt_id: r.attempt_id,
+                name: r.full_name,
+                unit_code: unit.map(|u| u.code.clone()),
+                unit_name: unit.map(|u| u.name.clone()),
+                category: r.category_code,
+                score: r.score,
+                max_score: r.max_score,
+                time_taken_ms: r.time_taken_ms,
+                prediction: if actual.is_some() { r.prediction } else { None },
+                prediction_diff: ranking::prediction_diff(r.prediction, actual),
+                submitted_at: r.submitted_at,
+                attempts_used: r.attempts_used,
+                unit_id: r.unit_id,
+            })
+        })
+        .collect();
+    let unit_rows = unit_stats(&units, &entries);
+    Ok(Snapshot {
+        built: Instant::now(),
+        entries,
+        units: unit_rows,
+        actual,
+        encoded: Mutex::new(HashMap::new()),
+    })
+}
+
+/// Publishes a snapshot unless an invalidation happened since its rebuild started.
+fn publish(
+    map: &SnapshotMap,
+    generation: &AtomicU64,
+    started: u64,
+    round_id: i64,
+    s: Arc<Snapshot>,
+) {
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if generation.load(Ordering::SeqCst) == started {
+        map.insert(round_id, s);
+    }
 }
 
 /// Aggregates ranked entries per unit and rolls them up the tree (a district counts its
@@ -213,8 +323,9 @@ impl Boards {
     pub fn new(staleness: Duration) -> Self {
         Boards {
             staleness,
-            snapshots: Mutex::new(HashMap::new()),
-            building: tokio::sync::Mutex::new(()),
+            snapshots: Arc::new(Mutex::new(HashMap::new())),
+            building: Arc::new(tokio::sync::Mutex::new(())),
+            generation: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -230,6 +341,7 @@ impl Boards {
     /// such as closing the round or voiding a participant).
     pub fn invalidate(&self, round_id: Option<i64>) {
         let mut map = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
         match round_id {
             Some(id) => {
                 map.remove(&id);
@@ -257,74 +369,51 @@ impl Boards {
             (Some(s), Err(_)) => return Ok(s.clone()),
             (None, Err(_)) => self.building.lock().await,
         };
-        let snapshot = Arc::new(self.build(db, round).await?);
-        self.snapshots
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(round.id, snapshot.clone());
+        let started = self.generation.load(Ordering::SeqCst);
+        let snapshot = Arc::new(build(db, round).await?);
+        publish(
+            &self.snapshots,
+            &self.generation,
+            started,
+            round.id,
+            snapshot.clone(),
+        );
         drop(guard);
         Ok(snapshot)
     }
 
-    async fn build<C: ConnectionTrait>(&self, db: &C, round: &round::Model) -> Result<Snapshot> {
-        let backend = db.get_database_backend();
-        let rows = Row::find_by_statement(Statement::from_sql_and_values(
-            backend,
-            standings_sql(backend),
-            [round.id.into()],
-        ))
-        .all(db)
-        .await?;
-        let actual = round.prediction_actual;
-        let mut by_user: HashMap<i64, Row> = HashMap::with_capacity(rows.len());
-        let standings: Vec<Standing> = rows
-            .into_iter()
-            .map(|r| {
-                let s = Standing {
-                    user_id: r.user_id,
-                    attempt_id: r.attempt_id,
-                    score: r.score,
-                    time_taken_ms: r.time_taken_ms,
-                    submitted_at: r.submitted_at,
-                    prediction: r.prediction,
-                };
-                by_user.insert(r.user_id, r);
-                s
-            })
-            .collect();
-        let units = unit::Entity::find().all(db).await?;
-        let unit_by_id: HashMap<i64, &unit::Model> = units.iter().map(|u| (u.id, u)).collect();
-        let entries: Vec<BoardEntry> = ranking::rank(standings, actual)
-            .into_iter()
-            .filter_map(|(rank, s)| {
-                let r = by_user.remove(&s.user_id)?;
-                let unit = r.unit_id.and_then(|id| unit_by_id.get(&id));
-                Some(BoardEntry {
-                    rank,
-                    user_id: r.user_id,
-                    attempt_id: r.attempt_id,
-                    name: r.full_name,
-                    unit_code: unit.map(|u| u.code.clone()),
-                    unit_name: unit.map(|u| u.name.clone()),
-                    category: r.category_code,
-                    score: r.score,
-                    max_score: r.max_score,
-                    time_taken_ms: r.time_taken_ms,
-                    prediction: if actual.is_some() { r.prediction } else { None },
-                    prediction_diff: ranking::prediction_diff(r.prediction, actual),
-                    submitted_at: r.submitted_at,
-                    attempts_used: r.attempts_used,
-                    unit_id: r.unit_id,
-                })
-            })
-            .collect();
-        let unit_rows = unit_stats(&units, &entries);
-        Ok(Snapshot {
-            built: Instant::now(),
-            entries,
-            units: unit_rows,
-            actual,
-        })
+    /// The round's snapshot for public reads (leaderboards, unit tables under load): a
+    /// snapshot past the staleness bound is still served while one background task
+    /// rebuilds it, so no reader waits for a rebuild — unless it is older than twice the
+    /// bound (a quiet round), which is rebuilt first as [`Boards::snapshot`] does.
+    pub async fn published(
+        &self,
+        db: &DatabaseConnection,
+        round: &round::Model,
+    ) -> Result<Arc<Snapshot>> {
+        if let Some(s) = self.cached(round.id)
+            && s.actual == round.prediction_actual
+            && s.built.elapsed() < 2 * self.staleness
+        {
+            if s.built.elapsed() >= self.staleness
+                && let Ok(guard) = self.building.clone().try_lock_owned()
+            {
+                let (db, round) = (db.clone(), round.clone());
+                let (map, generation) = (self.snapshots.clone(), self.generation.clone());
+                let started = generation.load(Ordering::SeqCst);
+                tokio::spawn(async move {
+                    match build(&db, &round).await {
+                        Ok(fresh) => publish(&map, &generation, started, round.id, Arc::new(fresh)),
+                        Err(e) => {
+                            tracing::warn!(round.id = round.id, error = %e, "a leaderboard rebuild failed")
+                        }
+                    }
+                    drop(guard);
+                });
+            }
+            return Ok(s);
+        }
+        self.snapshot(db, round).await
     }
 }
 
@@ -435,6 +524,63 @@ pub fn contest_unit_stats(units: &[unit::Model], snapshots: &[Arc<Snapshot>]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn empty_snapshot() -> Arc<Snapshot> {
+        Arc::new(Snapshot {
+            built: Instant::now(),
+            entries: Vec::new(),
+            units: Vec::new(),
+            actual: None,
+            encoded: Mutex::new(HashMap::new()),
+        })
+    }
+
+    #[test]
+    fn a_rebuild_started_before_an_invalidation_is_not_published() {
+        let boards = Boards::new(Duration::from_secs(1));
+        let started = boards.generation.load(Ordering::SeqCst);
+        boards.invalidate(Some(7));
+        publish(
+            &boards.snapshots,
+            &boards.generation,
+            started,
+            7,
+            empty_snapshot(),
+        );
+        assert!(
+            boards.cached(7).is_none(),
+            "it read the data before the change"
+        );
+        let started = boards.generation.load(Ordering::SeqCst);
+        publish(
+            &boards.snapshots,
+            &boards.generation,
+            started,
+            7,
+            empty_snapshot(),
+        );
+        assert!(boards.cached(7).is_some());
+    }
+
+    #[test]
+    fn a_body_is_encoded_once_per_snapshot_and_key_and_the_cache_is_bounded() {
+        let s = empty_snapshot();
+        let mut calls = 0;
+        for _ in 0..3 {
+            let body = s
+                .encoded("page 1".into(), || {
+                    calls += 1;
+                    Ok(b"[1]".to_vec())
+                })
+                .unwrap();
+            assert_eq!(&body[..], b"[1]");
+        }
+        assert_eq!(calls, 1);
+        for k in 0..2 * ENCODED_PER_SNAPSHOT {
+            s.encoded(format!("k{k}"), || Ok(vec![b'0'])).unwrap();
+        }
+        assert_eq!(s.encoded.lock().unwrap().len(), ENCODED_PER_SNAPSHOT);
+    }
 
     fn unit(id: i64, code: &str, parent: Option<i64>, headcount: i32) -> unit::Model {
         let now = Utc::now();

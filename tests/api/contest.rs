@@ -1309,3 +1309,58 @@ async fn one_group_with_two_starts_of_one_seat_inserts_one_attempt_beside_saves(
         Some("[1]")
     );
 }
+
+#[tokio::test]
+async fn published_boards_are_served_from_their_snapshot_and_a_void_shows_at_once() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.board_staleness = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let first = register_as(&app, "0912000001", "Người Thứ Nhất", "X-LH-TT").await;
+    let second = register_as(&app, "0912000002", "Người Thứ Hai", "X-LH-TT").await;
+    app.take(&first, round, 10, Some(1)).await;
+    let url = format!("/api/v1/rounds/{round}/leaderboard?limit=10");
+    let board = async |app: &crate::helpers::TestApp| json_of(app.get(&url, None).await).await.1;
+    let before = board(&app).await;
+    assert_eq!(before["total"], 1);
+
+    // Within the staleness the same snapshot (and body) is served.
+    app.take(&second, round, 4, Some(1)).await;
+    assert_eq!(board(&app).await, before);
+    let (_, units) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/units"), None)
+            .await,
+    )
+    .await;
+    let commune = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit_code"] == "X-LH-TT")
+        .unwrap()
+        .clone();
+    assert_eq!(commune["participants"], 1);
+
+    // A change made through this instance drops the snapshot at once.
+    let (_, found) = json_of(
+        app.get("/api/v1/participants?query=Nhất", Some(&organiser))
+            .await,
+    )
+    .await;
+    let id = found[0]["id"].as_i64().unwrap();
+    let (status, body) = json_of(
+        app.post_json(
+            &format!("/api/v1/participants/{id}/void"),
+            Some(&organiser),
+            &json!({"reason": "Thi hộ"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let after = board(&app).await;
+    assert_eq!(after["total"], 1);
+    assert_eq!(after["entries"][0]["name"], "Người Thứ Hai");
+}

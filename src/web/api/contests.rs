@@ -275,21 +275,24 @@ pub async fn leaderboard(
             "round_id": r.id, "closed": closed, "practice": true, "total": 0, "entries": [],
         })));
     }
-    let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
+    let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let (total, entries) = boards::page(
-        &snapshot,
-        query.category.as_deref(),
-        limit,
-        query.offset.unwrap_or(0),
-    );
-    Ok(HttpResponse::Ok().json(json!({
-        "round_id": r.id,
-        "closed": closed,
-        "prediction_actual": snapshot.actual,
-        "total": total,
-        "entries": entries,
-    })))
+    let offset = query.offset.unwrap_or(0);
+    let category = query.category.as_deref();
+    let key = format!("leaderboard {closed} {category:?} {limit} {offset}");
+    let body = snapshot.encoded(key, || {
+        let (total, entries) = boards::page(&snapshot, category, limit, offset);
+        serde_json::to_vec(&json!({
+            "round_id": r.id,
+            "closed": closed,
+            "prediction_actual": snapshot.actual,
+            "total": total,
+            "entries": entries,
+        }))
+    })?;
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 #[utoipa::path(
@@ -303,8 +306,11 @@ pub async fn leaderboard(
 /// `GET /api/v1/rounds/{id}/units` (public): participation per unit, rolled up the tree.
 pub async fn round_units(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
-    let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
-    Ok(HttpResponse::Ok().json(&snapshot.units))
+    let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
+    let body = snapshot.encoded("units".to_owned(), || serde_json::to_vec(&snapshot.units))?;
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 async fn contest_snapshots(

@@ -182,7 +182,8 @@ pub async fn leaderboard(
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
 ) -> PageResult {
-    let r = contest::attempts::load_round(&state.db.read, path.into_inner()).await?;
+    let r =
+        contest::attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
     if r.practice {
         return Err(AppError::NotFound.into());
     }
@@ -197,7 +198,7 @@ pub async fn leaderboard(
                 .map(|c| c.code.clone())
                 .unwrap_or_default()
         });
-    let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
+    let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let (total, entries) = boards::page(&snapshot, Some(&category), 100, 0);
     let closed = contest::round_status(&r, state.engine.now()) == "closed";
     let viewer = &ctx.viewer;
