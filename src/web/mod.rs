@@ -102,19 +102,22 @@ macro_rules! route_table {
         site { $($method:ident $path:literal => $handler:path,)* }
         api $prefix:literal { $($api_method:ident $api_path:literal => $api_handler:path,)* }
     ) => {
-        /// Every route of the app, in registration order.
+        /// Every route of the app: the site's, then the API's.
         pub const ROUTES: &[RouteSpec] = &[
             $(RouteSpec { method: stringify!($method), path: $path },)*
             $(RouteSpec { method: stringify!($api_method), path: concat!($prefix, $api_path) },)*
         ];
 
         fn register_routes(cfg: &mut web::ServiceConfig) {
-            $(cfg.route($path, web::method(Method::$method).to($handler));)*
+            // actix tries routes in order, matching each dynamic pattern with a regex: the
+            // API scope (one prefix test for every other path) goes first, and within it
+            // the contest-day routes are listed first.
             cfg.service(
                 web::scope($prefix)
                     .wrap(from_fn(security::api_cookie_guard))
                     $(.route($api_path, web::method(Method::$api_method).to($api_handler)))*,
             );
+            $(cfg.route($path, web::method(Method::$method).to($handler));)*
         }
     };
 }
@@ -158,6 +161,13 @@ route_table! {
         GET  "/judge/attempts/{id}"                   => pages::judge::attempt_record,
     }
     api "/api/v1" {
+        // The contest-day hot paths first (see `register_routes`).
+        PUT  "/attempts/{id}/answers/{question_id}"   => api::attempts::save_answer,
+        POST "/rounds/{id}/attempts"                  => api::attempts::start,
+        GET  "/rounds/{id}/leaderboard"               => api::contests::leaderboard,
+        GET  "/rounds/{id}/units"                     => api::contests::round_units,
+        POST "/attempts/{id}/submit"                  => api::attempts::submit,
+        GET  "/attempts/{id}"                         => api::attempts::get,
         POST "/auth/register"                         => api::auth::register,
         POST "/auth/login"                            => api::auth::login,
         POST "/auth/logout"                           => api::auth::logout,
@@ -180,14 +190,8 @@ route_table! {
         GET  "/rounds"                                => api::contests::open_rounds,
         GET  "/rounds/{id}"                           => api::contests::round_detail,
         POST "/rounds/{id}/close"                     => api::contests::close_round,
-        POST "/rounds/{id}/attempts"                  => api::attempts::start,
-        GET  "/rounds/{id}/leaderboard"               => api::contests::leaderboard,
-        GET  "/rounds/{id}/units"                     => api::contests::round_units,
-        GET  "/attempts/{id}"                         => api::attempts::get,
         GET  "/attempts/{id}/verify"                  => api::audit::verify,
         GET  "/audit"                                 => api::audit::list,
-        PUT  "/attempts/{id}/answers/{question_id}"   => api::attempts::save_answer,
-        POST "/attempts/{id}/submit"                  => api::attempts::submit,
         GET  "/participants"                          => api::participants::search,
         GET  "/participants/duplicates"               => api::participants::duplicates,
         POST "/participants/{id}/void"                => api::participants::void,
