@@ -126,7 +126,11 @@ struct StepReport {
     step: String,
     requests: usize,
     errors: usize,
+    /// Requests over the step's whole span (first to last request).
     throughput_per_s: f64,
+    /// Requests per second in the busiest 10 s of the step (a rate sustained for 10 s,
+    /// where the whole span also holds pauses between waves).
+    busiest_10s_per_s: f64,
     p50_ms: f64,
     p95_ms: f64,
     p99_ms: f64,
@@ -150,11 +154,26 @@ fn report(step: &str, samples: &[Sample]) -> StepReport {
         .max()
         .unwrap_or(0);
     let span = ((last.saturating_sub(first)) as f64 / 1000.0).max(0.001);
+    let mut per_second: BTreeMap<u64, usize> = BTreeMap::new();
+    for s in samples {
+        *per_second.entry(s.at_ms / 1000).or_default() += 1;
+    }
+    let busiest = per_second
+        .keys()
+        .map(|&from| {
+            per_second
+                .range(from..from + 10)
+                .map(|(_, n)| n)
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
     StepReport {
         step: step.to_owned(),
         requests: samples.len(),
         errors: samples.iter().filter(|s| !s.ok).count(),
         throughput_per_s: samples.len() as f64 / span,
+        busiest_10s_per_s: busiest as f64 / 10.0,
         p50_ms: pct(0.50),
         p95_ms: pct(0.95),
         p99_ms: pct(0.99),
@@ -169,11 +188,14 @@ struct Target {
 }
 
 impl Target {
-    async fn send(&self, step: &'static str, request: reqwest::RequestBuilder) -> Option<Value> {
-        let began = Instant::now();
-        let response = request.send().await;
-        let (ok, body) = match response {
-            Ok(r) if r.status().is_success() => (true, r.json::<Value>().await.ok()),
+    /// Sends a request and reads its body; an error status or a failure is printed and
+    /// gives `None`.
+    async fn exchange(
+        step: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Option<reqwest::Response> {
+        match request.send().await {
+            Ok(r) if r.status().is_success() => Some(r),
             Ok(r) => {
                 let status = r.status();
                 let text = r.text().await.unwrap_or_default();
@@ -181,41 +203,73 @@ impl Target {
                     "{step}: HTTP {status}: {}",
                     text.chars().take(200).collect::<String>()
                 );
-                (false, None)
+                None
             }
             Err(e) => {
                 eprintln!("{step}: {e}");
-                (false, None)
+                None
             }
+        }
+    }
+
+    /// Sends a request, records its latency and outcome, and decodes only the fields of
+    /// `T` from the body (the generator shares the machine with the server: parsing less
+    /// leaves it more).
+    async fn send_for<T: serde::de::DeserializeOwned>(
+        &self,
+        step: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Option<T> {
+        let began = Instant::now();
+        let body = match Self::exchange(step, request).await {
+            Some(r) => match r.bytes().await {
+                Ok(bytes) => serde_json::from_slice::<T>(&bytes)
+                    .map_err(|e| eprintln!("{step}: unexpected body: {e}"))
+                    .ok(),
+                Err(e) => {
+                    eprintln!("{step}: {e}");
+                    None
+                }
+            },
+            None => None,
         };
-        self.rec.record(step, began, ok);
-        if ok { body.or(Some(Value::Null)) } else { None }
+        self.rec.record(step, began, body.is_some());
+        body
+    }
+
+    /// [`Target::send_for`] into a JSON value.
+    async fn send(&self, step: &'static str, request: reqwest::RequestBuilder) -> Option<Value> {
+        self.send_for::<Value>(step, request).await
     }
 
     /// Like [`Target::send`] for a step whose body is not needed: it is read (so the
-    /// connection is reused) but not parsed, which keeps the generator's share of the
-    /// machine small.
+    /// connection is reused) but not parsed.
     async fn hit(&self, step: &'static str, request: reqwest::RequestBuilder) -> bool {
         let began = Instant::now();
-        let ok = match request.send().await {
-            Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
-            Ok(r) => {
-                let status = r.status();
-                let text = r.text().await.unwrap_or_default();
-                eprintln!(
-                    "{step}: HTTP {status}: {}",
-                    text.chars().take(200).collect::<String>()
-                );
-                false
-            }
-            Err(e) => {
-                eprintln!("{step}: {e}");
-                false
-            }
+        let ok = match Self::exchange(step, request).await {
+            Some(r) => r.bytes().await.is_ok(),
+            None => false,
         };
         self.rec.record(step, began, ok);
         ok
     }
+}
+
+/// What a participant reads of a started attempt.
+#[derive(serde::Deserialize)]
+struct StartedAttempt {
+    attempt_id: i64,
+    questions: Vec<ShownQuestion>,
+}
+
+#[derive(serde::Deserialize)]
+struct ShownQuestion {
+    options: Vec<ShownOption>,
+}
+
+#[derive(serde::Deserialize)]
+struct ShownOption {
+    id: String,
 }
 
 /// The body of an answer save choosing `option`.
@@ -357,7 +411,8 @@ fn process_usage(pid: u32) -> (f64, f64) {
     (cpu, hwm_kb / 1024.0)
 }
 
-async fn ceilings() -> anyhow::Result<Value> {
+/// The machine's ceilings; `postgres` is the benchmark's database when it runs on PostgreSQL.
+async fn ceilings(postgres: Option<&str>) -> anyhow::Result<Value> {
     // argon2id at our parameters, on every core.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let until = Instant::now() + Duration::from_secs(3);
@@ -415,24 +470,41 @@ async fn ceilings() -> anyhow::Result<Value> {
     // SQLite single-row commits, with the app's settings (WAL, synchronous=FULL).
     let dir = std::env::temp_dir().join(format!("cuocthi-ceiling-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let db = cuocthi::db::connect(&format!("sqlite://{}/c.db", dir.display())).await?;
+    let sqlite = format!("sqlite://{}/c.db", dir.display());
+    let sqlite_commits = commits_per_s(&sqlite, "INTEGER PRIMARY KEY").await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut out = json!({
+        "argon2_hashes_per_s": argon2_per_s,
+        "empty_handler_requests_per_s": empty_per_s,
+        "sqlite_commits_per_s": sqlite_commits,
+    });
+    // And PostgreSQL's, in the benchmark's database, when it runs on PostgreSQL.
+    if let Some(url) = postgres {
+        out["postgres_commits_per_s"] = json!(commits_per_s(url, "BIGSERIAL PRIMARY KEY").await?);
+    }
+    Ok(out)
+}
+
+/// Single-row insert commits per second, one after the other on one connection, for 2 s.
+async fn commits_per_s(url: &str, key: &str) -> anyhow::Result<f64> {
+    let db = cuocthi::db::connect(url).await?;
     db.write
-        .execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        .execute_unprepared(&format!(
+            "CREATE TABLE loadgen_commits (id {key}, v TEXT)"
+        ))
         .await?;
     let stop = Instant::now() + Duration::from_secs(2);
     let mut commits = 0u64;
     while Instant::now() < stop {
         db.write
-            .execute_unprepared("INSERT INTO t (v) VALUES ('x')")
+            .execute_unprepared("INSERT INTO loadgen_commits (v) VALUES ('x')")
             .await?;
         commits += 1;
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(json!({
-        "argon2_hashes_per_s": argon2_per_s,
-        "empty_handler_requests_per_s": empty_per_s,
-        "sqlite_commits_per_s": commits as f64 / 2.0,
-    }))
+    db.write
+        .execute_unprepared("DROP TABLE loadgen_commits")
+        .await?;
+    Ok(commits as f64 / 2.0)
 }
 
 fn svg_plot(steps: &BTreeMap<&'static str, Vec<Sample>>) -> String {
@@ -813,7 +885,7 @@ async fn main() -> anyhow::Result<()> {
             tasks.push(tokio::spawn(async move {
                 barrier.wait().await;
                 let Some(attempt) = t
-                    .send(
+                    .send_for::<StartedAttempt>(
                         "start",
                         t.client
                             .post(format!("{}/api/v1/rounds/{round}/attempts", t.base))
@@ -823,15 +895,11 @@ async fn main() -> anyhow::Result<()> {
                 else {
                     return;
                 };
-                let id = attempt["attempt_id"].as_i64().unwrap_or(0);
-                let questions = attempt["questions"].as_array().cloned().unwrap_or_default();
-                for (p, q) in questions.iter().enumerate() {
+                let id = attempt.attempt_id;
+                for (p, q) in attempt.questions.iter().enumerate() {
                     let wait = rand::rng().random_range(0..=2 * think);
                     tokio::time::sleep(Duration::from_millis(wait)).await;
-                    let option = q["options"][0]["id"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned();
+                    let option = q.options.first().map(|o| o.id.clone()).unwrap_or_default();
                     let saved = t
                         .hit(
                             "save answer",
@@ -924,7 +992,7 @@ async fn main() -> anyhow::Result<()> {
         server.stop();
     }
 
-    let ceilings = ceilings().await?;
+    let ceilings = ceilings((backend == "PostgreSQL").then_some(url.as_str())).await?;
     let steps = rec.steps.lock().unwrap_or_else(|e| e.into_inner());
     let reports: Vec<StepReport> = steps.iter().map(|(k, v)| report(k, v)).collect();
     let rate = |name: &str| {
@@ -936,6 +1004,7 @@ async fn main() -> anyhow::Result<()> {
     let ratios = json!({
         "login_vs_argon2": rate("login") / ceilings["argon2_hashes_per_s"].as_f64().unwrap_or(1.0),
         "saves_vs_sqlite_commits": rate("save answer") / ceilings["sqlite_commits_per_s"].as_f64().unwrap_or(1.0),
+        "saves_vs_postgres_commits": ceilings["postgres_commits_per_s"].as_f64().map(|c| rate("save answer") / c),
         "saves_vs_empty_handler": rate("save answer") / ceilings["empty_handler_requests_per_s"].as_f64().unwrap_or(1.0),
     });
     let result = json!({
@@ -965,15 +1034,16 @@ async fn main() -> anyhow::Result<()> {
     }
 
     println!(
-        "\n| step | requests | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|"
+        "\n| step | requests | errors | req/s | busiest 10 s req/s | p50 ms | p95 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|---|---|"
     );
     for r in &reports {
         println!(
-            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} |",
             r.step,
             r.requests,
             r.errors,
             r.throughput_per_s,
+            r.busiest_10s_per_s,
             r.p50_ms,
             r.p95_ms,
             r.p99_ms,

@@ -42,10 +42,13 @@ pub fn option_id(seed: i64, position: usize, bank_index: usize) -> String {
     h.update(seed.to_le_bytes());
     h.update((position as u64).to_le_bytes());
     h.update((bank_index as u64).to_le_bytes());
-    h.finalize()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(12);
+    for b in &h.finalize()[..6] {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    id
 }
 
 /// Decodes the drawn questions stored on an attempt.
@@ -1005,4 +1008,26 @@ pub fn spawn_sweeper(engine: Arc<Engine>, db: DatabaseConnection, every: std::ti
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_ids_are_the_first_six_bytes_of_the_hash_in_lower_hex() {
+        for (seed, position, index) in [(1, 1, 0), (i64::MAX, 20, 3), (987_654_321, 7, 1)] {
+            let mut h = Sha256::new();
+            h.update(b"cuocthi-option");
+            h.update(seed.to_le_bytes());
+            h.update((position as u64).to_le_bytes());
+            h.update((index as u64).to_le_bytes());
+            let expected: String = h.finalize()[..6]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(option_id(seed, position, index), expected);
+        }
+        assert_ne!(option_id(5, 1, 0), option_id(5, 1, 1));
+    }
 }

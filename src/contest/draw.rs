@@ -153,11 +153,18 @@ pub fn draw_from(
     let mut taken: HashSet<i64> = HashSet::new();
     for i in fill_order(quotas) {
         let quota = &quotas[i];
-        let (mut fresh, mut again): (Vec<&Candidate>, Vec<&Candidate>) = sorted
-            .iter()
-            .copied()
-            .filter(|c| quota.matches(c) && !taken.contains(&c.id))
-            .partition(|c| !seen.contains(&c.id));
+        // Sized once: a pool holds thousands of candidates and this runs per attempt.
+        let mut fresh: Vec<&Candidate> = Vec::with_capacity(sorted.len());
+        let mut again: Vec<&Candidate> = Vec::new();
+        for &c in &sorted {
+            if quota.matches(c) && !taken.contains(&c.id) {
+                if seen.contains(&c.id) {
+                    again.push(c);
+                } else {
+                    fresh.push(c);
+                }
+            }
+        }
         let available = fresh.len() + again.len();
         if available < quota.count {
             return Err(Shortfall {
@@ -232,6 +239,34 @@ mod tests {
             difficulty: None,
             count,
         }
+    }
+
+    /// Recorded attempts are re-derived from their seed (verification), so a draw must
+    /// never change for the same inputs: this one was recorded with the first version.
+    #[test]
+    fn a_recorded_draw_is_reproduced_exactly() {
+        let p = pool(300);
+        let quotas = [
+            Quota {
+                bank_id: 1,
+                topic: Some("T1".into()),
+                difficulty: Some(Difficulty::Easy),
+                count: 3,
+            },
+            any(5),
+        ];
+        // Most seen: both quotas fall back to seen questions.
+        let seen: HashSet<i64> = (1..=297).collect();
+        let drawn = draw(&p, &quotas, &seen, Order::Shuffled, 42).unwrap();
+        let got: Vec<(i64, Vec<usize>)> = drawn
+            .into_iter()
+            .map(|d| (d.question_id, d.option_order))
+            .collect();
+        assert_eq!(
+            format!("{got:?}"),
+            "[(99, [1, 3, 0, 2]), (299, [3, 1, 2, 0]), (21, [2, 1, 0, 3]), (298, [3, 1, 0, 2]), \
+             (115, [1, 0, 3, 2]), (300, [0, 1]), (291, [3, 2, 0, 1]), (156, [0, 1])]"
+        );
     }
 
     #[test]
