@@ -129,7 +129,7 @@ struct StepReport {
     /// Requests over the step's whole span (first to last request).
     throughput_per_s: f64,
     /// Requests per second in the busiest 10 s of the step (a rate sustained for 10 s,
-    /// where the whole span also holds pauses between waves).
+    /// where the whole span also holds pauses between waves); a shorter step's own rate.
     busiest_10s_per_s: f64,
     p50_ms: f64,
     p95_ms: f64,
@@ -154,6 +154,8 @@ fn report(step: &str, samples: &[Sample]) -> StepReport {
         .max()
         .unwrap_or(0);
     let span = ((last.saturating_sub(first)) as f64 / 1000.0).max(0.001);
+    // A step shorter than 10 s: its own span.
+    let window = span.clamp(1.0, 10.0);
     let mut per_second: BTreeMap<u64, usize> = BTreeMap::new();
     for s in samples {
         *per_second.entry(s.at_ms / 1000).or_default() += 1;
@@ -173,7 +175,7 @@ fn report(step: &str, samples: &[Sample]) -> StepReport {
         requests: samples.len(),
         errors: samples.iter().filter(|s| !s.ok).count(),
         throughput_per_s: samples.len() as f64 / span,
-        busiest_10s_per_s: busiest as f64 / 10.0,
+        busiest_10s_per_s: busiest as f64 / window,
         p50_ms: pct(0.50),
         p95_ms: pct(0.95),
         p99_ms: pct(0.99),
