@@ -14,8 +14,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    UpdateMany,
 };
 use serde::{Deserialize, Serialize};
 
@@ -377,6 +379,30 @@ pub async fn create_staff<C: ConnectionTrait>(
     .await
     .map_err(|e| map_unique(e, UNIQUE_USER_COLUMNS))?;
     Ok(model)
+}
+
+/// Moves a user's token version on by one — every token issued before dies — together with
+/// the other changes of `also` (a new password hash, a void), in one update. The increment
+/// is done by the database, never from a row read earlier, which another instance may have
+/// moved meanwhile. Returns the user as it now stands. Callers drop the user from the
+/// signed-in cache (`AppState::users`).
+pub async fn bump_token_version<C: ConnectionTrait>(
+    db: &C,
+    user_id: i64,
+    also: impl FnOnce(UpdateMany<user::Entity>) -> UpdateMany<user::Entity>,
+) -> Result<user::Model> {
+    let update = user::Entity::update_many()
+        .col_expr(
+            user::Column::TokenVersion,
+            Expr::col(user::Column::TokenVersion).add(1),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user_id));
+    also(update).exec(db).await?;
+    user::Entity::find_by_id(user_id)
+        .one_by_key(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Every participant category, in display order.

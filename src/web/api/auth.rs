@@ -4,8 +4,8 @@ use crate::db::OneByKey;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
+use sea_orm::sea_query::Expr;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -162,29 +162,23 @@ pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
         .finish()
 }
 
-/// Bumps the user's token version in the database (an increment there, not a value from
-/// a possibly cached row) and returns the new version: every older token dies.
+/// Bumps the user's token version (and sets a new password hash, if given) and returns the
+/// new version: every older token dies.
 async fn bump_token_version(
     state: &AppState,
     user: &user::Model,
     hash: Option<String>,
 ) -> Result<i32> {
-    let mut update = user::Entity::update_many()
-        .col_expr(
-            user::Column::TokenVersion,
-            Expr::col(user::Column::TokenVersion).add(1),
-        )
-        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(user::Column::Id.eq(user.id));
-    if let Some(hash) = hash {
-        update = update.col_expr(user::Column::PasswordHash, Expr::value(hash));
-    }
-    update.exec(&state.db.write).await?;
+    let fresh = accounts::bump_token_version(&state.db.write, user.id, |update| match hash {
+        Some(hash) => update.col_expr(user::Column::PasswordHash, Expr::value(hash)),
+        None => update,
+    })
+    .await
+    .map_err(|e| match e {
+        AppError::NotFound => AppError::Unauthorized,
+        e => e,
+    })?;
     state.users.remove(&user.id);
-    let fresh = user::Entity::find_by_id(user.id)
-        .one_by_key(&state.db.write)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
     Ok(fresh.token_version)
 }
 

@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, NotSet, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -145,21 +145,28 @@ pub async fn set_voided(
         .await?
         .filter(|u| u.role == Role::Participant.as_str())
         .ok_or(AppError::NotFound)?;
-    let voiding = reason.is_some();
-    let updated = user::ActiveModel {
-        id: Set(u.id),
-        token_version: if voiding {
-            Set(u.token_version + 1)
-        } else {
-            NotSet
-        },
-        voided: Set(voiding),
-        void_reason: Set(reason),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(&state.db.write)
-    .await?;
+    let updated = match reason {
+        // Voiding also revokes every token of the account.
+        Some(reason) => {
+            crate::accounts::bump_token_version(&state.db.write, u.id, |update| {
+                update
+                    .col_expr(user::Column::Voided, Expr::value(true))
+                    .col_expr(user::Column::VoidReason, Expr::value(reason))
+            })
+            .await?
+        }
+        None => {
+            user::ActiveModel {
+                id: Set(u.id),
+                voided: Set(false),
+                void_reason: Set(None),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .update(&state.db.write)
+            .await?
+        }
+    };
     state.users.remove(&updated.id);
     crate::audit::record(
         &state.db.write,
