@@ -62,6 +62,18 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
         value
     }
 
+    /// The entry if fresh, or else the value `load` reads (from the database), stored.
+    pub async fn get_or_load<E>(
+        &self,
+        key: K,
+        load: impl AsyncFnOnce() -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
+        if let Some(value) = self.get(&key) {
+            return Ok(value);
+        }
+        Ok(self.insert(key, load().await?))
+    }
+
     /// Forgets an entry (after this instance changed it).
     pub fn remove(&self, key: &K) {
         self.map
@@ -89,6 +101,24 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn get_or_load_reads_once_and_never_keeps_an_error() {
+        let cache = TtlCache::new(Duration::from_secs(5), 10);
+        let mut loads = 0;
+        let failed: Result<Arc<i32>, &str> = cache.get_or_load(1, async || Err("gone")).await;
+        assert_eq!(failed, Err("gone"));
+        for _ in 0..3 {
+            let v = cache
+                .get_or_load(1, async || {
+                    loads += 1;
+                    Ok::<_, &str>(7)
+                })
+                .await;
+            assert_eq!(v.as_deref(), Ok(&7));
+        }
+        assert_eq!(loads, 1, "read once, then from memory");
+    }
 
     #[test]
     fn entries_expire_after_the_ttl() {

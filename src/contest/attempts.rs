@@ -61,13 +61,17 @@ pub fn drawn_of(a: &attempt::Model) -> Result<Vec<Drawn>> {
     })
 }
 
+/// The drawn questions, in the attempt's order.
 async fn questions_of(
     engine: &Engine,
     db: &DatabaseConnection,
     drawn: &[Drawn],
-) -> Result<HashMap<i64, Arc<QuestionData>>> {
+) -> Result<Vec<Arc<QuestionData>>> {
     let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
-    engine.pools.questions(db, &ids).await
+    let found = engine.pools.questions(db, &ids).await?;
+    ids.iter()
+        .map(|id| found.get(id).cloned().ok_or_else(|| missing_question(*id)))
+        .collect()
 }
 
 fn missing_question(id: i64) -> AppError {
@@ -151,11 +155,8 @@ async fn view_with(
     let questions = questions_of(engine, db, &drawn).await?;
     let mut items = Vec::with_capacity(drawn.len());
     let mut saved = serde_json::Map::new();
-    for (i, d) in drawn.iter().enumerate() {
+    for (i, (d, q)) in drawn.iter().zip(&questions).enumerate() {
         let position = i + 1;
-        let q = questions
-            .get(&d.question_id)
-            .ok_or_else(|| missing_question(d.question_id))?;
         let options: Vec<Value> = d
             .option_order
             .iter()
@@ -229,12 +230,10 @@ pub async fn cached_round<C: ConnectionTrait>(
     db: &C,
     round_id: i64,
 ) -> Result<Arc<round::Model>> {
-    if let Some(r) = engine.rounds.get(&round_id) {
-        return Ok(r);
-    }
-    Ok(engine
+    engine
         .rounds
-        .insert(round_id, load_round(db, round_id).await?))
+        .get_or_load(round_id, async || load_round(db, round_id).await)
+        .await
 }
 
 /// A contest, as [`cached_round`] keeps rounds.
@@ -243,14 +242,15 @@ async fn cached_contest<C: ConnectionTrait>(
     db: &C,
     contest_id: i64,
 ) -> Result<Arc<crate::entities::contest::Model>> {
-    if let Some(c) = engine.contests.get(&contest_id) {
-        return Ok(c);
-    }
-    let c = crate::entities::contest::Entity::find_by_id(contest_id)
-        .one_by_key(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(engine.contests.insert(contest_id, c))
+    engine
+        .contests
+        .get_or_load(contest_id, async || {
+            crate::entities::contest::Entity::find_by_id(contest_id)
+                .one_by_key(db)
+                .await?
+                .ok_or(AppError::NotFound)
+        })
+        .await
 }
 
 /// How starting went.
@@ -460,15 +460,7 @@ impl LiveAttempt {
         }
         let drawn = drawn_of(a)?;
         let questions = questions_of(engine, db, &drawn).await?;
-        let multiple = drawn
-            .iter()
-            .map(|d| {
-                questions
-                    .get(&d.question_id)
-                    .map(|q| q.kind == Kind::Multiple)
-                    .ok_or_else(|| missing_question(d.question_id))
-            })
-            .collect::<Result<Vec<bool>>>()?;
+        let multiple = questions.iter().map(|q| q.kind == Kind::Multiple).collect();
         Ok(LiveAttempt {
             id: a.id,
             user_id: a.user_id,
@@ -714,15 +706,7 @@ pub async fn finalize(
     engine.live.remove(&a.id);
     let drawn = drawn_of(a)?;
     let questions = questions_of(engine, db, &drawn).await?;
-    let keys = drawn
-        .iter()
-        .map(|d| {
-            questions
-                .get(&d.question_id)
-                .map(|q| q.correct.clone())
-                .ok_or_else(|| missing_question(d.question_id))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let keys = questions.iter().map(|q| q.correct.clone()).collect();
     let practice = cached_round(engine, db, a.round_id).await?.practice;
     engine
         .writer

@@ -62,16 +62,15 @@ pub async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
     let id: i64 = claims.sub.parse().map_err(|_| AppError::Unauthorized)?;
     // Every request of a signed-in user needs their row: read it from the cache, so an
     // answer save costs no query for it.
-    let user = match state.users.get(&id) {
-        Some(user) => user,
-        None => {
-            let user = user::Entity::find_by_id(id)
+    let user = state
+        .users
+        .get_or_load(id, async || {
+            user::Entity::find_by_id(id)
                 .one_by_key(&state.db.read)
                 .await?
-                .ok_or(AppError::Unauthorized)?;
-            state.users.insert(id, user)
-        }
-    };
+                .ok_or(AppError::Unauthorized)
+        })
+        .await?;
     // A password change or "log out everywhere" bumps the version: older tokens die.
     if user.token_version != claims.ver {
         return Err(AppError::Unauthorized);
