@@ -386,12 +386,7 @@ impl AnswerWriter {
     /// Stores an answer; `Ok(true)` once committed, `Ok(false)` when the attempt no longer
     /// takes answers.
     pub async fn save(&self, save: AnswerSave) -> Result<bool> {
-        let (reply, answer) = oneshot::channel();
-        self.submit(Job::Save { save, reply }).await?;
-        answer
-            .await
-            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("the answer writer dropped a save")))?
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("answer commit failed: {e}")))
+        self.ask("save", |reply| Job::Save { save, reply }).await
     }
 
     /// Inserts a new attempt in the next group; `Ok(None)` when its (round, user, seq) is
@@ -400,35 +395,33 @@ impl AnswerWriter {
         &self,
         attempt: attempt::ActiveModel,
     ) -> Result<Option<attempt::Model>> {
-        let (reply, answer) = oneshot::channel();
-        self.submit(Job::Start {
-            attempt: Box::new(attempt),
-            reply,
-        })
-        .await?;
-        answer
+        let attempt = Box::new(attempt);
+        self.ask("start", |reply| Job::Start { attempt, reply })
             .await
-            .map_err(|_| {
-                AppError::Unexpected(anyhow::anyhow!("the answer writer dropped a start"))
-            })?
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("attempt insert failed: {e}")))
     }
 
     /// Finalises an attempt in the next group ([`super::attempts::finalize`]); `Ok(None)`
     /// if the attempt is gone.
     pub async fn finish(&self, job: FinishJob) -> Result<Option<attempt::Model>> {
+        let job = Box::new(job);
+        self.ask("finish", |reply| Job::Finish { job, reply }).await
+    }
+
+    /// Queues the job `make` builds around its reply channel and waits for the group that
+    /// holds it to be committed.
+    async fn ask<T>(
+        &self,
+        what: &str,
+        make: impl FnOnce(oneshot::Sender<std::result::Result<T, String>>) -> Job,
+    ) -> Result<T> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Finish {
-            job: Box::new(job),
-            reply,
-        })
-        .await?;
+        self.submit(make(reply)).await?;
         answer
             .await
             .map_err(|_| {
-                AppError::Unexpected(anyhow::anyhow!("the answer writer dropped a finish"))
+                AppError::Unexpected(anyhow::anyhow!("the answer writer dropped a {what}"))
             })?
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("finishing failed: {e}")))
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("writing a {what} failed: {e}")))
     }
 
     async fn submit(&self, job: Job) -> Result<()> {
