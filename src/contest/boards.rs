@@ -193,6 +193,21 @@ async fn build<C: ConnectionTrait>(db: &C, round: &round::Model) -> Result<Snaps
     })
 }
 
+/// Whether a public read may be served a snapshot of this age: `None` — rebuild it first;
+/// `Some(rebuild)` — serve it, and rebuild it in the background if `rebuild`. Fresh within
+/// the staleness, served while rebuilt up to twice the staleness (so a snapshot is never
+/// older than that), rebuilt first beyond (a quiet round). A zero staleness never serves a
+/// cached snapshot.
+fn serve_cached(age: Duration, staleness: Duration) -> Option<bool> {
+    if age < staleness {
+        Some(false)
+    } else if age < 2 * staleness {
+        Some(true)
+    } else {
+        None
+    }
+}
+
 /// Publishes a snapshot unless an invalidation happened since its rebuild started.
 fn publish(
     map: &SnapshotMap,
@@ -393,11 +408,9 @@ impl Boards {
     ) -> Result<Arc<Snapshot>> {
         if let Some(s) = self.cached(round.id)
             && s.actual == round.prediction_actual
-            && s.built.elapsed() < 2 * self.staleness
+            && let Some(rebuild) = serve_cached(s.built.elapsed(), self.staleness)
         {
-            if s.built.elapsed() >= self.staleness
-                && let Ok(guard) = self.building.clone().try_lock_owned()
-            {
+            if rebuild && let Ok(guard) = self.building.clone().try_lock_owned() {
                 let (db, round) = (db.clone(), round.clone());
                 let (map, generation) = (self.snapshots.clone(), self.generation.clone());
                 let started = generation.load(Ordering::SeqCst);
@@ -533,6 +546,22 @@ mod tests {
             actual: None,
             encoded: Mutex::new(HashMap::new()),
         })
+    }
+
+    #[test]
+    fn a_published_snapshot_is_served_fresh_then_while_rebuilt_then_rebuilt_first() {
+        let second = Duration::from_secs(1);
+        let ms = Duration::from_millis;
+        assert_eq!(serve_cached(ms(0), second), Some(false));
+        assert_eq!(serve_cached(ms(999), second), Some(false));
+        assert_eq!(serve_cached(ms(1000), second), Some(true));
+        assert_eq!(serve_cached(ms(1999), second), Some(true));
+        assert_eq!(serve_cached(ms(2000), second), None);
+        assert_eq!(
+            serve_cached(ms(0), Duration::ZERO),
+            None,
+            "tests run without caching"
+        );
     }
 
     #[test]
