@@ -108,16 +108,7 @@ async fn seed(app: &TestApp) -> World {
     let (status, attempt) = app.start(&owner, round).await;
     assert!(status.is_success(), "{attempt}");
     let voided = user_id(app, "0912000003").await;
-    let (status, body) = json_of(
-        app.post_json(
-            &format!("/api/v1/participants/{voided}/void"),
-            Some(&organiser),
-            &json!({"reason": "Tài khoản trùng"}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    app.void(&organiser, voided, "Tài khoản trùng").await;
     let bank = cuocthi::entities::bank::Entity::find()
         .all(&app.state.db.read)
         .await

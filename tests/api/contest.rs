@@ -582,16 +582,7 @@ async fn unit_statistics_roll_up_the_tree_and_voided_participants_drop_out() {
     )
     .await;
     let cheater_id = found[0]["id"].as_i64().unwrap();
-    let (status, body) = json_of(
-        app.post_json(
-            &format!("/api/v1/participants/{cheater_id}/void"),
-            Some(&organiser),
-            &json!({"reason": "Thi hộ"}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    app.void(&organiser, cheater_id, "Thi hộ").await;
     let (_, board) = json_of(
         app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
             .await,
@@ -1096,14 +1087,8 @@ async fn staff_actions_are_recorded_in_the_audit_trail() {
     )
     .await;
     let a = app.participant("0912000001").await;
-    let (_, me) = json_of(app.me(&a).await).await;
-    let pid = me["id"].as_i64().unwrap();
-    app.post_json(
-        &format!("/api/v1/participants/{pid}/void"),
-        Some(&organiser),
-        &json!({"reason": "Trùng"}),
-    )
-    .await;
+    let pid = app.id_of(&a).await;
+    app.void(&organiser, pid, "Trùng").await;
     let (_, who) = json_of(app.me(&organiser).await).await;
 
     let judge = app.staff(Role::Judge, "bgk@example.vn").await;
@@ -1257,9 +1242,7 @@ async fn one_group_with_two_starts_of_one_seat_inserts_one_attempt_beside_saves(
     let b = app.participant("0912000002").await;
     let (_, running) = app.start(&a, round).await;
     let running = running["attempt_id"].as_i64().unwrap();
-    let b_id = app.me(&b).await.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let b_id = app.id_of(&b).await;
     let now = chrono::Utc::now();
     let seat = |seed: i64| cuocthi::entities::attempt::ActiveModel {
         round_id: Set(round),
@@ -1344,22 +1327,8 @@ async fn published_boards_are_served_from_their_snapshot_and_a_void_shows_at_onc
     assert_eq!(commune["participants"], 1);
 
     // A change made through this instance drops the snapshot at once.
-    let (_, found) = json_of(
-        app.get("/api/v1/participants?query=Nhất", Some(&organiser))
-            .await,
-    )
-    .await;
-    let id = found[0]["id"].as_i64().unwrap();
-    let (status, body) = json_of(
-        app.post_json(
-            &format!("/api/v1/participants/{id}/void"),
-            Some(&organiser),
-            &json!({"reason": "Thi hộ"}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    app.void(&organiser, app.id_of(&first).await, "Thi hộ")
+        .await;
     let after = board(&app).await;
     assert_eq!(after["total"], 1);
     assert_eq!(after["entries"][0]["name"], "Người Thứ Hai");

@@ -158,6 +158,27 @@ impl TestApp {
         self.get("/api/v1/me", Some(token)).await
     }
 
+    /// The user id behind a token.
+    pub async fn id_of(&self, token: &str) -> i64 {
+        let (status, me) = json_of(self.me(token).await).await;
+        assert_eq!(status, 200, "{me}");
+        me["id"].as_i64().unwrap()
+    }
+
+    /// Voids participant `id` through the API as `organiser`; fails unless it answers 200.
+    pub async fn void(&self, organiser: &str, id: i64, reason: &str) {
+        let (status, body) = json_of(
+            self.post_json(
+                &format!("/api/v1/participants/{id}/void"),
+                Some(organiser),
+                &json!({ "reason": reason }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
     pub async fn import_units(&self, token: Option<&str>, csv: &str) -> Response {
         let mut request = self
             .client

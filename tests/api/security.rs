@@ -39,12 +39,6 @@ async fn post_form(
         .unwrap()
 }
 
-async fn id_of(app: &TestApp, token: &str) -> i64 {
-    let (status, me) = json_of(app.me(token).await).await;
-    assert_eq!(status, 200, "{me}");
-    me["id"].as_i64().unwrap()
-}
-
 fn retry_after(response: &reqwest::Response) -> u64 {
     response
         .headers()
@@ -82,19 +76,10 @@ async fn voiding_a_participant_revokes_their_tokens_and_refuses_their_login() {
     app.seed_units().await;
     let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
     let token = app.participant("0912000001").await;
-    let id = id_of(&app, &token).await;
+    let id = app.id_of(&token).await;
 
     // Act
-    let (status, body) = json_of(
-        app.post_json(
-            &format!("/api/v1/participants/{id}/void"),
-            Some(&organiser),
-            &json!({"reason": "Tài khoản trùng"}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    app.void(&organiser, id, "Tài khoản trùng").await;
 
     // Assert: the old token is dead, a right password gets 403 account_voided, a wrong
     // one the usual 401 (the answer does not tell a guesser that the account is voided).
@@ -153,7 +138,7 @@ async fn voiding_from_the_organiser_console_revokes_tokens_too() {
     app.seed_units().await;
     let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
     let token = app.participant("0912000001").await;
-    let id = id_of(&app, &token).await;
+    let id = app.id_of(&token).await;
 
     let r = post_form(
         &app,
@@ -183,7 +168,7 @@ async fn a_deleted_users_token_is_refused() {
     let app = spawn_app().await;
     app.seed_units().await;
     let token = app.participant("0912000001").await;
-    let id = id_of(&app, &token).await;
+    let id = app.id_of(&token).await;
 
     cuocthi::entities::user::Entity::delete_by_id(id)
         .exec(&app.state.db.write)
