@@ -136,3 +136,38 @@ where
         Ok(self.all(db).await?.into_iter().next())
     }
 }
+
+/// A raw statement written with SQLite's numbered placeholders (`?1`, `?2`, …) for the
+/// connection's backend: PostgreSQL numbers them `$1`, `$2`, …. Only placeholders are
+/// rewritten, so the SQL must not hold a literal `?` followed by a digit.
+pub fn placeholders(backend: sea_orm::DbBackend, sql: &str) -> String {
+    if backend != sea_orm::DbBackend::Postgres {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::placeholders;
+    use sea_orm::DbBackend;
+
+    #[test]
+    fn numbered_placeholders_follow_the_backend() {
+        let sql = "SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '?'";
+        assert_eq!(placeholders(DbBackend::Sqlite, sql), sql);
+        assert_eq!(
+            placeholders(DbBackend::Postgres, sql),
+            "SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '?'"
+        );
+    }
+}

@@ -16,6 +16,12 @@ pub const SAMPLE_UNITS_CSV: &str = include_str!("../question-banks/units-vinh-lo
 /// The sample bank for the plan's contest (Decree 45/2020/NĐ-CP, Decision 857/QĐ-UBND).
 pub const SAMPLE_BANK_TOML: &str = include_str!("../question-banks/tthc-dien-tu-vinh-long.toml");
 
+/// The demo's practice bank: its own questions, none shared with the ranked rounds' bank —
+/// unlimited practice attempts on the ranked questions would rebuild their answer key
+/// (issue #13; `contest::fairness`).
+pub const PRACTICE_BANK_TOML: &str =
+    include_str!("../question-banks/tthc-dien-tu-vinh-long-thi-thu.toml");
+
 /// The demo contest's code.
 pub const DEMO_CONTEST_CODE: &str = "tthc-dien-tu-2021";
 
@@ -95,8 +101,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     Ok(Some(logins))
 }
 
-/// Loads the sample bank and creates the demo contest: one open ranked round (20
-/// questions, 20 minutes, 3 attempts, a prediction question) and one practice round.
+/// Loads the sample banks and creates the demo contest: one open ranked round (20
+/// questions, 20 minutes, 3 attempts, a prediction question) and one practice round on a
+/// bank of its own (the overlap rule refuses a practice round on the ranked bank).
 pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
     use crate::banks::{Difficulty, Format};
     use crate::contest::draw::Order;
@@ -105,15 +112,16 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
     };
 
     let db = &state.db.write;
-    let parsed = crate::banks::parse(
-        Format::Toml,
-        SAMPLE_BANK_TOML.as_bytes(),
-        &Default::default(),
-    )
-    .map_err(|p| anyhow::anyhow!("the sample bank is invalid: {:?}", p.first()))?;
-    let bank = crate::banks::store::import(db, &parsed, None)
-        .await
-        .map_err(|e| anyhow::anyhow!("the sample bank does not import: {e}"))?;
+    let mut banks = Vec::new();
+    for toml in [SAMPLE_BANK_TOML, PRACTICE_BANK_TOML] {
+        let parsed = crate::banks::parse(Format::Toml, toml.as_bytes(), &Default::default())
+            .map_err(|p| anyhow::anyhow!("a sample bank is invalid: {:?}", p.first()))?;
+        let bank = crate::banks::store::import(db, &parsed, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("a sample bank does not import: {e}"))?;
+        banks.push(bank);
+    }
+    let (bank, practice_bank) = (&banks[0], &banks[1]);
 
     let c = contest::create_contest(
         db,
@@ -162,6 +170,8 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
                         .into(),
                 answer: PredictionAnswer::PerfectScores,
             }),
+            score_shown: Default::default(),
+            allow_overlap: false,
         },
         RoundSpec {
             title: "Thi thử".into(),
@@ -171,7 +181,7 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
             max_attempts: 0,
             practice: true,
             draw: vec![QuotaSpec {
-                bank: serde_json::json!(bank.code),
+                bank: serde_json::json!(practice_bank.code),
                 topic: None,
                 difficulty: None,
                 count: 10,
@@ -179,6 +189,8 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
             draw_by_category: None,
             order: Some(Order::Shuffled),
             prediction: None,
+            score_shown: Default::default(),
+            allow_overlap: false,
         },
     ] {
         contest::create_round(db, &state.engine, c.id, spec, None)
@@ -219,6 +231,26 @@ mod tests {
         let kinds: HashSet<_> = bank.questions.iter().map(|q| q.kind).collect();
         let difficulties: HashSet<_> = bank.questions.iter().map(|q| q.difficulty).collect();
         assert_eq!((kinds.len(), difficulties.len()), (3, 3));
+    }
+
+    #[test]
+    fn the_practice_bank_shares_no_question_with_the_ranked_bank() {
+        let keys = |toml: &str| -> HashSet<String> {
+            parse(Format::Toml, toml.as_bytes(), &Default::default())
+                .unwrap_or_else(|problems| panic!("bank problems: {problems:?}"))
+                .bank
+                .questions
+                .iter()
+                .map(|q| crate::contest::fairness::question_key(&q.text))
+                .collect()
+        };
+        let (ranked, practice) = (keys(SAMPLE_BANK_TOML), keys(PRACTICE_BANK_TOML));
+        assert!(
+            practice.len() >= 20,
+            "{} practice questions",
+            practice.len()
+        );
+        assert_eq!(ranked.intersection(&practice).count(), 0);
     }
 
     #[test]

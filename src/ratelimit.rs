@@ -22,6 +22,16 @@ struct Buckets<K> {
     prune_above: usize,
 }
 
+impl<K: Hash + Eq> Buckets<K> {
+    /// Past the size bound, forgets the keys whose bucket is full again at `now`.
+    fn prune(&mut self, now: Instant) {
+        if self.full_at.len() > self.prune_above {
+            self.full_at.retain(|_, at| *at > now);
+            self.prune_above = PRUNE_ABOVE.max(2 * self.full_at.len());
+        }
+    }
+}
+
 /// A token bucket per key.
 #[derive(Debug)]
 pub struct Limiter<K> {
@@ -69,10 +79,7 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         }
         let window = self.interval * self.burst;
         let mut buckets = self.lock();
-        if buckets.full_at.len() > buckets.prune_above {
-            buckets.full_at.retain(|_, at| *at > now);
-            buckets.prune_above = PRUNE_ABOVE.max(2 * buckets.full_at.len());
-        }
+        buckets.prune(now);
         let full_at = &mut buckets.full_at;
         let current = full_at.get(key).copied().filter(|at| *at > now);
         let next = current.unwrap_or(now) + self.interval;
@@ -82,6 +89,39 @@ impl<K: Hash + Eq + Clone> Limiter<K> {
         }
         full_at.insert(key.clone(), next);
         Ok(())
+    }
+
+    /// Whether `key` has a token now, without taking it: for events that count only
+    /// once they have happened (a new attempt, not a start that resumed or lost a race);
+    /// [`Limiter::take`] then records them.
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
+        if self.is_off() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let current = self.lock().full_at.get(key).copied().filter(|at| *at > now);
+        let debt = current.unwrap_or(now) + self.interval - now;
+        let window = self.interval * self.burst;
+        if debt > window {
+            Err(debt - window)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Takes a token of `key` after the event it stands for happened (checked first with
+    /// [`Limiter::check`]). Events racing past the same check can overdraw the bucket by
+    /// their number; the next check then waits longer.
+    pub fn take(&self, key: &K) {
+        if self.is_off() {
+            return;
+        }
+        let now = Instant::now();
+        let mut buckets = self.lock();
+        buckets.prune(now);
+        let current = buckets.full_at.get(key).copied().filter(|at| *at > now);
+        let next = current.unwrap_or(now) + self.interval;
+        buckets.full_at.insert(key.clone(), next);
     }
 
     /// Gives back a token taken by `acquire` (a login that turned out to be right).
@@ -173,6 +213,25 @@ mod tests {
         limiter.acquire_at(&"a", t0).unwrap();
         limiter.refund(&"a");
         assert!(limiter.acquire_at(&"a", t0).is_ok());
+    }
+
+    #[test]
+    fn a_check_takes_nothing_and_events_taken_after_it_count() {
+        let limiter = Limiter::new(2, minute());
+        for _ in 0..5 {
+            assert!(
+                limiter.check(&"a").is_ok(),
+                "checking alone never uses up tokens"
+            );
+        }
+        limiter.take(&"a");
+        assert!(limiter.check(&"a").is_ok());
+        limiter.take(&"a");
+        let wait = limiter
+            .check(&"a")
+            .expect_err("two events taken: the burst is used");
+        assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30));
+        assert!(limiter.check(&"b").is_ok(), "keys are independent");
     }
 
     #[test]

@@ -56,6 +56,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CUOCTHI_SWEEP_SECS", default_value_t = 5)]
     pub sweep_secs: u64,
 
+    /// New attempts a participant may start per minute, over all rounds, practice
+    /// included (a burst of the same size; 0: no limit). Resuming never counts. Repeated
+    /// attempts are what turns any shown score into an answer-key oracle.
+    #[arg(long, env = "CUOCTHI_START_LIMIT_PER_MINUTE", default_value_t = 6)]
+    pub start_limit_per_minute: u32,
+
     /// Logins and registrations allowed per client IP per minute (0: no limit). Generous:
     /// a whole office often shares one NAT address.
     #[arg(long, env = "CUOCTHI_AUTH_LIMIT_PER_IP", default_value_t = 300)]
@@ -154,6 +160,8 @@ pub struct Settings {
     pub grace: Duration,
     pub board_staleness: Duration,
     pub sweep_every: Duration,
+    /// New attempts per participant per minute (0: no limit).
+    pub start_limit_per_minute: u32,
     pub auth_limits: AuthLimits,
     pub timeouts: Timeouts,
 }
@@ -180,6 +188,7 @@ impl Settings {
             grace: Duration::from_secs(u64::from(args.grace_secs)),
             board_staleness: Duration::from_millis(args.board_staleness_ms),
             sweep_every: Duration::from_secs(args.sweep_secs.max(1)),
+            start_limit_per_minute: args.start_limit_per_minute,
             auth_limits: AuthLimits {
                 trusted_proxies: args.trusted_proxy.clone(),
                 ..AuthLimits::new(args.auth_limit_per_ip, args.auth_limit_per_account)
@@ -206,6 +215,7 @@ impl Settings {
             grace: Duration::from_secs(10),
             board_staleness: Duration::ZERO,
             sweep_every: Duration::from_secs(1),
+            start_limit_per_minute: 6,
             auth_limits: AuthLimits::new(300, 10),
             timeouts: Timeouts::default(),
         }

@@ -89,6 +89,10 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         live: crate::cache::TtlCache::new(attempts::LIVE_TTL, 20_000),
         rounds: crate::cache::TtlCache::new(settings.board_staleness, 10_000),
         contests: crate::cache::TtlCache::new(settings.board_staleness, 1_000),
+        starts: crate::ratelimit::Limiter::new(
+            settings.start_limit_per_minute,
+            std::time::Duration::from_secs(60),
+        ),
     });
     let throttle = Arc::new(AuthThrottle::new(&settings.auth_limits));
     Ok(AppState {

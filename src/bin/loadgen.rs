@@ -355,6 +355,8 @@ async fn setup(url: &str, bank_size: usize) -> anyhow::Result<(i64, Vec<String>)
                 question: "Bao nhiêu người đạt điểm tuyệt đối?".into(),
                 answer: PredictionAnswer::PerfectScores,
             }),
+            score_shown: Default::default(),
+            allow_overlap: false,
         },
         None,
     )

@@ -78,28 +78,63 @@ fn missing_question(id: i64) -> AppError {
     AppError::Unexpected(anyhow::anyhow!("question revision {id} is missing"))
 }
 
-/// The result of a finished attempt.
+/// The result of a finished attempt. With `score_shown = after_close`, a participant
+/// gets no `score` and no `correct` until the round is settled (`score_hidden`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptResult {
-    pub score: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<i32>,
     pub max_score: i32,
-    pub correct: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correct: Option<i32>,
     pub total: i32,
     pub time_taken_ms: i64,
     pub submitted_at: Option<DateTime<Utc>>,
     pub finish_reason: Option<String>,
+    /// True while the score is held back until the round is settled.
+    pub score_hidden: bool,
 }
 
-fn result_of(a: &attempt::Model) -> Option<AttemptResult> {
+/// The result of a finished attempt, its score shown or held back.
+pub fn result_of(a: &attempt::Model, score_shown: bool) -> Option<AttemptResult> {
     (a.status == FINISHED).then(|| AttemptResult {
-        score: a.score.unwrap_or(0),
+        score: score_shown.then(|| a.score.unwrap_or(0)),
         max_score: a.max_score,
-        correct: a.correct.unwrap_or(0),
+        correct: score_shown.then(|| a.correct.unwrap_or(0)),
         total: a.total,
         time_taken_ms: a.time_taken_ms.unwrap_or(0),
         submitted_at: a.submitted_at,
         finish_reason: a.finish_reason.clone(),
+        score_hidden: !score_shown,
     })
+}
+
+/// What a view of an attempt may reveal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reveal {
+    /// Correct options, explanations, which answers were right.
+    pub review: bool,
+    /// The score and the number of right answers.
+    pub score: bool,
+}
+
+impl Reveal {
+    /// What a viewer may see of an attempt of `round`: the review once the round is
+    /// settled (for staff too: nothing may leak a key while an attempt can change); the
+    /// score as the round's `score_shown` says, always for staff (they are not
+    /// competing).
+    pub fn for_viewer(round: &round::Model, staff: bool) -> Self {
+        Reveal {
+            review: super::fairness::review_visible(round),
+            score: staff || super::fairness::scores_visible(round),
+        }
+    }
+
+    /// A running attempt: nothing to reveal.
+    pub const RUNNING: Reveal = Reveal {
+        review: false,
+        score: false,
+    };
 }
 
 /// Saved answers by question position, as option ids.
@@ -121,16 +156,17 @@ async fn saved_answers<C: ConnectionTrait>(
 }
 
 /// What the participant sees of an attempt: questions and options with opaque ids, no
-/// correctness — unless `review` is set (the round has closed).
+/// correctness — unless `reveal.review` is set (the round is settled) — and the result,
+/// its score as `reveal.score` says.
 pub async fn view(
     engine: &Engine,
     db: &DatabaseConnection,
     round: &round::Model,
     a: &attempt::Model,
-    review: bool,
+    reveal: Reveal,
 ) -> Result<Value> {
     let answers = saved_answers(db, a.id).await?;
-    view_with(engine, db, round, a, review, answers).await
+    view_with(engine, db, round, a, reveal, answers).await
 }
 
 /// The view of an attempt just started: nothing saved yet, so nothing to read.
@@ -140,7 +176,7 @@ pub async fn view_new(
     round: &round::Model,
     a: &attempt::Model,
 ) -> Result<Value> {
-    view_with(engine, db, round, a, false, HashMap::new()).await
+    view_with(engine, db, round, a, Reveal::RUNNING, HashMap::new()).await
 }
 
 async fn view_with(
@@ -148,9 +184,11 @@ async fn view_with(
     db: &DatabaseConnection,
     round: &round::Model,
     a: &attempt::Model,
-    review: bool,
+    reveal: Reveal,
     answers: HashMap<i32, (Vec<usize>, DateTime<Utc>)>,
 ) -> Result<Value> {
+    // Never a key while the attempt itself can still change.
+    let review = reveal.review && a.status == FINISHED;
     let drawn = drawn_of(a)?;
     let questions = questions_of(engine, db, &drawn).await?;
     let mut items = Vec::with_capacity(drawn.len());
@@ -208,7 +246,7 @@ async fn view_with(
         "prediction_question": round.prediction_question,
         "prediction": a.prediction,
         "answers": saved,
-        "result": result_of(a),
+        "result": result_of(a, reveal.score),
         "review": review,
     }))
 }
@@ -324,6 +362,18 @@ pub async fn start(
             ));
         }
 
+        // Paced per participant (resuming above never counts): repeated attempts are what
+        // turns any score shown into an answer-key oracle.
+        engine.starts.check(&user.id).map_err(|wait| {
+            tracing::warn!(
+                user.id = user.id,
+                round.id = round.id,
+                "attempt start rate limit reached"
+            );
+            AppError::TooManyRequests {
+                retry_after_secs: crate::ratelimit::retry_after_secs(wait),
+            }
+        })?;
         let rules = draw_rules(round)?;
         let quotas = rules.for_category(&category);
         let mut bank_ids: Vec<i64> = quotas.iter().map(|q| q.bank_id).collect();
@@ -387,6 +437,7 @@ pub async fn start(
             .await?;
         match inserted {
             Some(a) => {
+                engine.starts.take(&user.id);
                 // Its first save then reads nothing.
                 live_attempt(engine, db, a.id, Some(&a)).await?;
                 return Ok(Started::New(a));
@@ -883,66 +934,77 @@ pub async fn sweep(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
     Ok(n)
 }
 
-/// For rounds that have closed and have no attempt left in progress, computes the
-/// prediction's actual value (once), which enables the prediction tie-break.
+/// Settles the rounds that have closed, whose grace is over and which have no attempt
+/// left in progress: stamps `settled_at` — from then on keys and held-back scores are
+/// shown — and, for a ranked round with a prediction question, computes the prediction's
+/// actual value (once), which enables the prediction tie-break.
 pub async fn settle_closed_rounds(engine: &Engine, db: &DatabaseConnection) -> Result<()> {
     let now = engine.now();
+    let cutoff = now - engine.grace;
     let pending = round::Entity::find()
-        .filter(round::Column::PredictionAnswer.is_not_null())
-        .filter(round::Column::PredictionActual.is_null())
-        .filter(round::Column::Practice.eq(false))
+        .filter(round::Column::SettledAt.is_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(round::Column::ClosesAt.lte(cutoff))
+                .add(round::Column::ClosedAt.lte(cutoff)),
+        )
         .all(db)
         .await?;
     for r in pending {
-        if effective_close(&r) + engine.grace > now {
-            continue;
-        }
         let open = attempt::Entity::find()
             .filter(attempt::Column::RoundId.eq(r.id))
             .filter(attempt::Column::Status.eq(IN_PROGRESS))
             .one(db)
             .await?;
-        if open.is_some() {
+        if !super::fairness::can_settle(effective_close(&r), engine.grace, now, open.is_some()) {
             continue;
         }
-        let backend = db.get_database_backend();
-        let sql = match (r.prediction_answer.as_deref(), backend) {
-            (Some("perfect_scores"), DbBackend::Postgres) => {
-                "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id WHERE s.round_id = $1 AND u.voided = false AND s.score = s.max_score"
-            }
-            (Some("perfect_scores"), _) => {
-                "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id WHERE s.round_id = ?1 AND u.voided = false AND s.score = s.max_score"
-            }
-            (_, DbBackend::Postgres) => {
-                "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id WHERE s.round_id = $1 AND u.voided = false"
-            }
-            _ => {
-                "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id WHERE s.round_id = ?1 AND u.voided = false"
-            }
-        };
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(backend, sql, [r.id.into()]))
-            .await?;
-        let actual: i64 = match row {
-            Some(row) => row.try_get("", "n")?,
-            None => 0,
+        let actual = match (&r.prediction_answer, r.prediction_actual, r.practice) {
+            (Some(answer), None, false) => Some(prediction_actual(db, r.id, answer).await?),
+            _ => r.prediction_actual,
         };
         round::ActiveModel {
             id: Set(r.id),
-            prediction_actual: Set(Some(actual)),
+            prediction_actual: Set(actual),
+            settled_at: Set(Some(now)),
             ..Default::default()
         }
         .update(db)
         .await?;
         engine.rounds.remove(&r.id);
         engine.boards.invalidate(Some(r.id));
-        tracing::info!(
-            round.id = r.id,
-            actual,
-            "round settled: prediction actual value known"
-        );
+        tracing::info!(round.id = r.id, actual, "round settled");
     }
     Ok(())
+}
+
+/// The actual value of a round's prediction question, counted over its standings
+/// (voided participants excluded): perfect scores, or participants.
+async fn prediction_actual(db: &DatabaseConnection, round_id: i64, answer: &str) -> Result<i64> {
+    let perfect = if answer == "perfect_scores" {
+        " AND s.score = s.max_score"
+    } else {
+        ""
+    };
+    let backend = db.get_database_backend();
+    let sql = crate::db::placeholders(
+        backend,
+        &format!(
+            "SELECT COUNT(*) AS n FROM standings s JOIN users u ON u.id = s.user_id \
+             WHERE s.round_id = ?1 AND u.voided = false{perfect}"
+        ),
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [round_id.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    })
 }
 
 /// The PostgreSQL advisory-lock key of the sweeper ("cuocthi" in ASCII).

@@ -64,8 +64,27 @@ pub struct UnitStats {
     /// participants / headcount (0 when the headcount is 0).
     pub participation_rate: f64,
     pub attempts: i64,
+    /// 0 while the round holds scores back (`scores_hidden`).
     pub avg_best_score: f64,
+    /// 0 while the round holds scores back (`scores_hidden`).
     pub perfect_scores: i64,
+    /// True while the round holds scores back until it is settled
+    /// (`score_shown = after_close`): participation only.
+    pub scores_hidden: bool,
+}
+
+/// Unit statistics without what scores tell (a unit of one participant would reveal that
+/// participant's score): for rounds that hold scores back until they are settled.
+pub fn without_scores(units: &[UnitStats]) -> Vec<UnitStats> {
+    units
+        .iter()
+        .map(|u| UnitStats {
+            avg_best_score: 0.0,
+            perfect_scores: 0,
+            scores_hidden: true,
+            ..u.clone()
+        })
+        .collect()
 }
 
 /// A ranked round, ready to slice.
@@ -311,6 +330,7 @@ pub fn unit_stats(units: &[unit::Model], entries: &[BoardEntry]) -> Vec<UnitStat
                     0.0
                 },
                 perfect_scores: acc.perfect,
+                scores_hidden: false,
             })
         })
         .collect()

@@ -8,6 +8,7 @@ pub mod attempts;
 pub mod boards;
 pub mod clock;
 pub mod draw;
+pub mod fairness;
 pub mod items;
 pub mod pool;
 pub mod ranking;
@@ -50,6 +51,9 @@ pub struct Engine {
     /// published staleness; changes through this instance drop them at once.
     pub rounds: crate::cache::TtlCache<i64, round::Model>,
     pub contests: crate::cache::TtlCache<i64, contest::Model>,
+    /// New attempts per participant (by user id): repeated attempts turn any score shown
+    /// into an answer-key oracle, so they are paced (this instance's count).
+    pub starts: crate::ratelimit::Limiter<i64>,
 }
 
 impl Engine {
@@ -224,6 +228,19 @@ pub struct RoundSpec {
     pub draw_by_category: Option<BTreeMap<String, Vec<QuotaSpec>>>,
     pub order: Option<Order>,
     pub prediction: Option<PredictionSpec>,
+    /// What a submit shows before the round is settled: `on_submit` (the default) shows
+    /// the score at once — with repeated attempts or several accounts, each submit tells
+    /// how many answers were right, a slow answer-key oracle; `after_close` shows
+    /// "submitted" only, and scores and leaderboards once the round is settled.
+    #[serde(default)]
+    pub score_shown: round::ScoreShown,
+    /// Accept that this round's draw shares questions with an open or upcoming round of
+    /// the other kind (a practice round with a ranked round, or the reverse). Dangerous:
+    /// unlimited practice attempts that show a score rebuild the ranked round's answer key.
+    /// Without it such a round is refused (`overlaps_ranked_round` /
+    /// `overlaps_practice_round`).
+    #[serde(default)]
+    pub allow_overlap: bool,
 }
 
 /// The stored draw rules of a round.
@@ -292,6 +309,10 @@ pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Value {
         "prediction_question": round.prediction_question,
         "prediction_answer": round.prediction_answer,
         "prediction_actual": round.prediction_actual,
+        "score_shown": round.score_shown,
+        "allow_overlap": round.allow_overlap,
+        "settled": fairness::is_settled(round),
+        "settled_at": round.settled_at,
     })
 }
 
@@ -300,7 +321,9 @@ fn too_big(field: &str, fields: &mut BTreeMap<String, String>, message: &str) {
 }
 
 /// Validates a round spec against the banks — every quota must be fillable whatever the
-/// seed — and returns its draw rules, storing nothing.
+/// seed, and a practice round must not share questions with a live ranked round (nor a
+/// ranked round with a live practice round) unless the spec accepts the overlap
+/// ([`fairness::check_overlap`]) — and returns its draw rules, storing nothing.
 pub async fn check_round(
     db: &DatabaseConnection,
     engine: &Engine,
@@ -478,6 +501,7 @@ pub async fn check_round(
             None => rules.default = quotas,
         }
     }
+    fairness::check_overlap(engine, db, spec.practice, &rules, spec.allow_overlap).await?;
     Ok(rules)
 }
 
@@ -514,6 +538,9 @@ pub async fn create_round(
             .map(|p| p.answer.as_str().to_owned())),
         prediction_actual: Set(None),
         created_at: Set(now),
+        score_shown: Set(spec.score_shown),
+        allow_overlap: Set(spec.allow_overlap),
+        settled_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -523,7 +550,13 @@ pub async fn create_round(
         actor,
         "round.create",
         Some(("round", created.id)),
-        json!({"contest_id": contest_id, "title": created.title, "draw": rules}),
+        json!({
+            "contest_id": contest_id,
+            "title": created.title,
+            "draw": rules,
+            "score_shown": created.score_shown,
+            "allow_overlap": created.allow_overlap,
+        }),
     )
     .await?;
     Ok(created)
@@ -577,6 +610,14 @@ pub async fn close_round(
     )
     .await?;
     round::Entity::find_by_id(round_id)
+        .one_by_key(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Loads a contest, or 404.
+pub async fn load_contest<C: ConnectionTrait>(db: &C, contest_id: i64) -> Result<contest::Model> {
+    contest::Entity::find_by_id(contest_id)
         .one_by_key(db)
         .await?
         .ok_or(AppError::NotFound)

@@ -26,6 +26,42 @@ pub struct Model {
     pub prediction_answer: Option<String>,
     pub prediction_actual: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// What a submit shows before the round is settled.
+    pub score_shown: ScoreShown,
+    /// A practice round the organiser explicitly allowed to share questions with an open
+    /// or upcoming ranked round (or a ranked round allowed to share with a practice round).
+    pub allow_overlap: bool,
+    /// Set once the round has closed, its grace is over and every attempt is finalised:
+    /// from then on nothing in it can change, so keys and hidden scores may be shown.
+    pub settled_at: Option<DateTimeUtc>,
+}
+
+/// What a participant sees of their score when they submit, before the round is settled.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreShown {
+    /// The score at once (the default). Each submit then tells how many answers were
+    /// right: with repeated attempts (several accounts) that is a slow score oracle.
+    #[default]
+    #[sea_orm(string_value = "on_submit")]
+    OnSubmit,
+    /// "Submitted; the score is published when the round ends": no score, no count of
+    /// right answers, no leaderboard until the round is settled.
+    #[sea_orm(string_value = "after_close")]
+    AfterClose,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -236,6 +236,7 @@ mod tests {
             attempts: 0,
             avg_best_score: 0.0,
             perfect_scores: 0,
+            scores_hidden: false,
         }
     }
 

@@ -191,6 +191,7 @@ route_table! {
         GET  "/rounds/{id}"                           => api::contests::round_detail,
         POST "/rounds/{id}/close"                     => api::contests::close_round,
         GET  "/attempts/{id}/verify"                  => api::audit::verify,
+        GET  "/contests/{id}/unusual-attempts"        => api::audit::unusual_attempts,
         GET  "/audit"                                 => api::audit::list,
         GET  "/participants"                          => api::participants::search,
         GET  "/participants/duplicates"               => api::participants::duplicates,

@@ -195,6 +195,14 @@ pub struct RoundView {
     pub prediction_answer: Option<String>,
     /// The actual value, once the round has closed.
     pub prediction_actual: Option<i64>,
+    /// What a submit shows before the round is settled.
+    pub score_shown: crate::entities::round::ScoreShown,
+    /// The organiser accepted that this round shares questions with a live round of the
+    /// other kind (practice / ranked).
+    pub allow_overlap: bool,
+    /// Closed, grace over, every attempt finalised: keys and held-back scores are shown.
+    pub settled: bool,
+    pub settled_at: Option<DateTime<Utc>>,
 }
 
 /// A round the caller may take, with their attempts.
@@ -215,6 +223,11 @@ pub struct RoundLeaderboard {
     pub closed: bool,
     /// Present (true) for practice rounds, which are never ranked.
     pub practice: Option<bool>,
+    /// Present (true), with no entries, while the round holds scores back until it is
+    /// settled (`score_shown = after_close`).
+    pub scores_hidden: Option<bool>,
+    /// Why the board is empty, when `scores_hidden`.
+    pub message: Option<String>,
     /// The actual value of the prediction question (ranked rounds).
     pub prediction_actual: Option<i64>,
     /// Ranked participants in all (of the category, when filtered).
@@ -280,7 +293,8 @@ pub struct AttemptView {
     pub answers: BTreeMap<String, SavedAnswer>,
     /// Once finished.
     pub result: Option<AttemptResult>,
-    /// True when correct options and explanations are shown.
+    /// True when correct options and explanations are shown: only once the round is
+    /// settled (closed, grace over, every attempt finalised).
     pub review: bool,
 }
 
@@ -295,9 +309,15 @@ pub struct AnswerSaved {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Submitted {
     pub attempt_id: i64,
-    pub score: i64,
+    /// Absent while the round holds scores back (`score_hidden`).
+    pub score: Option<i64>,
     pub max_score: i64,
-    pub correct: i64,
+    /// Absent while the round holds scores back (`score_hidden`).
+    pub correct: Option<i64>,
+    /// True when the round shows scores only once settled (`score_shown = after_close`).
+    pub score_hidden: bool,
+    /// "Đã nộp bài; điểm được công bố khi vòng thi kết thúc." when the score is held back.
+    pub message: Option<String>,
     pub total: i64,
     pub time_taken_ms: i64,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -413,6 +433,7 @@ impl Modify for BearerAuth {
         api::attempts::submit,
         api::audit::verify,
         api::audit::list,
+        api::audit::unusual_attempts,
         api::participants::search,
         api::participants::duplicates,
         api::participants::void,

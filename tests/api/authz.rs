@@ -667,6 +667,13 @@ fn cases(w: &World) -> Vec<Case> {
         none(),
         staff_api,
     );
+    row(
+        "GET",
+        "/api/v1/contests/{id}/unusual-attempts",
+        format!("/api/v1/contests/{c}/unusual-attempts"),
+        none(),
+        staff_api,
+    );
     {
         let choice = choice.clone();
         row(

@@ -9,6 +9,7 @@ mod banks;
 mod contest;
 mod crash;
 mod exports;
+mod fairness;
 mod health;
 mod helpers;
 mod openapi;

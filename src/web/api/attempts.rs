@@ -23,6 +23,7 @@ use crate::web::extract::{AuthUser, Participant};
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
         (status = 409, description = "The round is not open, or no attempts are left", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "The banks cannot fill the draw", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many new attempts in a short time (`rate_limited`, with `Retry-After`)", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `POST /api/v1/rounds/{id}/attempts` → 201 new, 200 the attempt in progress.
@@ -43,7 +44,8 @@ pub async fn start(
             (HttpResponse::Created(), view.await?)
         }
         engine_attempts::Started::Resumed(a) => {
-            let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, false);
+            let reveal = engine_attempts::Reveal::RUNNING;
+            let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, reveal);
             (HttpResponse::Ok(), view.await?)
         }
     };
@@ -143,16 +145,25 @@ pub async fn submit(
     let a =
         engine_attempts::load_own(&state.db.read, path.into_inner(), participant.0.id()).await?;
     let finished = engine_attempts::submit(&state.engine, &state.db.read, a, prediction).await?;
-    Ok(HttpResponse::Ok().json(json!({
+    let round =
+        engine_attempts::cached_round(&state.engine, &state.db.read, finished.round_id).await?;
+    let shown = contest::fairness::scores_visible(&round);
+    let mut body = json!({
         "attempt_id": finished.id,
-        "score": finished.score.unwrap_or(0),
         "max_score": finished.max_score,
-        "correct": finished.correct.unwrap_or(0),
         "total": finished.total,
         "time_taken_ms": finished.time_taken_ms.unwrap_or(0),
         "submitted_at": finished.submitted_at,
         "finish_reason": finished.finish_reason,
-    })))
+        "score_hidden": !shown,
+    });
+    if shown {
+        body["score"] = json!(finished.score.unwrap_or(0));
+        body["correct"] = json!(finished.correct.unwrap_or(0));
+    } else {
+        body["message"] = json!(contest::fairness::SCORE_AFTER_CLOSE);
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 #[utoipa::path(
@@ -166,8 +177,10 @@ pub async fn submit(
     )
 )]
 /// `GET /api/v1/attempts/{id}` — the owner sees status, deadline, saved answers, the result
-/// once finished, and the review (correct options, explanations) once the round has
-/// closed. Staff may read any attempt, with the review.
+/// once finished (its score held back until the round is settled when the round says
+/// `after_close`), and the review (correct options, explanations) once the round is
+/// settled: closed, its grace over and every attempt finalised. Staff may read any
+/// attempt, with its score, and with the review under the same rule.
 pub async fn get(
     caller: AuthUser,
     state: web::Data<AppState>,
@@ -184,9 +197,8 @@ pub async fn get(
     };
     let a = engine_attempts::settle_if_expired(&state.engine, &state.db.read, a).await?;
     let round = engine_attempts::load_round(&state.db.read, a.round_id).await?;
-    let closed = contest::round_status(&round, state.engine.now()) == "closed";
-    let review = caller.role.is_staff() || (closed && a.status == engine_attempts::FINISHED);
-    let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, review).await?;
+    let reveal = engine_attempts::Reveal::for_viewer(&round, caller.role.is_staff());
+    let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, reveal).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -65,3 +65,28 @@ pub async fn verify(
     let verification = crate::contest::verify::verify(&state.db.read, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(verification))
 }
+
+#[utoipa::path(
+    get, path = "/api/v1/contests/{id}/unusual-attempts", tag = "audit",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Accounts with an unusual number of attempts in one round, most first", body = Vec<crate::contest::fairness::UnusualAttempts>),
+        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+    )
+)]
+/// `GET /api/v1/contests/{id}/unusual-attempts` — accounts with at least
+/// [`crate::contest::fairness::UNUSUAL_ATTEMPTS`] attempts in one round of the contest
+/// (scripts probing for the key start many attempts), for the judges to look at.
+pub async fn unusual_attempts(
+    _staff: Staff,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
+    let contest_id = path.into_inner();
+    crate::contest::load_contest(&state.db.read, contest_id).await?;
+    let rows = crate::contest::fairness::unusual_attempts(&state.db.read, contest_id).await?;
+    Ok(HttpResponse::Ok().json(rows))
+}

@@ -275,6 +275,14 @@ pub async fn leaderboard(
             "round_id": r.id, "closed": closed, "practice": true, "total": 0, "entries": [],
         })));
     }
+    if !contest::fairness::scores_visible(&r) {
+        // Held back until the round is settled: a live board would tell each participant
+        // their score (and how many answers were right) at once.
+        return Ok(HttpResponse::Ok().json(json!({
+            "round_id": r.id, "closed": closed, "scores_hidden": true, "total": 0, "entries": [],
+            "message": "Bảng xếp hạng được công bố khi vòng thi kết thúc.",
+        })));
+    }
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let offset = query.offset.unwrap_or(0);
@@ -307,7 +315,13 @@ pub async fn leaderboard(
 pub async fn round_units(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
-    let body = snapshot.encoded("units".to_owned(), || serde_json::to_vec(&snapshot.units))?;
+    let body = if contest::fairness::scores_visible(&r) {
+        snapshot.encoded("units".to_owned(), || serde_json::to_vec(&snapshot.units))?
+    } else {
+        snapshot.encoded("units hidden".to_owned(), || {
+            serde_json::to_vec(&boards::without_scores(&snapshot.units))
+        })?
+    };
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
         .body(body))
@@ -323,7 +337,8 @@ async fn contest_snapshots(
         .ok_or(AppError::NotFound)?;
     let mut out = Vec::new();
     for r in contest::rounds_of(&state.db.read, contest_id).await? {
-        if !r.practice {
+        // A round holding its scores back counts once it is settled.
+        if !r.practice && contest::fairness::scores_visible(&r) {
             out.push(state.engine.boards.snapshot(&state.db.read, &r).await?);
         }
     }

@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::public::{duration, vn_time};
 use super::{PageCtx, PageError, PageResult, see_other};
 use crate::accounts::Role;
-use crate::contest::{self, attempts};
+use crate::contest::attempts;
+use crate::contest::fairness::{self, SCORE_AFTER_CLOSE};
 use crate::entities::{attempt, round};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -147,8 +148,14 @@ pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>
     if a.status == attempts::FINISHED {
         return Ok(see_other(&format!("/attempts/{}/result", a.id)));
     }
-    let view = attempts::view(&state.engine, &state.db.read, &r, &a, false).await?;
-    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view)))
+    let view = attempts::view(
+        &state.engine,
+        &state.db.read,
+        &r,
+        &a,
+        attempts::Reveal::RUNNING,
+    );
+    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view.await?)))
 }
 
 /// `POST /attempts/{id}` — saves the answers of the form, and submits when asked.
@@ -170,7 +177,14 @@ pub async fn post(
     if a.status == attempts::FINISHED {
         return Ok(see_other(&result));
     }
-    let view = attempts::view(&state.engine, &state.db.read, &r, &a, false).await?;
+    let view = attempts::view(
+        &state.engine,
+        &state.db.read,
+        &r,
+        &a,
+        attempts::Reveal::RUNNING,
+    );
+    let view = view.await?;
     let total = view["questions"].as_array().map_or(0, Vec::len);
     for position in 1..=total {
         let name = format!("q{position}");
@@ -219,14 +233,16 @@ pub async fn post(
     Ok(see_other(&format!("/attempts/{attempt_id}")))
 }
 
-/// `GET /attempts/{id}/result` — the score, and the review once the round has closed.
+/// `GET /attempts/{id}/result` — the score (held back until the round is settled when the
+/// round says so), and the review once the round is settled.
 pub async fn result(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
     let (a, r) = own_attempt(&state, &ctx, path.into_inner()).await?;
     if a.status != attempts::FINISHED {
         return Ok(see_other(&format!("/attempts/{}", a.id)));
     }
-    let closed = contest::round_status(&r, state.engine.now()) == "closed";
-    let view = attempts::view(&state.engine, &state.db.read, &r, &a, closed).await?;
+    let reveal = attempts::Reveal::for_viewer(&r, false);
+    let review = reveal.review;
+    let view = attempts::view(&state.engine, &state.db.read, &r, &a, reveal).await?;
     let viewer = &ctx.viewer;
     Ok(ctx.ok(page(
         viewer,
@@ -235,14 +251,18 @@ pub async fn result(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i6
         html! {
             h1 { "Kết quả bài thi — " (r.title) }
             div.card {
-                p { "Điểm: " strong #score { (a.score.unwrap_or(0)) "/" (a.max_score) } }
-                p { "Số câu đúng: " (a.correct.unwrap_or(0)) "/" (a.total) }
+                @if reveal.score {
+                    p { "Điểm: " strong #score { (a.score.unwrap_or(0)) "/" (a.max_score) } }
+                    p { "Số câu đúng: " (a.correct.unwrap_or(0)) "/" (a.total) }
+                } @else {
+                    p #score-hidden role="status" { strong { (SCORE_AFTER_CLOSE) } }
+                }
                 p { "Thời gian làm bài: " (duration(a.time_taken_ms.unwrap_or(0))) }
                 @if let Some(t) = a.submitted_at { p { "Nộp lúc: " (vn_time(t)) } }
                 @if a.finish_reason.as_deref() == Some("expired") { p.muted { "Hết giờ: bài được chấm với các câu trả lời đã lưu." } }
                 @if let Some(p) = a.prediction { p { "Số dự đoán của bạn: " (p) } }
             }
-            @if closed {
+            @if review {
                 h2 { "Đáp án và giải thích" }
                 div.review {
                     @for q in view["questions"].as_array().into_iter().flatten() {
@@ -266,7 +286,7 @@ pub async fn result(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i6
                     }
                 }
             } @else {
-                p.notice { "Đáp án và giải thích được công bố khi vòng thi kết thúc." }
+                p.notice { "Đáp án và giải thích được công bố khi vòng thi kết thúc và mọi bài thi đã được chấm." }
             }
             div.actions {
                 a.button.secondary href="/me" { "Kết quả của tôi" }
@@ -314,7 +334,7 @@ pub async fn my_results(ctx: PageCtx, state: web::Data<AppState>) -> PageResult 
                             td { (rounds.get(&a.round_id).map(|r| r.title.clone()).unwrap_or_default()) }
                             td { (vn_time(a.started_at)) }
                             @if a.status == attempts::FINISHED {
-                                td.num { (a.score.unwrap_or(0)) "/" (a.max_score) }
+                                td.num { @if rounds.get(&a.round_id).is_some_and(fairness::scores_visible) { (a.score.unwrap_or(0)) "/" (a.max_score) } @else { "Chờ công bố" } }
                                 td.num { (duration(a.time_taken_ms.unwrap_or(0))) }
                                 td { a href={ "/attempts/" (a.id) "/result" } { "Xem kết quả" } }
                             } @else {

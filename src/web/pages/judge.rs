@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::public::{duration, vn_time};
 use super::{PageCtx, PageError, PageResult};
 use crate::accounts::Role;
-use crate::contest::{self, attempts, boards};
+use crate::contest::{self, attempts, boards, fairness};
 use crate::entities::{answer, attempt, contest as contest_entity, unit, user};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -50,13 +50,15 @@ pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
     let now = state.engine.now();
     let mut sections = Vec::new();
     for c in &contests {
-        sections.push((c, contest::rounds_of(&state.db.read, c.id).await?));
+        let rounds = contest::rounds_of(&state.db.read, c.id).await?;
+        let unusual = fairness::unusual_attempts(&state.db.read, c.id).await?;
+        sections.push((c, rounds, unusual));
     }
     Ok(ctx.ok(console(
         &ctx.viewer,
         "Kết quả các vòng thi",
         html! {
-            @for (c, rounds) in &sections {
+            @for (c, rounds, unusual) in &sections {
                 h2 { (c.title) }
                 ul.card { @for r in rounds {
                     li {
@@ -65,9 +67,35 @@ pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
                         " · " a href={ "/judge/rounds/" (r.id) "/units" } { "thống kê đơn vị" }
                     }
                 } }
+                @if !unusual.is_empty() { (unusual_table(c.id, unusual)) }
             }
         },
     )))
+}
+
+/// Accounts with an unusual number of attempts in one round: a script probing for the
+/// answer key starts many attempts, so the judges look at these first.
+fn unusual_table(contest_id: i64, rows: &[fairness::UnusualAttempts]) -> Markup {
+    html! {
+        section.card aria-labelledby={ "unusual-" (contest_id) } {
+            h3 id={ "unusual-" (contest_id) } { "Tài khoản có số lượt thi bất thường" }
+            p.muted {
+                "Từ " (fairness::UNUSUAL_ATTEMPTS) " lượt trở lên trong một vòng thi. Làm bài rất nhiều lần (nhất là ở vòng thi thử) "
+                "có thể là cách dò đáp án; hãy xem các bài thi của những tài khoản này."
+            }
+            div.table-wrap { table.unusual {
+                thead { tr {
+                    th scope="col" { "Họ và tên" } th scope="col" { "Đơn vị" } th scope="col" { "Vòng thi" }
+                    th.num scope="col" { "Số lượt" } th scope="col" { "Lượt đầu" } th scope="col" { "Lượt cuối" }
+                } }
+                tbody { @for u in rows { tr {
+                    td { (u.full_name) } td { (u.unit_name.clone().unwrap_or_default()) }
+                    td { a href={ "/judge/rounds/" (u.round_id) } { (u.round_title) } @if u.practice { " (thi thử)" } }
+                    td.num { (u.attempts) } td { (vn_time(u.first_started_at)) } td { (vn_time(u.last_started_at)) }
+                } } }
+            } }
+        }
+    }
 }
 
 /// Query of the results page.
@@ -140,14 +168,14 @@ pub async fn units(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64
         &ctx.viewer,
         &format!("Thống kê đơn vị — {}", r.title),
         html! {
-            (super::public::units_table(&snapshot.units))
+            (super::public::units_table(&snapshot.units, true))
         },
     )))
 }
 
 /// `GET /judge/attempts/{id}` — the attempt's full record: who, when, the seed, every
-/// question drawn with its options in the order shown, the key, and each answer with the
-/// time it was saved.
+/// question drawn with its options in the order shown, the key (once the round is
+/// settled), and each answer with the time it was saved.
 pub async fn attempt_record(
     ctx: PageCtx,
     state: web::Data<AppState>,
@@ -170,6 +198,8 @@ pub async fn attempt_record(
         }
         None => None,
     };
+    // Keys stay hidden, from staff too, while any attempt of the round can change.
+    let review = crate::contest::fairness::review_visible(&r);
     let drawn = attempts::drawn_of(&a)?;
     let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
     let questions = state.engine.pools.questions(&state.db.read, &ids).await?;
@@ -189,6 +219,9 @@ pub async fn attempt_record(
                 " · thời gian: " (a.time_taken_ms.map(duration).unwrap_or_else(|| "—".into()))
                 " · dự đoán: " (a.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
             p.muted { "Hạt giống rút đề (seed): " code { (a.seed) } }
+            @if !review {
+                p.notice role="status" { "Đáp án được hiển thị khi vòng thi kết thúc và mọi bài thi đã được chấm (không đáp án nào được lộ ra khi còn bài thi có thể thay đổi)." }
+            }
         }
         @for (i, d) in drawn.iter().enumerate() {
             @let position = i + 1;
@@ -200,7 +233,7 @@ pub async fn attempt_record(
                     ol { @for &bank_index in &d.option_order {
                         li {
                             (q.choices.get(bank_index).cloned().unwrap_or_default())
-                            @if q.correct.get(bank_index).copied().unwrap_or(false) { " ✓ đúng" }
+                            @if review && q.correct.get(bank_index).copied().unwrap_or(false) { " ✓ đúng" }
                             @if chosen.contains(&bank_index) { " ← đã chọn" }
                         }
                     } }

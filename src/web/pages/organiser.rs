@@ -17,6 +17,7 @@ use crate::accounts::Role;
 use crate::banks::{BankMeta, Difficulty, store};
 use crate::contest::{self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec};
 use crate::entities::contest as contest_entity;
+use crate::entities::round::ScoreShown;
 use crate::error::{AppError, LineProblem};
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
@@ -369,6 +370,14 @@ async fn contest_page(
             label for="round-attempts" { "Số lượt thi (0 = không giới hạn)" }
             input #round-attempts type="number" name="max_attempts" min="0" max="1000" value=(value("max_attempts", "3".into())) required;
             label.option { input #round-practice type="checkbox" name="practice" value="1" checked[form.contains_key("practice")]; span { "Thi thử (không xếp hạng)" } }
+            label.option { input #round-allow-overlap type="checkbox" name="allow_overlap" value="1" aria-describedby="round-allow-overlap-hint" checked[form.contains_key("allow_overlap")]; span { "Cho phép trùng câu hỏi giữa vòng thi thử và vòng thi chính thức đang mở hoặc sắp mở" } }
+            p #round-allow-overlap-hint .muted { "Nguy hiểm: vòng thi thử cho làm nhiều lần và báo điểm; nếu rút cùng câu hỏi với vòng thi chính thức, thí sinh có thể làm thử từng câu để dò ra đáp án rồi đạt điểm tối đa ở vòng chính thức. Nếu không đánh dấu, hệ thống từ chối tạo vòng thi có câu hỏi trùng." }
+            label for="round-score-shown" { "Cho thí sinh xem điểm" }
+            select #round-score-shown name="score_shown" aria-describedby="round-score-shown-hint" {
+                option value="on_submit" selected[form.get("score_shown").is_none_or(|v| v == "on_submit")] { "Ngay khi nộp bài" }
+                option value="after_close" selected[form.get("score_shown").is_some_and(|v| v == "after_close")] { "Khi vòng thi kết thúc" }
+            }
+            p #round-score-shown-hint .muted { "Xem điểm ngay thì thí sinh biết kết quả tức thì, nhưng mỗi lần nộp bài cho biết số câu đúng: làm nhiều lượt hoặc nhiều tài khoản có thể dò ra đáp án. Công bố khi vòng thi kết thúc thì an toàn hơn: thí sinh chỉ thấy «Đã nộp bài», bảng xếp hạng công bố sau khi vòng thi kết thúc." }
             label for="round-order" { "Thứ tự câu hỏi" }
             select #round-order name="order" {
                 option value="by_difficulty" selected[form.get("order").is_none_or(|o| o == "by_difficulty")] { "Từ dễ đến khó" }
@@ -500,6 +509,12 @@ fn round_spec_of(form: &BTreeMap<String, String>) -> Result<RoundSpec, AppError>
                 time_limit_secs: minutes.saturating_mul(60),
                 max_attempts,
                 practice: form.contains_key("practice"),
+                score_shown: if form.get("score_shown").map(String::as_str) == Some("after_close") {
+                    ScoreShown::AfterClose
+                } else {
+                    ScoreShown::OnSubmit
+                },
+                allow_overlap: form.contains_key("allow_overlap"),
                 draw,
                 draw_by_category: None,
                 order: Some(

@@ -138,8 +138,9 @@ pub struct BoardQuery {
     pub category: Option<String>,
 }
 
-/// The units table with participation-rate bars.
-pub fn units_table(units: &[boards::UnitStats]) -> Markup {
+/// The units table with participation-rate bars; the score columns only when `scores`
+/// (a round holding scores back shows participation alone).
+pub fn units_table(units: &[boards::UnitStats], scores: bool) -> Markup {
     html! {
         div.table-wrap {
             table {
@@ -149,8 +150,10 @@ pub fn units_table(units: &[boards::UnitStats]) -> Markup {
                     th.num scope="col" { "Người dự thi" }
                     th.num scope="col" { "Biên chế" }
                     th scope="col" { "Tỷ lệ tham gia" }
-                    th.num scope="col" { "Điểm TB" }
-                    th.num scope="col" { "Điểm tuyệt đối" }
+                    @if scores {
+                        th.num scope="col" { "Điểm TB" }
+                        th.num scope="col" { "Điểm tuyệt đối" }
+                    }
                 } }
                 tbody {
                     @for u in units {
@@ -165,8 +168,10 @@ pub fn units_table(units: &[boards::UnitStats]) -> Markup {
                                     span { (format!("{:.1}", u.participation_rate * 100.0)) "%" }
                                 }
                             }
-                            td.num { (format!("{:.2}", u.avg_best_score)) }
-                            td.num { (u.perfect_scores) }
+                            @if scores {
+                                td.num { (format!("{:.2}", u.avg_best_score)) }
+                                td.num { (u.perfect_scores) }
+                            }
                         }
                     }
                 }
@@ -199,9 +204,22 @@ pub async fn leaderboard(
                 .unwrap_or_default()
         });
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
-    let (total, entries) = boards::page(&snapshot, Some(&category), 100, 0);
     let closed = contest::round_status(&r, state.engine.now()) == "closed";
     let viewer = &ctx.viewer;
+    if !contest::fairness::scores_visible(&r) {
+        return Ok(ctx.ok(page(
+            viewer,
+            &format!("Bảng xếp hạng — {}", r.title),
+            &[],
+            html! {
+                h1 { "Bảng xếp hạng — " (r.title) }
+                p.notice role="status" { "Bảng xếp hạng được công bố khi vòng thi kết thúc và mọi bài thi đã được chấm." }
+                h2 { "Theo đơn vị" }
+                (units_table(&snapshot.units, false))
+            },
+        )));
+    }
+    let (total, entries) = boards::page(&snapshot, Some(&category), 100, 0);
     Ok(ctx.ok(page(
         viewer,
         &format!("Bảng xếp hạng — {}", r.title),
@@ -255,7 +273,7 @@ pub async fn leaderboard(
                 }
             }
             h2 { "Theo đơn vị" }
-            (units_table(&snapshot.units))
+            (units_table(&snapshot.units, true))
             // --- Charts (issue #6): drawn on the server. ---
             (crate::views::charts::round_figures(&snapshot, &[]))
         },
