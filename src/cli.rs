@@ -287,7 +287,18 @@ async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || accounts::password::hash_blocking(&password)).await??;
     let user = accounts::create_staff(&db.write, role, &args.login, &args.name, hash)
         .await
-        .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+        .map_err(|e| match e {
+            // Name the bad field and say why, as the API does.
+            crate::error::AppError::Validation { fields } => anyhow::anyhow!(
+                "{} (invalid)",
+                fields
+                    .iter()
+                    .map(|(field, why)| format!("--{field}: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            e => anyhow::anyhow!("{} ({})", e.message(), e.code()),
+        })?;
     println!(
         "Đã tạo tài khoản {} #{} ({})",
         user.role,

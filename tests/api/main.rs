@@ -9,6 +9,7 @@ mod banks;
 mod contest;
 mod crash;
 mod exports;
+mod hardening;
 mod health;
 mod helpers;
 mod openapi;

@@ -1,0 +1,119 @@
+//! Issue #13, points 9–13: private database files and backups, contact data only where an
+//! organiser asks for it, names that cannot spoof others, a deadline for whole request
+//! bodies, and downloads that another site cannot trigger.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cuocthi::accounts::Role;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::backup::{pg_tools_available, run_backup};
+use crate::helpers::{
+    TestApp, json_of, registration, round_spec, spawn_app, spawn_app_on, spawn_app_with,
+};
+
+const PASSWORD: &str = "mật khẩu an toàn";
+
+// --- 11. Names that cannot pass for someone else -----------------------------------------
+
+/// The invisible characters of the report, and a few more format characters (Cf).
+const HIDDEN: [char; 9] = [
+    '\u{202E}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{2066}',
+    '\u{061C}',
+];
+
+#[tokio::test]
+async fn names_with_invisible_or_format_characters_are_refused_everywhere() {
+    let app = spawn_app().await;
+    app.seed_units().await;
+
+    // The API.
+    for (i, c) in HIDDEN.iter().enumerate() {
+        let mut body = registration(&format!("09120001{i:02}"));
+        body["full_name"] = json!(format!("Nguyễn Văn{c} An"));
+        let (status, answer) = json_of(app.register(&body).await).await;
+        assert_eq!(status, 422, "U+{:04X}: {answer}", *c as u32);
+        assert_eq!(answer["error"]["code"], "invalid");
+        let why = answer["error"]["fields"]["full_name"].as_str().unwrap();
+        assert!(why.contains("chữ cái"), "{why}");
+    }
+    for name in ["Nguyễn <Văn> An", "Nguyễn Văn An 😀", "@Nguyễn"] {
+        let mut body = registration("0912000200");
+        body["full_name"] = json!(name);
+        let (status, answer) = json_of(app.register(&body).await).await;
+        assert_eq!(status, 422, "{name}: {answer}");
+    }
+    // Vietnamese names pass, typed composed or decomposed, with the punctuation names use.
+    for (i, name) in ["Đặng Thị Ngọc Diệp", "H'Hen Niê", "Nguyễn-Trần T. Mỹ Lệ"]
+        .iter()
+        .enumerate()
+    {
+        for (j, typed) in [name.to_string(), name.nfd().collect()].iter().enumerate() {
+            let mut body = registration(&format!("091200030{}", i * 2 + j));
+            body["full_name"] = json!(typed);
+            let (status, answer) = json_of(app.register(&body).await).await;
+            assert_eq!(status, 201, "{typed:?}: {answer}");
+        }
+    }
+
+    // The registration form.
+    let csrf = "csrf-token-for-tests-0123456789abcdef";
+    let response = app
+        .client
+        .post(app.url("/register"))
+        .header("cookie", format!("cuocthi_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf),
+            ("full_name", "Trần\u{202E}nàoĐ Bình"),
+            ("phone", "0912000400"),
+            ("category", "official"),
+            ("unit_code", "SO-TP"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("chữ cái"));
+
+    // Staff accounts: the domain function and the command line.
+    let refused = cuocthi::accounts::create_staff(
+        &app.state.db.write,
+        Role::Judge,
+        "bgk@example.vn",
+        "Ban Giám\u{200B} khảo",
+        "hash".into(),
+    )
+    .await
+    .expect_err("a hidden character in a staff name");
+    assert_eq!(refused.code(), "invalid");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cuocthi"))
+        .args(["user", "add", "--role", "judge", "--login", "gk@example.vn"])
+        .args([
+            "--name",
+            "Ban\u{2060} Giám khảo",
+            "--password",
+            "staff password",
+        ])
+        .args(["--database", &app.state.settings.database_url])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{printed}");
+    assert!(
+        printed.contains("--name") && printed.contains("chữ cái"),
+        "{printed}"
+    );
+    assert!(
+        cuocthi::accounts::find_by_login(&app.state.db.read, "gk@example.vn")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
