@@ -19,6 +19,83 @@ use crate::helpers::{
 
 const PASSWORD: &str = "mật khẩu an toàn";
 
+// --- 9. Files readable by the server's account only ----------------------------------------
+
+/// A file's permission bits, in octal as `ls` and `chmod` write them (`"600"`).
+#[cfg(unix)]
+fn mode(path: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode();
+    format!("{:o}", mode & 0o777)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Starts the app on `url`, registers a participant (writes: the WAL grows), and returns it.
+async fn start_and_write(url: &str, phone: &str) -> TestApp {
+    let app = spawn_app_on(url, None, |_| {}).await;
+    app.seed_units().await;
+    app.participant(phone).await;
+    app
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_folder_its_files_and_backups_are_private_to_the_server_account() {
+    let base = tempfile::tempdir().unwrap();
+    let backups = base.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let backup = backups.join("cuocthi.backup");
+    let Ok(pg) = std::env::var("TEST_DATABASE_URL") else {
+        // SQLite: a fresh data folder, as on a first start.
+        let data = base.path().join("data");
+        let db = data.join("cuocthi.db");
+        let url = format!("sqlite://{}", db.display());
+        let _app = start_and_write(&url, "0912000001").await;
+        let wal = data.join("cuocthi.db-wal");
+        let shm = data.join("cuocthi.db-shm");
+        assert!(wal.exists() && shm.exists(), "WAL mode after writes");
+        assert_eq!(mode(&data), "700", "the data folder");
+        for file in [&db, &wal, &shm] {
+            assert_eq!(mode(file), "600", "{}", file.display());
+        }
+
+        // Files an older version left readable are tightened at the next start.
+        for file in [&db, &wal, &shm] {
+            set_mode(file, 0o644);
+        }
+        let _again = start_and_write(&url, "0912000002").await;
+        for file in [&db, &wal, &shm] {
+            assert_eq!(mode(file), "600", "tightened: {}", file.display());
+        }
+
+        let (ok, printed) = run_backup(&url, &backup);
+        assert!(ok, "{printed}");
+        assert_eq!(mode(&backup), "600", "the SQLite backup");
+        return;
+    };
+    // PostgreSQL: the database's files are the server's business; the dump is ours.
+    if !pg_tools_available() {
+        eprintln!("skipped: pg_dump is not installed");
+        return;
+    }
+    let app = spawn_app().await;
+    app.seed_units().await;
+    app.participant("0912000001").await;
+    let url = app.state.settings.database_url.clone();
+    assert!(url.starts_with(pg.rsplit_once('/').unwrap().0));
+    let (ok, printed) = run_backup(&url, &backup);
+    assert!(ok, "{printed}");
+    assert_eq!(mode(&backup), "600", "the pg_dump backup");
+}
+
 // --- 11. Names that cannot pass for someone else -----------------------------------------
 
 /// The invisible characters of the report, and a few more format characters (Cf).
