@@ -194,3 +194,73 @@ async fn names_with_invisible_or_format_characters_are_refused_everywhere() {
             .is_none()
     );
 }
+
+// --- 12. A deadline for a whole request body ---------------------------------------------
+
+#[tokio::test]
+async fn a_body_trickled_byte_by_byte_gets_408_at_the_total_deadline() {
+    // The pause timer (30 s) never trips: a byte arrives every 300 ms.
+    let deadline = Duration::from_secs(2);
+    let app = spawn_app_with(|s| {
+        s.timeouts.body = Duration::from_secs(30);
+        s.timeouts.body_deadline = deadline;
+    })
+    .await;
+    let stream = TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let started = Instant::now();
+    writer
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\n\
+              Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let trickle = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    });
+
+    // Everything the server says until it closes, waiting at most well past the deadline;
+    // when its answer's head arrived, and when it closed.
+    let mut answer = Vec::new();
+    let mut answered = None;
+    let read = tokio::time::timeout(Duration::from_secs(8), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = reader.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            answer.extend_from_slice(&buf[..n]);
+            if answered.is_none() && answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                answered = Some(started.elapsed());
+            }
+        }
+    })
+    .await;
+    let closed = started.elapsed();
+    trickle.abort();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(read.is_ok(), "still open after {closed:?}: {answer:?}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    let answered = answered.expect("an answer");
+    eprintln!("408 after {answered:?}, connection closed after {closed:?}");
+    assert!(
+        answered >= deadline && answered < deadline + Duration::from_millis(1500),
+        "answered after {answered:?}, the deadline being {deadline:?}"
+    );
+    // Then the connection is closed (actix's disconnect timeout, 2 s, at most).
+    assert!(
+        closed < answered + Duration::from_secs(3),
+        "closed after {closed:?}"
+    );
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+}
