@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::accounts::Role;
 use crate::contest::{self, attempts as engine_attempts};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
@@ -167,12 +168,16 @@ pub async fn submit(
 )]
 /// `GET /api/v1/attempts/{id}` — the owner sees status, deadline, saved answers, the result
 /// once finished, and the review (correct options, explanations) once the round has
-/// closed. Staff may read any attempt, with the review.
+/// closed. Judges and organisers may read any attempt, with the review; admins none
+/// (they manage accounts, not contest data).
 pub async fn get(
     caller: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
+    if caller.role == Role::Admin {
+        return Err(AppError::Forbidden);
+    }
     let attempt_id = path.into_inner();
     let a = if caller.role.is_staff() {
         crate::entities::attempt::Entity::find_by_id(attempt_id)
