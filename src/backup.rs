@@ -7,6 +7,8 @@
 //! disk, and only then renamed into place, so a backup that fails or is cut short never
 //! replaces a good one with half a file.
 //!
+//! The copy is created 0600 (readable by its owner only) before anything is written to it.
+//!
 //! Restoring is described in SECURITY.md ("Backups and restore").
 
 use std::path::{Path, PathBuf};
@@ -53,13 +55,19 @@ pub async fn run(url: &str, out: &Path) -> anyhow::Result<Backup> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("Failed to remove {}", partial.display())),
     }
-    let method = if is_sqlite(url) {
-        sqlite(url, &partial).await?;
-        Method::VacuumInto
+    // The copy holds everything the database holds (password hashes, personal data, maybe
+    // the token secret): it is readable by this account only from its first byte.
+    crate::db::private_file(&partial)
+        .with_context(|| format!("Failed to create {}", partial.display()))?;
+    let (method, copied) = if is_sqlite(url) {
+        (Method::VacuumInto, sqlite(url, &partial).await)
     } else {
-        pg_dump(url, &partial).await?;
-        Method::PgDump
+        (Method::PgDump, pg_dump(url, &partial).await)
     };
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
     let bytes = publish(&partial, out)?;
     Ok(Backup { method, bytes })
 }
@@ -83,6 +91,9 @@ fn publish(partial: &Path, out: &Path) -> anyhow::Result<u64> {
         .with_context(|| format!("Failed to flush {}", partial.display()))?;
     let bytes = file.metadata()?.len();
     drop(file);
+    // Whatever created the file last (SQLite, pg_dump), the backup is private.
+    crate::db::restrict(partial)
+        .with_context(|| format!("Failed to restrict the access to {}", partial.display()))?;
     std::fs::rename(partial, out)
         .with_context(|| format!("Failed to move the backup to {}", out.display()))?;
     let folder = out

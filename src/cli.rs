@@ -103,7 +103,12 @@ pub struct ExportArgs {
     /// The file to write.
     #[arg(long)]
     pub out: std::path::PathBuf,
-    /// Include participants' phone numbers (the judges' copy).
+    /// Contact data to include in a results export: a comma-separated list of
+    /// `birth_date`, `phone`, `email`, `national_id`, or `all` (default: none). The audit
+    /// trail records the fields included.
+    #[arg(long, value_name = "FIELDS", default_value = "")]
+    pub contact: String,
+    /// The same as `--contact phone` (kept for scripts written before `--contact`).
     #[arg(long)]
     pub with_phone: bool,
     #[command(flatten)]
@@ -287,7 +292,18 @@ async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || accounts::password::hash_blocking(&password)).await??;
     let user = accounts::create_staff(&db.write, role, &args.login, &args.name, hash)
         .await
-        .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+        .map_err(|e| match e {
+            // Name the bad field and say why, as the API does.
+            crate::error::AppError::Validation { fields } => anyhow::anyhow!(
+                "{} (invalid)",
+                fields
+                    .iter()
+                    .map(|(field, why)| format!("--{field}: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            e => anyhow::anyhow!("{} ({})", e.message(), e.code()),
+        })?;
     println!(
         "Đã tạo tài khoản {} #{} ({})",
         user.role,
@@ -451,30 +467,30 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
         .with_context(|| format!("unknown format {}", args.format))?;
     let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
     let boards = crate::contest::boards::Boards::new(std::time::Duration::ZERO);
+    let phone = if args.with_phone { ",phone" } else { "" };
+    let contact = exports::ContactFields::parse(&format!("{}{phone}", args.contact))
+        .map_err(anyhow::Error::msg)?;
+    anyhow::ensure!(
+        contact.is_empty() || matches!(kind, ExportKind::RoundResults | ExportKind::ContestResults),
+        "--contact and --with-phone apply to round-results and contest-results only"
+    );
+    // Results may hold personal data: the file is readable by its owner only.
+    crate::db::private_file(&args.out)
+        .with_context(|| format!("Failed to create {}", args.out.display()))?;
     let file = std::fs::File::options()
         .read(true)
         .write(true)
-        .create(true)
         .truncate(true)
         .open(&args.out)
         .with_context(|| format!("Failed to create {}", args.out.display()))?;
-    let produced = match exports::produce(
-        &db.read,
-        &boards,
-        kind,
-        args.id,
-        format,
-        args.with_phone,
-        file,
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = std::fs::remove_file(&args.out);
-            anyhow::bail!("{} ({})", e.message(), e.code());
-        }
-    };
+    let produced =
+        match exports::produce(&db.read, &boards, kind, args.id, format, contact, file).await {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = std::fs::remove_file(&args.out);
+                anyhow::bail!("{} ({})", e.message(), e.code());
+            }
+        };
     exports::record_hook(
         &db.write,
         &ExportRecord {
@@ -482,7 +498,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
             subject_id: args.id,
             format,
             actor: None,
-            with_phone: args.with_phone,
+            contact,
             sha256: produced.sha256.clone(),
             bytes: produced.len,
         },

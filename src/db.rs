@@ -36,19 +36,68 @@ pub fn sqlite_path(url: &str) -> &str {
 }
 
 /// Creates the folder of an SQLite database file, so the default `./data/…` works on a
-/// fresh checkout.
-fn create_sqlite_dir(url: &str) -> anyhow::Result<()> {
+/// fresh checkout, and the file itself, both readable by this account only.
+///
+/// The database holds password hashes, personal data and (unless `CUOCTHI_JWT_SECRET` is
+/// set) the token signing secret: no other local user may read it (issue #13). A folder
+/// we create is 0700; the database file is created 0600 before SQLite opens it, and SQLite
+/// gives its `-wal` and `-shm` files the mode of the database file. Files left more open
+/// by an older version are tightened to 0600. A folder that already exists is left alone:
+/// it may be shared (`/tmp`, `/var/lib`).
+fn prepare_sqlite_file(url: &str) -> anyhow::Result<()> {
     let path = sqlite_path(url);
-    if path.is_empty() || path == ":memory:" {
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
         return Ok(());
     }
     if let Some(dir) = Path::new(path)
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(dir)
+        private_dir(dir)
             .with_context(|| format!("Failed to create the database folder {}", dir.display()))?;
     }
+    private_file(Path::new(path))
+        .with_context(|| format!("Failed to create the database file {path}"))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = format!("{path}{suffix}");
+        if Path::new(&side).exists() {
+            restrict(Path::new(&side))
+                .with_context(|| format!("Failed to restrict the access to {side}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a folder (and its missing parents) readable by this account only; an existing
+/// folder is left as it is.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates `path` as an empty file readable by this account only, or — when it exists —
+/// makes it so.
+pub fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    restrict(path)
+}
+
+/// Makes an existing file readable and writable by its owner only.
+pub fn restrict(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
     Ok(())
 }
 
@@ -82,7 +131,7 @@ fn options(url: &str, max_connections: u32) -> ConnectOptions {
 /// Connects to the database (creating an SQLite file if needed).
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
     if is_sqlite(url) {
-        create_sqlite_dir(url)?;
+        prepare_sqlite_file(url)?;
         let write = Database::connect(options(url, 1))
             .await
             .context("Failed to open the SQLite database")?;

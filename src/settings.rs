@@ -91,6 +91,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CUOCTHI_BODY_TIMEOUT_SECS", default_value_t = 30)]
     pub body_timeout_secs: u64,
 
+    /// Seconds a whole request body may take to arrive, however steadily it trickles in,
+    /// before the request is dropped with 408. The default lets a 16 MB bank upload
+    /// through a ~1.1 Mbit/s phone line.
+    #[arg(long, env = "CUOCTHI_BODY_DEADLINE_SECS", default_value_t = 120)]
+    pub body_deadline_secs: u64,
+
     /// Seconds an idle keep-alive connection stays open.
     #[arg(long, env = "CUOCTHI_KEEP_ALIVE_SECS", default_value_t = 5)]
     pub keep_alive_secs: u64,
@@ -129,6 +135,8 @@ pub struct Timeouts {
     pub header: Duration,
     /// Between two pieces of a request body.
     pub body: Duration,
+    /// For a whole request body, from its request's head.
+    pub body_deadline: Duration,
     /// An idle keep-alive connection.
     pub keep_alive: Duration,
     /// To finish closing a connection (actix `client_disconnect_timeout`).
@@ -140,6 +148,7 @@ impl Default for Timeouts {
         Timeouts {
             header: Duration::from_secs(5),
             body: Duration::from_secs(30),
+            body_deadline: Duration::from_secs(120),
             keep_alive: Duration::from_secs(5),
             disconnect: Duration::from_secs(2),
         }
@@ -196,6 +205,7 @@ impl Settings {
             timeouts: Timeouts {
                 header: Duration::from_secs(args.header_timeout_secs.max(1)),
                 body: Duration::from_secs(args.body_timeout_secs.max(1)),
+                body_deadline: Duration::from_secs(args.body_deadline_secs.max(1)),
                 keep_alive: Duration::from_secs(args.keep_alive_secs),
                 ..Timeouts::default()
             },

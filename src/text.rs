@@ -5,6 +5,7 @@
 //! compare is NFC, trimmed, with runs of whitespace folded to one space.
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// Control characters other than whitespace (NUL, escape, …): never meant in typed text,
 /// and PostgreSQL cannot store NUL. They are dropped, as bank files drop them.
@@ -35,9 +36,142 @@ pub fn char_len(input: &str) -> usize {
     input.chars().count()
 }
 
+/// Combining marks allowed on one letter: Vietnamese needs two at most ("ệ" is e, circumflex,
+/// dot below); a pile of them draws over the rows above and below on a leaderboard.
+const MAX_MARKS_PER_LETTER: usize = 4;
+
+/// Checks a person's name as [`clean`] leaves it (NFC, single spaces), before it is stored
+/// and shown on public leaderboards: letters and combining marks, single spaces, and `.`,
+/// `'` (or `’`, which phones type for it) and `-` between them; it starts with a letter.
+///
+/// Everything else is refused — digits, symbols, emoji, and above all the invisible
+/// format characters (Unicode category Cf: U+202E right-to-left override, zero-width
+/// spaces and joiners, U+2060, U+FEFF…), with which a name can pass for another one on the
+/// board or hide text in it (issue #13). The error is a Vietnamese message.
+pub fn check_person_name(name: &str) -> Result<(), &'static str> {
+    const REFUSED: &str = "Họ và tên chỉ được gồm chữ cái (có dấu), dấu cách và các dấu . ' -; \
+                           không được chứa chữ số, ký hiệu hay ký tự ẩn.";
+    let mut marks = 0;
+    for (i, c) in name.chars().enumerate() {
+        match c.general_category_group() {
+            GeneralCategoryGroup::Letter => marks = 0,
+            GeneralCategoryGroup::Mark if i > 0 => {
+                marks += 1;
+                if marks > MAX_MARKS_PER_LETTER {
+                    return Err(REFUSED);
+                }
+            }
+            _ if i > 0 && matches!(c, ' ' | '.' | '\'' | '’' | '-') => marks = 0,
+            _ => return Err(REFUSED),
+        }
+    }
+    Ok(())
+}
+
+/// True for Unicode format characters (category Cf), all invisible.
+pub fn is_format_char(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn vietnamese_names_pass_in_nfc_and_in_nfd() {
+        for name in [
+            "Nguyễn Thị Ánh",
+            "Trần Văn Bình",
+            "Lê Hoàng Đức",
+            "Phạm Thị Thu Hà",
+            "Võ Minh Quân",
+            "Đặng Thị Ngọc Diệp",
+            "Huỳnh Ngọc Ẩn",
+            "H'Hen Niê",
+            "H’Hen Niê",
+            "Nguyễn-Trần Mỹ Lệ",
+            "Nguyễn T. Hoa",
+            "Ksor Y Phương",
+            "Giàng A Páo",
+        ] {
+            assert_eq!(check_person_name(&clean(name)), Ok(()), "{name}");
+            let nfd: String = name.nfd().collect();
+            assert_eq!(check_person_name(&clean(&nfd)), Ok(()), "NFD {name}");
+            // Even unnormalised, decomposed marks are marks.
+            assert_eq!(check_person_name(&nfd), Ok(()), "raw NFD {name}");
+        }
+    }
+
+    #[test]
+    fn spoofing_and_hidden_characters_are_refused() {
+        for c in [
+            '\u{202E}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}',
+        ] {
+            let name = format!("Nguyễn{c} Văn An");
+            assert!(
+                check_person_name(&clean(&name)).is_err(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        for name in [
+            "Nguyễn Văn 2",
+            "Nguyễn <b>An</b>",
+            "=HYPERLINK(\"x\")",
+            "-Nguyễn",
+            "'Nguyễn",
+            "Nguyễn 😀",
+            "Nguyễn_An",
+            "Nguyễn@An",
+            "Ⅻ Nguyễn",
+            "\u{301}Nguyễn",
+            "Ze\u{301}\u{302}\u{303}\u{304}\u{306}\u{307}\u{308}lgo",
+        ] {
+            assert!(check_person_name(&clean(name)).is_err(), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn every_format_character_is_refused() {
+        let format_chars: Vec<char> = (0..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| is_format_char(*c))
+            .collect();
+        assert!(format_chars.len() > 150, "{}", format_chars.len());
+        for c in format_chars {
+            for name in [format!("An{c}"), format!("A{c}n"), format!("{c}An")] {
+                assert!(
+                    check_person_name(&clean(&name)).is_err(),
+                    "U+{:04X} in {name:?}",
+                    c as u32
+                );
+            }
+        }
+    }
+
+    proptest! {
+        /// Any name built from Vietnamese letters, spaces and the allowed punctuation
+        /// passes, whatever its normalisation; adding any format character anywhere fails.
+        #[test]
+        fn built_names_pass_and_a_format_character_anywhere_fails(
+            words in prop::collection::vec("[a-zA-ZàáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĐƠƯ]{1,8}", 1..5),
+            joiner in prop::sample::select(vec![" ", "-", ". ", "'"]),
+            nfd in any::<bool>(),
+            at in any::<prop::sample::Index>(),
+            format_char in prop::sample::select(
+                (0..=0x10FFFF_u32).filter_map(char::from_u32).filter(|c| is_format_char(*c)).collect::<Vec<_>>()
+            ),
+        ) {
+            let name = words.join(joiner);
+            let typed: String = if nfd { name.nfd().collect() } else { name.clone() };
+            prop_assert_eq!(check_person_name(&clean(&typed)), Ok(()));
+            let mut chars: Vec<char> = typed.chars().collect();
+            chars.insert(at.index(chars.len() + 1), format_char);
+            let spoofed: String = chars.into_iter().collect();
+            prop_assert!(check_person_name(&clean(&spoofed)).is_err());
+        }
+    }
 
     #[test]
     fn nfd_vietnamese_becomes_nfc_and_is_trimmed() {

@@ -157,11 +157,11 @@ impl Registration {
             Some(name) if text::char_len(name) < 2 || text::char_len(name) > 100 => {
                 bad("full_name", "Họ và tên phải có từ 2 đến 100 ký tự.".into())
             }
-            Some(name) if name.chars().any(|c| c.is_control() || c.is_ascii_digit()) => bad(
-                "full_name",
-                "Họ và tên không được chứa chữ số hay ký tự điều khiển.".into(),
-            ),
-            _ => {}
+            Some(name) => {
+                if let Err(message) = text::check_person_name(name) {
+                    bad("full_name", message.into());
+                }
+            }
         }
 
         let phone = match text::clean_opt(self.phone.as_deref()) {
@@ -363,6 +363,7 @@ pub async fn create_staff<C: ConnectionTrait>(
     if full_name.is_empty() {
         return Err(AppError::field("name", REQUIRED));
     }
+    text::check_person_name(&full_name).map_err(|message| AppError::field("name", message))?;
     let now = Utc::now();
     let model = user::ActiveModel {
         role: Set(role.as_str().to_owned()),

@@ -15,9 +15,10 @@ fn csv_error(e: ::csv::Error) -> AppError {
 }
 
 /// A text cell that a spreadsheet would take for a formula gets a leading apostrophe
-/// (names are typed by participants; a judge opening the file must not run them).
+/// (names are typed by participants; a judge opening the file must not run them). The
+/// fullwidth `＝＋－＠` count too: spreadsheets in East Asian locales read them as `=+-@`.
 fn safe_text(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) {
         format!("'{s}").into()
     } else {
         s.into()
@@ -120,5 +121,8 @@ mod tests {
             "'=HYPERLINK(\"x\")"
         );
         assert_eq!(cell_text(&Cell::Text("Nguyễn Văn An")), "Nguyễn Văn An");
+        for fullwidth in ["＝1+1", "＋84912", "－2", "＠SUM(A1)"] {
+            assert_eq!(cell_text(&Cell::Text(fullwidth)), format!("'{fullwidth}"));
+        }
     }
 }

@@ -3,9 +3,10 @@
 //! byte-order mark, so Excel reads the Vietnamese text).
 //!
 //! Rows come from the same leaderboard snapshots the API serves ([`boards`]), in the same
-//! order, so an export never ranks differently from the leaderboard. What the snapshots do
-//! not hold (birth date, phone) is loaded for the ranked participants in chunked `IN`
-//! queries, never one query per row.
+//! order, so an export never ranks differently from the leaderboard. A results export
+//! carries name, unit, category and results; contact data (birth date, phone, email, CCCD)
+//! only when an organiser asks for it field by field ([`ContactFields`]), and then it is
+//! loaded for the ranked participants in chunked `IN` queries, never one query per row.
 //!
 //! A file is written to a temporary file, never held whole in memory (the XLSX writer runs
 //! in its constant-memory mode), and hashed with SHA-256; the hash travels with the file
@@ -116,6 +117,97 @@ pub struct Produced {
     pub sha256: String,
 }
 
+/// A piece of contact data an export can carry (issue #13: least privilege).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactField {
+    BirthDate,
+    Phone,
+    Email,
+    NationalId,
+}
+
+impl ContactField {
+    /// Every contact field, in the order of their columns.
+    pub const ALL: [ContactField; 4] = [
+        ContactField::BirthDate,
+        ContactField::Phone,
+        ContactField::Email,
+        ContactField::NationalId,
+    ];
+
+    /// The stable name (query parameter, CLI, audit trail).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactField::BirthDate => "birth_date",
+            ContactField::Phone => "phone",
+            ContactField::Email => "email",
+            ContactField::NationalId => "national_id",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// The contact fields an export carries: none unless an organiser (or the operator, on the
+/// command line) names them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContactFields(u8);
+
+impl ContactFields {
+    /// No contact data: what every export carries unless asked.
+    pub const NONE: ContactFields = ContactFields(0);
+
+    /// Reads a comma-separated list of field names (`phone,email,birth_date,national_id`),
+    /// or `all`; an empty value is none. The error is a Vietnamese message.
+    pub fn parse(value: &str) -> std::result::Result<Self, String> {
+        let mut fields = ContactFields::NONE;
+        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if name.eq_ignore_ascii_case("all") {
+                fields = ContactField::ALL.into_iter().collect();
+                continue;
+            }
+            let field = ContactField::ALL
+                .into_iter()
+                .find(|f| f.as_str().eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    format!(
+                        "Trường liên hệ không hợp lệ: chỉ được dùng {}, hoặc all.",
+                        ContactField::ALL.map(ContactField::as_str).join(", ")
+                    )
+                })?;
+            fields.0 |= field.bit();
+        }
+        Ok(fields)
+    }
+
+    /// True when the export carries `field`.
+    pub fn has(self, field: ContactField) -> bool {
+        self.0 & field.bit() != 0
+    }
+
+    /// True when the export carries no contact data.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The names of the fields carried, in column order (for the audit trail).
+    pub fn names(self) -> Vec<&'static str> {
+        ContactField::ALL
+            .into_iter()
+            .filter(|f| self.has(*f))
+            .map(ContactField::as_str)
+            .collect()
+    }
+}
+
+impl FromIterator<ContactField> for ContactFields {
+    fn from_iter<I: IntoIterator<Item = ContactField>>(iter: I) -> Self {
+        ContactFields(iter.into_iter().fold(0, |bits, f| bits | f.bit()))
+    }
+}
+
 /// One produced export, as [`record_hook`] receives it.
 #[derive(Debug, Clone)]
 pub struct ExportRecord {
@@ -125,15 +217,16 @@ pub struct ExportRecord {
     pub format: Format,
     /// Who asked for it: a staff user id, or `None` for the command line.
     pub actor: Option<i64>,
-    /// Whether the file holds phone numbers.
-    pub with_phone: bool,
+    /// The contact data the file holds.
+    pub contact: ContactFields,
     pub sha256: String,
     pub bytes: u64,
 }
 
 /// The one place a produced export is recorded: the audit trail keeps who exported what,
-/// when, and the file's SHA-256, so a different file passed off later is detectable. Every
-/// export path — the API and the command line — records through it.
+/// when, which contact fields it carried, and the file's SHA-256, so a different file
+/// passed off later is detectable. Every export path — the API and the command line —
+/// records through it.
 pub async fn record_hook<C: ConnectionTrait>(db: &C, record: &ExportRecord) -> Result<()> {
     let subject = match record.kind.as_str() {
         s if s.starts_with("round") => "round",
@@ -147,7 +240,8 @@ pub async fn record_hook<C: ConnectionTrait>(db: &C, record: &ExportRecord) -> R
         serde_json::json!({
             "kind": record.kind.as_str(),
             "format": record.format.extension(),
-            "with_phone": record.with_phone,
+            "contact": record.contact.names(),
+            "with_phone": record.contact.has(ContactField::Phone),
             "sha256": record.sha256,
             "bytes": record.bytes,
         }),
@@ -210,34 +304,56 @@ pub async fn participants_per_day<C: ConnectionTrait>(
         .collect())
 }
 
-/// What the snapshots do not hold about a participant.
+/// Contact data of a participant: what the snapshots do not hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contact {
     pub birth_date: Option<NaiveDate>,
     pub phone: Option<String>,
+    pub email: Option<String>,
+    pub national_id: Option<String>,
 }
 
-/// Birth dates (and phones, when `with_phone`) of the given users, in one query per
-/// [`IN_CHUNK`] ids.
+/// The asked-for contact `fields` of the given users, in one query per [`IN_CHUNK`] ids;
+/// no query at all when none is asked for.
 pub async fn contacts<C: ConnectionTrait>(
     db: &C,
     ids: &[i64],
-    with_phone: bool,
+    fields: ContactFields,
 ) -> Result<HashMap<i64, Contact>> {
+    if fields.is_empty() {
+        return Ok(HashMap::new());
+    }
+    type Row = (
+        i64,
+        Option<NaiveDate>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(IN_CHUNK) {
-        let rows: Vec<(i64, Option<NaiveDate>, Option<String>)> = user::Entity::find()
+        let rows: Vec<Row> = user::Entity::find()
             .select_only()
             .column(user::Column::Id)
             .column(user::Column::BirthDate)
             .column(user::Column::Phone)
+            .column(user::Column::Email)
+            .column(user::Column::NationalId)
             .filter(user::Column::Id.is_in(chunk.iter().copied()))
             .into_tuple()
             .all(db)
             .await?;
-        for (id, birth_date, phone) in rows {
-            let phone = if with_phone { phone } else { None };
-            out.insert(id, Contact { birth_date, phone });
+        for (id, birth_date, phone, email, national_id) in rows {
+            let keep = |field, value: Option<String>| value.filter(|_| fields.has(field));
+            out.insert(
+                id,
+                Contact {
+                    birth_date: birth_date.filter(|_| fields.has(ContactField::BirthDate)),
+                    phone: keep(ContactField::Phone, phone),
+                    email: keep(ContactField::Email, email),
+                    national_id: keep(ContactField::NationalId, national_id),
+                },
+            );
         }
     }
     Ok(out)
@@ -252,6 +368,8 @@ pub enum Column {
     Unit,
     Category,
     Phone,
+    Email,
+    NationalId,
     Score,
     TimeTaken,
     Prediction,
@@ -271,6 +389,8 @@ impl Column {
             Column::Unit => "Đơn vị",
             Column::Category => "Đối tượng",
             Column::Phone => "Số điện thoại",
+            Column::Email => "Email",
+            Column::NationalId => "Số CCCD",
             Column::Score => "Điểm",
             Column::TimeTaken => "Thời gian làm bài",
             Column::Prediction => "Dự đoán",
@@ -290,6 +410,8 @@ impl Column {
             Column::Unit => 36.0,
             Column::Category => 28.0,
             Column::Phone => 14.0,
+            Column::Email => 28.0,
+            Column::NationalId => 15.0,
             Column::Score => 7.0,
             Column::TimeTaken => 16.0,
             Column::Prediction => 9.0,
@@ -329,6 +451,8 @@ pub struct ResultRow<'a> {
     /// The category's name.
     pub category: &'a str,
     pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub national_id: Option<&'a str>,
     pub score: i64,
     pub time_taken_ms: i64,
     pub prediction: Option<i64>,
@@ -349,6 +473,8 @@ impl<'a> ResultRow<'a> {
             Column::Unit => self.unit.map_or(Cell::Empty, Cell::Text),
             Column::Category => Cell::Text(self.category),
             Column::Phone => self.phone.map_or(Cell::Empty, Cell::Text),
+            Column::Email => self.email.map_or(Cell::Empty, Cell::Text),
+            Column::NationalId => self.national_id.map_or(Cell::Empty, Cell::Text),
             Column::Score => Cell::Int(self.score),
             Column::TimeTaken => Cell::Duration(self.time_taken_ms),
             Column::Prediction => opt_int(self.prediction),
@@ -413,6 +539,8 @@ impl ResultsTable {
                         unit: e.unit_name.as_deref(),
                         category: self.category_name(&e.category),
                         phone: contact.and_then(|c| c.phone.as_deref()),
+                        email: contact.and_then(|c| c.email.as_deref()),
+                        national_id: contact.and_then(|c| c.national_id.as_deref()),
                         score: i64::from(e.score),
                         time_taken_ms: e.time_taken_ms,
                         prediction: e.prediction,
@@ -436,6 +564,8 @@ impl ResultsTable {
                         unit: e.unit_name.as_deref(),
                         category: self.category_name(&e.category),
                         phone: contact.and_then(|c| c.phone.as_deref()),
+                        email: contact.and_then(|c| c.email.as_deref()),
+                        national_id: contact.and_then(|c| c.national_id.as_deref()),
                         score: e.score,
                         time_taken_ms: e.time_taken_ms,
                         prediction: None,
@@ -626,16 +756,20 @@ async fn contest_snapshots<C: ConnectionTrait>(
     Ok(out)
 }
 
-fn columns(kind: ExportKind, with_phone: bool) -> Vec<Column> {
-    let mut columns = vec![
-        Column::Rank,
-        Column::Name,
-        Column::BirthDate,
-        Column::Unit,
-        Column::Category,
-    ];
-    if with_phone {
-        columns.push(Column::Phone);
+fn columns(kind: ExportKind, contact: ContactFields) -> Vec<Column> {
+    let mut columns = vec![Column::Rank, Column::Name];
+    if contact.has(ContactField::BirthDate) {
+        columns.push(Column::BirthDate);
+    }
+    columns.extend([Column::Unit, Column::Category]);
+    for (field, column) in [
+        (ContactField::Phone, Column::Phone),
+        (ContactField::Email, Column::Email),
+        (ContactField::NationalId, Column::NationalId),
+    ] {
+        if contact.has(field) {
+            columns.push(column);
+        }
     }
     columns.extend([Column::Score, Column::TimeTaken]);
     match kind {
@@ -650,24 +784,24 @@ fn columns(kind: ExportKind, with_phone: bool) -> Vec<Column> {
     columns
 }
 
-/// A round's results, in leaderboard order (phones only when `with_phone`: judges).
+/// A round's results, in leaderboard order, with the `contact` fields asked for.
 pub async fn round_results<C: ConnectionTrait>(
     db: &C,
     boards: &Boards,
     round_id: i64,
-    with_phone: bool,
+    contact: ContactFields,
 ) -> Result<ResultsTable> {
     let round = attempts::load_round(db, round_id).await?;
     let contest = load_contest(db, round.contest_id).await?;
     let (categories, category_names) = contest_categories(db, &contest).await?;
     let snapshot = boards.snapshot(db, &round).await?;
     let ids: Vec<i64> = snapshot.entries.iter().map(|e| e.user_id).collect();
-    let contacts = contacts(db, &ids, with_phone).await?;
+    let contacts = contacts(db, &ids, contact).await?;
     Ok(ResultsTable {
         kind: ExportKind::RoundResults,
         subject_id: round_id,
         categories,
-        columns: columns(ExportKind::RoundResults, with_phone),
+        columns: columns(ExportKind::RoundResults, contact),
         units: snapshot.units.clone(),
         source: Source::Round(snapshot),
         contacts,
@@ -675,12 +809,12 @@ pub async fn round_results<C: ConnectionTrait>(
     })
 }
 
-/// A contest's results, in contest leaderboard order.
+/// A contest's results, in contest leaderboard order, with the `contact` fields asked for.
 pub async fn contest_results<C: ConnectionTrait>(
     db: &C,
     boards: &Boards,
     contest_id: i64,
-    with_phone: bool,
+    contact: ContactFields,
 ) -> Result<ResultsTable> {
     let contest = load_contest(db, contest_id).await?;
     let (categories, category_names) = contest_categories(db, &contest).await?;
@@ -692,13 +826,13 @@ pub async fn contest_results<C: ConnectionTrait>(
         }
     }
     let ids: Vec<i64> = attempts.keys().copied().collect();
-    let contacts = contacts(db, &ids, with_phone).await?;
+    let contacts = contacts(db, &ids, contact).await?;
     let units = unit::Entity::find().all(db).await?;
     Ok(ResultsTable {
         kind: ExportKind::ContestResults,
         subject_id: contest_id,
         categories,
-        columns: columns(ExportKind::ContestResults, with_phone),
+        columns: columns(ExportKind::ContestResults, contact),
         units: boards::contest_unit_stats(&units, &snapshots),
         source: Source::Contest {
             snapshots,
@@ -724,20 +858,20 @@ pub async fn contest_units<C: ConnectionTrait>(
     })
 }
 
-/// Loads an export.
+/// Loads an export; only results exports carry `contact` fields.
 pub async fn load<C: ConnectionTrait>(
     db: &C,
     boards: &Boards,
     kind: ExportKind,
     id: i64,
-    with_phone: bool,
+    contact: ContactFields,
 ) -> Result<Export> {
     Ok(match kind {
         ExportKind::RoundResults => {
-            Export::Results(Box::new(round_results(db, boards, id, with_phone).await?))
+            Export::Results(Box::new(round_results(db, boards, id, contact).await?))
         }
         ExportKind::ContestResults => {
-            Export::Results(Box::new(contest_results(db, boards, id, with_phone).await?))
+            Export::Results(Box::new(contest_results(db, boards, id, contact).await?))
         }
         ExportKind::ContestUnits => Export::Units(contest_units(db, boards, id).await?),
         ExportKind::RoundItems => {
@@ -777,10 +911,10 @@ pub async fn produce<C: ConnectionTrait>(
     kind: ExportKind,
     id: i64,
     format: Format,
-    with_phone: bool,
+    contact: ContactFields,
     file: File,
 ) -> Result<Produced> {
-    let export = load(db, boards, kind, id, with_phone).await?;
+    let export = load(db, boards, kind, id, contact).await?;
     tokio::task::spawn_blocking(move || write(&export, format, file))
         .await
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the export task failed: {e}")))?

@@ -59,7 +59,8 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                                             a href="/organiser" { "Ban Tổ chức" }
                                             a href="/judge" { "Kết quả" }
                                         }
-                                        Role::Judge | Role::Admin => { a href="/judge" { "Ban Giám khảo" } }
+                                        Role::Judge => { a href="/judge" { "Ban Giám khảo" } }
+                                        Role::Admin => {}
                                     }
                                     form method="post" action="/logout" {
                                         (csrf_field(viewer))

@@ -122,8 +122,14 @@ role_guard!(
     Organiser: Organiser
 );
 role_guard!(
-    /// Staff who may read results: judges, organisers and admins.
-    Staff: Judge | Organiser | Admin
+    /// Staff who may read contest data (results, exports, banks, any attempt): judges and
+    /// organisers. Admins manage accounts, not contest data (issue #13).
+    Staff: Judge | Organiser
+);
+role_guard!(
+    /// Who may read the audit trail: judges, organisers, and admins, who answer for the
+    /// staff accounts whose actions it records.
+    AuditReader: Judge | Organiser | Admin
 );
 role_guard!(
     /// An admin (quản trị).

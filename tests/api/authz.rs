@@ -210,8 +210,9 @@ fn cases(w: &World) -> Vec<Case> {
     };
     let all_ok = "200 200 200 200 200 200 200";
     let organiser_page = "login 403 403 login 403 200 403";
-    let staff_page = "login 403 403 login 200 200 200";
-    let staff_api = "401 403 403 401 200 200 200";
+    // Contest data is for judges and organisers; admins manage accounts (issue #13).
+    let staff_page = "login 403 403 login 200 200 403";
+    let staff_api = "401 403 403 401 200 200 403";
     let organiser_api = "401 403 403 401 403 200 403";
 
     // Pages.
@@ -651,7 +652,7 @@ fn cases(w: &World) -> Vec<Case> {
         "/api/v1/attempts/{id}",
         format!("/api/v1/attempts/{a}"),
         none(),
-        "401 200 404 401 200 200 200",
+        "401 200 404 401 200 200 403",
     );
     row(
         "GET",
@@ -665,7 +666,7 @@ fn cases(w: &World) -> Vec<Case> {
         "/api/v1/audit",
         "/api/v1/audit".into(),
         none(),
-        staff_api,
+        "401 403 403 401 200 200 200",
     );
     row(
         "GET",

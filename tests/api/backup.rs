@@ -15,7 +15,7 @@ use crate::helpers::{json_of, registration, round_spec, spawn_app};
 use crate::process::assert_database_sound;
 
 /// Runs `cuocthi backup`, returning whether it succeeded and what it printed.
-fn run_backup(database_url: &str, out: &Path) -> (bool, String) {
+pub fn run_backup(database_url: &str, out: &Path) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_cuocthi"))
         .args(["backup", "--database", database_url, "--out"])
         .arg(out)
@@ -31,7 +31,7 @@ fn run_backup(database_url: &str, out: &Path) -> (bool, String) {
 }
 
 /// True when `pg_dump` and `pg_restore` can run here. Under CI they must.
-fn pg_tools_available() -> bool {
+pub fn pg_tools_available() -> bool {
     let found = ["pg_dump", "pg_restore"].iter().all(|tool| {
         Command::new(tool)
             .arg("--version")

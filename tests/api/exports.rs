@@ -207,7 +207,8 @@ fn header_of(columns: &[&str]) -> Vec<String> {
     columns.iter().map(|c| (*c).to_owned()).collect()
 }
 
-const ROUND_COLUMNS_JUDGE: [&str; 12] = [
+/// The columns of a round's results with `?contact=birth_date,phone`.
+const ROUND_COLUMNS_WITH_CONTACT: [&str; 12] = [
     "Hạng",
     "Họ và tên",
     "Ngày sinh",
@@ -222,20 +223,24 @@ const ROUND_COLUMNS_JUDGE: [&str; 12] = [
     "Số lượt thi",
 ];
 
-fn round_columns(with_phone: bool) -> Vec<String> {
-    ROUND_COLUMNS_JUDGE
+/// The columns of a round's results, with or without `?contact=birth_date,phone`.
+fn round_columns(with_contact: bool) -> Vec<String> {
+    ROUND_COLUMNS_WITH_CONTACT
         .iter()
-        .filter(|c| with_phone || **c != "Số điện thoại")
+        .filter(|c| with_contact || !["Ngày sinh", "Số điện thoại"].contains(*c))
         .map(|c| (*c).to_owned())
         .collect()
 }
 
 #[tokio::test]
-async fn a_judge_gets_round_results_in_xlsx_one_sheet_per_category_in_leaderboard_order() {
+async fn round_results_in_xlsx_have_one_sheet_per_category_in_leaderboard_order() {
     let f = fixture().await;
     let app = &f.app;
-    let path = format!("/api/v1/rounds/{}/results.xlsx", f.round);
-    let (status, headers, body) = download(app, &path, Some(&f.judge)).await;
+    let path = format!(
+        "/api/v1/rounds/{}/results.xlsx?contact=birth_date,phone",
+        f.round
+    );
+    let (status, headers, body) = download(app, &path, Some(&f.organiser)).await;
     check_file(
         status,
         &headers,
@@ -250,7 +255,7 @@ async fn a_judge_gets_round_results_in_xlsx_one_sheet_per_category_in_leaderboar
     for (sheet, category) in [(0, "official"), (1, "citizen")] {
         let rows = &sheets[sheet].1;
         let header: Vec<String> = rows[0].iter().map(text).collect();
-        assert_eq!(header, round_columns(true), "judges get the phone column");
+        assert_eq!(header, round_columns(true), "the contact columns asked for");
         let expected = board_names(
             app,
             &format!("/api/v1/rounds/{}/leaderboard?category={category}", f.round),
@@ -316,7 +321,7 @@ async fn a_judge_gets_round_results_in_xlsx_one_sheet_per_category_in_leaderboar
 }
 
 #[tokio::test]
-async fn round_results_in_csv_have_a_bom_the_leaderboard_order_and_no_phone_for_organisers() {
+async fn round_results_in_csv_have_a_bom_the_leaderboard_order_and_no_contact_data_unasked() {
     let f = fixture().await;
     let app = &f.app;
     let path = format!("/api/v1/rounds/{}/results.csv", f.round);
@@ -332,7 +337,7 @@ async fn round_results_in_csv_have_a_bom_the_leaderboard_order_and_no_phone_for_
     assert_eq!(
         header,
         round_columns(false),
-        "organisers get no phone column"
+        "no contact columns unless asked for"
     );
     assert!(!String::from_utf8_lossy(&body).contains("0912000001"));
     assert_eq!(rows.len(), PEOPLE.len());
@@ -351,24 +356,28 @@ async fn round_results_in_csv_have_a_bom_the_leaderboard_order_and_no_phone_for_
     assert!(names.contains(&"Võ Minh Quân".to_owned()));
     let binh = rows.iter().find(|r| r[1] == "Trần Văn Bình").unwrap();
     assert_eq!(binh[0], "4", "9, 9, 8, then 6 points");
-    assert_eq!(binh[2], "1985-12-01");
-    assert_eq!(binh[3], "Thị trấn Long Hồ");
-    assert_eq!(binh[4], OFFICIALS);
-    assert_eq!(binh[5], "6");
+    assert_eq!(binh[2], "Thị trấn Long Hồ");
+    assert_eq!(binh[3], OFFICIALS);
+    assert_eq!(binh[4], "6");
     assert!(
-        binh[6].starts_with("0:") && binh[6].len() == "0:00:01.234".len(),
+        binh[5].starts_with("0:") && binh[5].len() == "0:00:01.234".len(),
         "{}",
-        binh[6]
+        binh[5]
     );
     assert_eq!(
-        (binh[7].as_str(), binh[8].as_str()),
+        (binh[6].as_str(), binh[7].as_str()),
         ("", ""),
         "predictions show once the round has closed, as on the leaderboard"
     );
-    assert_eq!(binh[10], "1");
+    assert_eq!(binh[9], "1");
 
-    // The judge's copy has the phones.
-    let (status, headers, body) = download(app, &path, Some(&f.judge)).await;
+    // The organiser's copy with the contact fields asked for.
+    let (status, headers, body) = download(
+        app,
+        &format!("{path}?contact=birth_date,phone"),
+        Some(&f.organiser),
+    )
+    .await;
     check_file(
         status,
         &headers,
@@ -379,13 +388,18 @@ async fn round_results_in_csv_have_a_bom_the_leaderboard_order_and_no_phone_for_
     let (header, rows) = read_csv(&body);
     assert_eq!(header, round_columns(true));
     let binh = rows.iter().find(|r| r[1] == "Trần Văn Bình").unwrap();
+    assert_eq!(binh[2], "1985-12-01");
     assert_eq!(binh[5], "0912000002");
 
-    // Admins read results too, without phones.
-    let admin = app.staff(Role::Admin, "qtv@example.vn").await;
-    let (status, _, body) = download(app, &path, Some(&admin)).await;
+    // The judge's copy: results, no contact data.
+    let (status, _, body) = download(app, &path, Some(&f.judge)).await;
     assert_eq!(status, 200);
     assert_eq!(read_csv(&body).0, round_columns(false));
+
+    // Admins manage accounts, not contest data.
+    let admin = app.staff(Role::Admin, "qtv@example.vn").await;
+    let (status, _, _) = download(app, &path, Some(&admin)).await;
+    assert_eq!(status, 403);
 }
 
 #[tokio::test]
@@ -419,10 +433,8 @@ async fn contest_exports_follow_the_contest_leaderboard_and_unit_table() {
         header_of(&[
             "Hạng",
             "Họ và tên",
-            "Ngày sinh",
             "Đơn vị",
             "Đối tượng",
-            "Số điện thoại",
             "Điểm",
             "Thời gian làm bài",
             "Số vòng thi",
@@ -434,7 +446,7 @@ async fn contest_exports_follow_the_contest_leaderboard_and_unit_table() {
     assert_eq!(names, expected);
     let ha = rows.iter().find(|r| r[1] == "Phạm Thu Hà").unwrap();
     assert_eq!(
-        (ha[6].as_str(), ha[8].as_str()),
+        (ha[4].as_str(), ha[6].as_str()),
         ("13", "2"),
         "3 + 10 over two rounds"
     );

@@ -72,7 +72,8 @@ pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
     spawn_app_on(&url, None, |_| {}).await
 }
 
-async fn spawn_app_on(
+/// Starts the real server on port 0 on the database at `url` (keeping `dir` alive).
+pub async fn spawn_app_on(
     url: &str,
     dir: Option<tempfile::TempDir>,
     change: impl FnOnce(&mut Settings),

@@ -10,6 +10,7 @@ mod contest;
 mod crash;
 mod exports;
 mod fairness;
+mod hardening;
 mod health;
 mod helpers;
 mod openapi;

@@ -194,5 +194,26 @@ async fn judge_console_shows_the_round_results() {
     b.wait_for_text("table#results tbody tr", "Đặng Thu Hà")
         .await;
     b.screenshots("judge-round", 1280, 800).await;
+
+    // The export links work from the page, signed in by the cookie (the server refuses
+    // such downloads from other sites: Sec-Fetch-Site says this one is same-origin).
+    for suffix in ["results.xlsx", "results.csv"] {
+        let got = b
+            .js(
+                "var a = document.querySelector('a[href$=\"' + arguments[0] + '\"]');\
+                 if (!a) { return 'no link'; }\
+                 var x = new XMLHttpRequest();\
+                 x.open('GET', a.href, false);\
+                 x.send();\
+                 return x.status + ' ' + x.getResponseHeader('x-content-sha256');",
+                vec![json!(suffix)],
+            )
+            .await;
+        let got = got.as_str().unwrap_or_default().to_owned();
+        assert!(
+            got.starts_with("200 ") && got.len() == "200 ".len() + 64,
+            "{suffix}: {got}"
+        );
+    }
     b.close().await;
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::accounts::Role;
 use crate::contest::{self, attempts as engine_attempts};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
@@ -179,13 +180,17 @@ pub async fn submit(
 /// `GET /api/v1/attempts/{id}` — the owner sees status, deadline, saved answers, the result
 /// once finished (its score held back until the round is settled when the round says
 /// `after_close`), and the review (correct options, explanations) once the round is
-/// settled: closed, its grace over and every attempt finalised. Staff may read any
-/// attempt, with its score, and with the review under the same rule.
+/// settled: closed, its grace over and every attempt finalised. Judges and
+/// organisers may read any attempt, with its score, and with the review under the same
+/// rule; admins none (they manage accounts, not contest data).
 pub async fn get(
     caller: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
+    if caller.role == Role::Admin {
+        return Err(AppError::Forbidden);
+    }
     let attempt_id = path.into_inner();
     let a = if caller.role.is_staff() {
         crate::entities::attempt::Entity::find_by_id(attempt_id)

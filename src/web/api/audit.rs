@@ -1,11 +1,12 @@
-//! The audit trail and attempt verification, for judges (and organisers, admins).
+//! The audit trail (judges, organisers, admins) and attempt verification (judges,
+//! organisers).
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::error::Result;
 use crate::state::AppState;
-use crate::web::extract::Staff;
+use crate::web::extract::{AuditReader, Staff};
 
 /// Query of the audit listing.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -31,7 +32,7 @@ pub struct AuditQuery {
 )]
 /// `GET /api/v1/audit?limit=&offset=` — newest first.
 pub async fn list(
-    _staff: Staff,
+    _reader: AuditReader,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse> {

@@ -1,22 +1,57 @@
-//! Downloads: round and contest results and unit statistics for staff (judges,
-//! organisers, admins; the phone column only for judges), and the item analysis of a round
-//! for organisers.
+//! Downloads: round and contest results and unit statistics for judges and organisers,
+//! and the item analysis of a round for organisers.
+//!
+//! Results carry name, unit, category and results. Contact data (birth date, phone, email,
+//! CCCD) goes into a file only when an organiser names the fields (`?contact=…`); the audit
+//! entry lists them (issue #13: least privilege).
 //!
 //! A download is written to a temporary file, hashed, recorded through
-//! [`exports::record_hook`], then streamed with its size and `X-Content-SHA256`.
+//! [`exports::record_hook`], then streamed with its size and `X-Content-SHA256`. Since
+//! recording writes to the audit trail, a download authenticated by the login cookie must
+//! come from this site ([`check_same_origin_download`]).
 
 use actix_web::body::SizedStream;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use anyhow::Context;
+use serde::Deserialize;
 use tokio::io::AsyncReadExt;
 
 use crate::accounts::Role;
 use crate::contest::items;
-use crate::error::Result;
-use crate::exports::{self, ExportKind, ExportRecord, Format, Produced};
+use crate::error::{AppError, Result};
+use crate::exports::{self, ContactFields, ExportKind, ExportRecord, Format, Produced};
 use crate::state::AppState;
 use crate::web::extract::{AuthUser, Organiser, Staff};
+use crate::web::security::check_same_origin_download;
+
+/// The query of a results download.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsQuery {
+    /// Contact data to include, organisers only: a comma-separated list of `birth_date`,
+    /// `phone`, `email`, `national_id`, or `all`. Without it the file carries name, unit,
+    /// category and results only. The audit entry lists the fields included.
+    #[param(example = "phone,email")]
+    pub contact: Option<String>,
+}
+
+impl ResultsQuery {
+    /// The contact fields asked for, checked against the caller's role: only organisers
+    /// may take contact data out of the system.
+    fn contact_for(&self, caller: &AuthUser) -> Result<ContactFields> {
+        let fields = ContactFields::parse(self.contact.as_deref().unwrap_or_default())
+            .map_err(|message| AppError::field("contact", message))?;
+        if !fields.is_empty() && caller.role != Role::Organiser {
+            return Err(AppError::refused(
+                "forbidden",
+                "Chỉ Ban Tổ chức được xuất thông tin liên hệ của thí sinh \
+                 (ngày sinh, số điện thoại, email, CCCD).",
+            ));
+        }
+        Ok(fields)
+    }
+}
 
 /// The response header carrying the SHA-256 of the body.
 pub const SHA256_HEADER: &str = "x-content-sha256";
@@ -53,14 +88,15 @@ pub fn send(produced: Produced, file_name: &str, format: Format) -> HttpResponse
 
 /// Produces an export into a temporary file, records it, and streams it.
 async fn download(
+    req: &HttpRequest,
     state: &AppState,
     caller: &AuthUser,
     kind: ExportKind,
     id: i64,
     format: Format,
+    contact: ContactFields,
 ) -> Result<HttpResponse> {
-    // Phones are for the judges, who contact winners; nobody else's export carries them.
-    let with_phone = caller.role == Role::Judge;
+    check_same_origin_download(req)?;
     let file = tempfile::tempfile().context("Failed to create a temporary file")?;
     let produced = exports::produce(
         &state.db.read,
@@ -68,7 +104,7 @@ async fn download(
         kind,
         id,
         format,
-        with_phone,
+        contact,
         file,
     )
     .await?;
@@ -79,7 +115,7 @@ async fn download(
             subject_id: id,
             format,
             actor: Some(caller.id()),
-            with_phone,
+            contact,
             sha256: produced.sha256.clone(),
             bytes: produced.len,
         },
@@ -90,108 +126,132 @@ async fn download(
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}/results.xlsx", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id"), ResultsQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Round results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::web::openapi::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `GET /api/v1/rounds/{id}/results.xlsx`.
 pub async fn round_results_xlsx(
+    req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<ResultsQuery>,
 ) -> Result<HttpResponse> {
+    let contact = query.contact_for(&staff.0)?;
     download(
+        &req,
         &state,
         &staff.0,
         ExportKind::RoundResults,
         path.into_inner(),
         Format::Xlsx,
+        contact,
     )
     .await
 }
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}/results.csv", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Round id")),
+    params(("id" = i64, Path, example = 1, description = "Round id"), ResultsQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Round results (CSV)", content_type = "text/csv", body = String),
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::web::openapi::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `GET /api/v1/rounds/{id}/results.csv`.
 pub async fn round_results_csv(
+    req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<ResultsQuery>,
 ) -> Result<HttpResponse> {
+    let contact = query.contact_for(&staff.0)?;
     download(
+        &req,
         &state,
         &staff.0,
         ExportKind::RoundResults,
         path.into_inner(),
         Format::Csv,
+        contact,
     )
     .await
 }
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}/results.xlsx", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id"), ResultsQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Contest results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::web::openapi::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `GET /api/v1/contests/{id}/results.xlsx`.
 pub async fn contest_results_xlsx(
+    req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<ResultsQuery>,
 ) -> Result<HttpResponse> {
+    let contact = query.contact_for(&staff.0)?;
     download(
+        &req,
         &state,
         &staff.0,
         ExportKind::ContestResults,
         path.into_inner(),
         Format::Xlsx,
+        contact,
     )
     .await
 }
 
 #[utoipa::path(
     get, path = "/api/v1/contests/{id}/results.csv", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    params(("id" = i64, Path, example = 1, description = "Contest id"), ResultsQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Contest results (CSV)", content_type = "text/csv", body = String),
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
+        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::web::openapi::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `GET /api/v1/contests/{id}/results.csv`.
 pub async fn contest_results_csv(
+    req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<ResultsQuery>,
 ) -> Result<HttpResponse> {
+    let contact = query.contact_for(&staff.0)?;
     download(
+        &req,
         &state,
         &staff.0,
         ExportKind::ContestResults,
         path.into_inner(),
         Format::Csv,
+        contact,
     )
     .await
 }
@@ -203,22 +263,25 @@ pub async fn contest_results_csv(
     responses(
         (status = 200, description = "Unit statistics (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `GET /api/v1/contests/{id}/units.xlsx`.
 pub async fn contest_units_xlsx(
+    req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
     download(
+        &req,
         &state,
         &staff.0,
         ExportKind::ContestUnits,
         path.into_inner(),
         Format::Xlsx,
+        ContactFields::NONE,
     )
     .await
 }
@@ -230,22 +293,25 @@ pub async fn contest_units_xlsx(
     responses(
         (status = 200, description = "Unit statistics (CSV)", content_type = "text/csv", body = String),
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `GET /api/v1/contests/{id}/units.csv`.
 pub async fn contest_units_csv(
+    req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
     download(
+        &req,
         &state,
         &staff.0,
         ExportKind::ContestUnits,
         path.into_inner(),
         Format::Csv,
+        ContactFields::NONE,
     )
     .await
 }
@@ -280,22 +346,25 @@ pub async fn round_items(
     responses(
         (status = 200, description = "Item analysis (CSV)", content_type = "text/csv", body = String),
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
         (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `GET /api/v1/rounds/{id}/items.csv`.
 pub async fn round_items_csv(
+    req: HttpRequest,
     organiser: Organiser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
     download(
+        &req,
         &state,
         &organiser.0,
         ExportKind::RoundItems,
         path.into_inner(),
         Format::Csv,
+        ContactFields::NONE,
     )
     .await
 }

@@ -18,10 +18,10 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::layout::{Viewer, page};
 
-/// Judges, organisers and admins read results.
+/// Judges and organisers read results; admins manage accounts, not contest data.
 fn staff(ctx: &PageCtx) -> Result<(), PageError> {
     let user = ctx.require_user()?;
-    if !matches!(user.role, Role::Judge | Role::Organiser | Role::Admin) {
+    if !matches!(user.role, Role::Judge | Role::Organiser) {
         return Err(AppError::Forbidden.into());
     }
     Ok(())
@@ -130,6 +130,9 @@ pub async fn results(
             a.button.secondary href={ "/judge/rounds/" (r.id) "/units" } { "Thống kê đơn vị" }
             a.button.secondary href={ "/api/v1/rounds/" (r.id) "/results.xlsx" } { "Tải Excel (.xlsx)" }
             a.button.secondary href={ "/api/v1/rounds/" (r.id) "/results.csv" } { "Tải CSV" }
+            @if ctx.user.as_ref().is_some_and(|u| u.role == Role::Organiser) {
+                a.button.secondary href={ "/api/v1/rounds/" (r.id) "/results.xlsx?contact=all" } { "Tải Excel kèm thông tin liên hệ" }
+            }
         }
         p.muted {
             (total) " thí sinh. "

@@ -24,6 +24,19 @@ use crate::web::extract::{AuthUser, authenticate};
 
 /// The cookie holding the CSRF token.
 pub const CSRF_COOKIE: &str = "cuocthi_csrf";
+/// Its name when cookies are `Secure` (`--secure-cookies`): browsers accept a `__Host-`
+/// cookie only if it is `Secure`, has `Path=/` and no `Domain`, so a sibling subdomain or
+/// a plain-HTTP page cannot plant a token of its choosing (issue #13).
+pub const SECURE_CSRF_COOKIE: &str = "__Host-cuocthi_csrf";
+
+/// The CSRF cookie's name for these settings.
+pub fn csrf_cookie(secure: bool) -> &'static str {
+    if secure {
+        SECURE_CSRF_COOKIE
+    } else {
+        CSRF_COOKIE
+    }
+}
 
 /// The request's viewer: the signed-in user (if any), and the CSRF token (a fresh one is
 /// set as a cookie when the browser has none).
@@ -42,8 +55,11 @@ impl FromRequest for PageCtx {
         let req = req.clone();
         Box::pin(async move {
             let user = authenticate(req.clone()).await.ok();
+            let secure = req
+                .app_data::<web::Data<AppState>>()
+                .is_some_and(|s| s.settings.secure_cookies);
             let existing = req
-                .cookie(CSRF_COOKIE)
+                .cookie(csrf_cookie(secure))
                 .map(|c| c.value().to_owned())
                 .filter(|v| v.len() >= 32);
             let new_csrf = existing.is_none();
@@ -52,9 +68,6 @@ impl FromRequest for PageCtx {
                 rand::rng().fill_bytes(&mut bytes);
                 base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
             });
-            let secure = req
-                .app_data::<web::Data<AppState>>()
-                .is_some_and(|s| s.settings.secure_cookies);
             Ok(PageCtx {
                 viewer: Viewer {
                     user: user.as_ref().map(|u| (u.user.full_name.clone(), u.role)),
@@ -75,7 +88,7 @@ impl PageCtx {
         response.content_type("text/html; charset=utf-8");
         if self.new_csrf {
             response.cookie(
-                Cookie::build(CSRF_COOKIE, self.viewer.csrf.clone())
+                Cookie::build(csrf_cookie(self.secure), self.viewer.csrf.clone())
                     .path("/")
                     .http_only(true)
                     .same_site(SameSite::Strict)
