@@ -9,7 +9,7 @@ use cuocthi::contest::attempts::{self, SWEEPER_LOCK};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement, TransactionTrait};
 use serde_json::json;
 
-use crate::helpers::{json_of, round_spec, spawn_app, spawn_second_instance};
+use crate::helpers::{json_of, round_spec, spawn_app, spawn_app_with, spawn_second_instance};
 
 #[tokio::test]
 async fn two_instances_share_attempts_results_and_leaderboards() {
@@ -126,7 +126,9 @@ async fn expired_attempts_are_finalised_once_when_both_instances_sweep() {
 
 #[tokio::test]
 async fn the_sweeper_runs_on_one_instance_at_a_time() {
-    let a = spawn_app().await;
+    // The app's own sweeper ticks once at start and not again during the test, so it
+    // cannot be the one holding the lock when the test looks.
+    let a = spawn_app_with(|s| s.sweep_every = std::time::Duration::from_secs(3600)).await;
     let db = &a.state.db.write;
     if db.get_database_backend() != DbBackend::Postgres {
         // One instance per SQLite file: it always sweeps.
