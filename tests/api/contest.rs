@@ -700,56 +700,6 @@ async fn staff_cannot_compete_and_participants_cannot_organise() {
 }
 
 #[tokio::test]
-async fn the_review_opens_only_once_the_round_is_settled() {
-    let app = spawn_app().await;
-    let (organiser, contest) = app.seed_contest().await;
-    // 30 of the 60 questions: some always carry an explanation (a third of the bank does).
-    let mut spec = round_spec();
-    spec["draw"] = json!([{"bank": TEST_BANK, "count": 30}]);
-    let round = app.create_round(&organiser, contest, &spec).await;
-    let a = app.participant("0912000001").await;
-    let result = app.take(&a, round, 5, None).await;
-    let id = result["attempt_id"].as_i64().unwrap();
-    let (_, before) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
-    assert_eq!(before["review"], false);
-    assert_reveals_nothing(&before);
-    assert_eq!(before["result"]["score"], 5);
-    assert_eq!(before["result"]["max_score"], 30);
-
-    app.post_json(
-        &format!("/api/v1/rounds/{round}/close"),
-        Some(&organiser),
-        &json!({}),
-    )
-    .await;
-    // Closed, the grace over and every attempt final: the sweeper settles the round.
-    app.state.engine.clock.advance(Duration::seconds(11));
-    cuocthi::contest::attempts::sweep(&app.state.engine, &app.state.db.write)
-        .await
-        .unwrap();
-    let (_, after) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
-    assert_eq!(after["review"], true);
-    let correct_flags = after["questions"][0]["options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|o| o["correct"] == true)
-        .count();
-    assert!(correct_flags >= 1);
-    let explained = after["questions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|q| q["explanation"].is_string())
-        .count();
-    assert!(
-        explained >= 1,
-        "explanations are shown in the review: {after}"
-    );
-    assert!(after["questions"][0]["source"].is_string());
-}
-
-#[tokio::test]
 async fn later_attempts_avoid_earlier_questions_and_practice_is_never_ranked() {
     let app = spawn_app().await;
     let (organiser, contest) = app.seed_contest().await;

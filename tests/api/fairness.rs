@@ -42,6 +42,16 @@ async fn create(app: &TestApp, organiser: &str, contest: i64, spec: &Value) -> (
     (status.as_u16(), body)
 }
 
+/// A page's HTML, as `token` (or anyone) sees it.
+async fn page(app: &TestApp, path: &str, token: Option<&str>) -> String {
+    app.get(path, token).await.text().await.unwrap()
+}
+
+/// A JSON resource, as `token` (or anyone) sees it.
+async fn read(app: &TestApp, path: &str, token: Option<&str>) -> Value {
+    json_of(app.get(path, token).await).await.1
+}
+
 fn practice_on(bank: &str) -> Value {
     let mut spec = round_spec();
     spec["title"] = json!("Thi thử");
@@ -91,7 +101,7 @@ async fn a_practice_round_that_can_draw_ranked_questions_is_refused_unless_accep
     );
 
     // Nothing was stored by the refusals.
-    let (_, detail) = json_of(app.get(&format!("/api/v1/contests/{contest}"), None).await).await;
+    let detail = read(&app, &format!("/api/v1/contests/{contest}"), None).await;
     assert_eq!(detail["rounds"].as_array().unwrap().len(), 1, "{detail}");
 
     // Its own questions: accepted.
@@ -114,7 +124,7 @@ async fn a_practice_round_that_can_draw_ranked_questions_is_refused_unless_accep
     let (status, body) = create(&app, &organiser, contest, &accepted).await;
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_i64().unwrap();
-    let (_, round) = json_of(app.get(&format!("/api/v1/rounds/{id}"), None).await).await;
+    let round = read(&app, &format!("/api/v1/rounds/{id}"), None).await;
     assert_eq!(round["allow_overlap"], true, "{round}");
     assert_eq!(round["score_shown"], "on_submit");
 
@@ -134,22 +144,22 @@ async fn the_organiser_form_refuses_an_overlapping_practice_round_and_explains_w
     let app = spawn_app().await;
     let (organiser, contest) = app.seed_contest().await;
     app.create_round(&organiser, contest, &round_spec()).await;
-    let page = app
-        .get(&format!("/organiser/contests/{contest}"), Some(&organiser))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = page(
+        &app,
+        &format!("/organiser/contests/{contest}"),
+        Some(&organiser),
+    )
+    .await;
     assert!(
-        page.contains(r#"name="allow_overlap""#),
+        html.contains(r#"name="allow_overlap""#),
         "the form offers the choice"
     );
     assert!(
-        page.contains("dò ra đáp án"),
+        html.contains("dò ra đáp án"),
         "and says why it is dangerous"
     );
-    assert!(page.contains(r#"name="score_shown""#));
-    assert!(page.contains("Khi vòng thi kết thúc"));
+    assert!(html.contains(r#"name="score_shown""#));
+    assert!(html.contains("Khi vòng thi kết thúc"));
 }
 
 /// The attack of issue #13: start a ranked attempt, then run practice attempts answering
@@ -159,9 +169,9 @@ async fn the_practice_oracle_script_learns_nothing_from_the_demo_contest() {
     let app = spawn_app().await;
     app.seed_units().await;
     cuocthi::demo::load_contest(&app.state).await.unwrap();
-    let (_, rounds) = json_of(app.get("/api/v1/contests", None).await).await;
+    let rounds = read(&app, "/api/v1/contests", None).await;
     let contest = rounds[0]["id"].as_i64().unwrap();
-    let (_, detail) = json_of(app.get(&format!("/api/v1/contests/{contest}"), None).await).await;
+    let detail = read(&app, &format!("/api/v1/contests/{contest}"), None).await;
     let id_of = |practice: bool| {
         detail["rounds"]
             .as_array()
@@ -279,12 +289,12 @@ async fn judges_see_accounts_with_unusual_attempt_counts() {
     assert_eq!(rows[0]["practice"], true);
     assert!(rows[0].get("phone").is_none());
 
-    let page = app.get("/judge", Some(&judge)).await.text().await.unwrap();
+    let html = page(&app, "/judge", Some(&judge)).await;
     assert!(
-        page.contains("Tài khoản có số lượt thi bất thường"),
-        "{page}"
+        html.contains("Tài khoản có số lượt thi bất thường"),
+        "{html}"
     );
-    assert!(page.contains(rows[0]["full_name"].as_str().unwrap()));
+    assert!(html.contains(rows[0]["full_name"].as_str().unwrap()));
 }
 
 /// Point 2: the key stays hidden until no attempt of the round can change.
@@ -294,7 +304,10 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
     // test sweeps itself, on the engine's clock.
     let app = spawn_app_with(|s| s.sweep_every = std::time::Duration::from_secs(3600)).await;
     let (organiser, contest) = app.seed_contest().await;
-    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    // 30 of the 60 questions: some always carry an explanation (a third of the bank does).
+    let mut spec = round_spec();
+    spec["draw"] = json!([{"bank": TEST_BANK, "count": 30}]);
+    let round = app.create_round(&organiser, contest, &spec).await;
     let early = app.participant("0912000001").await;
     let late = app.participant("0912000002").await;
     let judge = app.staff(Role::Judge, "bgk@example.vn").await;
@@ -304,14 +317,7 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
     let running_id = running["attempt_id"].as_i64().unwrap();
     let view = |token: String, id: i64| {
         let app = &app;
-        async move {
-            json_of(
-                app.get(&format!("/api/v1/attempts/{id}"), Some(&token))
-                    .await,
-            )
-            .await
-            .1
-        }
+        async move { read(app, &format!("/api/v1/attempts/{id}"), Some(&token)).await }
     };
     let hidden = |v: &Value| {
         v["review"] == false
@@ -341,22 +347,12 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
         hidden(&view(judge.clone(), done).await),
         "nor for the judges"
     );
-    let page = app
-        .get(&format!("/attempts/{done}/result"), Some(&early))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = page(&app, &format!("/attempts/{done}/result"), Some(&early)).await;
     assert!(
-        !page.contains("đáp án đúng"),
+        !html.contains("đáp án đúng"),
         "the result page shows no key either"
     );
-    let judge_page = app
-        .get(&format!("/judge/attempts/{done}"), Some(&judge))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let judge_page = page(&app, &format!("/judge/attempts/{done}"), Some(&judge)).await;
     assert!(!judge_page.contains("✓ đúng"), "nor the judges' record");
     app.state.engine.clock.advance(Duration::seconds(5));
     let key = app.answer_key(running_id).await;
@@ -369,7 +365,7 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
     cuocthi::contest::attempts::settle_closed_rounds(&app.state.engine, &app.state.db.write)
         .await
         .unwrap();
-    let (_, detail) = json_of(app.get(&format!("/api/v1/rounds/{round}"), None).await).await;
+    let detail = read(&app, &format!("/api/v1/rounds/{round}"), None).await;
     assert_eq!(detail["settled"], false, "{detail}");
     assert!(hidden(&view(early.clone(), done).await));
 
@@ -377,7 +373,7 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
     cuocthi::contest::attempts::sweep(&app.state.engine, &app.state.db.write)
         .await
         .unwrap();
-    let (_, detail) = json_of(app.get(&format!("/api/v1/rounds/{round}"), None).await).await;
+    let detail = read(&app, &format!("/api/v1/rounds/{round}"), None).await;
     assert_eq!(detail["settled"], true, "{detail}");
     for (token, id) in [
         (early.clone(), done),
@@ -394,23 +390,24 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
             .count();
         assert!(flags >= 1, "{after}");
         assert!(after["questions"][0]["source"].is_string());
+        let explained = after["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| q["explanation"].is_string())
+            .count();
+        assert!(
+            explained >= 1,
+            "explanations are shown in the review: {after}"
+        );
     }
-    let (_, late_view) = json_of(
-        app.get(&format!("/api/v1/attempts/{running_id}"), Some(&late))
-            .await,
-    )
-    .await;
+    let late_view = read(&app, &format!("/api/v1/attempts/{running_id}"), Some(&late)).await;
     assert_eq!(
         late_view["result"]["score"], 1,
         "the save in the grace counted"
     );
-    let page = app
-        .get(&format!("/attempts/{done}/result"), Some(&early))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("đáp án đúng"), "{page}");
+    let html = page(&app, &format!("/attempts/{done}/result"), Some(&early)).await;
+    assert!(html.contains("đáp án đúng"), "{html}");
 }
 
 #[tokio::test]
@@ -420,7 +417,7 @@ async fn a_round_that_shows_scores_after_close_tells_nothing_until_settled() {
     let mut spec = round_spec();
     spec["score_shown"] = json!("after_close");
     let round = app.create_round(&organiser, contest, &spec).await;
-    let (_, detail) = json_of(app.get(&format!("/api/v1/rounds/{round}"), None).await).await;
+    let detail = read(&app, &format!("/api/v1/rounds/{round}"), None).await;
     assert_eq!(detail["score_shown"], "after_close");
     let a = app.participant("0912000001").await;
 
@@ -442,36 +439,23 @@ async fn a_round_that_shows_scores_after_close_tells_nothing_until_settled() {
         submitted["message"],
         "Đã nộp bài; điểm được công bố khi vòng thi kết thúc."
     );
-    let (_, view) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
+    let view = read(&app, &format!("/api/v1/attempts/{id}"), Some(&a)).await;
     assert!(
         view["result"].get("score").is_none() && view["result"].get("correct").is_none(),
         "{view}"
     );
     assert_eq!(view["result"]["score_hidden"], true);
-    let page = app
-        .get(&format!("/attempts/{id}/result"), Some(&a))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = page(&app, &format!("/attempts/{id}/result"), Some(&a)).await;
     assert!(
-        page.contains("điểm được công bố khi vòng thi kết thúc") && !page.contains("7/10"),
-        "{page}"
+        html.contains("điểm được công bố khi vòng thi kết thúc") && !html.contains("7/10"),
+        "{html}"
     );
-    let me = app.get("/me", Some(&a)).await.text().await.unwrap();
+    let me = page(&app, "/me", Some(&a)).await;
     assert!(me.contains("Chờ công bố") && !me.contains("7/10"), "{me}");
-    let (_, board) = json_of(
-        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
-            .await,
-    )
-    .await;
+    let board = read(&app, &format!("/api/v1/rounds/{round}/leaderboard"), None).await;
     assert_eq!(board["scores_hidden"], true, "{board}");
     assert_eq!(board["entries"], json!([]));
-    let (_, units) = json_of(
-        app.get(&format!("/api/v1/rounds/{round}/units"), None)
-            .await,
-    )
-    .await;
+    let units = read(&app, &format!("/api/v1/rounds/{round}/units"), None).await;
     assert!(
         units
             .as_array()
@@ -490,29 +474,21 @@ async fn a_round_that_shows_scores_after_close_tells_nothing_until_settled() {
             .any(|u| u["participants"] == 1),
         "participation still shows"
     );
-    let (_, contest_board) = json_of(
-        app.get(&format!("/api/v1/contests/{contest}/leaderboard"), None)
-            .await,
+    let contest_board = read(
+        &app,
+        &format!("/api/v1/contests/{contest}/leaderboard"),
+        None,
     )
     .await;
     assert_eq!(contest_board["entries"], json!([]), "{contest_board}");
-    let public = app
-        .get(&format!("/rounds/{round}/leaderboard"), None)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let public = page(&app, &format!("/rounds/{round}/leaderboard"), None).await;
     assert!(
         public.contains("Bảng xếp hạng được công bố khi vòng thi kết thúc")
             && !public.contains("7/10")
     );
     // Staff are not competing: they see the score.
     let judge = app.staff(Role::Judge, "bgk@example.vn").await;
-    let (_, staff_view) = json_of(
-        app.get(&format!("/api/v1/attempts/{id}"), Some(&judge))
-            .await,
-    )
-    .await;
+    let staff_view = read(&app, &format!("/api/v1/attempts/{id}"), Some(&judge)).await;
     assert_eq!(staff_view["result"]["score"], 7);
 
     // Settled: the score, the board and the contest ranking appear.
@@ -533,17 +509,14 @@ async fn a_round_that_shows_scores_after_close_tells_nothing_until_settled() {
         "{again}"
     );
     assert_eq!(again["score_hidden"], false);
-    let (_, view) = json_of(app.get(&format!("/api/v1/attempts/{id}"), Some(&a)).await).await;
+    let view = read(&app, &format!("/api/v1/attempts/{id}"), Some(&a)).await;
     assert_eq!(view["result"]["score"], 7);
-    let (_, board) = json_of(
-        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
-            .await,
-    )
-    .await;
+    let board = read(&app, &format!("/api/v1/rounds/{round}/leaderboard"), None).await;
     assert_eq!(board["entries"][0]["score"], 7, "{board}");
-    let (_, contest_board) = json_of(
-        app.get(&format!("/api/v1/contests/{contest}/leaderboard"), None)
-            .await,
+    let contest_board = read(
+        &app,
+        &format!("/api/v1/contests/{contest}/leaderboard"),
+        None,
     )
     .await;
     assert_eq!(contest_board["total"], 1, "{contest_board}");

@@ -55,6 +55,22 @@ async fn own_attempt(
     Ok((a, r))
 }
 
+/// A running attempt as its page shows it: nothing revealed.
+async fn running_view(
+    state: &AppState,
+    r: &round::Model,
+    a: &attempt::Model,
+) -> Result<Value, AppError> {
+    attempts::view(
+        &state.engine,
+        &state.db.read,
+        r,
+        a,
+        attempts::Reveal::RUNNING,
+    )
+    .await
+}
+
 fn question_fieldset(q: &Value, saved: &HashMap<String, Vec<String>>) -> Markup {
     let id = q["id"].as_u64().unwrap_or(0);
     let multiple = q["kind"] == "multiple";
@@ -148,14 +164,8 @@ pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>
     if a.status == attempts::FINISHED {
         return Ok(see_other(&format!("/attempts/{}/result", a.id)));
     }
-    let view = attempts::view(
-        &state.engine,
-        &state.db.read,
-        &r,
-        &a,
-        attempts::Reveal::RUNNING,
-    );
-    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view.await?)))
+    let view = running_view(&state, &r, &a).await?;
+    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view)))
 }
 
 /// `POST /attempts/{id}` — saves the answers of the form, and submits when asked.
@@ -177,14 +187,7 @@ pub async fn post(
     if a.status == attempts::FINISHED {
         return Ok(see_other(&result));
     }
-    let view = attempts::view(
-        &state.engine,
-        &state.db.read,
-        &r,
-        &a,
-        attempts::Reveal::RUNNING,
-    );
-    let view = view.await?;
+    let view = running_view(&state, &r, &a).await?;
     let total = view["questions"].as_array().map_or(0, Vec::len);
     for position in 1..=total {
         let name = format!("q{position}");
