@@ -10,6 +10,7 @@ mod m20261130_000001_accounts;
 mod m20261130_000002_banks;
 mod m20261130_000003_contests;
 mod m20261201_000004_audit_and_versions;
+mod m20261202_000005_auth_security;
 
 /// Every migration of the app, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_banks::Migration),
             Box::new(m20261130_000003_contests::Migration),
             Box::new(m20261201_000004_audit_and_versions::Migration),
+            Box::new(m20261202_000005_auth_security::Migration),
         ]
     }
 }
