@@ -79,7 +79,7 @@ pub fn account_voided() -> AppError {
     responses(
         (status = 201, description = "Registered", body = crate::web::openapi::Registered),
         (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "Phone, email or ID number already registered", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "Phone number already registered (`phone_taken`); a taken ID number or email is not refused (see SECURITY.md)", body = crate::web::openapi::ErrorBody),
         (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody),
         (status = 429, description = "Too many registrations from this client", body = crate::web::openapi::ErrorBody),
@@ -339,9 +339,11 @@ pub async fn change_password(
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
     )
 )]
-/// `GET /api/v1/me` — the caller's own account, with their personal fields.
+/// `GET /api/v1/me` — the caller's own account, with their personal fields (as given at
+/// registration, including an ID number or email that another account held).
 pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
     let u = &caller.user;
+    let aside = accounts::set_aside_of(&state.db.read, u.id).await?;
     let unit = match u.unit_id {
         Some(id) => {
             unit::Entity::find_by_id(id)
@@ -354,9 +356,9 @@ pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResp
         "id": u.id,
         "role": u.role,
         "full_name": u.full_name,
-        "email": u.email,
+        "email": u.email.as_ref().or(aside.email.as_ref()),
         "phone": u.phone,
-        "national_id": u.national_id,
+        "national_id": u.national_id.as_ref().or(aside.national_id.as_ref()),
         "birth_date": u.birth_date,
         "gender": u.gender,
         "category": u.category_code,
