@@ -6,6 +6,7 @@
 
 pub mod password;
 pub mod phone;
+pub mod sessions;
 pub mod token;
 
 use crate::db::OneByKey;

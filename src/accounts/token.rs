@@ -1,9 +1,10 @@
-//! Login tokens: HS256 JWTs with an expiry and the user's token version; and device
-//! cookies, which say that a browser has signed in to an account before.
+//! Login tokens: HS256 JWTs with an expiry, the user's token version and a session id;
+//! and device cookies, which say that a browser has signed in to an account before.
 //!
 //! Only HS256 is accepted (so `alg: none` and algorithm-confusion tokens are refused
 //! before their signature is even looked at). Bumping a user's `token_version` — on a
-//! password change or "log out everywhere" — invalidates every token issued before.
+//! password change or "log out everywhere" — invalidates every token issued before;
+//! logging out revokes one token's session id (`accounts::sessions`).
 //!
 //! Device cookies are signed with a key derived from the same secret but distinct from the
 //! token key, so neither can ever pass for the other.
@@ -26,6 +27,10 @@ pub struct Claims {
     pub sub: String,
     /// The user's token version when the token was issued.
     pub ver: i32,
+    /// The session id: logging out revokes it. Absent from tokens issued before sessions
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -57,7 +62,7 @@ pub struct TokenKeys {
     device_validation: Validation,
 }
 
-/// A random id (128 bits, URL-safe base64) for a device.
+/// A random id (128 bits, URL-safe base64) for a session or a device.
 pub fn random_id() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
@@ -111,6 +116,7 @@ impl TokenKeys {
         let claims = Claims {
             sub: user_id.to_string(),
             ver: token_version,
+            sid: Some(random_id()),
             iat: now.timestamp(),
             nbf: now.timestamp(),
             exp: expires_at.timestamp(),
@@ -184,6 +190,15 @@ mod tests {
         let claims = k.check(&issued.token).unwrap();
         assert_eq!(claims.sub, "42");
         assert_eq!(claims.ver, 3);
+    }
+
+    #[test]
+    fn every_token_gets_its_own_session_id() {
+        let k = keys();
+        let a = k.check(&k.issue(1, 0, Utc::now()).unwrap().token).unwrap();
+        let b = k.check(&k.issue(1, 0, Utc::now()).unwrap().token).unwrap();
+        assert!(a.sid.is_some() && b.sid.is_some());
+        assert_ne!(a.sid, b.sid);
     }
 
     #[test]

@@ -3,7 +3,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cuocthi::accounts::Role;
 use serde_json::json;
 
-use crate::helpers::{json_of, registration, spawn_app};
+use crate::helpers::{TestApp, json_of, registration, spawn_app};
 
 #[tokio::test]
 async fn register_login_and_me_work_end_to_end() {
@@ -453,4 +453,55 @@ async fn logging_out_everywhere_revokes_every_token() {
     assert_eq!(app.me(&second).await.status(), 401);
     let fresh = app.token("0912345678", "mật khẩu an toàn").await;
     assert_eq!(app.me(&fresh).await.status(), 200);
+}
+
+/// `GET /me` as a page, with the login cookie.
+pub(crate) async fn page_me(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/me"))
+        .header("cookie", format!("cuocthi_token={token}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logging_out_revokes_that_token_and_no_other() {
+    // Arrange: one participant signed in three times (three devices).
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let first = app.participant("0912345678").await;
+    let second = app.token("0912345678", "mật khẩu an toàn").await;
+    let third = app.token("0912345678", "mật khẩu an toàn").await;
+    assert_eq!(page_me(&app, &first).await.status(), 200);
+
+    // Act: the first logs out through the API, the third through the page.
+    let response = app
+        .post_json("/api/v1/auth/logout", Some(&first), &json!({}))
+        .await;
+    assert_eq!(response.status(), 204);
+    let response = crate::security::post_form(&app, "/logout", Some(&third), &[]).await;
+    assert_eq!(response.status(), 303);
+
+    // Assert: those tokens are dead on the API and the pages…
+    for token in [&first, &third] {
+        let (status, body) = json_of(app.me(token).await).await;
+        assert_eq!(
+            (status.as_u16(), body["error"]["code"].as_str()),
+            (401, Some("unauthorized"))
+        );
+        let r = page_me(&app, token).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/login");
+    }
+    // …and the second device is still signed in.
+    assert_eq!(app.me(&second).await.status(), 200);
+    assert_eq!(page_me(&app, &second).await.status(), 200);
+    // Logging out again, or without a token, is harmless.
+    for token in [Some(first.as_str()), None] {
+        let r = app
+            .post_json("/api/v1/auth/logout", token, &json!({}))
+            .await;
+        assert_eq!(r.status(), 204);
+    }
 }

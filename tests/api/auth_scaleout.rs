@@ -1,8 +1,10 @@
 //! Issue #13 on two app instances sharing one database (PostgreSQL in CI's second run):
-//! the per-account limits are shared, not multiplied by the number of instances.
+//! the per-account limits are shared, not multiplied by the number of instances, and a
+//! logout through one instance revokes the token on the other.
 
 use serde_json::json;
 
+use crate::auth::page_me;
 use crate::helpers::{spawn_app_with, spawn_second_instance};
 use crate::security::{assert_limited, limits_behind_proxy, login_from};
 
@@ -44,4 +46,41 @@ async fn two_instances_share_the_per_account_limits() {
     }
     let r = login_from(&b, "203.0.113.5", "0912000001", PASSWORD).await;
     assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn logging_out_through_one_instance_revokes_the_token_on_the_other() {
+    // Arrange: two devices signed in; both tokens in use on both instances.
+    let a = spawn_app_with(|_| {}).await;
+    let b = spawn_second_instance(&a).await;
+    a.seed_units().await;
+    let shared_pc = a.participant("0912000001").await;
+    let own_phone = a.token("0912000001", PASSWORD).await;
+    for app in [&a, &b] {
+        for token in [&shared_pc, &own_phone] {
+            assert_eq!(app.me(token).await.status(), 200);
+        }
+    }
+
+    // Act: logging out on the shared office PC, through instance A.
+    let r = a
+        .post_json("/api/v1/auth/logout", Some(&shared_pc), &json!({}))
+        .await;
+    assert_eq!(r.status(), 204);
+
+    // Assert: A refuses the token at once; B once its few seconds of staleness have
+    // passed (played forward here, not slept through).
+    assert_eq!(a.me(&shared_pc).await.status(), 401);
+    b.state.sessions.expire();
+    assert_eq!(b.me(&shared_pc).await.status(), 401);
+    assert_eq!(
+        page_me(&b, &shared_pc).await.status(),
+        303,
+        "a page: signed out"
+    );
+    // The other device stays signed in on both.
+    for app in [&a, &b] {
+        assert_eq!(app.me(&own_phone).await.status(), 200);
+        assert_eq!(page_me(app, &own_phone).await.status(), 200);
+    }
 }

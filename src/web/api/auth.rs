@@ -9,11 +9,11 @@ use sea_orm::sea_query::Expr;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::accounts::{self, Registration, Role, token::DEVICE_TTL};
+use crate::accounts::{self, Registration, Role, sessions, token::DEVICE_TTL};
 use crate::entities::{unit, user};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use crate::web::extract::{AuthUser, TOKEN_COOKIE};
+use crate::web::extract::{AuthUser, TOKEN_COOKIE, authenticate};
 use crate::web::throttle::KnownDevice;
 
 /// The cookie that marks a browser as one that has signed in to an account before: a
@@ -213,14 +213,46 @@ pub async fn check_login(
 
 #[utoipa::path(
     post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204, description = "The cookie is cleared"))
+    responses((status = 204, description = "The token presented (bearer or cookie) is revoked and the cookie cleared; the account's other sessions stay signed in"))
 )]
-/// `POST /api/v1/auth/logout` — forgets the browser's cookie. (A bearer token stays
-/// valid until it expires; "log out everywhere" revokes them all.)
-pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::NoContent()
+/// `POST /api/v1/auth/logout` — ends the session of the token presented, on every
+/// instance, and forgets the browser's cookie. Without a valid token there is nothing to
+/// end: still 204.
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    log_out(req, &state).await?;
+    Ok(HttpResponse::NoContent()
         .cookie(expired_cookie(&state))
-        .finish()
+        .finish())
+}
+
+/// Ends the session of the request's token, if it is valid (the API's and the page's
+/// logout): that token stops working, at once on this instance and within
+/// `USER_CACHE_TTL` on the others; the account's other tokens go on. A token issued before
+/// sessions existed cannot be told apart from the account's others: all of them are
+/// revoked instead.
+pub async fn log_out(req: HttpRequest, state: &AppState) -> Result<()> {
+    let caller = match authenticate(req).await {
+        Ok(caller) => caller,
+        Err(AppError::Unauthorized) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    match &caller.session {
+        Some(session) => {
+            sessions::revoke(
+                &state.db.write,
+                &session.id,
+                caller.id(),
+                session.expires_at,
+            )
+            .await?;
+            state.sessions.remember(&session.id, session.expires_at);
+        }
+        None => {
+            bump_token_version(state, &caller.user, None).await?;
+        }
+    }
+    tracing::info!(user.id = caller.id(), "logged out");
+    Ok(())
 }
 
 /// Bumps the user's token version (and sets a new password hash, if given) and returns the

@@ -13,7 +13,7 @@ use crate::accounts::{self, Registration};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
-use crate::web::api::auth::{check_login, device_cookie, expired_cookie, token_cookie};
+use crate::web::api::auth::{check_login, device_cookie, expired_cookie, log_out, token_cookie};
 
 fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
     page(
@@ -124,13 +124,15 @@ pub struct CsrfOnly {
     pub csrf: String,
 }
 
-/// `POST /logout`.
+/// `POST /logout`: ends the session of the login cookie (see `api::auth::log_out`).
 pub async fn logout(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     form: web::Form<CsrfOnly>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
+    log_out(req, &state).await?;
     let mut response = see_other("/");
     response
         .add_cookie(&expired_cookie(&state))
