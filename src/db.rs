@@ -159,6 +159,18 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// A migrated SQLite database in a fresh temp folder, for unit tests of queries (the
+/// folder goes when the returned guard is dropped).
+#[cfg(test)]
+pub async fn test_database() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let db = connect_and_migrate(&url)
+        .await
+        .expect("a migrated database");
+    (db, dir)
+}
+
 /// Reading one row by its key without `LIMIT ?`.
 ///
 /// sea-orm's `.one()` binds `LIMIT ?` as a parameter, and SQLite re-prepares a statement

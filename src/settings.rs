@@ -67,10 +67,18 @@ pub struct ServeArgs {
     #[arg(long, env = "CUOCTHI_AUTH_LIMIT_PER_IP", default_value_t = 300)]
     pub auth_limit_per_ip: u32,
 
-    /// Failed logins (and registration attempts) allowed per account per 15 minutes
-    /// (0: no limit). Strict: this is what stops password guessing.
+    /// Failed logins allowed per account per client (a client IP, or a browser that has
+    /// signed in to the account before) per 15 minutes; also registration tries per phone
+    /// number per client, and wrong current passwords per account (0: no limit). Strict:
+    /// this is what stops password guessing, and it limits the guesser, not the owner.
     #[arg(long, env = "CUOCTHI_AUTH_LIMIT_PER_ACCOUNT", default_value_t = 10)]
     pub auth_limit_per_account: u32,
+
+    /// Failed logins allowed per account per 15 minutes from all the clients that have
+    /// never signed in to it, together (0: no limit). Stops guessing spread over many
+    /// addresses; the owner's own browsers are not counted, nor kept out.
+    #[arg(long, env = "CUOCTHI_AUTH_LIMIT_ACCOUNT_CEILING", default_value_t = 50)]
+    pub auth_limit_account_ceiling: u32,
 
     /// Reverse proxies whose `X-Forwarded-For` header names the client (comma-separated
     /// IPs). Without it the client is the connection's peer address.
@@ -108,20 +116,24 @@ pub struct AuthLimits {
     /// Requests per client IP per `ip_window`; 0 is no limit.
     pub per_ip: u32,
     pub ip_window: Duration,
-    /// Failed attempts per account per `account_window`; 0 is no limit.
+    /// Failed attempts per account per client per `account_window`; 0 is no limit.
     pub per_account: u32,
+    /// Failed logins per account per `account_window` from clients unknown to it, all
+    /// together; 0 is no limit.
+    pub account_ceiling: u32,
     pub account_window: Duration,
     /// Proxies trusted to name the client in `X-Forwarded-For`.
     pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl AuthLimits {
-    /// The defaults of `serve`, with the given counts.
+    /// The defaults of `serve`, with the given counts (and a ceiling of 50).
     pub fn new(per_ip: u32, per_account: u32) -> Self {
         AuthLimits {
             per_ip,
             ip_window: Duration::from_secs(60),
             per_account,
+            account_ceiling: 50,
             account_window: Duration::from_secs(15 * 60),
             trusted_proxies: Vec::new(),
         }
@@ -200,6 +212,7 @@ impl Settings {
             start_limit_per_minute: args.start_limit_per_minute,
             auth_limits: AuthLimits {
                 trusted_proxies: args.trusted_proxy.clone(),
+                account_ceiling: args.auth_limit_account_ceiling,
                 ..AuthLimits::new(args.auth_limit_per_ip, args.auth_limit_per_account)
             },
             timeouts: Timeouts {

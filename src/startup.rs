@@ -17,6 +17,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::password::Hasher;
+use crate::accounts::sessions::RevokedSessions;
 use crate::accounts::token::TokenKeys;
 use crate::cache::TtlCache;
 use crate::contest::Engine as ContestEngine;
@@ -103,6 +104,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         engine,
         users: Arc::new(TtlCache::new(crate::web::extract::USER_CACHE_TTL, 100_000)),
         throttle,
+        sessions: Arc::new(RevokedSessions::new(crate::web::extract::USER_CACHE_TTL)),
     })
 }
 

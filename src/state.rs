@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::accounts::password::Hasher;
+use crate::accounts::sessions::RevokedSessions;
 use crate::accounts::token::TokenKeys;
 use crate::cache::TtlCache;
 use crate::contest::SharedEngine;
@@ -24,4 +25,6 @@ pub struct AppState {
     pub users: Arc<TtlCache<i64, user::Model>>,
     /// Rate limits of logins and registrations.
     pub throttle: Arc<AuthThrottle>,
+    /// Sessions ended by logging out (see `accounts::sessions`).
+    pub sessions: Arc<RevokedSessions>,
 }

@@ -10,6 +10,7 @@ mod m20261130_000001_accounts;
 mod m20261130_000002_banks;
 mod m20261130_000003_contests;
 mod m20261201_000004_audit_and_versions;
+mod m20261202_000005_auth_security;
 mod m20261202_000006_round_fairness;
 
 /// Every migration of the app, in order.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_banks::Migration),
             Box::new(m20261130_000003_contests::Migration),
             Box::new(m20261201_000004_audit_and_versions::Migration),
+            Box::new(m20261202_000005_auth_security::Migration),
             Box::new(m20261202_000006_round_fairness::Migration),
         ]
     }

@@ -1,15 +1,24 @@
-//! Login tokens: HS256 JWTs with an expiry and the user's token version.
+//! Login tokens: HS256 JWTs with an expiry, the user's token version and a session id;
+//! and device cookies, which say that a browser has signed in to an account before.
 //!
 //! Only HS256 is accepted (so `alg: none` and algorithm-confusion tokens are refused
 //! before their signature is even looked at). Bumping a user's `token_version` — on a
-//! password change or "log out everywhere" — invalidates every token issued before.
+//! password change or "log out everywhere" — invalidates every token issued before;
+//! logging out revokes one token's session id (`accounts::sessions`).
+//!
+//! Device cookies are signed with a key derived from the same secret but distinct from the
+//! token key, so neither can ever pass for the other.
 
 use std::time::Duration;
 
 use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// The claims we sign.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -18,10 +27,28 @@ pub struct Claims {
     pub sub: String,
     /// The user's token version when the token was issued.
     pub ver: i32,
+    /// The session id: logging out revokes it. Absent from tokens issued before sessions
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
 }
+
+/// The claims of a device cookie: this browser signed in to account `sub` before.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeviceClaims {
+    /// The user id.
+    pub sub: String,
+    /// A random id of the browser, the same at every sign-in from it.
+    pub dev: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// How long a device cookie is remembered: longer than any contest.
+pub const DEVICE_TTL: Duration = Duration::from_secs(400 * 24 * 3600);
 
 /// Signs and checks tokens with one secret.
 #[derive(Clone)]
@@ -30,6 +57,16 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     ttl: Duration,
+    device_encoding: EncodingKey,
+    device_decoding: DecodingKey,
+    device_validation: Validation,
+}
+
+/// A random id (128 bits, URL-safe base64) for a session or a device.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// A freshly issued token.
@@ -47,11 +84,23 @@ impl TokenKeys {
         validation.validate_nbf = true;
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "nbf", "sub"]);
+        let mut device_validation = Validation::new(Algorithm::HS256);
+        device_validation.algorithms = vec![Algorithm::HS256];
+        device_validation.set_required_spec_claims(&["exp", "sub"]);
+        let device_secret = Sha256::new()
+            .chain_update(b"cuocthi device cookie v1\0")
+            .chain_update(secret)
+            .finalize();
         Ok(TokenKeys {
             encoding: EncodingKey::from_secret(secret).context("Invalid JWT secret")?,
             decoding: DecodingKey::from_secret(secret).context("Invalid JWT secret")?,
             validation,
             ttl,
+            device_encoding: EncodingKey::from_secret(&device_secret)
+                .context("Invalid device secret")?,
+            device_decoding: DecodingKey::from_secret(&device_secret)
+                .context("Invalid device secret")?,
+            device_validation,
         })
     }
 
@@ -67,6 +116,7 @@ impl TokenKeys {
         let claims = Claims {
             sub: user_id.to_string(),
             ver: token_version,
+            sid: Some(random_id()),
             iat: now.timestamp(),
             nbf: now.timestamp(),
             exp: expires_at.timestamp(),
@@ -87,6 +137,35 @@ impl TokenKeys {
     /// How long issued tokens live.
     pub fn ttl(&self) -> Duration {
         self.ttl
+    }
+
+    /// A device cookie's value: browser `device` signed in to `user_id` at `now`.
+    pub fn issue_device(
+        &self,
+        user_id: i64,
+        device: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
+        let ttl = chrono::Duration::from_std(DEVICE_TTL).context("device ttl out of range")?;
+        let claims = DeviceClaims {
+            sub: user_id.to_string(),
+            dev: device.to_owned(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+        };
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.device_encoding,
+        )
+        .context("Failed to sign a device cookie")
+    }
+
+    /// The claims of a valid device cookie, or `None`.
+    pub fn check_device(&self, cookie: &str) -> Option<DeviceClaims> {
+        decode::<DeviceClaims>(cookie, &self.device_decoding, &self.device_validation)
+            .ok()
+            .map(|data| data.claims)
     }
 }
 
@@ -111,6 +190,34 @@ mod tests {
         let claims = k.check(&issued.token).unwrap();
         assert_eq!(claims.sub, "42");
         assert_eq!(claims.ver, 3);
+    }
+
+    #[test]
+    fn every_token_gets_its_own_session_id() {
+        let k = keys();
+        let a = k.check(&k.issue(1, 0, Utc::now()).unwrap().token).unwrap();
+        let b = k.check(&k.issue(1, 0, Utc::now()).unwrap().token).unwrap();
+        assert!(a.sid.is_some() && b.sid.is_some());
+        assert_ne!(a.sid, b.sid);
+    }
+
+    #[test]
+    fn device_cookies_and_login_tokens_never_pass_for_each_other() {
+        let k = keys();
+        let device = k.issue_device(7, "browser-1", Utc::now()).unwrap();
+        let claims = k.check_device(&device).unwrap();
+        assert_eq!(
+            (claims.sub.as_str(), claims.dev.as_str()),
+            ("7", "browser-1")
+        );
+        assert!(k.check(&device).is_none(), "a device cookie is not a login");
+        let token = k.issue(7, 0, Utc::now()).unwrap().token;
+        assert!(k.check_device(&token).is_none());
+        let other = TokenKeys::new(b"another secret another secret 12", Duration::from_secs(60))
+            .unwrap()
+            .issue_device(7, "browser-1", Utc::now())
+            .unwrap();
+        assert!(k.check_device(&other).is_none());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
 
 use crate::accounts::Role;
@@ -25,6 +26,18 @@ pub struct AuthUser {
     /// through this instance).
     pub user: Arc<user::Model>,
     pub role: Role,
+    /// The login session of the token presented; `None` for a token issued before
+    /// sessions existed.
+    pub session: Option<Session>,
+}
+
+/// A login session: one token, which logging out revokes.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The token's `sid` claim.
+    pub id: String,
+    /// When the token expires.
+    pub expires_at: DateTime<Utc>,
 }
 
 impl AuthUser {
@@ -34,9 +47,10 @@ impl AuthUser {
     }
 }
 
-/// How long a user's row is reused by the auth check. Changes made through this instance
-/// (log out everywhere, password change, voiding) apply at once; made through another
-/// instance, within this time.
+/// How long a user's row is reused by the auth check, and how late a logout made through
+/// another instance may be seen (`accounts::sessions`). Changes made through this instance
+/// (log out, log out everywhere, password change, voiding) apply at once; made through
+/// another instance, within this time.
 pub const USER_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The bearer token of a request: the `Authorization` header first, else the cookie.
@@ -60,6 +74,13 @@ pub async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
     let token = token_of(&req).ok_or(AppError::Unauthorized)?;
     let claims = state.tokens.check(&token).ok_or(AppError::Unauthorized)?;
     let id: i64 = claims.sub.parse().map_err(|_| AppError::Unauthorized)?;
+    // A logged-out session: checked in memory, the database is read once per instance
+    // every few seconds, not per request.
+    if let Some(sid) = &claims.sid
+        && state.sessions.is_revoked(&state.db.read, sid).await?
+    {
+        return Err(AppError::Unauthorized);
+    }
     // Every request of a signed-in user needs their row: read it from the cache, so an
     // answer save costs no query for it.
     let user = state
@@ -76,7 +97,15 @@ pub async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
         return Err(AppError::Unauthorized);
     }
     let role = user.role.parse().map_err(|()| AppError::Unauthorized)?;
-    Ok(AuthUser { user, role })
+    let session = claims.sid.map(|id| Session {
+        id,
+        expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
+    });
+    Ok(AuthUser {
+        user,
+        role,
+        session,
+    })
 }
 
 impl FromRequest for AuthUser {

@@ -345,7 +345,7 @@ pub struct ParticipantView {
 /// Accounts that look like one person.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateGroup {
-    /// Why they were grouped, e.g. `same_name_birth_date_unit`.
+    /// Why they were grouped: `same_name_birth_date_unit`, `same_national_id` or `same_email`.
     pub reason: String,
     pub participants: Vec<ParticipantView>,
 }

@@ -1,41 +1,76 @@
-//! Rate limits on logins and registrations, per client IP and per account (issue #8).
+//! Rate limits on logins, registrations and password changes (issues #8 and #13).
 //!
-//! Every login or registration takes a token of its client IP: generous, since a whole
-//! office often shares one NAT address, but it caps how fast one address can make the
-//! server hash passwords. It also takes a token of the account it names (the normalised
-//! phone number or email); a login that turns out to be right gives that token back, so
-//! only failures count — strict, since that is what stops password guessing.
+//! Every login, registration or password change takes a token of its client IP, kept in
+//! this instance's memory: generous, since a whole office often shares one NAT address, but it caps how
+//! fast one address can make the server hash passwords.
+//!
+//! Password guessing is stopped per account, in buckets kept in the database so that
+//! every instance counts against the same ones ([`SharedLimiter`]). An attempt is checked
+//! before any password is hashed and counted only if it fails: a right password writes
+//! nothing. The buckets are keyed so that an attacker limits only themselves, never the
+//! account's owner:
+//! - from a browser that has signed in to the account before (a signed device cookie):
+//!   one bucket for that browser and account, which nobody else can drain;
+//! - from any other client: one bucket per account and client IP (strict), and one per
+//!   account for all such clients together (the ceiling, higher: it stops guessing
+//!   spread over many addresses, and a botnet that fills it still cannot keep the
+//!   owner's own browsers out).
+//!
+//! Registrations count in buckets of their own (per phone number and client), so trying
+//! to register a victim's number never touches the victim's login; wrong current
+//! passwords on "change password" count per account. On each instance, one login (or
+//! password change) per account is checked, hashed and counted at a time ([`KeyedLock`]),
+//! so a burst of simultaneous guesses cannot all pass the check before the first is
+//! counted.
 
 use std::net::{IpAddr, Ipv6Addr};
 
 use actix_web::HttpRequest;
+use sea_orm::ConnectionTrait;
 
 use crate::error::AppError;
-use crate::ratelimit::{Limiter, retry_after_secs};
+use crate::ratelimit::{KeyedLock, Limiter, Rule, SharedLimiter, Turn, retry_after_secs};
 use crate::settings::AuthLimits;
 
-/// The limiters of logins and registrations.
+/// The limiters of logins, registrations and password changes.
 #[derive(Debug)]
 pub struct AuthThrottle {
     per_ip: Limiter<IpAddr>,
-    per_account: Limiter<String>,
+    shared: SharedLimiter,
+    /// Failures per account per client (a client IP, or a browser known to the account).
+    per_client: Rule,
+    /// Failures per account from clients it does not know, all together.
+    account_ceiling: Rule,
+    /// One login or password change per account at a time on this instance.
+    turns: KeyedLock,
     trusted_proxies: Vec<IpAddr>,
 }
 
-/// A token taken from an account's bucket; [`AccountPermit::refund`] gives it back.
+/// An attempt the limits let through. If it fails, [`Attempt::failed`] counts it in its
+/// buckets; one that succeeds is just dropped (only failures count).
 #[must_use]
-pub struct AccountPermit<'a> {
+pub struct Attempt<'a> {
     throttle: &'a AuthThrottle,
-    key: Option<String>,
+    buckets: Vec<(String, Rule)>,
+    /// This instance's turn on the account, held until the attempt is over.
+    _turn: Option<Turn<'a>>,
 }
 
-impl AccountPermit<'_> {
-    /// The attempt succeeded: it does not count against the account.
-    pub fn refund(self) {
-        if let Some(key) = &self.key {
-            self.throttle.per_account.refund(key);
+impl Attempt<'_> {
+    /// The attempt failed (a wrong password, a refused registration): it counts.
+    pub async fn failed<C: ConnectionTrait>(self, db: &C) -> Result<(), AppError> {
+        for (key, rule) in &self.buckets {
+            self.throttle.shared.count(db, key, *rule).await?;
         }
+        Ok(())
     }
+}
+
+/// A browser that signed in to an account before: the id of its device cookie.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownDevice<'a> {
+    pub user_id: i64,
+    pub device: &'a str,
 }
 
 fn limited(wait: std::time::Duration) -> AppError {
@@ -49,35 +84,127 @@ impl AuthThrottle {
     pub fn new(limits: &AuthLimits) -> Self {
         AuthThrottle {
             per_ip: Limiter::new(limits.per_ip, limits.ip_window),
-            per_account: Limiter::new(limits.per_account, limits.account_window),
+            shared: SharedLimiter::default(),
+            per_client: Rule::new(limits.per_account, limits.account_window),
+            account_ceiling: Rule::new(limits.account_ceiling, limits.account_window),
+            turns: KeyedLock::default(),
             trusted_proxies: limits.trusted_proxies.clone(),
         }
     }
 
-    /// Takes a token of the request's client IP and of the account `key` names (if any):
-    /// `429 rate_limited` with `Retry-After` when either is exhausted.
-    pub fn check(
-        &self,
-        req: &HttpRequest,
-        key: Option<String>,
-    ) -> Result<AccountPermit<'_>, AppError> {
-        if let Some(ip) = client_ip(req, &self.trusted_proxies) {
+    /// The client of a request (see [`client_ip`]).
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+        client_ip(req, &self.trusted_proxies)
+    }
+
+    /// Takes a token of the request's client IP (in memory): `429 rate_limited` with
+    /// `Retry-After` when it is exhausted. Called before any password is hashed.
+    pub fn check_ip(&self, req: &HttpRequest) -> Result<(), AppError> {
+        if let Some(ip) = self.client_ip(req) {
             self.per_ip.acquire(&bucket_of(ip)).map_err(|wait| {
                 tracing::warn!(client.ip = %ip, "auth rate limit per IP reached");
                 limited(wait)
             })?;
         }
-        if let Some(key) = &key {
-            self.per_account.acquire(key).map_err(|wait| {
-                // The key is a phone number or an email: never logged.
-                tracing::warn!("auth rate limit per account reached");
-                limited(wait)
-            })?;
-        }
-        Ok(AccountPermit {
+        Ok(())
+    }
+
+    /// The client part of a bucket key: the address bucket of the client.
+    fn client_part(&self, req: &HttpRequest) -> String {
+        self.client_ip(req)
+            .map_or_else(|| "-".to_owned(), |ip| bucket_of(ip).to_string())
+    }
+
+    /// Lets a login for the account `login_key` names through, or answers 429 (`None`: it
+    /// names none, nothing to count). `device` is the request's browser if it has signed
+    /// in to that very account before. The IP is checked separately ([`Self::check_ip`]).
+    pub async fn login<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        req: &HttpRequest,
+        login_key: Option<&str>,
+        device: Option<KnownDevice<'_>>,
+    ) -> Result<Attempt<'_>, AppError> {
+        let Some(login_key) = login_key else {
+            return Ok(self.attempt(Vec::new(), None));
+        };
+        let buckets = match device {
+            Some(d) => vec![(
+                format!("login/device/{}/{}", d.user_id, d.device),
+                self.per_client,
+            )],
+            None => vec![
+                (
+                    format!("login/client/{login_key}/{}", self.client_part(req)),
+                    self.per_client,
+                ),
+                (format!("login/account/{login_key}"), self.account_ceiling),
+            ],
+        };
+        let turn = self.turns.lock(&format!("login/{login_key}")).await;
+        self.admit(db, buckets, Some(turn), "login").await
+    }
+
+    /// Lets a registration of the phone number `phone_key` from this client through, or
+    /// answers 429: repeated tries of one number are limited, in buckets no login uses.
+    pub async fn registration<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        req: &HttpRequest,
+        phone_key: Option<&str>,
+    ) -> Result<Attempt<'_>, AppError> {
+        let buckets = phone_key
+            .map(|phone| {
+                let key = format!("register/{phone}/{}", self.client_part(req));
+                (key, self.per_client)
+            })
+            .into_iter()
+            .collect();
+        self.admit(db, buckets, None, "registration").await
+    }
+
+    /// Lets a password change by `user_id` through, or answers 429: a wrong current
+    /// password is a guess, like a failed login, whatever the client.
+    pub async fn password_change<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: i64,
+    ) -> Result<Attempt<'_>, AppError> {
+        let key = format!("password/{user_id}");
+        let turn = self.turns.lock(&key).await;
+        self.admit(
+            db,
+            vec![(key, self.per_client)],
+            Some(turn),
+            "password change",
+        )
+        .await
+    }
+
+    fn attempt<'a>(&'a self, buckets: Vec<(String, Rule)>, turn: Option<Turn<'a>>) -> Attempt<'a> {
+        Attempt {
             throttle: self,
-            key,
-        })
+            buckets,
+            _turn: turn,
+        }
+    }
+
+    /// Checks `buckets`: the attempt, or 429 when one of them is full.
+    async fn admit<'a, C: ConnectionTrait>(
+        &'a self,
+        db: &C,
+        buckets: Vec<(String, Rule)>,
+        turn: Option<Turn<'a>>,
+        limit: &'static str,
+    ) -> Result<Attempt<'a>, AppError> {
+        match self.shared.check(db, &buckets).await? {
+            Ok(()) => Ok(self.attempt(buckets, turn)),
+            Err(wait) => {
+                // The keys hold a phone number or an email: never logged.
+                tracing::warn!(limit, "auth rate limit per account reached");
+                Err(limited(wait))
+            }
+        }
     }
 }
 

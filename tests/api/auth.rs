@@ -3,7 +3,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cuocthi::accounts::Role;
 use serde_json::json;
 
-use crate::helpers::{json_of, registration, spawn_app};
+use crate::helpers::{TestApp, json_of, registration, spawn_app};
 
 #[tokio::test]
 async fn register_login_and_me_work_end_to_end() {
@@ -90,18 +90,140 @@ async fn a_duplicate_phone_in_either_format_is_a_conflict() {
     }
 }
 
+/// The parts of a registration answer that do not depend on the new account's id.
+fn without_id(mut body: serde_json::Value) -> serde_json::Value {
+    body.as_object_mut().unwrap().remove("id");
+    body
+}
+
 #[tokio::test]
-async fn a_duplicate_national_id_is_a_conflict() {
+async fn a_taken_national_id_or_email_gets_the_answer_of_a_free_one() {
+    // Arrange: Lan registered with her CCCD and email.
     let app = spawn_app().await;
     app.seed_units().await;
-    let mut first = registration("0912000001");
-    first["national_id"] = json!("086123456789");
-    assert_eq!(app.register(&first).await.status(), 201);
-    let mut second = registration("0912000002");
-    second["national_id"] = json!("086123456789");
-    let (status, body) = json_of(app.register(&second).await).await;
-    assert_eq!(status, 409);
-    assert_eq!(body["error"]["code"], "national_id_taken");
+    let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
+    let with = |phone: &str, national_id: &str, email: &str| {
+        let mut body = registration(phone);
+        body["national_id"] = json!(national_id);
+        body["email"] = json!(email);
+        body
+    };
+    let lan = with("0912000001", "086123456789", "lan@example.vn");
+    assert_eq!(app.register(&lan).await.status(), 201);
+
+    // Act: an outsider tries her CCCD and email, and a fresh pair, with new numbers.
+    let taken = app
+        .register(&with("0912000002", "086123456789", "lan@example.vn"))
+        .await;
+    let free = app
+        .register(&with("0912000003", "086999999999", "moi@example.vn"))
+        .await;
+
+    // Assert: the same answer, so it tells nothing…
+    let (taken_status, taken_body) = json_of(taken).await;
+    let (free_status, free_body) = json_of(free).await;
+    assert_eq!(taken_status, 201, "{taken_body}");
+    assert_eq!(free_status, 201);
+    assert_eq!(
+        without_id(taken_body.clone()),
+        without_id(free_body),
+        "{taken_body}"
+    );
+    // …and the registrant's own account shows what they gave, as anyone's does.
+    let token = app.token("0912000002", "mật khẩu an toàn").await;
+    let (_, me) = json_of(app.me(&token).await).await;
+    assert_eq!(me["national_id"], "086123456789");
+    assert_eq!(me["email"], "lan@example.vn");
+    // Same through the form: signed in and sent to "my results".
+    let r = crate::security::post_form(
+        &app,
+        "/register",
+        None,
+        &[
+            ("full_name", "Nguyễn Văn An"),
+            ("phone", "0912000004"),
+            ("national_id", "086123456789"),
+            ("category", "official"),
+            ("unit_code", "SO-TP"),
+            ("password", "mật khẩu an toàn"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/me");
+
+    // One account per person still holds: Lan keeps her CCCD and her email login, and the
+    // organisers see every account that gave them, to void the ones that are not hers.
+    assert_eq!(
+        app.login("lan@example.vn", "mật khẩu an toàn")
+            .await
+            .status(),
+        200
+    );
+    let (status, groups) = json_of(
+        app.get("/api/v1/participants/duplicates", Some(&organiser))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{groups}");
+    let phones_of = |reason: &str| -> Vec<String> {
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["reason"] == reason)
+            .flat_map(|g| g["participants"].as_array().unwrap().clone())
+            .map(|p| p["phone"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        phones_of("same_national_id"),
+        ["0912000001", "0912000002", "0912000004"]
+    );
+    assert_eq!(phones_of("same_email"), ["0912000001", "0912000002"]);
+    let page = app
+        .client
+        .get(app.url("/organiser/duplicates"))
+        .header("cookie", format!("cuocthi_token={organiser}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Cùng số CCCD") && page.contains("Cùng email"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn racing_registrations_with_one_national_id_all_succeed_and_one_holds_it() {
+    // Arrange
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let body = |i: usize| {
+        let mut body = registration(&format!("09120000{i:02}"));
+        body["national_id"] = json!("086123456789");
+        body
+    };
+
+    // Act: eight registrations at once with the same CCCD.
+    let bodies: Vec<_> = (0..8).map(body).collect();
+    let answers = futures_util::future::join_all(bodies.iter().map(|b| app.register(b))).await;
+
+    // Assert: no conflict, no 500 from the unique index; exactly one account holds it.
+    for answer in answers {
+        let (status, body) = json_of(answer).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let holders = cuocthi::entities::user::Entity::find()
+        .filter(cuocthi::entities::user::Column::NationalId.eq("086123456789"))
+        .count(&app.state.db.read)
+        .await
+        .unwrap();
+    assert_eq!(holders, 1);
 }
 
 #[tokio::test]
@@ -331,4 +453,55 @@ async fn logging_out_everywhere_revokes_every_token() {
     assert_eq!(app.me(&second).await.status(), 401);
     let fresh = app.token("0912345678", "mật khẩu an toàn").await;
     assert_eq!(app.me(&fresh).await.status(), 200);
+}
+
+/// `GET /me` as a page, with the login cookie.
+pub(crate) async fn page_me(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/me"))
+        .header("cookie", format!("cuocthi_token={token}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logging_out_revokes_that_token_and_no_other() {
+    // Arrange: one participant signed in three times (three devices).
+    let app = spawn_app().await;
+    app.seed_units().await;
+    let first = app.participant("0912345678").await;
+    let second = app.token("0912345678", "mật khẩu an toàn").await;
+    let third = app.token("0912345678", "mật khẩu an toàn").await;
+    assert_eq!(page_me(&app, &first).await.status(), 200);
+
+    // Act: the first logs out through the API, the third through the page.
+    let response = app
+        .post_json("/api/v1/auth/logout", Some(&first), &json!({}))
+        .await;
+    assert_eq!(response.status(), 204);
+    let response = crate::security::post_form(&app, "/logout", Some(&third), &[]).await;
+    assert_eq!(response.status(), 303);
+
+    // Assert: those tokens are dead on the API and the pages…
+    for token in [&first, &third] {
+        let (status, body) = json_of(app.me(token).await).await;
+        assert_eq!(
+            (status.as_u16(), body["error"]["code"].as_str()),
+            (401, Some("unauthorized"))
+        );
+        let r = page_me(&app, token).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/login");
+    }
+    // …and the second device is still signed in.
+    assert_eq!(app.me(&second).await.status(), 200);
+    assert_eq!(page_me(&app, &second).await.status(), 200);
+    // Logging out again, or without a token, is harmless.
+    for token in [Some(first.as_str()), None] {
+        let r = app
+            .post_json("/api/v1/auth/logout", token, &json!({}))
+            .await;
+        assert_eq!(r.status(), 204);
+    }
 }

@@ -65,11 +65,12 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_on(&url, dir, change).await
 }
 
-/// A second instance of the app on `first`'s database (scale-out: stateless instances
-/// sharing one database).
+/// A second instance of the app on `first`'s database, with `first`'s settings (scale-out:
+/// stateless instances sharing one database).
 pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
-    let url = first.state.settings.database_url.clone();
-    spawn_app_on(&url, None, |_| {}).await
+    let settings = first.state.settings.clone();
+    let url = settings.database_url.clone();
+    spawn_app_on(&url, None, |s| *s = settings).await
 }
 
 /// Starts the real server on port 0 on the database at `url` (keeping `dir` alive).

@@ -2,6 +2,7 @@
 //! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod auth;
+mod auth_scaleout;
 mod authz;
 mod backup;
 mod bad_input;

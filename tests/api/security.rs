@@ -1,5 +1,6 @@
 //! Issue #8: voided and deleted accounts, rate limits on logins and registrations, slow
-//! clients, and cross-site requests riding on the login cookie.
+//! clients, and cross-site requests riding on the login cookie. Issue #13: limits that
+//! stop the guesser without locking the account's owner out, and on "change password".
 
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ const CSRF: &str = "csrf-token-for-tests-0123456789abcdef";
 
 /// Posts a page form the way a browser does: the CSRF cookie, the login cookie (if any),
 /// and the token in the form.
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     path: &str,
     token: Option<&str>,
@@ -52,7 +53,7 @@ fn retry_after(response: &reqwest::Response) -> u64 {
 
 /// Asserts a JSON 429 `rate_limited` with a `Retry-After` of 1..=`max` seconds that
 /// matches the body's `retry_after`.
-async fn assert_limited(response: reqwest::Response, max: u64) {
+pub(crate) async fn assert_limited(response: reqwest::Response, max: u64) {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait = retry_after(&response);
     assert!((1..=max).contains(&wait), "Retry-After {wait}");
@@ -314,8 +315,8 @@ async fn failed_logins_past_the_per_account_limit_get_429_for_that_account_only(
         assert_eq!(app.login("0912000001", "đoán mò").await.status(), 401);
     }
 
-    // Assert: the account is locked for now, even with the right password and in another
-    // spelling of the number, on the API and the page.
+    // Assert: this client is kept out of the account for now, even with the right password
+    // and in another spelling of the number, on the API and the page.
     assert_limited(app.login("0912000001", PASSWORD).await, 1200).await;
     assert_limited(app.login("+84 912 000 001", PASSWORD).await, 1200).await;
     let r = post_form(
@@ -334,7 +335,8 @@ async fn failed_logins_past_the_per_account_limit_get_429_for_that_account_only(
 
 #[tokio::test]
 async fn registering_one_phone_over_and_over_is_limited_per_account() {
-    // A 409 says whether a number is registered: repeated tries on one number are limited.
+    // A 409 says whether a number is registered: repeated tries on one number (from one
+    // client) are limited.
     let app = spawn_app_with(small_limits(0, 2)).await;
     app.seed_units().await;
     assert_eq!(
@@ -354,6 +356,192 @@ async fn registering_one_phone_over_and_over_is_limited_per_account() {
         app.register(&registration("0912000002")).await.status(),
         201
     );
+}
+
+/// `small_limits` with a ceiling per account, behind a proxy trusted to name the client
+/// (so that each test request can come from an address of its choosing).
+pub(crate) fn limits_behind_proxy(
+    per_client: u32,
+    ceiling: u32,
+) -> impl FnOnce(&mut cuocthi::settings::Settings) {
+    move |s| {
+        small_limits(0, per_client)(s);
+        s.auth_limits.account_ceiling = ceiling;
+        s.auth_limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    }
+}
+
+/// A JSON login from client `ip` (through the trusted proxy).
+pub(crate) async fn login_from(
+    app: &TestApp,
+    ip: &str,
+    login: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_attacker_making_failed_logins_is_limited_but_the_owner_still_gets_in() {
+    // Arrange: the defaults' 10 failures per account and client, a ceiling of 50.
+    let app = spawn_app_with(limits_behind_proxy(10, 50)).await;
+    app.seed_units().await;
+    app.participant("0912000001").await;
+
+    // Act: 20 wrong guesses from one address, all at once.
+    let guesses = (0..20).map(|_| login_from(&app, "198.51.100.7", "0912000001", "đoán mò"));
+    let mut statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    statuses.sort_unstable();
+
+    // Assert: the attacker is limited after 10 (simultaneous guesses do not slip past
+    // together)…
+    assert_eq!(statuses[..10], [401; 10]);
+    assert_eq!(statuses[10..], [429; 10]);
+    assert_limited(
+        login_from(&app, "198.51.100.7", "+84 912 000 001", PASSWORD).await,
+        1200,
+    )
+    .await;
+    // …and the owner, from their own address, signs in at once.
+    let r = login_from(&app, "203.0.113.5", "0912000001", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn registering_a_victims_phone_never_keeps_the_victim_from_logging_in() {
+    // Arrange
+    let app = spawn_app_with(limits_behind_proxy(10, 50)).await;
+    app.seed_units().await;
+    app.participant("0912000001").await;
+    let register_from = |ip: &'static str, phone: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/register"))
+            .header("x-forwarded-for", ip)
+            .json(&registration(phone))
+            .send()
+    };
+
+    // Act: 20 registrations of the victim's number in every spelling, from the victim's
+    // own address (an office NAT).
+    let spellings = [
+        "0912000001",
+        "+84912000001",
+        "84 912 000 001",
+        "0912.000.001",
+    ];
+    let mut statuses = Vec::new();
+    for i in 0..20 {
+        let r = register_from("203.0.113.5", spellings[i % 4])
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+
+    // Assert: the registrations were limited on their own…
+    assert_eq!(statuses[..10], [409; 10]);
+    assert_eq!(statuses[10..], [429; 10]);
+    // …and the victim's login never counted them.
+    let r = login_from(&app, "203.0.113.5", "0912000001", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn past_the_ceiling_only_browsers_that_signed_in_before_get_in() {
+    // Arrange: 3 failures per client, 5 per account from unknown clients. The owner has
+    // signed in from their phone's browser once (it holds the device cookie).
+    let app = spawn_app_with(limits_behind_proxy(3, 5)).await;
+    app.seed_units().await;
+    app.participant("0912000001").await;
+    let phone = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let browser_login = |ip: &'static str, password: &'static str| {
+        phone
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", ip)
+            .header("x-requested-with", "fetch")
+            .json(&json!({"login": "0912000001", "password": password}))
+            .send()
+    };
+    let r = browser_login("203.0.113.5", PASSWORD).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let device = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("cuocthi_device="))
+        .expect("a device cookie");
+    assert!(device.contains("HttpOnly") && device.contains("SameSite=Lax"));
+
+    // Act: guesses spread over addresses fill the ceiling.
+    let mut statuses = Vec::new();
+    for ip in ["198.51.100.1", "198.51.100.2"] {
+        for _ in 0..3 {
+            statuses.push(login_from(&app, ip, "0912000001", "đoán mò").await.status());
+        }
+    }
+
+    // Assert: five failures, then every client unknown to the account waits, even with
+    // the right password…
+    assert_eq!(statuses.iter().filter(|s| s.as_u16() == 401).count(), 5);
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+    assert_limited(
+        login_from(&app, "198.51.100.3", "0912000001", PASSWORD).await,
+        1200,
+    )
+    .await;
+    // …but the owner's browser is let through, from wherever it is now.
+    let r = browser_login("192.0.2.44", PASSWORD).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Its own wrong guesses count for it alone.
+    for _ in 0..3 {
+        let r = browser_login("192.0.2.44", "gõ nhầm").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_limited(browser_login("192.0.2.44", PASSWORD).await.unwrap(), 1200).await;
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_on_change_password_are_limited_like_failed_logins() {
+    // Arrange: a stolen token, 3 failures allowed per account.
+    let app = spawn_app_with(small_limits(0, 3)).await;
+    app.seed_units().await;
+    let stolen = app.participant("0912000001").await;
+    let other = app.participant("0912000002").await;
+    async fn change(app: &TestApp, token: &str, current: &str) -> reqwest::Response {
+        let body = json!({"current_password": current, "new_password": "mật khẩu mới hơn"});
+        app.post_json("/api/v1/me/password", Some(token), &body)
+            .await
+    }
+
+    // Act / Assert: three guesses are answered, then the account waits.
+    for guess in ["đoán một", "đoán hai", "đoán ba"] {
+        let (status, body) = json_of(change(&app, &stolen, guess).await).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body["error"]["fields"]["current_password"].is_string());
+    }
+    assert_limited(change(&app, &stolen, "đoán bốn").await, 1200).await;
+    assert_limited(change(&app, &stolen, PASSWORD).await, 1200).await;
+    assert_eq!(
+        app.login("0912000001", PASSWORD).await.status(),
+        200,
+        "the password did not change, and the login is not locked"
+    );
+    // Another account is unaffected.
+    let (status, body) = json_of(change(&app, &other, PASSWORD).await).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 // --- Slow clients -----------------------------------------------------------------------

@@ -9,11 +9,17 @@ use sea_orm::sea_query::Expr;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::accounts::{self, Registration, Role};
+use crate::accounts::{self, Registration, Role, sessions, token::DEVICE_TTL};
 use crate::entities::{unit, user};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use crate::web::extract::{AuthUser, TOKEN_COOKIE};
+use crate::web::extract::{AuthUser, TOKEN_COOKIE, authenticate};
+use crate::web::throttle::KnownDevice;
+
+/// The cookie that marks a browser as one that has signed in to an account before: a
+/// right password from it is never kept out by others' failed logins (see
+/// `web::throttle`).
+pub const DEVICE_COOKIE: &str = "cuocthi_device";
 
 /// The HttpOnly login cookie carrying a token.
 pub fn token_cookie(state: &AppState, token: String) -> Cookie<'static> {
@@ -34,6 +40,30 @@ pub fn expired_cookie(state: &AppState) -> Cookie<'static> {
     cookie
 }
 
+/// The request's valid device cookie: (user id, device id).
+fn device_of(req: &HttpRequest, state: &AppState) -> Option<(i64, String)> {
+    let claims = state
+        .tokens
+        .check_device(req.cookie(DEVICE_COOKIE)?.value())?;
+    Some((claims.sub.parse().ok()?, claims.dev))
+}
+
+/// The device cookie to set once `user_id` has signed in: the browser keeps its id if it
+/// had one for this account, else gets a new one.
+pub fn device_cookie(req: &HttpRequest, state: &AppState, user_id: i64) -> Result<Cookie<'static>> {
+    let device = device_of(req, state)
+        .filter(|(id, _)| *id == user_id)
+        .map_or_else(accounts::token::random_id, |(_, device)| device);
+    let value = state.tokens.issue_device(user_id, &device, Utc::now())?;
+    Ok(Cookie::build(DEVICE_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies)
+        .max_age(CookieDuration::seconds(DEVICE_TTL.as_secs() as i64))
+        .finish())
+}
+
 /// The answer to a right password on a voided account (issue #8): its tokens were
 /// revoked when it was voided, and it gets no new one.
 pub fn account_voided() -> AppError {
@@ -49,7 +79,7 @@ pub fn account_voided() -> AppError {
     responses(
         (status = 201, description = "Registered", body = crate::web::openapi::Registered),
         (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "Phone, email or ID number already registered", body = crate::web::openapi::ErrorBody),
+        (status = 409, description = "Phone number already registered (`phone_taken`); a taken ID number or email is not refused (see SECURITY.md)", body = crate::web::openapi::ErrorBody),
         (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody),
         (status = 429, description = "Too many registrations from this client", body = crate::web::openapi::ErrorBody),
@@ -63,13 +93,26 @@ pub async fn register(
     body: web::Json<Registration>,
 ) -> Result<HttpResponse> {
     let registration = body.into_inner();
+    state.throttle.check_ip(&req)?;
     // Counted per phone number too: a 409 tells whether a number is registered.
     let key = registration.phone.as_deref().and_then(accounts::login_key);
-    let permit = state.throttle.check(&req, key)?;
-    let valid = registration.validate(Utc::now().date_naive())?;
-    let hash = state.hasher.hash(valid.password.clone()).await?;
-    let (user, unit) = accounts::create_participant(&state.db.write, valid, hash).await?;
-    permit.refund();
+    let attempt = state
+        .throttle
+        .registration(&state.db.read, &req, key.as_deref())
+        .await?;
+    let created = async {
+        let valid = registration.validate(Utc::now().date_naive())?;
+        let hash = state.hasher.hash(valid.password.clone()).await?;
+        accounts::create_participant(&state.db.write, valid, hash).await
+    }
+    .await;
+    let (user, unit) = match created {
+        Ok(created) => created,
+        Err(e) => {
+            attempt.failed(&state.db.write).await?;
+            return Err(e);
+        }
+    };
     tracing::info!(user.id = user.id, unit.code = %unit.code, "participant registered");
     Ok(HttpResponse::Created().json(json!({
         "id": user.id,
@@ -115,6 +158,7 @@ pub async fn login(
     tracing::info!(user.id = user.id, role = %user.role, "signed in");
     Ok(HttpResponse::Ok()
         .cookie(token_cookie(&state, issued.token.clone()))
+        .cookie(device_cookie(&req, &state, user.id)?)
         .json(json!({
             "token": issued.token,
             "token_type": "Bearer",
@@ -131,8 +175,22 @@ pub async fn check_login(
     login: &str,
     password: &str,
 ) -> Result<user::Model> {
-    let permit = state.throttle.check(req, accounts::login_key(login))?;
+    state.throttle.check_ip(req)?;
     let found = accounts::find_by_login(&state.db.read, login).await?;
+    // A browser that signed in to this very account before has buckets of its own.
+    let device = device_of(req, state);
+    let known = match (&found, &device) {
+        (Some(user), Some((id, device))) if user.id == *id => Some(KnownDevice {
+            user_id: *id,
+            device,
+        }),
+        _ => None,
+    };
+    let key = accounts::login_key(login);
+    let attempt = state
+        .throttle
+        .login(&state.db.read, req, key.as_deref(), known)
+        .await?;
     let stored = found.as_ref().map(|u| u.password_hash.clone());
     let ok = state
         .hasher
@@ -140,9 +198,12 @@ pub async fn check_login(
         .await?;
     let user = match found {
         Some(user) if ok => user,
-        _ => return Err(AppError::InvalidCredentials),
+        _ => {
+            attempt.failed(&state.db.write).await?;
+            return Err(AppError::InvalidCredentials);
+        }
     };
-    permit.refund();
+    drop(attempt);
     if user.voided {
         tracing::info!(user.id = user.id, "voided account refused at login");
         return Err(account_voided());
@@ -152,14 +213,46 @@ pub async fn check_login(
 
 #[utoipa::path(
     post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204, description = "The cookie is cleared"))
+    responses((status = 204, description = "The token presented (bearer or cookie) is revoked and the cookie cleared; the account's other sessions stay signed in"))
 )]
-/// `POST /api/v1/auth/logout` — forgets the browser's cookie. (A bearer token stays
-/// valid until it expires; "log out everywhere" revokes them all.)
-pub async fn logout(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::NoContent()
+/// `POST /api/v1/auth/logout` — ends the session of the token presented, on every
+/// instance, and forgets the browser's cookie. Without a valid token there is nothing to
+/// end: still 204.
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    log_out(req, &state).await?;
+    Ok(HttpResponse::NoContent()
         .cookie(expired_cookie(&state))
-        .finish()
+        .finish())
+}
+
+/// Ends the session of the request's token, if it is valid (the API's and the page's
+/// logout): that token stops working, at once on this instance and within
+/// `USER_CACHE_TTL` on the others; the account's other tokens go on. A token issued before
+/// sessions existed cannot be told apart from the account's others: all of them are
+/// revoked instead.
+pub async fn log_out(req: HttpRequest, state: &AppState) -> Result<()> {
+    let caller = match authenticate(req).await {
+        Ok(caller) => caller,
+        Err(AppError::Unauthorized) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    match &caller.session {
+        Some(session) => {
+            sessions::revoke(
+                &state.db.write,
+                &session.id,
+                caller.id(),
+                session.expires_at,
+            )
+            .await?;
+            state.sessions.remember(&session.id, session.expires_at);
+        }
+        None => {
+            bump_token_version(state, &caller.user, None).await?;
+        }
+    }
+    tracing::info!(user.id = caller.id(), "logged out");
+    Ok(())
 }
 
 /// Bumps the user's token version (and sets a new password hash, if given) and returns the
@@ -218,12 +311,15 @@ pub struct PasswordChange {
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
         (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
         (status = 422, description = "Wrong current password or too short a new one", body = crate::web::openapi::ErrorBody),
+        (status = 429, description = "Too many wrong current passwords", body = crate::web::openapi::ErrorBody),
     )
 )]
 /// `POST /api/v1/me/password` — changes the password; older tokens stop working and a
-/// new token is returned.
+/// new token is returned. Wrong current passwords are limited per account like failed
+/// logins: a stolen token is not a password oracle.
 #[tracing::instrument(skip_all, fields(user.id = caller.id()))]
 pub async fn change_password(
+    req: HttpRequest,
     caller: AuthUser,
     state: web::Data<AppState>,
     body: web::Json<PasswordChange>,
@@ -234,6 +330,11 @@ pub async fn change_password(
     } = body.into_inner();
     let new_password = crate::text::nfc(&new_password);
     accounts::check_password(&new_password).map_err(|m| AppError::field("new_password", m))?;
+    state.throttle.check_ip(&req)?;
+    let attempt = state
+        .throttle
+        .password_change(&state.db.read, caller.id())
+        .await?;
     let ok = state
         .hasher
         .verify(
@@ -242,11 +343,13 @@ pub async fn change_password(
         )
         .await?;
     if !ok {
+        attempt.failed(&state.db.write).await?;
         return Err(AppError::field(
             "current_password",
             "Mật khẩu hiện tại không đúng.",
         ));
     }
+    drop(attempt);
     let hash = state.hasher.hash(new_password).await?;
     let version = bump_token_version(&state, &caller.user, Some(hash)).await?;
     let issued = state.tokens.issue(caller.id(), version, Utc::now())?;
@@ -268,9 +371,11 @@ pub async fn change_password(
         (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
     )
 )]
-/// `GET /api/v1/me` — the caller's own account, with their personal fields.
+/// `GET /api/v1/me` — the caller's own account, with their personal fields (as given at
+/// registration, including an ID number or email that another account held).
 pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
     let u = &caller.user;
+    let aside = accounts::set_aside_of(&state.db.read, u.id).await?;
     let unit = match u.unit_id {
         Some(id) => {
             unit::Entity::find_by_id(id)
@@ -283,9 +388,9 @@ pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResp
         "id": u.id,
         "role": u.role,
         "full_name": u.full_name,
-        "email": u.email,
+        "email": u.email.as_ref().or(aside.email.as_ref()),
         "phone": u.phone,
-        "national_id": u.national_id,
+        "national_id": u.national_id.as_ref().or(aside.national_id.as_ref()),
         "birth_date": u.birth_date,
         "gender": u.gender,
         "category": u.category_code,

@@ -250,8 +250,8 @@ pub async fn unvoid(
 }
 
 /// Groups of accounts that look like one person: the same name (ignoring case and
-/// spacing) with the same birth date and unit. (The same ID number cannot be registered
-/// twice.)
+/// spacing) with the same birth date and unit; or the same ID number or email given at
+/// registration (registration does not refuse those, see `accounts::create_participant`).
 pub async fn duplicate_groups(state: &AppState) -> Result<Vec<Value>> {
     let rows = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Participant.as_str()))
@@ -278,6 +278,12 @@ pub async fn duplicate_groups(state: &AppState) -> Result<Vec<Value>> {
             })
         })
         .collect();
+    for (reason, accounts) in crate::accounts::taken_identity_groups(&state.db.read).await? {
+        out.push(json!({
+            "reason": reason,
+            "participants": accounts.iter().map(|u| participant_view(u, &units)).collect::<Vec<_>>(),
+        }));
+    }
     out.sort_by_key(|g| g["participants"][0]["id"].as_i64());
     Ok(out)
 }

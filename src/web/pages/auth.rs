@@ -13,7 +13,7 @@ use crate::accounts::{self, Registration};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
-use crate::web::api::auth::{check_login, expired_cookie, token_cookie};
+use crate::web::api::auth::{check_login, device_cookie, expired_cookie, log_out, token_cookie};
 
 fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
     page(
@@ -82,9 +82,7 @@ pub async fn login(
             } else {
                 "/"
             });
-            response
-                .add_cookie(&token_cookie(&state, issued.token))
-                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+            signed_in(&mut response, &req, &state, user.id, issued.token)?;
             Ok(response)
         }
         Err(
@@ -100,19 +98,41 @@ pub async fn login(
     }
 }
 
+/// Sets the cookies of a browser that has just signed in: the login token, and the device
+/// cookie that marks it as known to the account.
+fn signed_in(
+    response: &mut HttpResponse,
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: i64,
+    token: String,
+) -> Result<(), AppError> {
+    for cookie in [
+        token_cookie(state, token),
+        device_cookie(req, state, user_id)?,
+    ] {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+    }
+    Ok(())
+}
+
 /// The logout form.
 #[derive(Debug, Deserialize)]
 pub struct CsrfOnly {
     pub csrf: String,
 }
 
-/// `POST /logout`.
+/// `POST /logout`: ends the session of the login cookie (see `api::auth::log_out`).
 pub async fn logout(
+    req: HttpRequest,
     ctx: PageCtx,
     state: web::Data<AppState>,
     form: web::Form<CsrfOnly>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
+    log_out(req, &state).await?;
     let mut response = see_other("/");
     response
         .add_cookie(&expired_cookie(&state))
@@ -247,13 +267,22 @@ pub async fn register(
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
     let key = accounts::login_key(&form.phone);
-    let permit = match state.throttle.check(&req, key) {
-        Ok(permit) => permit,
-        Err(e) => {
+    let attempt = match async {
+        state.throttle.check_ip(&req)?;
+        state
+            .throttle
+            .registration(&state.db.read, &req, key.as_deref())
+            .await
+    }
+    .await
+    {
+        Ok(attempt) => attempt,
+        Err(e @ AppError::TooManyRequests { .. }) => {
             let markup =
                 register_form(&ctx, &state, &form, &BTreeMap::new(), Some(&e.message())).await?;
             return Ok(refused_form(&ctx, &e, markup));
         }
+        Err(e) => return Err(e.into()),
     };
     let registration = Registration {
         full_name: non_empty(&form.full_name),
@@ -272,17 +301,17 @@ pub async fn register(
         accounts::create_participant(&state.db.write, valid, hash).await
     }
     .await;
+    if result.is_err() {
+        attempt.failed(&state.db.write).await?;
+    }
     match result {
         Ok((user, _)) => {
-            permit.refund();
             let issued = state
                 .tokens
                 .issue(user.id, user.token_version, Utc::now())
                 .map_err(AppError::from)?;
             let mut response = see_other("/me");
-            response
-                .add_cookie(&token_cookie(&state, issued.token))
-                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
+            signed_in(&mut response, &req, &state, user.id, issued.token)?;
             Ok(response)
         }
         Err(AppError::Validation { fields }) => {

@@ -765,10 +765,16 @@ pub async fn duplicates(ctx: PageCtx, state: web::Data<AppState>) -> PageResult 
     organiser(&ctx)?;
     let groups = crate::web::api::participants::duplicate_groups(&state).await?;
     Ok(ctx.ok(console(&ctx.viewer, "Tài khoản nghi trùng", html! {
-        p.muted { "Các tài khoản cùng họ tên, ngày sinh và đơn vị. Kiểm tra và huỷ tài khoản trùng tại mục Thí sinh." }
+        p.muted { "Các tài khoản cùng họ tên, ngày sinh và đơn vị, hoặc khai cùng số CCCD hay email khi đăng ký. Kiểm tra và huỷ tài khoản trùng tại mục Thí sinh." }
         @if groups.is_empty() { p.card { "Không có tài khoản nghi trùng." } }
         @for g in &groups {
-            div.card { ul { @for p in g["participants"].as_array().into_iter().flatten() {
+            div.card {
+                p { (match g["reason"].as_str() {
+                    Some("same_national_id") => "Cùng số CCCD",
+                    Some("same_email") => "Cùng email",
+                    _ => "Cùng họ tên, ngày sinh và đơn vị",
+                }) }
+                ul { @for p in g["participants"].as_array().into_iter().flatten() {
                 li { (p["full_name"].as_str().unwrap_or_default()) " — " (p["phone"].as_str().unwrap_or_default())
                      " — " (p["birth_date"].as_str().unwrap_or_default()) " — " (p["unit_name"].as_str().unwrap_or_default()) }
             } } }
