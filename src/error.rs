@@ -12,14 +12,167 @@ use sea_orm::{DbErr, SqlErr};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::limits::{MAX_MESSAGE_CHARS, MAX_PROBLEMS_LISTED, number, truncate};
+
 /// A result whose error is [`AppError`].
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// One problem in an uploaded file, located by its line (or spreadsheet row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineProblem {
+    /// 1-based line or spreadsheet row; 0 for problems about the whole file.
     pub line: usize,
+    /// What is wrong, in Vietnamese.
     pub message: String,
+}
+
+/// The problems of one uploaded file, collected with bounded memory: the first
+/// [`MAX_PROBLEMS_LISTED`] by line (in the order found within a line), and how many were
+/// found in all. This is the one place problem lists are capped; answers render
+/// [`Problems::omitted`] as one last "… và N lỗi khác" entry ([`Problems::rendered`]).
+///
+/// A file refused for passing an upload limit carries the limit's name ([`Problems::limit`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    listed: Vec<LineProblem>,
+    total: usize,
+    limit: Option<&'static str>,
+}
+
+impl Problems {
+    /// No problems yet.
+    pub fn new() -> Problems {
+        Problems::default()
+    }
+
+    /// The single problem of a file refused for passing the upload limit `limit` (a name
+    /// of [`crate::limits`]'s table, e.g. `columns`, `xlsx_part_bytes`).
+    pub fn over_limit(limit: &'static str, line: usize, message: impl Into<String>) -> Problems {
+        let mut problems = Problems::new();
+        problems.push(line, message);
+        problems.limit = Some(limit);
+        problems
+    }
+
+    /// Adds a problem; messages longer than [`MAX_MESSAGE_CHARS`] are cut.
+    pub fn push(&mut self, line: usize, message: impl Into<String>) {
+        let mut message = message.into();
+        if let std::borrow::Cow::Owned(cut) = truncate(&message, MAX_MESSAGE_CHARS) {
+            message = cut;
+        }
+        self.add(LineProblem { line, message });
+    }
+
+    /// Adds a problem, keeping only the first [`MAX_PROBLEMS_LISTED`] by line.
+    pub fn add(&mut self, problem: LineProblem) {
+        self.total += 1;
+        let at = self.listed.partition_point(|p| p.line <= problem.line);
+        if at >= MAX_PROBLEMS_LISTED {
+            return;
+        }
+        if self.listed.len() == MAX_PROBLEMS_LISTED {
+            self.listed.pop();
+        }
+        self.listed.insert(at, problem);
+    }
+
+    /// Adds every problem of `other` (its listed ones, and the count of the rest).
+    pub fn append(&mut self, other: Problems) {
+        let omitted = other.omitted();
+        self.limit = self.limit.or(other.limit);
+        for p in other.listed {
+            self.add(p);
+        }
+        self.total += omitted;
+    }
+
+    /// How many problems were found, listed or not.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// How many problems were found but are not listed.
+    pub fn omitted(&self) -> usize {
+        self.total - self.listed.len()
+    }
+
+    /// The upload limit the file passed, if that is why it was refused.
+    pub fn limit(&self) -> Option<&'static str> {
+        self.limit
+    }
+
+    /// The listed problems, sorted by line.
+    pub fn listed(&self) -> &[LineProblem] {
+        &self.listed
+    }
+
+    /// The listed problems plus, when some were left out, one last entry (line 0) that
+    /// says how many: what JSON answers, pages and the command line show.
+    pub fn rendered(&self) -> Vec<LineProblem> {
+        let mut out = self.listed.clone();
+        if self.omitted() > 0 {
+            out.push(LineProblem {
+                line: 0,
+                message: format!(
+                    "… và {} lỗi khác (chỉ liệt kê {} lỗi đầu tiên).",
+                    number(self.omitted() as u64),
+                    MAX_PROBLEMS_LISTED
+                ),
+            });
+        }
+        out
+    }
+}
+
+impl std::ops::Deref for Problems {
+    type Target = [LineProblem];
+
+    fn deref(&self) -> &[LineProblem] {
+        &self.listed
+    }
+}
+
+impl IntoIterator for Problems {
+    type Item = LineProblem;
+    type IntoIter = std::vec::IntoIter<LineProblem>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.listed.into_iter()
+    }
+}
+
+impl Extend<LineProblem> for Problems {
+    fn extend<I: IntoIterator<Item = LineProblem>>(&mut self, iter: I) {
+        for p in iter {
+            self.add(p);
+        }
+    }
+}
+
+impl FromIterator<LineProblem> for Problems {
+    fn from_iter<I: IntoIterator<Item = LineProblem>>(iter: I) -> Problems {
+        let mut problems = Problems::new();
+        problems.extend(iter);
+        problems
+    }
+}
+
+impl From<LineProblem> for Problems {
+    fn from(problem: LineProblem) -> Problems {
+        Problems::from_iter([problem])
+    }
+}
+
+impl From<Vec<LineProblem>> for Problems {
+    fn from(problems: Vec<LineProblem>) -> Problems {
+        Problems::from_iter(problems)
+    }
+}
+
+impl PartialEq<Vec<LineProblem>> for Problems {
+    fn eq(&self, other: &Vec<LineProblem>) -> bool {
+        self.omitted() == 0 && self.listed == *other
+    }
 }
 
 /// Everything that can go wrong while serving a request.
@@ -45,11 +198,11 @@ pub enum AppError {
     #[error("invalid fields: {fields:?}")]
     Validation { fields: BTreeMap<String, String> },
     /// An uploaded file has problems; nothing of it was stored.
-    #[error("invalid file ({code}): {} problems", problems.len())]
+    #[error("invalid file ({code}): {} problems", problems.total())]
     InvalidFile {
         code: &'static str,
         message: String,
-        problems: Vec<LineProblem>,
+        problems: Problems,
     },
     /// The request is well-formed but breaks a rule (a draw the banks cannot fill, a
     /// choice that is not an option of the question…); `details` adds machine fields.
@@ -177,7 +330,12 @@ impl AppError {
                 extra.insert("fields".into(), json!(fields));
             }
             AppError::InvalidFile { problems, .. } => {
-                extra.insert("problems".into(), json!(problems));
+                extra.insert("problems".into(), json!(problems.rendered()));
+                extra.insert("problem_count".into(), json!(problems.total()));
+                extra.insert("problems_omitted".into(), json!(problems.omitted()));
+                if let Some(limit) = problems.limit() {
+                    extra.insert("limit".into(), json!(limit));
+                }
             }
             AppError::Unprocessable { details, .. } => {
                 extra.extend(details.clone());

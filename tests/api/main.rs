@@ -18,3 +18,4 @@ mod process;
 mod scaleout;
 mod security;
 mod units;
+mod uploads;
