@@ -54,17 +54,18 @@ impl Problems {
         problems
     }
 
-    /// Adds a problem; messages longer than [`MAX_MESSAGE_CHARS`] are cut.
+    /// Adds a problem at `line`: see [`Problems::add`].
     pub fn push(&mut self, line: usize, message: impl Into<String>) {
-        let mut message = message.into();
-        if let std::borrow::Cow::Owned(cut) = truncate(&message, MAX_MESSAGE_CHARS) {
-            message = cut;
-        }
-        self.add(LineProblem { line, message });
+        self.add(LineProblem {
+            line,
+            message: message.into(),
+        });
     }
 
-    /// Adds a problem, keeping only the first [`MAX_PROBLEMS_LISTED`] by line.
-    pub fn add(&mut self, problem: LineProblem) {
+    /// Adds a problem, keeping only the first [`MAX_PROBLEMS_LISTED`] by line (a later
+    /// one on the same line after the earlier ones); a message longer than
+    /// [`MAX_MESSAGE_CHARS`] is cut.
+    pub fn add(&mut self, mut problem: LineProblem) {
         self.total += 1;
         let at = self.listed.partition_point(|p| p.line <= problem.line);
         if at >= MAX_PROBLEMS_LISTED {
@@ -72,6 +73,9 @@ impl Problems {
         }
         if self.listed.len() == MAX_PROBLEMS_LISTED {
             self.listed.pop();
+        }
+        if let std::borrow::Cow::Owned(cut) = truncate(&problem.message, MAX_MESSAGE_CHARS) {
+            problem.message = cut;
         }
         self.listed.insert(at, problem);
     }
@@ -425,4 +429,49 @@ pub fn map_unique(err: DbErr, columns: &[(&str, &'static str, &str)]) -> AppErro
         return AppError::conflict("conflict", "Dữ liệu đã tồn tại.");
     }
     AppError::Db(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_keep_the_first_by_line_whatever_the_order_they_come_in() {
+        let mut problems = Problems::new();
+        for line in (1..=300).rev() {
+            problems.push(line, format!("dòng {line}"));
+        }
+        problems.push(7, "thứ hai ở dòng 7");
+        assert_eq!(problems.total(), 301);
+        assert_eq!(problems.omitted(), 201);
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        let mut expected: Vec<usize> = (1..=99).collect();
+        expected.insert(7, 7);
+        assert_eq!(lines, expected);
+        assert_eq!(problems[7].message, "thứ hai ở dòng 7");
+        let rendered = problems.rendered();
+        assert_eq!(rendered.len(), MAX_PROBLEMS_LISTED + 1);
+        assert_eq!(rendered[100].line, 0);
+        assert_eq!(
+            rendered[100].message,
+            "… và 201 lỗi khác (chỉ liệt kê 100 lỗi đầu tiên)."
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_and_short_lists_render_as_they_are() {
+        let mut problems = Problems::from(LineProblem {
+            line: 2,
+            message: "x".repeat(10_000),
+        });
+        problems.push(1, "y".repeat(10_000));
+        for p in problems.iter() {
+            assert_eq!(p.message.chars().count(), MAX_MESSAGE_CHARS + 1);
+            assert!(p.message.ends_with('…'));
+        }
+        assert_eq!(problems.rendered(), problems.listed().to_vec());
+        let limit = Problems::over_limit("rows", 9, "quá nhiều dòng");
+        assert_eq!(limit.limit(), Some("rows"));
+        assert_eq!(limit.total(), 1);
+    }
 }

@@ -34,6 +34,11 @@ pub const MAX_LINES: usize = 1_000_000;
 /// Bytes of one GIFT question block (its comments, text, options and feedback).
 pub const MAX_QUESTION_BYTES: usize = 256 * 1024;
 
+/// Keys, values and tables of a TOML bank, estimated before parsing (see
+/// [`toml_items`]): a TOML tree costs about 200 bytes per item, whatever its text. A
+/// 10,000-question bank has about 250,000; this allows about 16,000.
+pub const MAX_TOML_ITEMS: usize = 400_000;
+
 /// Questions (imported or skipped) in one bank file, whatever its format.
 pub const MAX_QUESTIONS: usize = 50_000;
 
@@ -90,6 +95,49 @@ pub fn number(n: impl Into<u64>) -> String {
 /// `33554432` → `32 MiB`.
 pub fn mebibytes(bytes: u64) -> String {
     format!("{} MiB", number(bytes / (1024 * 1024)))
+}
+
+/// An upper bound on the keys, values and tables a TOML text makes, without parsing it:
+/// the `=`, `,`, `.`, `[` and `{` outside strings and comments (every value follows `=`,
+/// `[` or `,`; every table opens with `[` or `{`, or a dotted key's `.`).
+pub fn toml_items(source: &str) -> usize {
+    let bytes = source.as_bytes();
+    let mut items = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'#' => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+            }
+            b'"' | b'\'' => {
+                let quote = b;
+                // A basic string ("…") has escapes; a literal one ('…') has none.
+                let escapes = quote == b'"';
+                let triple = bytes.get(i..i + 3) == Some(&[quote; 3][..]);
+                i += if triple { 3 } else { 1 };
+                while let Some(&c) = bytes.get(i) {
+                    if escapes && c == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if c == quote && (!triple || bytes.get(i..i + 3) == Some(&[quote; 3][..])) {
+                        i += if triple { 2 } else { 0 };
+                        break;
+                    }
+                    if c == b'\n' && !triple {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'=' | b',' | b'.' | b'[' | b'{' => items += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    items
 }
 
 /// One CSV record as a [`CsvReader`] reads it.
@@ -302,6 +350,20 @@ mod tests {
         assert_eq!(cut.chars().count(), MAX_QUOTE_CHARS + 1);
         assert!(cut.ends_with('…'));
         assert_eq!(truncate("abc def", 4), "abc…");
+    }
+
+    #[test]
+    fn toml_items_skip_strings_and_comments() {
+        assert_eq!(toml_items("a = 1 # x=1,2,3\nb = [1, 2]"), 4);
+        assert_eq!(toml_items(r#"t = "a=b, c.d [e] {f}" "#), 1);
+        assert_eq!(toml_items(r#"t = "a\"=" , u = 'x\' , "#), 4);
+        assert_eq!(toml_items("t = \"\"\"\n=,\n\"\"\"\nu = '''=,'''"), 2);
+        assert_eq!(toml_items("[[questions]]\noptions = [{ text = \"x\" }]"), 6);
+        // An unterminated string counts nothing more, and never reads past the end.
+        assert_eq!(toml_items("a = \"\\"), 1);
+        let bank = crate::banks::to_toml(&crate::banks::synthetic_bank(1_000));
+        let items = toml_items(&bank);
+        assert!((20_000..30_000).contains(&items), "{items}");
     }
 
     #[test]

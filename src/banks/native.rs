@@ -35,7 +35,7 @@ use toml::de::{DeTable, DeValue};
 use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Problems, Question, TRUE_TEXT};
 use super::text::{LineIndex, check_line_limit, clean, clean_opt, clean_tags, clean_topic, decode};
 use super::{BankMeta, Draft};
-use crate::limits::excerpt;
+use crate::limits::{self, MAX_TOML_ITEMS, excerpt};
 
 const TOP_KEYS: &str = "code, title, description, questions";
 const QUESTION_KEYS: &str = "id, topic, difficulty, kind, text, options, answer, true_feedback, \
@@ -47,6 +47,19 @@ const OPTION_KEYS: &str = "text, correct, feedback";
 pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
     let source = decode(bytes)?;
     check_line_limit(source)?;
+    let items = limits::toml_items(source);
+    if items > MAX_TOML_ITEMS {
+        return Err(Problems::over_limit(
+            "toml_items",
+            0,
+            format!(
+                "Tệp TOML có khoảng {} khóa, giá trị và bảng; tối đa {} (khoảng 16.000 câu \
+                 hỏi). Hãy chia thành nhiều ngân hàng hoặc dùng CSV/XLSX.",
+                limits::number(items as u64),
+                limits::number(MAX_TOML_ITEMS as u64)
+            ),
+        ));
+    }
     let lines = LineIndex::new(source);
     let (root, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {

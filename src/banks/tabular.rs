@@ -874,6 +874,78 @@ mod tests {
         assert!(problems[0].message.starts_with("Không đọc được tệp XLSX"));
     }
 
+    /// The limit a refused file names, and its one problem's message.
+    fn refused(format: Format, bytes: &[u8]) -> (Option<&'static str>, String) {
+        let problems = parse(format, bytes, &meta()).err().unwrap_or_default();
+        assert_eq!(problems.total(), 1, "{problems:#?}");
+        (problems.limit(), problems[0].message.clone())
+    }
+
+    #[test]
+    fn a_sparse_workbook_is_refused_at_its_far_cell_without_a_dense_read() {
+        use rust_xlsxwriter::Workbook;
+
+        let sheet_with = |row: u32, column: u16| {
+            let mut workbook = Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.write_string(0, 0, "question").expect("cell");
+            sheet.write_string(row, column, "x").expect("cell");
+            workbook.save_to_buffer().expect("xlsx")
+        };
+        let started = std::time::Instant::now();
+        let (limit, message) = refused(Format::Xlsx, &sheet_with(1_048_575, 16_383));
+        assert_eq!(limit, Some("columns"));
+        assert!(
+            message.starts_with("Ô XFD1048576 nằm ngoài vùng được đọc"),
+            "{message}"
+        );
+        assert!(message.contains("tối đa 64 cột (A–BL)"), "{message}");
+        let (limit, message) = refused(Format::Xlsx, &sheet_with(50_000, 0));
+        assert_eq!(limit, Some("rows"));
+        assert!(message.contains("tối đa 50.000 dòng"), "{message}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // The last row and column allowed are read (and the header problems reported).
+        let problems = parse(Format::Xlsx, &sheet_with(49_999, 63), &meta())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(problems.limit(), None, "{problems:#?}");
+    }
+
+    #[test]
+    fn csv_limits_name_the_limit_and_trailing_empty_columns_are_free() {
+        let header = "question,A,B,correct";
+        let row = |cells: usize| format!("{header}\nCâu?,x,y,A{}\n", ",".repeat(cells));
+        // 2,000 empty trailing cells cost nothing; a 65th non-empty one is refused.
+        assert!(parse(Format::Csv, row(2_000).as_bytes(), &meta()).is_ok());
+        let wide = format!("{header}{}\n", ",c".repeat(61));
+        let (limit, message) = refused(Format::Csv, wide.as_bytes());
+        assert_eq!(limit, Some("columns"));
+        assert!(
+            message.starts_with("Ô BM1 nằm ngoài vùng được đọc"),
+            "{message}"
+        );
+
+        let long = format!("{header}\n{},x,y,A\n", "ô".repeat(10_001));
+        let (limit, message) = refused(Format::Csv, long.as_bytes());
+        assert_eq!(limit, Some("cell_chars"));
+        assert_eq!(
+            message,
+            "Ô A2 dài 10.001 ký tự; mỗi ô có tối đa 10.000 ký tự."
+        );
+        let quoted = format!("{header}\n\"{}\",x,y,A\n", "a".repeat(1 << 20));
+        let (limit, message) = refused(Format::Csv, quoted.as_bytes());
+        assert_eq!(limit, Some("cell_chars"));
+        assert!(message.contains("dài hơn 10.000 ký tự"), "{message}");
+
+        let mut many = format!("{header}\n");
+        for i in 0..50_000 {
+            many.push_str(&format!("Câu {i}?,x,y,A\n"));
+        }
+        let (limit, message) = refused(Format::Csv, many.as_bytes());
+        assert_eq!(limit, Some("rows"));
+        assert!(message.contains("tối đa 50.000 dòng"), "{message}");
+    }
+
     #[test]
     fn column_names() {
         assert_eq!(

@@ -445,6 +445,28 @@ mod tests {
     }
 
     #[test]
+    fn unit_files_past_a_limit_are_refused_naming_it() {
+        let header = "code,name,parent_code,kind,block,headcount";
+        let wide = format!("{header}\nVL,Tỉnh,,province,,0{}\n", ",x".repeat(60));
+        let problems = parse(&wide).unwrap_err();
+        assert_eq!(problems.limit(), Some("columns"));
+        assert!(
+            problems[0]
+                .message
+                .starts_with("Ô BM2 nằm ngoài vùng được đọc")
+        );
+        let long = format!("{header}\nVL,{},,province,,0\n", "ô".repeat(10_001));
+        assert_eq!(parse(&long).unwrap_err().limit(), Some("cell_chars"));
+        // A wrong header is quoted, cut.
+        let problems = parse(&format!("{}\n", "cột,".repeat(60))).unwrap_err();
+        assert!(problems[0].message.contains("(tệp có: cột,cột,"));
+        assert!(problems[0].message.chars().count() < 200, "{problems:?}");
+        // Trailing empty fields are still counted as columns of the row.
+        let problems = parse(&format!("{header}\nVL,Tỉnh,,province,,0,,\n")).unwrap_err();
+        assert_eq!(problems[0].message, "Dòng có 8 cột, cần đúng 6 cột.");
+    }
+
+    #[test]
     fn cycles_are_refused() {
         let problems = parse(
             "code,name,parent_code,kind,block,headcount\n\

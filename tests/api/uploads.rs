@@ -633,7 +633,11 @@ fn measure_a_child_process() {
     // ru_maxrss is in KiB on Linux.
     let report = format!(
         "exit={} micros={} maxrss_kib={}",
-        libc::WEXITSTATUS(status),
+        if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            128 + libc::WTERMSIG(status)
+        },
         started.elapsed().as_micros(),
         usage.ru_maxrss
     );
