@@ -338,9 +338,11 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn read_bank(
+/// Reads and parses a bank file: the same [`crate::banks::parse`], with the same upload
+/// limits, as the web upload.
+pub fn read_bank(
     args: &BankFileArgs,
-) -> anyhow::Result<Result<crate::banks::Parsed, Vec<crate::banks::Problem>>> {
+) -> anyhow::Result<Result<crate::banks::Parsed, crate::banks::Problems>> {
     use crate::banks::{BankMeta, Format};
     let name = args.file.to_string_lossy();
     let format = match &args.format {
@@ -356,13 +358,16 @@ fn read_bank(
     Ok(crate::banks::parse(format, &bytes, &meta))
 }
 
-fn print_problems(problems: &[crate::banks::Problem]) {
+fn print_problems(problems: &crate::banks::Problems) {
     eprintln!(
         "Tệp có {} lỗi; chưa có câu hỏi nào được lưu:",
-        problems.len()
+        problems.total()
     );
-    for p in problems {
-        eprintln!("  dòng {}: {}", p.line, p.message);
+    for p in problems.rendered() {
+        match p.line {
+            0 => eprintln!("  {}", p.message),
+            line => eprintln!("  dòng {line}: {}", p.message),
+        }
     }
 }
 

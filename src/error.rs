@@ -12,14 +12,171 @@ use sea_orm::{DbErr, SqlErr};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::limits::{MAX_MESSAGE_CHARS, MAX_PROBLEMS_LISTED, number, truncate};
+
 /// A result whose error is [`AppError`].
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// One problem in an uploaded file, located by its line (or spreadsheet row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineProblem {
+    /// 1-based line or spreadsheet row; 0 for problems about the whole file.
     pub line: usize,
+    /// What is wrong, in Vietnamese.
     pub message: String,
+}
+
+/// The problems of one uploaded file, collected with bounded memory: the first
+/// [`MAX_PROBLEMS_LISTED`] by line (in the order found within a line), and how many were
+/// found in all. This is the one place problem lists are capped; answers render
+/// [`Problems::omitted`] as one last "… và N lỗi khác" entry ([`Problems::rendered`]).
+///
+/// A file refused for passing an upload limit carries the limit's name ([`Problems::limit`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    listed: Vec<LineProblem>,
+    total: usize,
+    limit: Option<&'static str>,
+}
+
+impl Problems {
+    /// No problems yet.
+    pub fn new() -> Problems {
+        Problems::default()
+    }
+
+    /// The single problem of a file refused for passing the upload limit `limit` (a name
+    /// of [`crate::limits`]'s table, e.g. `columns`, `xlsx_part_bytes`).
+    pub fn over_limit(limit: &'static str, line: usize, message: impl Into<String>) -> Problems {
+        let mut problems = Problems::new();
+        problems.push(line, message);
+        problems.limit = Some(limit);
+        problems
+    }
+
+    /// Adds a problem at `line`: see [`Problems::add`].
+    pub fn push(&mut self, line: usize, message: impl Into<String>) {
+        self.add(LineProblem {
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// Adds a problem, keeping only the first [`MAX_PROBLEMS_LISTED`] by line (a later
+    /// one on the same line after the earlier ones); a message longer than
+    /// [`MAX_MESSAGE_CHARS`] is cut.
+    pub fn add(&mut self, mut problem: LineProblem) {
+        self.total += 1;
+        let at = self.listed.partition_point(|p| p.line <= problem.line);
+        if at >= MAX_PROBLEMS_LISTED {
+            return;
+        }
+        if self.listed.len() == MAX_PROBLEMS_LISTED {
+            self.listed.pop();
+        }
+        if let std::borrow::Cow::Owned(cut) = truncate(&problem.message, MAX_MESSAGE_CHARS) {
+            problem.message = cut;
+        }
+        self.listed.insert(at, problem);
+    }
+
+    /// Adds every problem of `other` (its listed ones, and the count of the rest).
+    pub fn append(&mut self, other: Problems) {
+        let omitted = other.omitted();
+        self.limit = self.limit.or(other.limit);
+        for p in other.listed {
+            self.add(p);
+        }
+        self.total += omitted;
+    }
+
+    /// How many problems were found, listed or not.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// How many problems were found but are not listed.
+    pub fn omitted(&self) -> usize {
+        self.total - self.listed.len()
+    }
+
+    /// The upload limit the file passed, if that is why it was refused.
+    pub fn limit(&self) -> Option<&'static str> {
+        self.limit
+    }
+
+    /// The listed problems, sorted by line.
+    pub fn listed(&self) -> &[LineProblem] {
+        &self.listed
+    }
+
+    /// The listed problems plus, when some were left out, one last entry (line 0) that
+    /// says how many: what JSON answers, pages and the command line show.
+    pub fn rendered(&self) -> Vec<LineProblem> {
+        let mut out = self.listed.clone();
+        if self.omitted() > 0 {
+            out.push(LineProblem {
+                line: 0,
+                message: format!(
+                    "… và {} lỗi khác (chỉ liệt kê {} lỗi đầu tiên).",
+                    number(self.omitted() as u64),
+                    MAX_PROBLEMS_LISTED
+                ),
+            });
+        }
+        out
+    }
+}
+
+impl std::ops::Deref for Problems {
+    type Target = [LineProblem];
+
+    fn deref(&self) -> &[LineProblem] {
+        &self.listed
+    }
+}
+
+impl IntoIterator for Problems {
+    type Item = LineProblem;
+    type IntoIter = std::vec::IntoIter<LineProblem>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.listed.into_iter()
+    }
+}
+
+impl Extend<LineProblem> for Problems {
+    fn extend<I: IntoIterator<Item = LineProblem>>(&mut self, iter: I) {
+        for p in iter {
+            self.add(p);
+        }
+    }
+}
+
+impl FromIterator<LineProblem> for Problems {
+    fn from_iter<I: IntoIterator<Item = LineProblem>>(iter: I) -> Problems {
+        let mut problems = Problems::new();
+        problems.extend(iter);
+        problems
+    }
+}
+
+impl From<LineProblem> for Problems {
+    fn from(problem: LineProblem) -> Problems {
+        Problems::from_iter([problem])
+    }
+}
+
+impl From<Vec<LineProblem>> for Problems {
+    fn from(problems: Vec<LineProblem>) -> Problems {
+        Problems::from_iter(problems)
+    }
+}
+
+impl PartialEq<Vec<LineProblem>> for Problems {
+    fn eq(&self, other: &Vec<LineProblem>) -> bool {
+        self.omitted() == 0 && self.listed == *other
+    }
 }
 
 /// Everything that can go wrong while serving a request.
@@ -45,11 +202,11 @@ pub enum AppError {
     #[error("invalid fields: {fields:?}")]
     Validation { fields: BTreeMap<String, String> },
     /// An uploaded file has problems; nothing of it was stored.
-    #[error("invalid file ({code}): {} problems", problems.len())]
+    #[error("invalid file ({code}): {} problems", problems.total())]
     InvalidFile {
         code: &'static str,
         message: String,
-        problems: Vec<LineProblem>,
+        problems: Problems,
     },
     /// The request is well-formed but breaks a rule (a draw the banks cannot fill, a
     /// choice that is not an option of the question…); `details` adds machine fields.
@@ -177,7 +334,12 @@ impl AppError {
                 extra.insert("fields".into(), json!(fields));
             }
             AppError::InvalidFile { problems, .. } => {
-                extra.insert("problems".into(), json!(problems));
+                extra.insert("problems".into(), json!(problems.rendered()));
+                extra.insert("problem_count".into(), json!(problems.total()));
+                extra.insert("problems_omitted".into(), json!(problems.omitted()));
+                if let Some(limit) = problems.limit() {
+                    extra.insert("limit".into(), json!(limit));
+                }
             }
             AppError::Unprocessable { details, .. } => {
                 extra.extend(details.clone());
@@ -267,4 +429,49 @@ pub fn map_unique(err: DbErr, columns: &[(&str, &'static str, &str)]) -> AppErro
         return AppError::conflict("conflict", "Dữ liệu đã tồn tại.");
     }
     AppError::Db(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_keep_the_first_by_line_whatever_the_order_they_come_in() {
+        let mut problems = Problems::new();
+        for line in (1..=300).rev() {
+            problems.push(line, format!("dòng {line}"));
+        }
+        problems.push(7, "thứ hai ở dòng 7");
+        assert_eq!(problems.total(), 301);
+        assert_eq!(problems.omitted(), 201);
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        let mut expected: Vec<usize> = (1..=99).collect();
+        expected.insert(7, 7);
+        assert_eq!(lines, expected);
+        assert_eq!(problems[7].message, "thứ hai ở dòng 7");
+        let rendered = problems.rendered();
+        assert_eq!(rendered.len(), MAX_PROBLEMS_LISTED + 1);
+        assert_eq!(rendered[100].line, 0);
+        assert_eq!(
+            rendered[100].message,
+            "… và 201 lỗi khác (chỉ liệt kê 100 lỗi đầu tiên)."
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_and_short_lists_render_as_they_are() {
+        let mut problems = Problems::from(LineProblem {
+            line: 2,
+            message: "x".repeat(10_000),
+        });
+        problems.push(1, "y".repeat(10_000));
+        for p in problems.iter() {
+            assert_eq!(p.message.chars().count(), MAX_MESSAGE_CHARS + 1);
+            assert!(p.message.ends_with('…'));
+        }
+        assert_eq!(problems.rendered(), problems.listed().to_vec());
+        let limit = Problems::over_limit("rows", 9, "quá nhiều dòng");
+        assert_eq!(limit.limit(), Some("rows"));
+        assert_eq!(limit.total(), 1);
+    }
 }

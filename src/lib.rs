@@ -14,6 +14,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod exports;
+pub mod limits;
 pub mod ratelimit;
 pub mod settings;
 pub mod startup;

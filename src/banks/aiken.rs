@@ -14,8 +14,9 @@
 //! [`DEFAULT_TOPIC`] and difficulty `medium`.
 
 use super::model::{Choice, Difficulty, Kind, Question};
-use super::text::{clean, decode};
-use super::{BankMeta, DEFAULT_TOPIC, Draft, Problem};
+use super::text::{check_line_limit, clean, decode};
+use super::{BankMeta, DEFAULT_TOPIC, Draft, Problems};
+use crate::limits::excerpt;
 
 /// A question being read.
 struct Pending {
@@ -24,9 +25,10 @@ struct Pending {
     options: Vec<(char, String)>,
 }
 
-/// Parses an Aiken file; `Err` only when the file is not UTF-8.
-pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
-    let source = decode(bytes).map_err(|p| vec![p])?;
+/// Parses an Aiken file; `Err` when the file is not UTF-8 or passes an upload limit.
+pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
+    let source = decode(bytes)?;
+    check_line_limit(source)?;
     let mut draft = Draft::from_meta(meta);
     let mut pending: Option<Pending> = None;
     for (i, raw) in source.split('\n').enumerate() {
@@ -37,7 +39,10 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>
         }
         if let Some(answer) = answer_line(t) {
             match pending.take() {
-                Some(p) => finish(p, answer, &mut draft),
+                Some(p) => {
+                    finish(p, answer, &mut draft);
+                    draft.check_question_limit(line)?;
+                }
                 None => draft.problem(
                     line,
                     "Dòng “ANSWER:” không đi kèm câu hỏi nào (thiếu nội dung câu hỏi và các \
@@ -136,7 +141,7 @@ fn finish(p: Pending, answer: &str, draft: &mut Draft) {
                     line,
                     format!(
                         "Đáp án “{}” không khớp với phương án nào (ghi chữ cái, ví dụ ANSWER: B).",
-                        clean(token)
+                        excerpt(&clean(token))
                     ),
                 );
                 broken = true;

@@ -8,8 +8,9 @@
 //! numerical, essay and description blocks are skipped with a [`Skipped`] entry.
 
 use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Question, Skipped, TRUE_TEXT};
-use super::text::{clean, clean_opt, clean_tags, clean_topic, decode};
-use super::{BankMeta, DEFAULT_TOPIC, Draft, Problem};
+use super::text::{check_line_limit, clean, clean_opt, clean_tags, clean_topic, decode};
+use super::{BankMeta, DEFAULT_TOPIC, Draft, Problems};
+use crate::limits::{MAX_QUESTION_BYTES, excerpt};
 
 /// One character of a question block after GIFT escapes are resolved; an escaped
 /// character never has its special meaning.
@@ -24,26 +25,48 @@ pub(super) const FORMAT_MARKERS: [&str; 4] = ["moodle", "html", "plain", "markdo
 
 const REASON_SUFFIX: &str = "cuộc thi chỉ dùng câu hỏi trắc nghiệm và đúng/sai.";
 
-/// Parses a GIFT file; `Err` only when the file is not UTF-8.
-pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
-    let source = decode(bytes).map_err(|p| vec![p])?;
+/// Parses a GIFT file; `Err` when the file is not UTF-8 or passes an upload limit.
+pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
+    let source = decode(bytes)?;
+    check_line_limit(source)?;
     let mut draft = Draft::from_meta(meta);
-    let lines: Vec<&str> = source
+    let mut topic = DEFAULT_TOPIC.to_owned();
+    // One block of non-blank lines at a time: its lines, its first line's number and size.
+    let mut lines: Vec<&str> = Vec::new();
+    let mut first_line = 0;
+    let mut block_bytes = 0;
+    let raw_lines = source
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    let mut topic = DEFAULT_TOPIC.to_owned();
-    let mut i = 0;
-    while i < lines.len() {
-        if lines[i].trim().is_empty() {
-            i += 1;
+        .chain([""]);
+    for (i, raw) in raw_lines.enumerate() {
+        if !raw.trim().is_empty() {
+            if lines.is_empty() {
+                first_line = i + 1;
+                block_bytes = 0;
+            }
+            block_bytes += raw.len() + 1;
+            if block_bytes > MAX_QUESTION_BYTES {
+                return Err(Problems::over_limit(
+                    "question_bytes",
+                    first_line,
+                    format!(
+                        "Câu hỏi bắt đầu ở dòng {first_line} dài hơn {} KiB; mỗi câu hỏi GIFT \
+                         (kể cả phương án và phản hồi) dài tối đa {} KiB. Các câu hỏi phải \
+                         cách nhau bằng một dòng trống.",
+                        MAX_QUESTION_BYTES / 1024,
+                        MAX_QUESTION_BYTES / 1024
+                    ),
+                ));
+            }
+            lines.push(raw);
             continue;
         }
-        let start = i;
-        while i < lines.len() && !lines[i].trim().is_empty() {
-            i += 1;
+        if !lines.is_empty() {
+            block(&lines, first_line, &mut topic, &mut draft);
+            lines.clear();
+            draft.check_question_limit(first_line)?;
         }
-        block(&lines[start..i], start + 1, &mut topic, &mut draft);
     }
     Ok(draft)
 }
@@ -81,7 +104,7 @@ fn block(lines: &[&str], first_line: usize, topic: &mut String, draft: &mut Draf
                 None => problems.push(format!(
                     "Độ khó “{}” trong chú thích // difficulty không hợp lệ; chỉ nhận easy, \
                      medium, hard (hoặc dễ, trung bình, khó).",
-                    clean(value)
+                    excerpt(&clean(value))
                 )),
             }
         } else if let Some(value) = directive(comment, &["source", "nguồn"]) {
@@ -271,7 +294,7 @@ fn multiple_choice(answer: &[Tok]) -> Result<(Kind, Vec<Choice>), String> {
             return Err(format!(
                 "Có nội dung “{}” trước phương án đầu tiên; mỗi phương án phải bắt đầu bằng = \
                  (đúng) hoặc ~ (sai).",
-                clean(&text(seg))
+                excerpt(&clean(&text(seg)))
             ));
         };
         let (correct, seg) = if marker == '=' {

@@ -25,9 +25,12 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{self, MAX_QUESTIONS};
+
 pub use export::{to_gift, to_toml};
 pub use model::{
-    Bank, Choice, Difficulty, FALSE_TEXT, Kind, Parsed, Problem, Question, Skipped, TRUE_TEXT,
+    Bank, Choice, Difficulty, FALSE_TEXT, Kind, Parsed, Problem, Problems, Question, Skipped,
+    TRUE_TEXT,
 };
 pub use synthetic::synthetic_bank;
 pub use text::clean;
@@ -141,9 +144,14 @@ impl BankMeta {
 
 /// Parses and validates one bank file.
 ///
-/// Returns the bank and the skipped questions (GIFT types cuocthi does not run), or every
-/// problem found, sorted by line. Never panics, whatever the bytes.
-pub fn parse(format: Format, bytes: &[u8], meta: &BankMeta) -> Result<Parsed, Vec<Problem>> {
+/// Returns the bank and the skipped questions (GIFT types cuocthi does not run), or the
+/// problems found, sorted by line (the first [`MAX_PROBLEMS_LISTED`] of them, with the
+/// count of the rest). A file that passes one of the [upload limits](crate::limits) is
+/// refused as soon as the limit is passed, with one problem naming it. Never panics,
+/// whatever the bytes, and its work and memory are bounded by those limits.
+///
+/// [`MAX_PROBLEMS_LISTED`]: crate::limits::MAX_PROBLEMS_LISTED
+pub fn parse(format: Format, bytes: &[u8], meta: &BankMeta) -> Result<Parsed, Problems> {
     let draft = match format {
         Format::Toml => native::parse(bytes, meta),
         Format::Gift => gift::parse(bytes, meta),
@@ -157,7 +165,7 @@ pub fn parse(format: Format, bytes: &[u8], meta: &BankMeta) -> Result<Parsed, Ve
 /// What a parser produced before validation.
 struct Draft {
     bank: Bank,
-    problems: Vec<Problem>,
+    problems: Problems,
     skipped: Vec<Skipped>,
     /// The parser already reported a missing code.
     code_reported: bool,
@@ -173,7 +181,7 @@ impl Draft {
                 description: None,
                 questions: Vec::new(),
             },
-            problems: Vec::new(),
+            problems: Problems::new(),
             skipped: Vec::new(),
             code_reported: false,
         }
@@ -182,12 +190,9 @@ impl Draft {
     /// A draft for the formats whose code and title come from `meta` only.
     fn from_meta(meta: &BankMeta) -> Draft {
         let code = meta.code();
-        let mut problems = Vec::new();
+        let mut problems = Problems::new();
         if code.is_none() {
-            problems.push(Problem {
-                line: 0,
-                message: "Thiếu mã ngân hàng câu hỏi (tham số code).".to_owned(),
-            });
+            problems.push(0, "Thiếu mã ngân hàng câu hỏi (tham số code).");
         }
         let code = code.unwrap_or_default();
         let title = meta.title().unwrap_or_else(|| code.clone());
@@ -205,19 +210,32 @@ impl Draft {
     }
 
     fn problem(&mut self, line: usize, message: impl Into<String>) {
-        self.problems.push(Problem {
-            line,
-            message: message.into(),
-        });
+        self.problems.push(line, message);
+    }
+
+    /// `Err` with the one problem of a file holding more than [`MAX_QUESTIONS`] questions
+    /// (imported and skipped ones together), found at `line`: parsers check after each
+    /// question, so that memory stays bounded.
+    fn check_question_limit(&self, line: usize) -> Result<(), Problems> {
+        if self.bank.questions.len() + self.skipped.len() > MAX_QUESTIONS {
+            return Err(Problems::over_limit(
+                "questions",
+                line,
+                format!(
+                    "Tệp có hơn {} câu hỏi (đã đọc tới dòng {line}); mỗi tệp ngân hàng câu hỏi \
+                     có tối đa {} câu hỏi. Hãy chia thành nhiều ngân hàng.",
+                    limits::number(MAX_QUESTIONS as u64),
+                    limits::number(MAX_QUESTIONS as u64),
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
 /// Validates a draft; `Err` from a parser means the file could not be read at all.
-fn finish(draft: Result<Draft, Vec<Problem>>) -> Result<Parsed, Vec<Problem>> {
-    let draft = draft.map_err(|mut problems| {
-        problems.sort_by_key(|p| p.line);
-        problems
-    })?;
+fn finish(draft: Result<Draft, Problems>) -> Result<Parsed, Problems> {
+    let draft = draft?;
     let mut problems = draft.problems;
     let checks = validate::Checks {
         empty_bank: problems.is_empty(),
@@ -225,14 +243,13 @@ fn finish(draft: Result<Draft, Vec<Problem>>) -> Result<Parsed, Vec<Problem>> {
         // A missing code already explains the missing default title.
         title: !(draft.code_reported && draft.bank.title.is_empty()),
     };
-    problems.extend(validate::validate_with(&draft.bank, checks));
+    validate::validate_into(&draft.bank, checks, &mut problems);
     if problems.is_empty() {
         Ok(Parsed {
             bank: draft.bank,
             skipped: draft.skipped,
         })
     } else {
-        problems.sort_by_key(|p| p.line);
         Err(problems)
     }
 }

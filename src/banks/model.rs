@@ -83,13 +83,9 @@ pub struct Bank {
 }
 
 /// A validation problem: where, and what is wrong, in Vietnamese for the organiser.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// 1-based line or spreadsheet row; 0 for problems about the whole file.
-    pub line: usize,
-    /// What is wrong, in Vietnamese.
-    pub message: String,
-}
+pub use crate::error::LineProblem as Problem;
+/// The problems of a file: the first ones by line, and how many in all.
+pub use crate::error::Problems;
 
 /// A question the file contained but that cuocthi does not run (e.g. GIFT short answer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -32,28 +32,45 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Problem, Question, TRUE_TEXT};
-use super::text::{LineIndex, clean, clean_opt, clean_tags, clean_topic, decode};
+use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Problems, Question, TRUE_TEXT};
+use super::text::{LineIndex, check_line_limit, clean, clean_opt, clean_tags, clean_topic, decode};
 use super::{BankMeta, Draft};
+use crate::limits::{self, MAX_TOML_ITEMS, excerpt};
 
 const TOP_KEYS: &str = "code, title, description, questions";
 const QUESTION_KEYS: &str = "id, topic, difficulty, kind, text, options, answer, true_feedback, \
                              false_feedback, explanation, source, tags";
 const OPTION_KEYS: &str = "text, correct, feedback";
 
-/// Parses a native TOML bank; `Err` when the file is not UTF-8 or not valid TOML.
-pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
-    let source = decode(bytes).map_err(|p| vec![p])?;
+/// Parses a native TOML bank; `Err` when the file is not UTF-8, not valid TOML, or passes
+/// an upload limit.
+pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
+    let source = decode(bytes)?;
+    check_line_limit(source)?;
+    let items = limits::toml_items(source);
+    if items > MAX_TOML_ITEMS {
+        return Err(Problems::over_limit(
+            "toml_items",
+            0,
+            format!(
+                "Tệp TOML có khoảng {} khóa, giá trị và bảng; tối đa {} (khoảng 16.000 câu \
+                 hỏi). Hãy chia thành nhiều ngân hàng hoặc dùng CSV/XLSX.",
+                limits::number(items as u64),
+                limits::number(MAX_TOML_ITEMS as u64)
+            ),
+        ));
+    }
     let lines = LineIndex::new(source);
     let (root, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
-        return Err(errors
-            .iter()
-            .map(|e| Problem {
-                line: e.span().map_or(0, |s| lines.line(s.start)),
-                message: format!("Lỗi cú pháp TOML (chi tiết: {}).", e.message()),
-            })
-            .collect());
+        let mut problems = Problems::new();
+        for e in &errors {
+            problems.push(
+                e.span().map_or(0, |s| lines.line(s.start)),
+                format!("Lỗi cú pháp TOML (chi tiết: {}).", excerpt(e.message())),
+            );
+        }
+        return Err(problems);
     }
 
     let mut draft = Draft::empty();
@@ -72,7 +89,8 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>
             "description" => draft.bank.description = sink.string(value, "description"),
             "questions" => questions = Some(value),
             other => sink.push(format!(
-                "Khóa “{other}” không hợp lệ ở đầu tệp; các khóa hợp lệ: {TOP_KEYS}."
+                "Khóa “{}” không hợp lệ ở đầu tệp; các khóa hợp lệ: {TOP_KEYS}.",
+                excerpt(other)
             )),
         }
     }
@@ -110,6 +128,7 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>
                         DeValue::Table(table) => {
                             if let Some(q) = question(table, &mut sink) {
                                 draft.bank.questions.push(q);
+                                draft.check_question_limit(line)?;
                             }
                         }
                         _ => sink.push(
@@ -130,15 +149,12 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>
 /// Collects problems for one line (a question's).
 struct Sink<'a> {
     line: usize,
-    problems: &'a mut Vec<Problem>,
+    problems: &'a mut Problems,
 }
 
 impl Sink<'_> {
     fn push(&mut self, message: String) {
-        self.problems.push(Problem {
-            line: self.line,
-            message,
-        });
+        self.problems.push(self.line, message);
     }
 
     fn string(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<String> {
@@ -232,7 +248,8 @@ fn question(table: &DeTable<'_>, sink: &mut Sink<'_>) -> Option<Question> {
             "tags" => "tags",
             other => {
                 sink.push(format!(
-                    "Khóa “{other}” không hợp lệ trong câu hỏi; các khóa hợp lệ: {QUESTION_KEYS}."
+                    "Khóa “{}” không hợp lệ trong câu hỏi; các khóa hợp lệ: {QUESTION_KEYS}.",
+                    excerpt(other)
                 ));
                 continue;
             }
@@ -287,8 +304,9 @@ fn options(value: &Spanned<DeValue<'_>>, sink: &mut Sink<'_>) -> Option<Vec<Choi
                 "correct" => correct = sink.boolean(value, "correct"),
                 "feedback" => feedback = sink.string(value, "feedback").map(Some),
                 other => sink.push(format!(
-                    "Phương án thứ {n}: khóa “{other}” không hợp lệ; các khóa hợp lệ: \
-                     {OPTION_KEYS}."
+                    "Phương án thứ {n}: khóa “{}” không hợp lệ; các khóa hợp lệ: \
+                     {OPTION_KEYS}.",
+                    excerpt(other)
                 )),
             }
         }
@@ -320,7 +338,7 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
         if d.is_none() {
             sink.push(format!(
                 "Độ khó “{}” không hợp lệ; chỉ nhận easy, medium hoặc hard.",
-                clean(name)
+                excerpt(&clean(name))
             ));
         }
         d
@@ -330,7 +348,7 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
         if k.is_none() {
             sink.push(format!(
                 "Loại câu hỏi “{}” không hợp lệ; chỉ nhận single, multiple hoặc true_false.",
-                clean(name)
+                excerpt(&clean(name))
             ));
         }
         k

@@ -15,13 +15,19 @@
 //! Problems name the spreadsheet row (header = row 1) or, for CSV, the line where the
 //! record starts (the same unless a quoted cell spans lines).
 
-use std::io::Cursor;
+use std::collections::VecDeque;
+use std::io::{Cursor, Read};
+use std::panic::AssertUnwindSafe;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx, XlsxError};
 
-use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Question, TRUE_TEXT};
+use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Problems, Question, TRUE_TEXT};
 use super::text::{clean, clean_opt, clean_tags, clean_topic, decode, option_key};
 use super::{BankMeta, DEFAULT_TOPIC, Draft, Problem};
+use crate::limits::{
+    self, CsvReader, MAX_COLUMNS, MAX_XLSX_PART_BYTES, MAX_XLSX_PARTS, MAX_XLSX_TOTAL_BYTES, Tally,
+    column_name, excerpt, too_many_columns,
+};
 
 /// Option columns, in order.
 const LETTERS: [char; 6] = ['A', 'B', 'C', 'D', 'E', 'F'];
@@ -76,62 +82,57 @@ impl Col {
     }
 }
 
-/// One row: its line (or spreadsheet row) and its cells as text.
-type Row = (usize, Vec<String>);
+/// What a reader yields: a row — its line (or spreadsheet row) and its cells as text, up
+/// to the last non-empty one — or a problem with one row or cell that does not stop it.
+enum Item {
+    Row(usize, Vec<String>),
+    Problem(Problem),
+}
+
+/// A reader's next item; `Err` stops the reading (a limit passed, or an unreadable file).
+type Next = Option<Result<Item, Problems>>;
 
 /// Parses a CSV file (`,`, `;` or tab separated, detected from the header line; an Excel
-/// `sep=;` first line is honoured); `Err` when the file is not UTF-8.
-pub(super) fn parse_csv(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
-    let source = decode(bytes).map_err(|p| vec![p])?;
-    let delimiter = detect_delimiter(source);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(source.as_bytes());
-    let mut rows: Vec<Row> = Vec::new();
-    let mut problems = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        match record {
-            Ok(record) => {
-                let line = record
-                    .position()
-                    .and_then(|p| usize::try_from(p.line()).ok())
-                    .unwrap_or(0);
-                let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-                let is_sep_hint = i == 0
-                    && cells
+/// `sep=;` first line is honoured); `Err` when the file is not UTF-8 or passes a limit.
+pub(super) fn parse_csv(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
+    let source = decode(bytes)?;
+    let mut records = CsvReader::new(source, detect_delimiter(source));
+    let mut first = true;
+    let rows = std::iter::from_fn(move || {
+        loop {
+            let record = records.next_record()?;
+            let is_sep_hint = std::mem::take(&mut first)
+                && record.as_ref().is_ok_and(|r| {
+                    r.fields
                         .first()
-                        .is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("sep="));
-                if !is_sep_hint {
-                    rows.push((line, cells));
-                }
+                        .is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("sep="))
+                });
+            if !is_sep_hint {
+                return Some(record.map(|r| Item::Row(r.line, r.fields)));
             }
-            Err(e) => problems.push(Problem {
-                line: e
-                    .position()
-                    .and_then(|p| usize::try_from(p.line()).ok())
-                    .unwrap_or(0),
-                message: "Không đọc được dòng CSV này (kiểm tra dấu ngoặc kép).".to_owned(),
-            }),
         }
-    }
-    let mut draft = parse_rows(rows, meta)?;
-    draft.problems.extend(problems);
-    Ok(draft)
+    });
+    parse_rows(rows, meta)
 }
 
 /// The separator: an Excel `sep=X` hint, else the most frequent of `,` `;` tab in the
 /// first line (`,` on ties).
 fn detect_delimiter(source: &str) -> u8 {
     let first = source.lines().next().unwrap_or_default();
-    if let Some(hint) = first.trim().to_ascii_lowercase().strip_prefix("sep=")
-        && let [b @ (b',' | b';' | b'\t' | b'|')] = hint.as_bytes()
+    if let [s, e, p, b'=', b @ (b',' | b';' | b'\t' | b'|')] = first.trim().as_bytes()
+        && [s, e, p].map(u8::to_ascii_lowercase) == *b"sep"
     {
         return *b;
     }
-    let count = |c: char| first.chars().filter(|&x| x == c).count();
-    let (comma, semicolon, tab) = (count(','), count(';'), count('\t'));
+    let (mut comma, mut semicolon, mut tab) = (0, 0, 0);
+    for b in first.bytes() {
+        match b {
+            b',' => comma += 1,
+            b';' => semicolon += 1,
+            b'\t' => tab += 1,
+            _ => {}
+        }
+    }
     if semicolon > comma && semicolon >= tab {
         b';'
     } else if tab > comma && tab > semicolon {
@@ -142,74 +143,194 @@ fn detect_delimiter(source: &str) -> u8 {
 }
 
 /// Parses the first sheet of an XLSX workbook.
-pub(super) fn parse_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
-    // calamine is third-party code fed with untrusted archives: a panic inside it must
-    // not escape as a panic of the importer.
-    let (rows, problems) = std::panic::catch_unwind(|| read_first_sheet(bytes))
-        .unwrap_or_else(|_| Err(unreadable_xlsx()))?;
-    let mut draft = parse_rows(rows, meta)?;
-    draft.problems.extend(problems);
-    Ok(draft)
+pub(super) fn parse_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
+    // calamine and zip are third-party code fed with untrusted archives: a panic inside
+    // them must not escape as a panic of the importer.
+    std::panic::catch_unwind(AssertUnwindSafe(|| read_xlsx(bytes, meta)))
+        .unwrap_or_else(|_| Err(unreadable_xlsx()))
 }
 
-fn unreadable_xlsx() -> Vec<Problem> {
-    vec![Problem {
+fn unreadable_xlsx() -> Problems {
+    Problems::from(Problem {
         line: 0,
         message: "Không đọc được tệp XLSX: tệp bị hỏng hoặc không phải bảng tính Excel (.xlsx)."
             .to_owned(),
-    }]
+    })
 }
 
-/// The rows of the first sheet, numbered as in Excel, plus problems with single cells.
-fn read_first_sheet(bytes: &[u8]) -> Result<(Vec<Row>, Vec<Problem>), Vec<Problem>> {
+/// Reads the first sheet cell by cell, in file order: nothing is sized by the sheet's
+/// declared `<dimension>`, and only non-empty cells count.
+fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
+    check_parts(bytes)?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| unreadable_xlsx())?;
-    let range = match workbook.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        Some(Err(_)) => return Err(unreadable_xlsx()),
-        None => {
-            return Err(vec![Problem {
-                line: 0,
-                message: "Tệp XLSX không có trang tính nào.".to_owned(),
-            }]);
+    let Some(name) = workbook.sheet_names().into_iter().next() else {
+        return Err(Problems::from(Problem {
+            line: 0,
+            message: "Tệp XLSX không có trang tính nào.".to_owned(),
+        }));
+    };
+    let mut cells = match workbook.worksheet_cells_reader(&name) {
+        Ok(cells) => cells,
+        // A chart sheet first: no rows.
+        Err(XlsxError::NotAWorksheet(_)) => return parse_rows(std::iter::empty(), meta),
+        Err(_) => return Err(unreadable_xlsx()),
+    };
+    let mut tally = Tally::default();
+    // The row being gathered (0-based) and its cells; problems and finished rows wait in
+    // `ready`.
+    let mut row: Option<(u32, Vec<String>)> = None;
+    let mut ready: VecDeque<Item> = VecDeque::new();
+    let mut done = false;
+    let next = || -> Next {
+        loop {
+            if let Some(item) = ready.pop_front() {
+                return Some(Ok(item));
+            }
+            if done {
+                return None;
+            }
+            let cell = match cells.next_cell() {
+                Ok(Some(cell)) => cell,
+                Ok(None) => {
+                    done = true;
+                    if let Some((r, texts)) = row.take() {
+                        ready.push_back(Item::Row(r as usize + 1, texts));
+                    }
+                    continue;
+                }
+                Err(_) => {
+                    done = true;
+                    return Some(Err(unreadable_xlsx()));
+                }
+            };
+            let value = cell.get_value();
+            if matches!(value, DataRef::Empty) {
+                continue;
+            }
+            let (r, c) = cell.get_position();
+            let (line, column) = (r as usize + 1, c as usize);
+            let cell_name = format!("{}{line}", column_name(column));
+            if column >= MAX_COLUMNS {
+                return Some(Err(too_many_columns(line, &cell_name)));
+            }
+            let text = cell_text(value).unwrap_or_else(|e| {
+                ready.push_back(Item::Problem(Problem {
+                    line,
+                    message: format!(
+                        "Ô {cell_name} có lỗi công thức ({e}); hãy sửa hoặc nhập giá trị trực tiếp."
+                    ),
+                }));
+                String::new()
+            });
+            if row.as_ref().is_some_and(|(current, _)| *current != r)
+                && let Some((finished, texts)) = row.take()
+            {
+                ready.push_back(Item::Row(finished as usize + 1, texts));
+            }
+            if row.is_none()
+                && let Err(limit) = tally.row(line)
+            {
+                return Some(Err(limit));
+            }
+            if let Err(limit) = tally.cell(line, &cell_name, &text) {
+                return Some(Err(limit));
+            }
+            let (_, texts) = row.get_or_insert_with(|| (r, Vec::new()));
+            if texts.len() <= column {
+                texts.resize(column + 1, String::new());
+            }
+            texts[column] = text;
         }
     };
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let (row0, col0) = (row0 as usize, col0 as usize);
-    let mut rows: Vec<Row> = Vec::new();
-    let mut problems = Vec::new();
-    for (i, cells) in range.rows().enumerate() {
-        let line = row0 + i + 1;
-        let texts = cells
-            .iter()
-            .enumerate()
-            .map(|(j, cell)| {
-                cell_text(cell).unwrap_or_else(|e| {
-                    problems.push(Problem {
-                        line,
-                        message: format!(
-                            "Ô {}{line} có lỗi công thức ({e}); hãy sửa hoặc nhập giá trị trực \
-                             tiếp.",
-                            column_name(col0 + j)
-                        ),
-                    });
-                    String::new()
-                })
-            })
-            .collect();
-        rows.push((line, texts));
+    parse_rows(std::iter::from_fn(next), meta)
+}
+
+/// Checks every part of the workbook before calamine reads any: at most
+/// [`MAX_XLSX_PARTS`] parts, each at most [`MAX_XLSX_PART_BYTES`] and all together at
+/// most [`MAX_XLSX_TOTAL_BYTES`] once decompressed. The parts are really decompressed
+/// (into nothing, so memory stays flat) and the reading stops at the limit: a zip's
+/// declared sizes are only trusted when they are over it.
+fn check_parts(bytes: &[u8]) -> Result<(), Problems> {
+    // Every XLSX starts with a zip entry; anything else (an OLE2 container, a polyglot)
+    // is not read further.
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(unreadable_xlsx());
     }
-    Ok((rows, problems))
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable_xlsx())?;
+    if zip.len() > MAX_XLSX_PARTS {
+        return Err(Problems::over_limit(
+            "xlsx_parts",
+            0,
+            format!(
+                "Tệp XLSX có {} phần (tệp con trong gói zip); tối đa {} phần.",
+                limits::number(zip.len() as u64),
+                limits::number(MAX_XLSX_PARTS as u64)
+            ),
+        ));
+    }
+    let part_too_large = |name: &str| {
+        Problems::over_limit(
+            "xlsx_part_bytes",
+            0,
+            format!(
+                "Phần “{}” của tệp XLSX giải nén ra hơn {}; mỗi phần (trang tính, bảng chuỗi \
+                 dùng chung…) có tối đa {} sau khi giải nén.",
+                excerpt(name),
+                limits::mebibytes(MAX_XLSX_PART_BYTES),
+                limits::mebibytes(MAX_XLSX_PART_BYTES)
+            ),
+        )
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|_| unreadable_xlsx())?;
+        let name = String::from_utf8_lossy(part.name_raw()).into_owned();
+        if part.size() > MAX_XLSX_PART_BYTES {
+            return Err(part_too_large(&name));
+        }
+        let budget = MAX_XLSX_PART_BYTES.min(MAX_XLSX_TOTAL_BYTES - total);
+        // The zip reader itself also stops with an error past the declared size.
+        let read = std::io::copy(&mut (&mut part).take(budget + 1), &mut std::io::sink()).map_err(
+            |_| {
+                Problems::from(Problem {
+                    line: 0,
+                    message: format!(
+                        "Không đọc được phần “{}” của tệp XLSX: dữ liệu nén bị hỏng hoặc lớn \
+                         hơn kích thước khai báo.",
+                        excerpt(&name)
+                    ),
+                })
+            },
+        )?;
+        if read > MAX_XLSX_PART_BYTES {
+            return Err(part_too_large(&name));
+        }
+        total += read;
+        if total > MAX_XLSX_TOTAL_BYTES {
+            return Err(Problems::over_limit(
+                "xlsx_total_bytes",
+                0,
+                format!(
+                    "Tệp XLSX giải nén ra hơn {}; tối đa {} cho cả tệp.",
+                    limits::mebibytes(MAX_XLSX_TOTAL_BYTES),
+                    limits::mebibytes(MAX_XLSX_TOTAL_BYTES)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A cell as the organiser sees it: integers without `.0`, dates as `dd/mm/yyyy`.
-fn cell_text(cell: &Data) -> Result<String, String> {
+fn cell_text(cell: &DataRef<'_>) -> Result<String, String> {
     Ok(match cell {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => number_text(*f),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        Data::DateTime(dt) if dt.is_datetime() && dt.as_f64().is_finite() => {
+        DataRef::Empty => String::new(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        DataRef::DateTime(dt) if dt.is_datetime() && dt.as_f64().is_finite() => {
             let (y, m, d, h, min, s, _) = dt.to_ymd_hms_milli();
             match (h, min, s) {
                 (0, 0, 0) => format!("{d:02}/{m:02}/{y:04}"),
@@ -217,8 +338,8 @@ fn cell_text(cell: &Data) -> Result<String, String> {
                 (h, min, s) => format!("{d:02}/{m:02}/{y:04} {h:02}:{min:02}:{s:02}"),
             }
         }
-        Data::DateTime(dt) => number_text(dt.as_f64()),
-        Data::Error(e) => return Err(e.to_string()),
+        DataRef::DateTime(dt) => number_text(dt.as_f64()),
+        DataRef::Error(e) => return Err(e.to_string()),
     })
 }
 
@@ -230,70 +351,31 @@ fn number_text(f: f64) -> String {
     }
 }
 
-/// `A`, `B`, …, `Z`, `AA`, … for a 0-based column index.
-fn column_name(mut index: usize) -> String {
-    let mut name = Vec::new();
-    loop {
-        name.push(char::from(b'A' + (index % 26) as u8));
-        if index < 26 {
-            break;
-        }
-        index = index / 26 - 1;
-    }
-    name.iter().rev().collect()
-}
-
-/// Builds the draft from the rows; `Err` when there is no usable header.
-fn parse_rows(rows: Vec<Row>, meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
-    let mut rows = rows
-        .into_iter()
-        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
-    let Some((header_line, header)) = rows.next() else {
-        return Err(vec![Problem {
-            line: 0,
-            message: "Tệp không có dữ liệu: cần một dòng tiêu đề cột (question, A, B, …, \
-                      correct) và các dòng câu hỏi."
-                .to_owned(),
-        }]);
-    };
+/// Builds the draft from the rows as a reader yields them, one at a time (so memory holds
+/// the questions, not the file's rows); `Err` when there is no usable header or the
+/// reader stops.
+fn parse_rows(
+    items: impl Iterator<Item = Result<Item, Problems>>,
+    meta: &BankMeta,
+) -> Result<Draft, Problems> {
     let mut draft = Draft::from_meta(meta);
-    let mut columns: Vec<Option<Col>> = Vec::with_capacity(header.len());
-    let mut seen = std::collections::HashSet::new();
-    for name in &header {
-        let col = Col::from_header(name);
-        match col {
-            None => draft.problem(
-                header_line,
-                format!(
-                    "Cột “{}” không được hỗ trợ; các cột hợp lệ: topic, difficulty, kind, \
-                     question, A–F, correct, explanation, source, id, tags.",
-                    clean(name)
-                ),
-            ),
-            Some(c) if c != Col::Ignored && !seen.insert(c) => {
-                draft.problem(header_line, format!("Cột “{}” bị lặp lại.", clean(name)))
+    let mut header: Option<(usize, Vec<Option<Col>>)> = None;
+    for item in items {
+        let (line, cells) = match item? {
+            Item::Problem(p) => {
+                draft.problems.add(p);
+                continue;
             }
-            Some(_) => {}
+            Item::Row(line, cells) => (line, cells),
+        };
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
         }
-        columns.push(col);
-    }
-    let mut missing = Vec::new();
-    for (col, name) in [(Col::Question, "question"), (Col::Correct, "correct")] {
-        if !seen.contains(&col) {
-            missing.push(Problem {
-                line: header_line,
-                message: format!(
-                    "Thiếu cột bắt buộc “{name}” ở dòng tiêu đề (dòng {header_line})."
-                ),
-            });
-        }
-    }
-    if !missing.is_empty() {
-        draft.problems.extend(missing);
-        return Err(draft.problems);
-    }
-
-    for (line, cells) in rows {
+        let Some((_, columns)) = &header else {
+            let columns = read_header(line, &cells, &mut draft)?;
+            header = Some((line, columns));
+            continue;
+        };
         let mut row = RowCells::default();
         for (col, cell) in columns.iter().zip(&cells) {
             if let Some(col) = col {
@@ -302,9 +384,62 @@ fn parse_rows(rows: Vec<Row>, meta: &BankMeta) -> Result<Draft, Vec<Problem>> {
         }
         if let Some(q) = question(line, row, &mut draft) {
             draft.bank.questions.push(q);
+            draft.check_question_limit(line)?;
         }
     }
+    if header.is_none() {
+        return Err(Problems::from(Problem {
+            line: 0,
+            message: "Tệp không có dữ liệu: cần một dòng tiêu đề cột (question, A, B, …, \
+                      correct) và các dòng câu hỏi."
+                .to_owned(),
+        }));
+    }
     Ok(draft)
+}
+
+/// The columns a header row names; `Err` (with the draft's problems) when a required
+/// column is missing.
+fn read_header(
+    header_line: usize,
+    header: &[String],
+    draft: &mut Draft,
+) -> Result<Vec<Option<Col>>, Problems> {
+    let mut columns: Vec<Option<Col>> = Vec::with_capacity(header.len());
+    let mut seen = std::collections::HashSet::new();
+    for name in header {
+        let col = Col::from_header(name);
+        match col {
+            None => draft.problem(
+                header_line,
+                format!(
+                    "Cột “{}” không được hỗ trợ; các cột hợp lệ: topic, difficulty, kind, \
+                     question, A–F, correct, explanation, source, id, tags.",
+                    excerpt(&clean(name))
+                ),
+            ),
+            Some(c) if c != Col::Ignored && !seen.insert(c) => draft.problem(
+                header_line,
+                format!("Cột “{}” bị lặp lại.", excerpt(&clean(name))),
+            ),
+            Some(_) => {}
+        }
+        columns.push(col);
+    }
+    let mut missing = false;
+    for (col, name) in [(Col::Question, "question"), (Col::Correct, "correct")] {
+        if !seen.contains(&col) {
+            draft.problem(
+                header_line,
+                format!("Thiếu cột bắt buộc “{name}” ở dòng tiêu đề (dòng {header_line})."),
+            );
+            missing = true;
+        }
+    }
+    if missing {
+        return Err(std::mem::take(&mut draft.problems));
+    }
+    Ok(columns)
 }
 
 /// The cells of one row, by column (first occurrence wins).
@@ -372,8 +507,9 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
         problem(
             draft,
             format!(
-                "Độ khó “{difficulty_text}” không hợp lệ; chỉ nhận easy, medium, hard (hoặc dễ, \
-                 trung bình, khó)."
+                "Độ khó “{}” không hợp lệ; chỉ nhận easy, medium, hard (hoặc dễ, trung bình, \
+                 khó).",
+                excerpt(&difficulty_text)
             ),
         );
         broken = true;
@@ -419,7 +555,8 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
         problem(
             draft,
             format!(
-                "Loại câu hỏi “{kind_text}” không hợp lệ; chỉ nhận single, multiple, true_false."
+                "Loại câu hỏi “{}” không hợp lệ; chỉ nhận single, multiple, true_false.",
+                excerpt(&kind_text)
             ),
         );
         return None;
@@ -450,7 +587,8 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
                 draft,
                 format!(
                     "Đáp án của câu đúng/sai phải là Đúng hoặc Sai (hoặc T/F, true/false, A/B); \
-                     đang ghi “{correct}”."
+                     đang ghi “{}”.",
+                    excerpt(&correct)
                 ),
             );
             return None;
@@ -489,8 +627,9 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
                     problem(
                         draft,
                         format!(
-                            "Đáp án đúng “{token}” không hợp lệ: ghi chữ cái của phương án, ví \
-                             dụ B hoặc A,C."
+                            "Đáp án đúng “{}” không hợp lệ: ghi chữ cái của phương án, ví \
+                             dụ B hoặc A,C.",
+                            excerpt(token)
                         ),
                     );
                     broken = true;
@@ -733,6 +872,78 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(problems.len(), 1);
         assert!(problems[0].message.starts_with("Không đọc được tệp XLSX"));
+    }
+
+    /// The limit a refused file names, and its one problem's message.
+    fn refused(format: Format, bytes: &[u8]) -> (Option<&'static str>, String) {
+        let problems = parse(format, bytes, &meta()).err().unwrap_or_default();
+        assert_eq!(problems.total(), 1, "{problems:#?}");
+        (problems.limit(), problems[0].message.clone())
+    }
+
+    #[test]
+    fn a_sparse_workbook_is_refused_at_its_far_cell_without_a_dense_read() {
+        use rust_xlsxwriter::Workbook;
+
+        let sheet_with = |row: u32, column: u16| {
+            let mut workbook = Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.write_string(0, 0, "question").expect("cell");
+            sheet.write_string(row, column, "x").expect("cell");
+            workbook.save_to_buffer().expect("xlsx")
+        };
+        let started = std::time::Instant::now();
+        let (limit, message) = refused(Format::Xlsx, &sheet_with(1_048_575, 16_383));
+        assert_eq!(limit, Some("columns"));
+        assert!(
+            message.starts_with("Ô XFD1048576 nằm ngoài vùng được đọc"),
+            "{message}"
+        );
+        assert!(message.contains("tối đa 64 cột (A–BL)"), "{message}");
+        let (limit, message) = refused(Format::Xlsx, &sheet_with(50_000, 0));
+        assert_eq!(limit, Some("rows"));
+        assert!(message.contains("tối đa 50.000 dòng"), "{message}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // The last row and column allowed are read (and the header problems reported).
+        let problems = parse(Format::Xlsx, &sheet_with(49_999, 63), &meta())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(problems.limit(), None, "{problems:#?}");
+    }
+
+    #[test]
+    fn csv_limits_name_the_limit_and_trailing_empty_columns_are_free() {
+        let header = "question,A,B,correct";
+        let row = |cells: usize| format!("{header}\nCâu?,x,y,A{}\n", ",".repeat(cells));
+        // 2,000 empty trailing cells cost nothing; a 65th non-empty one is refused.
+        assert!(parse(Format::Csv, row(2_000).as_bytes(), &meta()).is_ok());
+        let wide = format!("{header}{}\n", ",c".repeat(61));
+        let (limit, message) = refused(Format::Csv, wide.as_bytes());
+        assert_eq!(limit, Some("columns"));
+        assert!(
+            message.starts_with("Ô BM1 nằm ngoài vùng được đọc"),
+            "{message}"
+        );
+
+        let long = format!("{header}\n{},x,y,A\n", "ô".repeat(10_001));
+        let (limit, message) = refused(Format::Csv, long.as_bytes());
+        assert_eq!(limit, Some("cell_chars"));
+        assert_eq!(
+            message,
+            "Ô A2 dài 10.001 ký tự; mỗi ô có tối đa 10.000 ký tự."
+        );
+        let quoted = format!("{header}\n\"{}\",x,y,A\n", "a".repeat(1 << 20));
+        let (limit, message) = refused(Format::Csv, quoted.as_bytes());
+        assert_eq!(limit, Some("cell_chars"));
+        assert!(message.contains("dài hơn 10.000 ký tự"), "{message}");
+
+        let mut many = format!("{header}\n");
+        for i in 0..50_000 {
+            many.push_str(&format!("Câu {i}?,x,y,A\n"));
+        }
+        let (limit, message) = refused(Format::Csv, many.as_bytes());
+        assert_eq!(limit, Some("rows"));
+        assert!(message.contains("tối đa 50.000 dòng"), "{message}");
     }
 
     #[test]

@@ -496,3 +496,85 @@ fn documented_examples_import() {
         "exported:\n{exported}\ndocumented:\n{documented}"
     );
 }
+
+/// The limit a refused file names, and its one problem's message.
+fn refused(format: Format, bytes: &[u8]) -> (Option<&'static str>, String) {
+    let problems = parse(format, bytes, &meta()).err().unwrap_or_default();
+    assert_eq!(problems.total(), 1, "{format}: {problems:#?}");
+    (problems.limit(), problems[0].message.clone())
+}
+
+#[test]
+fn text_formats_are_refused_at_their_limits() {
+    use crate::limits::{MAX_LINES, MAX_QUESTION_BYTES, MAX_QUESTIONS};
+
+    let started = Instant::now();
+    for format in [Format::Toml, Format::Gift, Format::Aiken] {
+        let (limit, message) = refused(format, "\n".repeat(MAX_LINES + 1).as_bytes());
+        assert_eq!(limit, Some("lines"), "{format}");
+        assert!(message.contains("tối đa 1.000.000 dòng"), "{message}");
+    }
+    let block = format!(
+        "Câu hỏi? {{\n{}}}\n",
+        "~sai\n".repeat(MAX_QUESTION_BYTES / 5)
+    );
+    let (limit, message) = refused(Format::Gift, block.as_bytes());
+    assert_eq!(limit, Some("question_bytes"));
+    assert!(message.contains("dài hơn 256 KiB"), "{message}");
+    // Skipped questions count too: they are kept in memory as well.
+    let essays = "Viết cảm nghĩ? {}\n\n".repeat(MAX_QUESTIONS + 1);
+    let (limit, message) = refused(Format::Gift, essays.as_bytes());
+    assert_eq!(limit, Some("questions"));
+    assert!(message.contains("tối đa 50.000 câu hỏi"), "{message}");
+    let mut aiken = String::new();
+    for i in 0..=MAX_QUESTIONS {
+        aiken.push_str(&format!("Câu {i}?\nA. Có\nB. Không\nANSWER: A\n"));
+    }
+    assert_eq!(
+        refused(Format::Aiken, aiken.as_bytes()).0,
+        Some("questions")
+    );
+    let toml = format!(
+        "code = \"a\"\ntitle = \"b\"\nx = [{}]\n",
+        "1,".repeat(400_000)
+    );
+    let (limit, message) = refused(Format::Toml, toml.as_bytes());
+    assert_eq!(limit, Some("toml_items"));
+    assert!(message.contains("tối đa 400.000"), "{message}");
+    assert!(started.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn quoted_file_text_is_cut_in_every_format() {
+    let long = "đápán".repeat(500);
+    let files = [
+        (
+            Format::Gift,
+            format!("// difficulty: {long}\nCâu? {{=a ~b}}\n"),
+        ),
+        (Format::Aiken, format!("Câu?\nA. x\nB. y\nANSWER: {long}\n")),
+        (
+            Format::Toml,
+            format!("code = \"a\"\ntitle = \"b\"\n\"{long}\" = 1\n"),
+        ),
+        (
+            Format::Csv,
+            format!("question,A,B,correct\nCâu?,x,y,{long}\n"),
+        ),
+    ];
+    for (format, text) in files {
+        let problems = parse(format, text.as_bytes(), &meta())
+            .err()
+            .unwrap_or_default();
+        assert!(!problems.is_empty(), "{format}");
+        for p in problems.iter() {
+            assert!(p.message.chars().count() < 300, "{format}: {}", p.message);
+        }
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.message.contains("đápánđápán") && p.message.contains('…')),
+            "{format}: {problems:#?}"
+        );
+    }
+}

@@ -6,7 +6,8 @@
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-use super::model::Problem;
+use super::model::{Problem, Problems};
+use crate::limits::{self, MAX_LINES};
 
 /// Normalises a text as stored in a bank: control characters (other than whitespace) and
 /// U+FEFF dropped, NFC, whitespace runs collapsed to a single space, trimmed.
@@ -96,6 +97,25 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Problem> {
             message: format!("Tệp không phải UTF-8 (dòng {line}). Hãy lưu tệp với bảng mã UTF-8."),
         }
     })
+}
+
+/// `Err` with the one problem of a text file of more than [`MAX_LINES`] lines; checked
+/// before anything is built per line.
+pub fn check_line_limit(source: &str) -> Result<(), Problems> {
+    let newlines = source.bytes().filter(|&b| b == b'\n').count();
+    let lines = newlines + usize::from(!source.ends_with('\n'));
+    if lines > MAX_LINES {
+        return Err(Problems::over_limit(
+            "lines",
+            MAX_LINES + 1,
+            format!(
+                "Tệp có {} dòng; tệp ngân hàng câu hỏi dạng văn bản có tối đa {} dòng.",
+                limits::number(lines as u64),
+                limits::number(MAX_LINES as u64)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Maps byte offsets of a text to 1-based line numbers.

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use super::model::{Bank, FALSE_TEXT, Kind, Problem, Question, TRUE_TEXT};
+use super::model::{Bank, FALSE_TEXT, Kind, Problems, Question, TRUE_TEXT};
 use super::text::{option_key, question_key};
+use crate::limits::excerpt;
 
 /// Which bank-level checks [`validate_with`] runs.
 #[derive(Debug, Clone, Copy)]
@@ -25,22 +26,24 @@ pub(crate) struct Checks {
 /// empty or duplicate (case-insensitive) option, at least one correct option, exactly one
 /// for `single`, the `[Đúng, Sai]` shape of `true_false`; across questions: the same text
 /// twice (NFC, case, spacing and trailing punctuation ignored) and the same `id` twice.
-pub fn validate(bank: &Bank) -> Vec<Problem> {
-    validate_with(
+pub fn validate(bank: &Bank) -> Problems {
+    let mut problems = Problems::new();
+    validate_into(
         bank,
         Checks {
             empty_bank: true,
             code: true,
             title: true,
         },
-    )
+        &mut problems,
+    );
+    problems
 }
 
-/// [`validate`] with some bank-level checks switched off (when a parser already
-/// reported the cause).
-pub(crate) fn validate_with(bank: &Bank, checks: Checks) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let mut push = |line: usize, message: String| problems.push(Problem { line, message });
+/// [`validate`] into `problems`, with some bank-level checks switched off (when a parser
+/// already reported the cause).
+pub(crate) fn validate_into(bank: &Bank, checks: Checks, problems: &mut Problems) {
+    let mut push = |line: usize, message: String| problems.push(line, message);
 
     if checks.code {
         if bank.code.is_empty() {
@@ -52,7 +55,7 @@ pub(crate) fn validate_with(bank: &Bank, checks: Checks) -> Vec<Problem> {
                     "Mã ngân hàng câu hỏi “{}” không hợp lệ: chỉ dùng chữ thường không dấu \
                      a–z, chữ số, dấu gạch ngang (-) hoặc gạch dưới (_), bắt đầu bằng chữ \
                      hoặc số, tối đa 64 ký tự.",
-                    bank.code
+                    excerpt(&bank.code)
                 ),
             );
         }
@@ -88,7 +91,8 @@ pub(crate) fn validate_with(bank: &Bank, checks: Checks) -> Vec<Problem> {
                 Some(&first) => push(
                     q.line,
                     format!(
-                        "Mã câu hỏi (id) “{key}” ở dòng {} trùng với câu hỏi ở dòng {first}.",
+                        "Mã câu hỏi (id) “{}” ở dòng {} trùng với câu hỏi ở dòng {first}.",
+                        excerpt(key),
                         q.line
                     ),
                 ),
@@ -98,8 +102,6 @@ pub(crate) fn validate_with(bank: &Bank, checks: Checks) -> Vec<Problem> {
             }
         }
     }
-    problems.sort_by_key(|p| p.line);
-    problems
 }
 
 /// Whether `code` matches `[a-z0-9][a-z0-9_-]{0,63}`.
@@ -167,7 +169,7 @@ fn check_question(q: &Question, push: &mut impl FnMut(usize, String)) {
                 format!(
                     "Phương án thứ {} (“{}”) trùng với phương án thứ {first}.",
                     i + 1,
-                    c.text
+                    excerpt(&c.text)
                 ),
             );
         } else {

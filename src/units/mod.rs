@@ -16,7 +16,8 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::entities::unit;
-use crate::error::{AppError, LineProblem, Result};
+use crate::error::{AppError, LineProblem, Problems, Result};
+use crate::limits::{CsvReader, excerpt};
 use crate::text;
 
 /// The kinds of unit the tree may hold.
@@ -112,11 +113,15 @@ fn valid_code(code: &str) -> bool {
 ///
 /// `known` maps codes already in the database to their parent codes, so that a file
 /// updating part of the tree is checked against the whole tree it will produce.
+///
+/// The file is refused as soon as it passes an upload limit ([`crate::limits`]: rows,
+/// columns, characters per cell), and problems are kept to the first ones by line, so
+/// work and memory stay bounded whatever the file.
 pub fn parse_csv(
     bytes: &[u8],
     known: &HashMap<String, Option<String>>,
-) -> std::result::Result<Vec<UnitRow>, Vec<LineProblem>> {
-    let mut problems = Vec::new();
+) -> std::result::Result<Vec<UnitRow>, Problems> {
+    let mut problems = Problems::new();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let line = bytes[..e.valid_up_to()]
@@ -124,66 +129,53 @@ pub fn parse_csv(
             .filter(|b| **b == b'\n')
             .count()
             + 1;
-        return Err(vec![LineProblem {
+        return Err(Problems::from(LineProblem {
             line,
             message: format!(
                 "Tệp không phải văn bản UTF-8 (dòng {line}). Hãy lưu tệp CSV với bảng mã UTF-8."
             ),
-        }]);
+        }));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| text::clean(s).to_lowercase()).collect(),
-        Err(e) => {
-            return Err(vec![LineProblem {
-                line: 1,
-                message: format!("Không đọc được dòng tiêu đề: {e}"),
-            }]);
-        }
+    // The text was checked to be UTF-8 above.
+    let text = std::str::from_utf8(bytes).unwrap_or_default();
+    let mut records = CsvReader::new(text, b',');
+    let header: Vec<String> = match records.next_record().transpose()? {
+        Some(h) => h
+            .fields
+            .iter()
+            .map(|s| text::clean(s).to_lowercase())
+            .collect(),
+        None => Vec::new(),
     };
     if header != HEADER {
-        return Err(vec![LineProblem {
+        return Err(Problems::from(LineProblem {
             line: 1,
             message: format!(
                 "Dòng tiêu đề phải là: {} (tệp có: {}).",
                 HEADER.join(","),
-                header.join(",")
+                excerpt(&header.join(","))
             ),
-        }]);
+        }));
     }
 
     let mut rows: Vec<UnitRow> = Vec::new();
     let mut first_line_of: HashMap<String, usize> = HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(LineProblem {
-                    line,
-                    message: format!("Dòng không đọc được: {e}"),
-                });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        if record.iter().all(|f| f.trim().is_empty()) {
+    while let Some(record) = records.next_record() {
+        let record = record?;
+        let line = record.line;
+        if record.fields.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let mut bad = |message: String| problems.push(LineProblem { line, message });
-        if record.len() != HEADER.len() {
+        let mut bad = |message: String| problems.push(line, message);
+        if record.width != HEADER.len() {
             bad(format!(
                 "Dòng có {} cột, cần đúng {} cột.",
-                record.len(),
+                record.width,
                 HEADER.len()
             ));
             continue;
         }
-        let field = |i: usize| text::clean(record.get(i).unwrap_or_default());
+        let field = |i: usize| text::clean(record.fields.get(i).map_or("", String::as_str));
         let code = field(0);
         let name = field(1);
         let parent_code = Some(field(2)).filter(|s| !s.is_empty());
@@ -194,7 +186,8 @@ pub fn parse_csv(
         let mut ok = true;
         if !valid_code(&code) {
             bad(format!(
-                "Mã đơn vị \"{code}\" không hợp lệ: chỉ gồm chữ cái không dấu, chữ số, '-', '_' hoặc '.', tối đa 32 ký tự."
+                "Mã đơn vị \"{}\" không hợp lệ: chỉ gồm chữ cái không dấu, chữ số, '-', '_' hoặc '.', tối đa 32 ký tự.",
+                excerpt(&code)
             ));
             ok = false;
         } else if let Some(first) = first_line_of.get(&code) {
@@ -207,7 +200,8 @@ pub fn parse_csv(
         }
         if !KINDS.contains(&kind.as_str()) {
             bad(format!(
-                "Loại đơn vị \"{kind}\" không hợp lệ; dùng một trong: {}.",
+                "Loại đơn vị \"{}\" không hợp lệ; dùng một trong: {}.",
+                excerpt(&kind),
                 KINDS.join(", ")
             ));
             ok = false;
@@ -223,7 +217,8 @@ pub fn parse_csv(
         };
         if headcount.is_none() {
             bad(format!(
-                "Số biên chế/dân số \"{headcount_text}\" phải là số nguyên không âm."
+                "Số biên chế/dân số \"{}\" phải là số nguyên không âm.",
+                excerpt(&headcount_text)
             ));
             ok = false;
         }
@@ -231,7 +226,9 @@ pub fn parse_csv(
             bad("Đơn vị không thể là đơn vị cấp trên của chính nó.".into());
             ok = false;
         }
-        first_line_of.entry(code.clone()).or_insert(line);
+        if valid_code(&code) {
+            first_line_of.entry(code.clone()).or_insert(line);
+        }
         if ok {
             rows.push(UnitRow {
                 line,
@@ -257,25 +254,23 @@ pub fn parse_csv(
     for row in &rows {
         if let Some(parent) = &row.parent_code {
             if !parent_of.contains_key(parent.as_str()) {
-                problems.push(LineProblem {
-                    line: row.line,
-                    message: format!(
-                        "Đơn vị cấp trên \"{parent}\" không có trong tệp hay trong danh sách hiện có."
+                problems.push(
+                    row.line,
+                    format!(
+                        "Đơn vị cấp trên \"{}\" không có trong tệp hay trong danh sách hiện có.",
+                        excerpt(parent)
                     ),
-                });
+                );
                 continue;
             }
             let mut seen = HashSet::from([row.code.as_str()]);
             let mut cursor = Some(parent.as_str());
             while let Some(c) = cursor {
                 if !seen.insert(c) {
-                    problems.push(LineProblem {
-                        line: row.line,
-                        message: format!(
-                            "Quan hệ cấp trên của \"{}\" tạo thành vòng lặp.",
-                            row.code
-                        ),
-                    });
+                    problems.push(
+                        row.line,
+                        format!("Quan hệ cấp trên của \"{}\" tạo thành vòng lặp.", row.code),
+                    );
                     break;
                 }
                 cursor = parent_of.get(c).copied().flatten();
@@ -283,15 +278,11 @@ pub fn parse_csv(
         }
     }
     if rows.is_empty() && problems.is_empty() {
-        problems.push(LineProblem {
-            line: 2,
-            message: "Tệp không có đơn vị nào.".into(),
-        });
+        problems.push(2, "Tệp không có đơn vị nào.");
     }
     if problems.is_empty() {
         Ok(rows)
     } else {
-        problems.sort_by_key(|p| p.line);
         Err(problems)
     }
 }
@@ -325,7 +316,10 @@ pub async fn import_csv(
         .collect();
     let rows = parse_csv(bytes, &known).map_err(|problems| AppError::InvalidFile {
         code: "invalid_units",
-        message: "Tệp danh sách đơn vị có lỗi; chưa có đơn vị nào được nhập.".into(),
+        message: match problems.limit() {
+            Some(_) => "Tệp vượt quá giới hạn tải lên; chưa có đơn vị nào được nhập.".into(),
+            None => "Tệp danh sách đơn vị có lỗi; chưa có đơn vị nào được nhập.".into(),
+        },
         problems,
     })?;
 
@@ -417,7 +411,7 @@ pub async fn find_by_code<C: ConnectionTrait>(db: &C, code: &str) -> Result<Opti
 mod tests {
     use super::*;
 
-    fn parse(csv: &str) -> std::result::Result<Vec<UnitRow>, Vec<LineProblem>> {
+    fn parse(csv: &str) -> std::result::Result<Vec<UnitRow>, Problems> {
         parse_csv(csv.as_bytes(), &HashMap::new())
     }
 
@@ -448,6 +442,28 @@ mod tests {
         let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [3, 4, 5, 5]);
         assert!(problems[0].message.contains("NOPE"));
+    }
+
+    #[test]
+    fn unit_files_past_a_limit_are_refused_naming_it() {
+        let header = "code,name,parent_code,kind,block,headcount";
+        let wide = format!("{header}\nVL,Tỉnh,,province,,0{}\n", ",x".repeat(60));
+        let problems = parse(&wide).unwrap_err();
+        assert_eq!(problems.limit(), Some("columns"));
+        assert!(
+            problems[0]
+                .message
+                .starts_with("Ô BM2 nằm ngoài vùng được đọc")
+        );
+        let long = format!("{header}\nVL,{},,province,,0\n", "ô".repeat(10_001));
+        assert_eq!(parse(&long).unwrap_err().limit(), Some("cell_chars"));
+        // A wrong header is quoted, cut.
+        let problems = parse(&format!("{}\n", "cột,".repeat(60))).unwrap_err();
+        assert!(problems[0].message.contains("(tệp có: cột,cột,"));
+        assert!(problems[0].message.chars().count() < 200, "{problems:?}");
+        // Trailing empty fields are still counted as columns of the row.
+        let problems = parse(&format!("{header}\nVL,Tỉnh,,province,,0,,\n")).unwrap_err();
+        assert_eq!(problems[0].message, "Dòng có 8 cột, cần đúng 6 cột.");
     }
 
     #[test]

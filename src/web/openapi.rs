@@ -39,8 +39,18 @@ pub struct ErrorDetail {
     pub message: String,
     /// Invalid fields, each with a Vietnamese message (code `invalid`).
     pub fields: Option<BTreeMap<String, String>>,
-    /// The problems of an uploaded file, by line.
+    /// The problems of an uploaded file, by line: the first 100, then one last entry
+    /// (line 0) saying how many more were found.
     pub problems: Option<Vec<crate::error::LineProblem>>,
+    /// How many problems the file has in all (with `problems`).
+    pub problem_count: Option<usize>,
+    /// How many of them `problems` leaves out (with `problems`).
+    pub problems_omitted: Option<usize>,
+    /// The upload limit the file passed, when that is why it was refused: `rows`,
+    /// `columns`, `cells`, `cell_chars`, `lines`, `question_bytes`, `toml_items`,
+    /// `questions`, `xlsx_parts`, `xlsx_part_bytes` or `xlsx_total_bytes` (README
+    /// "Upload limits").
+    pub limit: Option<String>,
     /// Seconds to wait (code `rate_limited`).
     pub retry_after: Option<u64>,
 }

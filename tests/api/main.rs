@@ -21,3 +21,4 @@ mod process;
 mod scaleout;
 mod security;
 mod units;
+mod uploads;

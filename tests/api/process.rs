@@ -150,6 +150,17 @@ impl ServerProcess {
         }
     }
 
+    /// The server's peak resident memory so far, in KiB (`VmHWM` of /proc/PID/status).
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("a VmHWM line")
+    }
+
     /// Everything the server wrote to stdout and stderr so far.
     pub fn output(&self) -> String {
         self.output

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::banks::{self, BankMeta, Format, Parsed, store};
-use crate::error::{AppError, LineProblem, Result};
+use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Organiser, Staff};
 use crate::web::upload;
@@ -63,17 +63,14 @@ pub async fn parse(format: Format, bytes: Vec<u8>, meta: BankMeta) -> Result<Par
         .map_err(anyhow::Error::from)?;
     parsed.map_err(|problems| AppError::InvalidFile {
         code: "invalid_bank",
-        message: format!(
-            "Ngân hàng câu hỏi có {} lỗi; chưa có câu hỏi nào được lưu.",
-            problems.len()
-        ),
-        problems: problems
-            .into_iter()
-            .map(|p| LineProblem {
-                line: p.line,
-                message: p.message,
-            })
-            .collect(),
+        message: match problems.limit() {
+            Some(_) => "Tệp vượt quá giới hạn tải lên; chưa có câu hỏi nào được lưu.".to_owned(),
+            None => format!(
+                "Ngân hàng câu hỏi có {} lỗi; chưa có câu hỏi nào được lưu.",
+                crate::limits::number(problems.total() as u64)
+            ),
+        },
+        problems,
     })
 }
 

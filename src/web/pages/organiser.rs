@@ -18,7 +18,7 @@ use crate::banks::{BankMeta, Difficulty, store};
 use crate::contest::{self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec};
 use crate::entities::contest as contest_entity;
 use crate::entities::round::ScoreShown;
-use crate::error::{AppError, LineProblem};
+use crate::error::{AppError, Problems};
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
 use crate::web::api::banks::{detect_format, parse};
@@ -57,12 +57,12 @@ fn console(viewer: &Viewer, title: &str, body: Markup) -> Markup {
     )
 }
 
-fn problems_box(message: &str, problems: &[LineProblem]) -> Markup {
+fn problems_box(message: &str, problems: &Problems) -> Markup {
     html! {
         div.error role="alert" {
             p { (message) }
             @if !problems.is_empty() {
-                ul { @for p in problems {
+                ul { @for p in &problems.rendered() {
                     li { @if p.line > 0 { "Dòng " (p.line) ": " } (p.message) }
                 } }
             }
