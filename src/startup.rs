@@ -146,7 +146,7 @@ impl Application {
         .shutdown_timeout(10)
         .listen(listener)?
         .run();
-        crate::contest::attempts::spawn_sweeper(
+        crate::contest::sweeper::spawn_sweeper(
             state.engine.clone(),
             state.db.write.clone(),
             state.settings.sweep_every,

@@ -21,7 +21,7 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::attempts::{FinishJob, finish_in};
+use super::finishing::{FinishJob, finish_in};
 use crate::entities::attempt;
 use crate::error::{AppError, Result};
 
@@ -400,7 +400,7 @@ impl AnswerWriter {
             .await
     }
 
-    /// Finalises an attempt in the next group ([`super::attempts::finalize`]); `Ok(None)`
+    /// Finalises an attempt in the next group (for the attempt engine's `finalize`); `Ok(None)`
     /// if the attempt is gone.
     pub async fn finish(&self, job: FinishJob) -> Result<Option<attempt::Model>> {
         let job = Box::new(job);

@@ -297,7 +297,7 @@ async fn an_abandoned_attempt_is_finalised_by_the_sweeper() {
         app.save(&a, id, q, &key[q - 1]).await;
     }
     app.state.engine.clock.advance(Duration::minutes(21));
-    let swept = cuocthi::contest::attempts::sweep(&app.state.engine, &app.state.db.write)
+    let swept = cuocthi::contest::sweeper::sweep(&app.state.engine, &app.state.db.write)
         .await
         .unwrap();
     assert_eq!(swept, 1);
@@ -481,7 +481,7 @@ async fn the_leaderboard_applies_the_full_tie_break_order_and_hides_contact_data
         .await;
     assert_eq!(response.status(), 200);
     app.state.engine.clock.advance(Duration::seconds(11));
-    cuocthi::contest::attempts::sweep(&app.state.engine, &app.state.db.write)
+    cuocthi::contest::sweeper::sweep(&app.state.engine, &app.state.db.write)
         .await
         .unwrap();
     let (_, closed) = json_of(

@@ -362,7 +362,7 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
 
     // The grace is over, but the late attempt is not finalised yet: still nothing.
     app.state.engine.clock.advance(Duration::seconds(6));
-    cuocthi::contest::attempts::settle_closed_rounds(&app.state.engine, &app.state.db.write)
+    cuocthi::contest::sweeper::settle_closed_rounds(&app.state.engine, &app.state.db.write)
         .await
         .unwrap();
     let detail = read(&app, &format!("/api/v1/rounds/{round}"), None).await;
@@ -370,7 +370,7 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
     assert!(hidden(&view(early.clone(), done).await));
 
     // The sweeper finalises it and settles the round: now the review opens for everyone.
-    cuocthi::contest::attempts::sweep(&app.state.engine, &app.state.db.write)
+    cuocthi::contest::sweeper::sweep(&app.state.engine, &app.state.db.write)
         .await
         .unwrap();
     let detail = read(&app, &format!("/api/v1/rounds/{round}"), None).await;
@@ -499,7 +499,7 @@ async fn a_round_that_shows_scores_after_close_tells_nothing_until_settled() {
     )
     .await;
     app.state.engine.clock.advance(Duration::seconds(11));
-    cuocthi::contest::attempts::sweep(&app.state.engine, &app.state.db.write)
+    cuocthi::contest::sweeper::sweep(&app.state.engine, &app.state.db.write)
         .await
         .unwrap();
     let (_, again) = app.submit(&a, id, Some(3)).await;

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::Duration;
-use cuocthi::contest::attempts::{self, SWEEPER_LOCK};
+use cuocthi::contest::sweeper::{self, SWEEPER_LOCK};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement, TransactionTrait};
 use serde_json::json;
 
@@ -102,8 +102,8 @@ async fn expired_attempts_are_finalised_once_when_both_instances_sweep() {
     for app in [&a, &b] {
         app.state.engine.clock.advance(Duration::minutes(25));
     }
-    let sweep_a = attempts::sweep_if_leader(&a.state.engine, &a.state.db.write);
-    let sweep_b = attempts::sweep_if_leader(&b.state.engine, &b.state.db.write);
+    let sweep_a = sweeper::sweep_if_leader(&a.state.engine, &a.state.db.write);
+    let sweep_b = sweeper::sweep_if_leader(&b.state.engine, &b.state.db.write);
     let (ra, rb) = if a.state.db.write.get_database_backend() == DbBackend::Postgres {
         tokio::join!(sweep_a, sweep_b)
     } else {
@@ -133,9 +133,7 @@ async fn the_sweeper_runs_on_one_instance_at_a_time() {
     if db.get_database_backend() != DbBackend::Postgres {
         // One instance per SQLite file: it always sweeps.
         assert_eq!(
-            attempts::sweep_if_leader(&a.state.engine, db)
-                .await
-                .unwrap(),
+            sweeper::sweep_if_leader(&a.state.engine, db).await.unwrap(),
             Some(0)
         );
         return;
@@ -151,17 +149,13 @@ async fn the_sweeper_runs_on_one_instance_at_a_time() {
         .await
         .unwrap();
     assert_eq!(
-        attempts::sweep_if_leader(&a.state.engine, db)
-            .await
-            .unwrap(),
+        sweeper::sweep_if_leader(&a.state.engine, db).await.unwrap(),
         None,
         "this instance skips the tick"
     );
     other.commit().await.unwrap();
     assert_eq!(
-        attempts::sweep_if_leader(&a.state.engine, db)
-            .await
-            .unwrap(),
+        sweeper::sweep_if_leader(&a.state.engine, db).await.unwrap(),
         Some(0),
         "the lock is free again"
     );
