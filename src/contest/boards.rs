@@ -474,7 +474,8 @@ pub fn page(
     (total, out)
 }
 
-/// A contest-wide standing: the sum of best round scores, then the sum of their times.
+/// A contest-wide standing: the sum of best round scores and of their times, ranked by
+/// [`ranking::compare_contest`].
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContestEntry {
     pub rank: usize,
@@ -517,16 +518,16 @@ pub fn contest_ranking(snapshots: &[Arc<Snapshot>], category: Option<&str>) -> V
             entry.rounds += 1;
         }
     }
-    let mut list: Vec<(i64, ContestEntry)> = acc.into_iter().collect();
-    list.sort_by(|(ua, a), (ub, b)| {
-        b.score
-            .cmp(&a.score)
-            .then(a.time_taken_ms.cmp(&b.time_taken_ms))
-            .then(ua.cmp(ub))
-    });
+    let total = |e: &ContestEntry| ranking::ContestTotal {
+        user_id: e.user_id,
+        score: e.score,
+        time_taken_ms: e.time_taken_ms,
+    };
+    let mut list: Vec<ContestEntry> = acc.into_values().collect();
+    list.sort_by(|a, b| ranking::compare_contest(&total(a), &total(b)));
     list.into_iter()
         .enumerate()
-        .map(|(i, (_, mut e))| {
+        .map(|(i, mut e)| {
             e.rank = i + 1;
             e
         })

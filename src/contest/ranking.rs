@@ -6,6 +6,9 @@
 //! known; a missing prediction ranks after any prediction), then time taken asc, then
 //! submission time asc. The participant id breaks whatever remains, so the order is total
 //! and every page of a leaderboard agrees with every other.
+//!
+//! The contest-wide ranking sums each participant's counted round results: total score
+//! desc, then total time taken asc, then the participant id.
 
 use std::cmp::Ordering;
 
@@ -64,6 +67,22 @@ pub fn rank(mut standings: Vec<Standing>, actual: Option<i64>) -> Vec<(usize, St
         .collect()
 }
 
+/// A participant's contest-wide totals: their counted round results, summed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContestTotal {
+    pub user_id: i64,
+    pub score: i64,
+    pub time_taken_ms: i64,
+}
+
+/// Contest ranking order: the higher-ranked first.
+pub fn compare_contest(a: &ContestTotal, b: &ContestTotal) -> Ordering {
+    b.score
+        .cmp(&a.score)
+        .then(a.time_taken_ms.cmp(&b.time_taken_ms))
+        .then(a.user_id.cmp(&b.user_id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +131,24 @@ mod tests {
         ];
         attempts.sort_by(better_attempt);
         assert_eq!(attempts[0].time_taken_ms, 800);
+    }
+
+    #[test]
+    fn the_contest_order_is_total_score_then_total_time_then_participant() {
+        let t = |user_id, score, time_taken_ms| ContestTotal {
+            user_id,
+            score,
+            time_taken_ms,
+        };
+        let mut totals = [
+            t(4, 30, 900),
+            t(3, 38, 2_000), // the best total score, however slow
+            t(2, 30, 500),   // faster than 4 and 1
+            t(1, 30, 900),   // ties 4 on score and time: the lower id first
+        ];
+        totals.sort_by(compare_contest);
+        let order: Vec<i64> = totals.iter().map(|t| t.user_id).collect();
+        assert_eq!(order, [3, 2, 1, 4]);
     }
 
     fn standing() -> impl Strategy<Value = Standing> {
