@@ -17,6 +17,7 @@ pub mod ranking;
 pub mod scoring;
 pub mod sweeper;
 pub mod timing;
+pub mod unit_stats;
 pub mod verify;
 pub mod writer;
 
