@@ -4,6 +4,7 @@
 //! number (CCCD) when given. Staff (organisers, judges, admins) log in with an email and
 //! may not compete.
 
+pub mod participants;
 pub mod password;
 pub mod phone;
 pub mod sessions;

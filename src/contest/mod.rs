@@ -13,6 +13,7 @@ pub mod items;
 pub mod pool;
 pub mod ranking;
 pub mod scoring;
+pub mod stats;
 pub mod timing;
 pub mod verify;
 pub mod writer;
@@ -571,7 +572,8 @@ pub fn difficulty_vi(d: Difficulty) -> &'static str {
     }
 }
 
-/// Closes a round now: no new attempts; attempts in progress end now (plus grace).
+/// Closes a round now: no new attempts; attempts in progress end now (plus grace). Drops
+/// the round's cached settings and leaderboard snapshot on this instance.
 pub async fn close_round(
     db: &DatabaseConnection,
     engine: &Engine,
@@ -584,6 +586,8 @@ pub async fn close_round(
         .ok_or(AppError::NotFound)?;
     let now = engine.now();
     if effective_close(&round) <= now {
+        // Already closed: the leaderboard still shows it closed at once on this instance.
+        engine.boards.invalidate(Some(round_id));
         return Ok(round);
     }
     round::ActiveModel {
@@ -609,6 +613,8 @@ pub async fn close_round(
         json!({"closed_at": now}),
     )
     .await?;
+    // The leaderboard shows the closed round at once on this instance.
+    engine.boards.invalidate(Some(round_id));
     round::Entity::find_by_id(round_id)
         .one_by_key(db)
         .await?
