@@ -14,6 +14,7 @@ use serde_json::json;
 use super::public::vn_time;
 use super::{PageCtx, PageError, PageResult, see_other};
 use crate::accounts::Role;
+use crate::banks::upload::{detect_format, parse};
 use crate::banks::{BankMeta, Difficulty, store};
 use crate::contest::{self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec};
 use crate::entities::contest as contest_entity;
@@ -21,7 +22,6 @@ use crate::entities::round::ScoreShown;
 use crate::error::{AppError, Problems};
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
-use crate::web::api::banks::{detect_format, parse};
 use crate::web::upload;
 
 /// Lets organisers through; others get 403 (or the login page).
