@@ -1,5 +1,5 @@
 //! Organiser tools over participants: search, void and unvoid, duplicate candidates —
-//! called by the JSON API (`web::api::participants`) and the console pages alike.
+//! called by the JSON handlers and the organisers' console pages alike.
 
 use crate::db::OneByKey;
 use std::collections::HashMap;
