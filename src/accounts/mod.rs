@@ -4,10 +4,14 @@
 //! number (CCCD) when given. Staff (organisers, judges, admins) log in with an email and
 //! may not compete.
 
+mod login;
+pub mod participants;
 pub mod password;
 pub mod phone;
 pub mod sessions;
 pub mod token;
+
+pub use login::{account_voided, check_login, register};
 
 use crate::db::OneByKey;
 use std::collections::BTreeMap;

@@ -18,6 +18,7 @@ pub mod store;
 mod synthetic;
 mod tabular;
 mod text;
+pub mod upload;
 mod validate;
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod pool;
 pub mod prediction;
 pub mod ranking;
 pub mod scoring;
+pub mod stats;
 pub mod sweeper;
 pub mod timing;
 pub mod unit_stats;
@@ -575,7 +576,8 @@ pub fn difficulty_vi(d: Difficulty) -> &'static str {
     }
 }
 
-/// Closes a round now: no new attempts; attempts in progress end now (plus grace).
+/// Closes a round now: no new attempts; attempts in progress end now (plus grace). Drops
+/// the round's cached settings and leaderboard snapshot on this instance.
 pub async fn close_round(
     db: &DatabaseConnection,
     engine: &Engine,
@@ -588,6 +590,8 @@ pub async fn close_round(
         .ok_or(AppError::NotFound)?;
     let now = engine.now();
     if effective_close(&round) <= now {
+        // Already closed: the leaderboard still shows it closed at once on this instance.
+        engine.boards.invalidate(Some(round_id));
         return Ok(round);
     }
     round::ActiveModel {
@@ -613,6 +617,8 @@ pub async fn close_round(
         json!({"closed_at": now}),
     )
     .await?;
+    // The leaderboard shows the closed round at once on this instance.
+    engine.boards.invalidate(Some(round_id));
     round::Entity::find_by_id(round_id)
         .one_by_key(db)
         .await?

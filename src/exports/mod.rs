@@ -23,9 +23,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use sha2::{Digest, Sha256};
 
 use crate::contest::boards::{self, Boards, Snapshot, UnitStats};
@@ -255,53 +253,6 @@ pub fn vietnam_time(t: DateTime<Utc>) -> NaiveDateTime {
         Some(offset) => t.with_timezone(&offset).naive_local(),
         None => t.naive_utc(),
     }
-}
-
-#[derive(Debug, FromQueryResult)]
-struct FirstAttempt {
-    first: DateTime<Utc>,
-}
-
-/// New participants per day of a round: each (not voided) participant counts on the
-/// Vietnam date of their first attempt's start. Days without anyone are included, so a
-/// chart shows the gaps.
-pub async fn participants_per_day<C: ConnectionTrait>(
-    db: &C,
-    round_id: i64,
-) -> Result<Vec<(NaiveDate, i64)>> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => {
-            "SELECT MIN(a.started_at) AS first FROM attempts a JOIN users u ON u.id = a.user_id \
-             WHERE a.round_id = $1 AND u.voided = false GROUP BY a.user_id"
-        }
-        _ => {
-            "SELECT MIN(a.started_at) AS first FROM attempts a JOIN users u ON u.id = a.user_id \
-             WHERE a.round_id = ?1 AND u.voided = false GROUP BY a.user_id"
-        }
-    };
-    let rows = FirstAttempt::find_by_statement(sea_orm::Statement::from_sql_and_values(
-        backend,
-        sql,
-        [round_id.into()],
-    ))
-    .all(db)
-    .await?;
-    let mut days: std::collections::BTreeMap<NaiveDate, i64> = Default::default();
-    for r in rows {
-        *days.entry(vietnam_time(r.first).date()).or_default() += 1;
-    }
-    let (Some(first), Some(last)) = (
-        days.keys().next().copied(),
-        days.keys().next_back().copied(),
-    ) else {
-        return Ok(Vec::new());
-    };
-    Ok(first
-        .iter_days()
-        .take_while(|d| *d <= last)
-        .map(|d| (d, days.get(&d).copied().unwrap_or(0)))
-        .collect())
 }
 
 /// Contact data of a participant: what the snapshots do not hold.

@@ -5,6 +5,7 @@ pub mod extract;
 pub mod openapi;
 pub mod pages;
 pub mod security;
+pub mod session;
 pub mod throttle;
 pub mod timeout;
 pub mod upload;

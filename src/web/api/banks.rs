@@ -6,7 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::banks::{self, BankMeta, Format, Parsed, store};
+use crate::banks::upload::{detect_format, parse};
+use crate::banks::{self, BankMeta, Format, store};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Organiser, Staff};
@@ -38,40 +39,6 @@ async fn read_upload(
     })?;
     let format = detect_format(query.format.as_deref(), file_name.as_deref())?;
     Ok((format, bytes))
-}
-
-/// The format named, else the one the file name implies.
-pub fn detect_format(named: Option<&str>, file_name: Option<&str>) -> Result<Format> {
-    match (named.filter(|f| !f.is_empty()), file_name) {
-        (Some(f), _) => Format::from_name(f),
-        (None, Some(name)) => Format::from_file_name(name),
-        (None, None) => None,
-    }
-    .ok_or_else(|| {
-        AppError::bad_request(
-            "unknown_format",
-            "Định dạng tệp không được hỗ trợ; dùng format=toml, gift, aiken, csv hoặc xlsx.",
-        )
-    })
-}
-
-/// Parses and validates off the async threads (a large bank takes a while); problems
-/// become a 422 `invalid_bank` listing each line.
-pub async fn parse(format: Format, bytes: Vec<u8>, meta: BankMeta) -> Result<Parsed> {
-    let parsed = tokio::task::spawn_blocking(move || banks::parse(format, &bytes, &meta))
-        .await
-        .map_err(anyhow::Error::from)?;
-    parsed.map_err(|problems| AppError::InvalidFile {
-        code: "invalid_bank",
-        message: match problems.limit() {
-            Some(_) => "Tệp vượt quá giới hạn tải lên; chưa có câu hỏi nào được lưu.".to_owned(),
-            None => format!(
-                "Ngân hàng câu hỏi có {} lỗi; chưa có câu hỏi nào được lưu.",
-                crate::limits::number(problems.total() as u64)
-            ),
-        },
-        problems,
-    })
 }
 
 fn meta(query: &UploadQuery) -> BankMeta {

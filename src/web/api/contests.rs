@@ -160,7 +160,6 @@ pub async fn close_round(
         Some(organiser.0.id()),
     )
     .await?;
-    state.engine.boards.invalidate(Some(r.id));
     tracing::info!(round.id = r.id, "round closed");
     Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())))
 }

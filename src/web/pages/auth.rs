@@ -13,7 +13,7 @@ use crate::accounts::{self, Registration};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
-use crate::web::api::auth::{check_login, device_cookie, expired_cookie, log_out, token_cookie};
+use crate::web::session::{device_cookie, expired_cookie, log_out, token_cookie};
 
 fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
     page(
@@ -71,7 +71,7 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    match check_login(&req, &state, &form.login, &form.password).await {
+    match accounts::check_login(&req, &state, &form.login, &form.password).await {
         Ok(user) => {
             let issued = state
                 .tokens
@@ -124,7 +124,7 @@ pub struct CsrfOnly {
     pub csrf: String,
 }
 
-/// `POST /logout`: ends the session of the login cookie (see `api::auth::log_out`).
+/// `POST /logout`: ends the session of the login cookie (see `web::session::log_out`).
 pub async fn logout(
     req: HttpRequest,
     ctx: PageCtx,
@@ -266,24 +266,6 @@ pub async fn register(
     form: web::Form<RegisterForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    let key = accounts::login_key(&form.phone);
-    let attempt = match async {
-        state.throttle.check_ip(&req)?;
-        state
-            .throttle
-            .registration(&state.db.read, &req, key.as_deref())
-            .await
-    }
-    .await
-    {
-        Ok(attempt) => attempt,
-        Err(e @ AppError::TooManyRequests { .. }) => {
-            let markup =
-                register_form(&ctx, &state, &form, &BTreeMap::new(), Some(&e.message())).await?;
-            return Ok(refused_form(&ctx, &e, markup));
-        }
-        Err(e) => return Err(e.into()),
-    };
     let registration = Registration {
         full_name: non_empty(&form.full_name),
         phone: non_empty(&form.phone),
@@ -295,16 +277,7 @@ pub async fn register(
         unit_code: non_empty(&form.unit_code),
         password: Some(form.password.clone()).filter(|p| !p.is_empty()),
     };
-    let result = async {
-        let valid = registration.validate(Utc::now().date_naive())?;
-        let hash = state.hasher.hash(valid.password.clone()).await?;
-        accounts::create_participant(&state.db.write, valid, hash).await
-    }
-    .await;
-    if result.is_err() {
-        attempt.failed(&state.db.write).await?;
-    }
-    match result {
+    match accounts::register(&req, &state, registration).await {
         Ok((user, _)) => {
             let issued = state
                 .tokens
@@ -317,6 +290,11 @@ pub async fn register(
         Err(AppError::Validation { fields }) => {
             let markup = register_form(&ctx, &state, &form, &fields, None).await?;
             Ok(ctx.html(StatusCode::UNPROCESSABLE_ENTITY, markup))
+        }
+        Err(e @ AppError::TooManyRequests { .. }) => {
+            let markup =
+                register_form(&ctx, &state, &form, &BTreeMap::new(), Some(&e.message())).await?;
+            Ok(refused_form(&ctx, &e, markup))
         }
         Err(e @ AppError::Conflict { .. }) => {
             let markup =

@@ -122,7 +122,7 @@ pub async fn results(
     let (total, entries) = boards::page(&snapshot, category, usize::MAX, 0);
     let closed = contest::round_status(&r, state.engine.now()) == "closed";
     // --- Charts (issue #6): participants per day for the figures below. ---
-    let per_day = crate::exports::participants_per_day(&state.db.read, r.id).await?;
+    let per_day = contest::stats::participants_per_day(&state.db.read, r.id).await?;
     Ok(ctx.ok(console(&ctx.viewer, &format!("Kết quả — {}", r.title), html! {
         div.actions {
             a.button.secondary href="?" { "Tất cả" }

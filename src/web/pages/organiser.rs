@@ -14,6 +14,7 @@ use serde_json::json;
 use super::public::vn_time;
 use super::{PageCtx, PageError, PageResult, see_other};
 use crate::accounts::Role;
+use crate::banks::upload::{detect_format, parse};
 use crate::banks::{BankMeta, Difficulty, store};
 use crate::contest::{self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec};
 use crate::entities::contest as contest_entity;
@@ -21,7 +22,6 @@ use crate::entities::round::ScoreShown;
 use crate::error::{AppError, Problems};
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
-use crate::web::api::banks::{detect_format, parse};
 use crate::web::upload;
 
 /// Lets organisers through; others get 403 (or the login page).
@@ -607,7 +607,6 @@ pub async fn close_round(
         Some(user.id()),
     )
     .await?;
-    state.engine.boards.invalidate(Some(r.id));
     tracing::info!(round.id = r.id, "round closed from the console");
     Ok(see_other(&format!("/organiser/contests/{}", r.contest_id)))
 }
@@ -691,7 +690,7 @@ pub async fn participants(
 ) -> PageResult {
     organiser(&ctx)?;
     let q = query.query.clone().unwrap_or_default();
-    let found = crate::web::api::participants::find(&state, &q, 200).await?;
+    let found = crate::accounts::participants::search(&state, &q, 200).await?;
     let viewer = &ctx.viewer;
     Ok(ctx.ok(console(viewer, "Thí sinh", html! {
         form.card method="get" action="/organiser/participants" role="search" {
@@ -746,11 +745,11 @@ pub async fn set_void(
     ctx.check_csrf(&form.csrf)?;
     let (id, action) = path.into_inner();
     let reason = match action.as_str() {
-        "void" => Some(crate::web::api::participants::void_reason(&form.reason)?),
+        "void" => Some(crate::accounts::participants::void_reason(&form.reason)?),
         "unvoid" => None,
         _ => return Err(AppError::NotFound.into()),
     };
-    crate::web::api::participants::set_voided(&state, id, reason, Some(user.id())).await?;
+    crate::accounts::participants::set_voided(&state, id, reason, Some(user.id())).await?;
     tracing::info!(
         user.id = user.id(),
         participant.id = id,
@@ -763,7 +762,7 @@ pub async fn set_void(
 /// `GET /organiser/duplicates`.
 pub async fn duplicates(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
     organiser(&ctx)?;
-    let groups = crate::web::api::participants::duplicate_groups(&state).await?;
+    let groups = crate::accounts::participants::duplicate_groups(&state).await?;
     Ok(ctx.ok(console(&ctx.viewer, "Tài khoản nghi trùng", html! {
         p.muted { "Các tài khoản cùng họ tên, ngày sinh và đơn vị, hoặc khai cùng số CCCD hay email khi đăng ký. Kiểm tra và huỷ tài khoản trùng tại mục Thí sinh." }
         @if groups.is_empty() { p.card { "Không có tài khoản nghi trùng." } }

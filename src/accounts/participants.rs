@@ -1,0 +1,177 @@
+//! Organiser tools over participants: search, void and unvoid, duplicate candidates —
+//! called by the JSON handlers and the organisers' console pages alike.
+
+use crate::db::OneByKey;
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use serde_json::{Value, json};
+
+use crate::accounts::{Role, phone};
+use crate::entities::{unit, user};
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+use crate::text;
+
+fn participant_view(u: &user::Model, units: &HashMap<i64, unit::Model>) -> Value {
+    let unit = u.unit_id.and_then(|id| units.get(&id));
+    json!({
+        "id": u.id,
+        "full_name": u.full_name,
+        "phone": u.phone,
+        "email": u.email,
+        "national_id": u.national_id,
+        "birth_date": u.birth_date,
+        "category": u.category_code,
+        "unit_code": unit.map(|x| x.code.clone()),
+        "unit_name": unit.map(|x| x.name.clone()),
+        "voided": u.voided,
+        "void_reason": u.void_reason,
+        "created_at": u.created_at,
+    })
+}
+
+async fn units_by_id(state: &AppState) -> Result<HashMap<i64, unit::Model>> {
+    Ok(unit::Entity::find()
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
+}
+
+/// Participants matching a name fragment, a phone number or a unit code.
+pub async fn search(state: &AppState, query: &str, limit: u64) -> Result<Vec<Value>> {
+    let q = text::clean(query);
+    let mut find = user::Entity::find().filter(user::Column::Role.eq(Role::Participant.as_str()));
+    if !q.is_empty() {
+        let mut any = Condition::any().add(
+            Expr::expr(Func::lower(Expr::col(user::Column::FullName)))
+                .like(format!("%{}%", q.to_lowercase().replace(['%', '_'], ""))),
+        );
+        if let Some(p) = phone::normalize(&q) {
+            any = any.add(user::Column::Phone.eq(p));
+        }
+        if let Some(u) = crate::units::find_by_code(&state.db.read, &q).await? {
+            any = any.add(user::Column::UnitId.eq(u.id));
+        }
+        find = find.filter(any);
+    }
+    let rows = find
+        .order_by_asc(user::Column::FullName)
+        .limit(limit.clamp(1, 1000))
+        .all(&state.db.read)
+        .await?;
+    let units = units_by_id(state).await?;
+    Ok(rows.iter().map(|u| participant_view(u, &units)).collect())
+}
+
+/// A void's reason, checked: required, at most 500 characters.
+pub fn void_reason(raw: &str) -> Result<String> {
+    let reason = text::clean(raw);
+    if reason.is_empty() || text::char_len(&reason) > 500 {
+        return Err(AppError::field(
+            "reason",
+            "Cần nêu lý do (tối đa 500 ký tự).",
+        ));
+    }
+    Ok(reason)
+}
+
+/// Voids (with a reason) or restores a participant, and drops cached rankings. Voiding
+/// also revokes every token of the account (its token version moves on), so a voided
+/// participant is signed out everywhere at once; logging in again is refused.
+pub async fn set_voided(
+    state: &AppState,
+    id: i64,
+    reason: Option<String>,
+    actor: Option<i64>,
+) -> Result<user::Model> {
+    let u = user::Entity::find_by_id(id)
+        .one_by_key(&state.db.read)
+        .await?
+        .filter(|u| u.role == Role::Participant.as_str())
+        .ok_or(AppError::NotFound)?;
+    let updated = match reason {
+        // Voiding also revokes every token of the account.
+        Some(reason) => {
+            crate::accounts::bump_token_version(&state.db.write, u.id, |update| {
+                update
+                    .col_expr(user::Column::Voided, Expr::value(true))
+                    .col_expr(user::Column::VoidReason, Expr::value(reason))
+            })
+            .await?
+        }
+        None => {
+            user::ActiveModel {
+                id: Set(u.id),
+                voided: Set(false),
+                void_reason: Set(None),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .update(&state.db.write)
+            .await?
+        }
+    };
+    state.users.remove(&updated.id);
+    crate::audit::record(
+        &state.db.write,
+        actor,
+        if updated.voided {
+            "participant.void"
+        } else {
+            "participant.unvoid"
+        },
+        Some(("user", updated.id)),
+        json!({"reason": updated.void_reason}),
+    )
+    .await?;
+    // Voided participants drop out of every ranking at once on this instance.
+    state.engine.boards.invalidate(None);
+    Ok(updated)
+}
+
+/// Groups of accounts that look like one person: the same name (ignoring case and
+/// spacing) with the same birth date and unit; or the same ID number or email given at
+/// registration (registration does not refuse those, see `accounts::create_participant`).
+pub async fn duplicate_groups(state: &AppState) -> Result<Vec<Value>> {
+    let rows = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Participant.as_str()))
+        .filter(user::Column::BirthDate.is_not_null())
+        .all(&state.db.read)
+        .await?;
+    let mut groups: HashMap<(String, String, Option<i64>), Vec<&user::Model>> = HashMap::new();
+    for u in &rows {
+        let key = (
+            text::clean(&u.full_name).to_lowercase(),
+            u.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+            u.unit_id,
+        );
+        groups.entry(key).or_default().push(u);
+    }
+    let units = units_by_id(state).await?;
+    let mut out: Vec<Value> = groups
+        .into_values()
+        .filter(|g| g.len() > 1)
+        .map(|g| {
+            json!({
+                "reason": "same_name_birth_date_unit",
+                "participants": g.iter().map(|u| participant_view(u, &units)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    for (reason, accounts) in crate::accounts::taken_identity_groups(&state.db.read).await? {
+        out.push(json!({
+            "reason": reason,
+            "participants": accounts.iter().map(|u| participant_view(u, &units)).collect::<Vec<_>>(),
+        }));
+    }
+    out.sort_by_key(|g| g["participants"][0]["id"].as_i64());
+    Ok(out)
+}
