@@ -117,7 +117,10 @@ pub async fn sweep_if_leader(engine: &Engine, db: &DatabaseConnection) -> Result
 /// Runs [`sweep_if_leader`] every `every` until the process ends.
 pub fn spawn_sweeper(engine: Arc<Engine>, db: DatabaseConnection, every: std::time::Duration) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // The first sweep comes one period after start, like every other: a restart then
+        // finalises what expired while it was down within `every`, and a test that sweeps
+        // by hand can set a long period and never meet this task holding the lock.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;

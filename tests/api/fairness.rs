@@ -300,8 +300,8 @@ async fn judges_see_accounts_with_unusual_attempt_counts() {
 /// Point 2: the key stays hidden until no attempt of the round can change.
 #[tokio::test]
 async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() {
-    // The background sweeper ticks once at start, then not again during the test: the
-    // test sweeps itself, on the engine's clock.
+    // The background sweeper first ticks an hour after start: the test sweeps itself, on
+    // the engine's clock.
     let app = spawn_app_with(|s| s.sweep_every = std::time::Duration::from_secs(3600)).await;
     let (organiser, contest) = app.seed_contest().await;
     // 30 of the 60 questions: some always carry an explanation (a third of the bank does).

@@ -126,8 +126,8 @@ async fn expired_attempts_are_finalised_once_when_both_instances_sweep() {
 
 #[tokio::test]
 async fn the_sweeper_runs_on_one_instance_at_a_time() {
-    // The app's own sweeper ticks once at start and not again during the test, so it
-    // cannot be the one holding the lock when the test looks.
+    // The app's own sweeper first ticks an hour after start, so it cannot be the one
+    // holding the lock when the test looks.
     let a = spawn_app_with(|s| s.sweep_every = std::time::Duration::from_secs(3600)).await;
     let db = &a.state.db.write;
     if db.get_database_backend() != DbBackend::Postgres {
