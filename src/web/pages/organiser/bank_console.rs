@@ -1,0 +1,130 @@
+//! The banks console: the list, an upload with its problems by line, one bank's counts.
+
+use super::*;
+
+async fn banks_page(
+    ctx: &PageCtx,
+    state: &AppState,
+    outcome: Option<Markup>,
+    status: StatusCode,
+) -> PageResult {
+    let banks = store::list(&state.db.read).await?;
+    let viewer = &ctx.viewer;
+    Ok(ctx.html(status, console(viewer, "Ngân hàng câu hỏi", html! {
+        @if let Some(o) = outcome { (o) }
+        form #bank-upload .card method="post" action="/organiser/banks" enctype="multipart/form-data" {
+            h2 { "Tải lên ngân hàng câu hỏi" }
+            (csrf_field(viewer))
+            label for="bank-file" { "Tệp (.toml, .gift, .txt, .aiken.txt, .csv, .xlsx)" }
+            input #bank-file type="file" name="file" required;
+            label for="bank-format" { "Định dạng" }
+            select #bank-format name="format" {
+                option value="" { "Theo đuôi tệp" }
+                @for f in ["toml", "gift", "aiken", "csv", "xlsx"] { option value=(f) { (f) } }
+            }
+            label for="bank-code" { "Mã ngân hàng (cho GIFT, Aiken, CSV, XLSX)" }
+            input #bank-code type="text" name="code";
+            label for="bank-title" { "Tên ngân hàng" }
+            input #bank-title type="text" name="title";
+            div.actions {
+                button type="submit" name="action" value="check" .secondary { "Kiểm tra" }
+                button type="submit" name="action" value="import" { "Tải lên" }
+            }
+        }
+        div.table-wrap { table #banks {
+            thead { tr { th scope="col" { "Mã" } th scope="col" { "Tên" } th.num scope="col" { "Số câu" } th.num scope="col" { "Chủ đề" } } }
+            tbody { @for b in &banks { tr {
+                td { a href={ "/organiser/banks/" (b.id) } { (b.code) } }
+                td { (b.title) } td.num { (b.questions) } td.num { (b.topics) }
+            } } }
+        } }
+    })))
+}
+
+/// `GET /organiser/banks`.
+pub async fn banks(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
+    organiser(&ctx)?;
+    banks_page(&ctx, &state, None, StatusCode::OK).await
+}
+
+/// `POST /organiser/banks` — check or import an uploaded bank; problems are listed by line.
+pub async fn upload_bank(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> PageResult {
+    let user = organiser(&ctx)?;
+    let upload = upload::read(&req, payload).await?;
+    ctx.check_csrf(
+        upload
+            .fields
+            .get("csrf")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    )?;
+    let result: Result<Markup, AppError> = async {
+        let (file_name, bytes) = upload
+            .file
+            .filter(|(_, b)| !b.is_empty())
+            .ok_or_else(|| AppError::bad_request("invalid_upload", "Chưa chọn tệp."))?;
+        let format = detect_format(upload.fields.get("format").map(String::as_str), file_name.as_deref())?;
+        let meta = BankMeta {
+            code: upload.fields.get("code").cloned().filter(|c| !c.trim().is_empty()),
+            title: upload.fields.get("title").cloned().filter(|c| !c.trim().is_empty()),
+        };
+        let parsed = parse(format, bytes, meta).await?;
+        if upload.fields.get("action").map(String::as_str) == Some("check") {
+            return Ok(html! { div.notice role="status" {
+                "Tệp hợp lệ: " (parsed.bank.questions.len()) " câu hỏi, " (parsed.skipped.len()) " câu bị bỏ qua. Chưa lưu gì."
+                @if !parsed.skipped.is_empty() { ul { @for s in &parsed.skipped { li { "Dòng " (s.line) ": " (s.reason) } } } }
+            } });
+        }
+        let outcome = store::import(&state.db.write, &parsed, Some(user.id())).await?;
+        tracing::info!(bank.id = outcome.id, created = outcome.created, revised = outcome.revised, "bank imported from the console");
+        Ok(html! { div.notice role="status" {
+            "Đã lưu ngân hàng " strong { (outcome.code) } ": " (outcome.questions) " câu hỏi ("
+            (outcome.created) " mới, " (outcome.revised) " sửa đổi, " (outcome.unchanged) " giữ nguyên, " (outcome.retired) " ngừng dùng)."
+            @if !parsed.skipped.is_empty() { ul { @for s in &parsed.skipped { li { "Bỏ qua dòng " (s.line) ": " (s.reason) } } } }
+        } })
+    }
+    .await;
+    match result {
+        Ok(notice) => banks_page(&ctx, &state, Some(notice), StatusCode::OK).await,
+        Err(e) if e.status_code_is_client() => {
+            let status = actix_web::ResponseError::status_code(&e);
+            banks_page(&ctx, &state, Some(error_box(&e)), status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn difficulty_vi(d: &str) -> &'static str {
+    match d {
+        "easy" => "Dễ",
+        "medium" => "Trung bình",
+        _ => "Khó",
+    }
+}
+
+/// `GET /organiser/banks/{id}` — counts per topic × difficulty.
+pub async fn bank(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
+    organiser(&ctx)?;
+    let detail = store::detail(&state.db.read, path.into_inner()).await?;
+    Ok(ctx.ok(console(&ctx.viewer, &format!("Ngân hàng {}", detail.code), html! {
+        p { (detail.title) " — " (detail.questions) " câu hỏi, phiên bản " (detail.version) "." }
+        p { a href={ "/api/v1/banks/" (detail.id) "/export?format=toml" } { "Tải về (TOML)" } " · "
+            a href={ "/api/v1/banks/" (detail.id) "/export?format=gift" } { "Tải về (GIFT)" } }
+        div.table-wrap { table #bank-topics {
+            thead { tr {
+                th scope="col" { "Chủ đề" } th.num scope="col" { "Tổng" }
+                th.num scope="col" { (difficulty_vi("easy")) } th.num scope="col" { (difficulty_vi("medium")) } th.num scope="col" { (difficulty_vi("hard")) }
+                th.num scope="col" { "Một đáp án" } th.num scope="col" { "Nhiều đáp án" } th.num scope="col" { "Đúng/Sai" }
+            } }
+            tbody { @for t in &detail.topics { tr {
+                td { (t.topic) } td.num { (t.total) } td.num { (t.easy) } td.num { (t.medium) } td.num { (t.hard) }
+                td.num { (t.single) } td.num { (t.multiple) } td.num { (t.true_false) }
+            } } }
+        } }
+    })))
+}

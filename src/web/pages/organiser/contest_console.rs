@@ -1,0 +1,394 @@
+//! The contests console: contests, their rounds, the round form (with the overlap and
+//! score settings) and closing a round.
+
+use super::*;
+
+/// `GET /organiser/contests`.
+pub async fn contests(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
+    organiser(&ctx)?;
+    contests_page(&ctx, &state, None, StatusCode::OK).await
+}
+
+async fn contests_page(
+    ctx: &PageCtx,
+    state: &AppState,
+    outcome: Option<Markup>,
+    status: StatusCode,
+) -> PageResult {
+    let list = contest_entity::Entity::find()
+        .order_by_desc(contest_entity::Column::CreatedAt)
+        .all(&state.db.read)
+        .await?;
+    let categories = crate::accounts::categories(&state.db.read).await?;
+    let viewer = &ctx.viewer;
+    Ok(ctx.html(status, console(viewer, "Cuộc thi", html! {
+        @if let Some(o) = outcome { (o) }
+        ul.card { @for c in &list { li { a href={ "/organiser/contests/" (c.id) } { (c.title) } " (" (c.code) ")" } } }
+        form #contest-create .card method="post" action="/organiser/contests" {
+            h2 { "Tạo cuộc thi" }
+            (csrf_field(viewer))
+            label for="contest-code" { "Mã cuộc thi" }
+            input #contest-code type="text" name="code" required;
+            label for="contest-title" { "Tên cuộc thi" }
+            input #contest-title type="text" name="title" required;
+            label for="contest-description" { "Mô tả" }
+            textarea #contest-description name="description" rows="2" {}
+            label for="contest-rules" { "Thể lệ" }
+            textarea #contest-rules name="rules" rows="5" {}
+            fieldset {
+                legend { "Đối tượng dự thi" }
+                @for c in &categories {
+                    label.option { input type="checkbox" name="categories" value=(c.code) checked; span { (c.name) } }
+                }
+            }
+            div.actions { button type="submit" { "Tạo cuộc thi" } }
+        }
+    })))
+}
+
+/// `POST /organiser/contests`.
+pub async fn create_contest(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let user = organiser(&ctx)?;
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    ctx.check_csrf(&get("csrf").unwrap_or_default())?;
+    let spec = ContestSpec {
+        code: get("code").unwrap_or_default(),
+        title: get("title").unwrap_or_default(),
+        description: get("description"),
+        rules: get("rules"),
+        categories: form
+            .iter()
+            .filter(|(k, _)| k == "categories")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    match contest::create_contest(&state.db.write, spec, Some(user.id())).await {
+        Ok(c) => {
+            tracing::info!(contest.id = c.id, "contest created from the console");
+            Ok(see_other(&format!("/organiser/contests/{}", c.id)))
+        }
+        Err(e) if e.status_code_is_client() => {
+            let status = actix_web::ResponseError::status_code(&e);
+            contests_page(&ctx, &state, Some(error_box(&e)), status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Parses a `datetime-local` value, read as Vietnam time.
+fn parse_local(value: &str) -> Option<DateTime<Utc>> {
+    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    let offset = FixedOffset::east_opt(7 * 3600)?;
+    naive
+        .and_local_timezone(offset)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A `datetime-local` value in Vietnam time.
+fn local_value(t: DateTime<Utc>) -> String {
+    FixedOffset::east_opt(7 * 3600)
+        .map(|o| t.with_timezone(&o).format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+const QUOTA_ROWS: usize = 3;
+
+async fn contest_page(
+    ctx: &PageCtx,
+    state: &AppState,
+    contest_id: i64,
+    form: &BTreeMap<String, String>,
+    outcome: Option<Markup>,
+    status: StatusCode,
+) -> PageResult {
+    let c = contest_entity::Entity::find_by_id(contest_id)
+        .one_by_key(&state.db.read)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rounds = contest::rounds_of(&state.db.read, c.id).await?;
+    let banks = store::list(&state.db.read).await?;
+    let now = state.engine.now();
+    let value = |k: &str, default: String| form.get(k).cloned().unwrap_or(default);
+    let viewer = &ctx.viewer;
+    Ok(ctx.html(status, console(viewer, &c.title, html! {
+        @if let Some(o) = outcome { (o) }
+        h2 { "Các vòng thi" }
+        div #rounds {
+            @for r in &rounds {
+                div.card {
+                    h3 { (r.title) @if r.practice { " (thi thử)" } }
+                    p.muted { (contest::round_status(r, now)) " · " (vn_time(r.opens_at)) " → " (vn_time(contest::effective_close(r))) }
+                    div.actions {
+                        a.button.secondary href={ "/judge/rounds/" (r.id) } { "Kết quả" }
+                        a.button.secondary href={ "/organiser/rounds/" (r.id) "/items" } { "Phân tích câu hỏi" }
+                        @if contest::round_status(r, now) != "closed" {
+                            form method="post" action={ "/organiser/rounds/" (r.id) "/close" } {
+                                (csrf_field(viewer))
+                                button.secondary type="submit" { "Đóng vòng thi ngay" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form #round-create .card method="post" action={ "/organiser/contests/" (c.id) "/rounds" } {
+            h2 { "Tạo vòng thi" }
+            (csrf_field(viewer))
+            label for="round-title" { "Tên vòng thi" }
+            input #round-title type="text" name="title" value=(value("title", String::new())) required;
+            label for="round-opens" { "Mở lúc (giờ Việt Nam)" }
+            input #round-opens type="datetime-local" name="opens_at" value=(value("opens_at", local_value(now))) required;
+            label for="round-closes" { "Đóng lúc (giờ Việt Nam)" }
+            input #round-closes type="datetime-local" name="closes_at" value=(value("closes_at", local_value(now + chrono::Duration::days(7)))) required;
+            label for="round-minutes" { "Thời gian làm bài (phút)" }
+            input #round-minutes type="number" name="minutes" min="1" max="360" value=(value("minutes", "20".into())) required;
+            label for="round-attempts" { "Số lượt thi (0 = không giới hạn)" }
+            input #round-attempts type="number" name="max_attempts" min="0" max="1000" value=(value("max_attempts", "3".into())) required;
+            label.option { input #round-practice type="checkbox" name="practice" value="1" checked[form.contains_key("practice")]; span { "Thi thử (không xếp hạng)" } }
+            label.option { input #round-allow-overlap type="checkbox" name="allow_overlap" value="1" aria-describedby="round-allow-overlap-hint" checked[form.contains_key("allow_overlap")]; span { "Cho phép trùng câu hỏi giữa vòng thi thử và vòng thi chính thức đang mở hoặc sắp mở" } }
+            p #round-allow-overlap-hint .muted { "Nguy hiểm: vòng thi thử cho làm nhiều lần và báo điểm; nếu rút cùng câu hỏi với vòng thi chính thức, thí sinh có thể làm thử từng câu để dò ra đáp án rồi đạt điểm tối đa ở vòng chính thức. Nếu không đánh dấu, hệ thống từ chối tạo vòng thi có câu hỏi trùng." }
+            label for="round-score-shown" { "Cho thí sinh xem điểm" }
+            select #round-score-shown name="score_shown" aria-describedby="round-score-shown-hint" {
+                option value="on_submit" selected[form.get("score_shown").is_none_or(|v| v == "on_submit")] { "Ngay khi nộp bài" }
+                option value="after_close" selected[form.get("score_shown").is_some_and(|v| v == "after_close")] { "Khi vòng thi kết thúc" }
+            }
+            p #round-score-shown-hint .muted { "Xem điểm ngay thì thí sinh biết kết quả tức thì, nhưng mỗi lần nộp bài cho biết số câu đúng: làm nhiều lượt hoặc nhiều tài khoản có thể dò ra đáp án. Công bố khi vòng thi kết thúc thì an toàn hơn: thí sinh chỉ thấy «Đã nộp bài», bảng xếp hạng công bố sau khi vòng thi kết thúc." }
+            label for="round-order" { "Thứ tự câu hỏi" }
+            select #round-order name="order" {
+                option value="by_difficulty" selected[form.get("order").is_none_or(|o| o == "by_difficulty")] { "Từ dễ đến khó" }
+                option value="shuffled" selected[form.get("order").is_some_and(|o| o == "shuffled")] { "Ngẫu nhiên" }
+            }
+            label for="round-prediction" { "Câu hỏi dự đoán (để trống nếu không dùng)" }
+            input #round-prediction type="text" name="prediction"
+                value=(value("prediction", "Theo bạn, vòng thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?".into()));
+            fieldset {
+                legend { "Nhóm câu hỏi (để trống số câu nếu không dùng)" }
+                @for i in 0..QUOTA_ROWS {
+                    div.card {
+                        label for={ "quota-" (i) "-bank" } { "Ngân hàng" }
+                        select id={ "quota-" (i) "-bank" } name={ "quota-" (i) "-bank" } {
+                            @for b in &banks {
+                                option value=(b.code) selected[form.get(&format!("quota-{i}-bank")) == Some(&b.code)] { (b.code) " — " (b.questions) " câu" }
+                            }
+                        }
+                        label for={ "quota-" (i) "-topic" } { "Chủ đề (để trống: mọi chủ đề)" }
+                        input id={ "quota-" (i) "-topic" } type="text" name={ "quota-" (i) "-topic" } value=(value(&format!("quota-{i}-topic"), String::new()));
+                        label for={ "quota-" (i) "-difficulty" } { "Mức độ" }
+                        select id={ "quota-" (i) "-difficulty" } name={ "quota-" (i) "-difficulty" } {
+                            @for (v, name) in [("", "Mọi mức độ"), ("easy", "Dễ"), ("medium", "Trung bình"), ("hard", "Khó")] {
+                                option value=(v) selected[form.get(&format!("quota-{i}-difficulty")).map(String::as_str).unwrap_or("") == v] { (name) }
+                            }
+                        }
+                        label for={ "quota-" (i) "-count" } { "Số câu" }
+                        input id={ "quota-" (i) "-count" } type="number" name={ "quota-" (i) "-count" } min="0" max="200"
+                            value=(value(&format!("quota-{i}-count"), if i == 0 { "20".into() } else { String::new() }));
+                    }
+                }
+            }
+            div.actions {
+                button.secondary type="submit" name="action" value="check" { "Kiểm tra đủ câu hỏi" }
+                button type="submit" name="action" value="create" { "Tạo vòng thi" }
+            }
+        }
+    })))
+}
+
+/// `GET /organiser/contests/{id}` — rounds, and the form to create one.
+pub async fn contest_detail(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
+    organiser(&ctx)?;
+    contest_page(
+        &ctx,
+        &state,
+        path.into_inner(),
+        &BTreeMap::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn round_spec_of(form: &BTreeMap<String, String>) -> Result<RoundSpec, AppError> {
+    let mut fields = BTreeMap::new();
+    let opens_at = parse_local(form.get("opens_at").map(String::as_str).unwrap_or_default());
+    let closes_at = parse_local(
+        form.get("closes_at")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    );
+    if opens_at.is_none() {
+        fields.insert(
+            "opens_at".to_owned(),
+            "Thời điểm mở không hợp lệ.".to_owned(),
+        );
+    }
+    if closes_at.is_none() {
+        fields.insert(
+            "closes_at".to_owned(),
+            "Thời điểm đóng không hợp lệ.".to_owned(),
+        );
+    }
+    let number = |k: &str| form.get(k).and_then(|v| v.trim().parse::<i64>().ok());
+    let minutes = number("minutes");
+    let max_attempts = number("max_attempts");
+    if minutes.is_none() {
+        fields.insert(
+            "minutes".to_owned(),
+            "Thời gian làm bài phải là số phút.".to_owned(),
+        );
+    }
+    if max_attempts.is_none() {
+        fields.insert(
+            "max_attempts".to_owned(),
+            "Số lượt thi phải là số.".to_owned(),
+        );
+    }
+    let mut draw = Vec::new();
+    for i in 0..QUOTA_ROWS {
+        let Some(count) = number(&format!("quota-{i}-count")).filter(|c| *c > 0) else {
+            continue;
+        };
+        let difficulty = match form
+            .get(&format!("quota-{i}-difficulty"))
+            .map(String::as_str)
+            .unwrap_or("")
+        {
+            "" => None,
+            d => Difficulty::from_name(d),
+        };
+        draw.push(QuotaSpec {
+            bank: json!(
+                form.get(&format!("quota-{i}-bank"))
+                    .cloned()
+                    .unwrap_or_default()
+            ),
+            topic: form
+                .get(&format!("quota-{i}-topic"))
+                .cloned()
+                .filter(|t| !t.trim().is_empty()),
+            difficulty,
+            count,
+        });
+    }
+    match (opens_at, closes_at, minutes, max_attempts) {
+        (Some(opens_at), Some(closes_at), Some(minutes), Some(max_attempts))
+            if fields.is_empty() =>
+        {
+            Ok(RoundSpec {
+                title: form.get("title").cloned().unwrap_or_default(),
+                opens_at,
+                closes_at,
+                time_limit_secs: minutes.saturating_mul(60),
+                max_attempts,
+                practice: form.contains_key("practice"),
+                score_shown: if form.get("score_shown").map(String::as_str) == Some("after_close") {
+                    ScoreShown::AfterClose
+                } else {
+                    ScoreShown::OnSubmit
+                },
+                allow_overlap: form.contains_key("allow_overlap"),
+                draw,
+                draw_by_category: None,
+                order: Some(
+                    if form.get("order").map(String::as_str) == Some("shuffled") {
+                        contest::draw::Order::Shuffled
+                    } else {
+                        contest::draw::Order::ByDifficulty
+                    },
+                ),
+                prediction: form
+                    .get("prediction")
+                    .filter(|p| !p.trim().is_empty())
+                    .map(|q| PredictionSpec {
+                        question: q.clone(),
+                        answer: PredictionAnswer::PerfectScores,
+                    }),
+            })
+        }
+        _ => Err(AppError::Validation { fields }),
+    }
+}
+
+/// `POST /organiser/contests/{id}/rounds` — check the quotas, or create the round.
+pub async fn create_round(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = organiser(&ctx)?;
+    ctx.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
+    let contest_id = path.into_inner();
+    let form = form.into_inner();
+    let check_only = form.get("action").map(String::as_str) == Some("check");
+    let result: Result<Option<crate::entities::round::Model>, AppError> = async {
+        let spec = round_spec_of(&form)?;
+        if check_only {
+            contest::check_round(&state.db.read, &state.engine, contest_id, &spec).await?;
+            return Ok(None);
+        }
+        contest::create_round(
+            &state.db.write,
+            &state.engine,
+            contest_id,
+            spec,
+            Some(user.id()),
+        )
+        .await
+        .map(Some)
+    }
+    .await;
+    match result {
+        Ok(Some(r)) => {
+            tracing::info!(round.id = r.id, "round created from the console");
+            Ok(see_other(&format!("/organiser/contests/{contest_id}")))
+        }
+        Ok(None) => {
+            let notice = html! { div.notice role="status" { "Ngân hàng đủ câu hỏi cho mọi nhóm câu hỏi đã nhập." } };
+            contest_page(
+                &ctx,
+                &state,
+                contest_id,
+                &form,
+                Some(notice),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) if e.status_code_is_client() => {
+            let status = actix_web::ResponseError::status_code(&e);
+            contest_page(&ctx, &state, contest_id, &form, Some(error_box(&e)), status).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /organiser/rounds/{id}/close`.
+pub async fn close_round(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<crate::web::pages::auth::CsrfOnly>,
+) -> PageResult {
+    let user = organiser(&ctx)?;
+    ctx.check_csrf(&form.csrf)?;
+    let r = contest::close_round(
+        &state.db.write,
+        &state.engine,
+        path.into_inner(),
+        Some(user.id()),
+    )
+    .await?;
+    tracing::info!(round.id = r.id, "round closed from the console");
+    Ok(see_other(&format!("/organiser/contests/{}", r.contest_id)))
+}

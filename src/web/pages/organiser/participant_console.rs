@@ -1,0 +1,108 @@
+//! The participants console: search, void and restore, duplicate candidates.
+
+use super::*;
+
+/// Query of the participant search.
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    pub query: Option<String>,
+}
+
+/// `GET /organiser/participants?query=` — search, void and restore.
+pub async fn participants(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    query: web::Query<SearchQuery>,
+) -> PageResult {
+    organiser(&ctx)?;
+    let q = query.query.clone().unwrap_or_default();
+    let found = crate::accounts::participants::search(&state, &q, 200).await?;
+    let viewer = &ctx.viewer;
+    Ok(ctx.ok(console(viewer, "Thí sinh", html! {
+        form.card method="get" action="/organiser/participants" role="search" {
+            label for="participant-query" { "Tìm theo họ tên, số điện thoại hoặc mã đơn vị" }
+            input #participant-query type="search" name="query" value=(q);
+            div.actions { button type="submit" { "Tìm" } }
+        }
+        div.table-wrap { table #participants {
+            thead { tr { th scope="col" { "Họ và tên" } th scope="col" { "Điện thoại" } th scope="col" { "Đơn vị" } th scope="col" { "Trạng thái" } } }
+            tbody { @for p in &found { tr {
+                td { (p["full_name"].as_str().unwrap_or_default()) }
+                td { (p["phone"].as_str().unwrap_or_default()) }
+                td { (p["unit_name"].as_str().unwrap_or_default()) }
+                td {
+                    @let id = p["id"].as_i64().unwrap_or(0);
+                    @if p["voided"] == true {
+                        "Đã huỷ: " (p["void_reason"].as_str().unwrap_or_default())
+                        form method="post" action={ "/organiser/participants/" (id) "/unvoid" } {
+                            (csrf_field(viewer))
+                            button.secondary type="submit" { "Khôi phục" }
+                        }
+                    } @else {
+                        form method="post" action={ "/organiser/participants/" (id) "/void" } {
+                            (csrf_field(viewer))
+                            label for={ "reason-" (id) } { "Lý do huỷ" }
+                            input id={ "reason-" (id) } type="text" name="reason" required;
+                            button.secondary type="submit" { "Huỷ kết quả" }
+                        }
+                    }
+                }
+            } } }
+        } }
+    })))
+}
+
+/// The void form.
+#[derive(Debug, Deserialize)]
+pub struct VoidForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /organiser/participants/{id}/void` and `/unvoid`.
+pub async fn set_void(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    form: web::Form<VoidForm>,
+) -> PageResult {
+    let user = organiser(&ctx)?;
+    ctx.check_csrf(&form.csrf)?;
+    let (id, action) = path.into_inner();
+    let reason = match action.as_str() {
+        "void" => Some(crate::accounts::participants::void_reason(&form.reason)?),
+        "unvoid" => None,
+        _ => return Err(AppError::NotFound.into()),
+    };
+    crate::accounts::participants::set_voided(&state, id, reason, Some(user.id())).await?;
+    tracing::info!(
+        user.id = user.id(),
+        participant.id = id,
+        action,
+        "participant status changed from the console"
+    );
+    Ok(see_other("/organiser/participants"))
+}
+
+/// `GET /organiser/duplicates`.
+pub async fn duplicates(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
+    organiser(&ctx)?;
+    let groups = crate::accounts::participants::duplicate_groups(&state).await?;
+    Ok(ctx.ok(console(&ctx.viewer, "Tài khoản nghi trùng", html! {
+        p.muted { "Các tài khoản cùng họ tên, ngày sinh và đơn vị, hoặc khai cùng số CCCD hay email khi đăng ký. Kiểm tra và huỷ tài khoản trùng tại mục Thí sinh." }
+        @if groups.is_empty() { p.card { "Không có tài khoản nghi trùng." } }
+        @for g in &groups {
+            div.card {
+                p { (match g["reason"].as_str() {
+                    Some("same_national_id") => "Cùng số CCCD",
+                    Some("same_email") => "Cùng email",
+                    _ => "Cùng họ tên, ngày sinh và đơn vị",
+                }) }
+                ul { @for p in g["participants"].as_array().into_iter().flatten() {
+                li { (p["full_name"].as_str().unwrap_or_default()) " — " (p["phone"].as_str().unwrap_or_default())
+                     " — " (p["birth_date"].as_str().unwrap_or_default()) " — " (p["unit_name"].as_str().unwrap_or_default()) }
+            } } }
+        }
+    })))
+}
