@@ -164,10 +164,7 @@ pub async fn check_round(
     contest_id: i64,
     spec: &RoundSpec,
 ) -> Result<DrawRules> {
-    let contest = contest::Entity::find_by_id(contest_id)
-        .one_by_key(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let contest = crate::contest::load_contest(db, contest_id).await?;
     let contest_categories: Vec<String> =
         serde_json::from_str(&contest.categories).unwrap_or_default();
     let mut fields = BTreeMap::new();

@@ -23,7 +23,6 @@ pub use contact::*;
 use hash::*;
 pub use table::*;
 
-use crate::db::OneByKey;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -197,13 +196,6 @@ async fn contest_categories<C: ConnectionTrait>(
     Ok((listed, names))
 }
 
-async fn load_contest<C: ConnectionTrait>(db: &C, id: i64) -> Result<contest_entity::Model> {
-    contest_entity::Entity::find_by_id(id)
-        .one_by_key(db)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// The snapshots of a contest's ranked rounds, as `GET /contests/{id}/leaderboard` uses.
 async fn contest_snapshots<C: ConnectionTrait>(
     db: &C,
@@ -255,7 +247,7 @@ pub async fn round_results<C: ConnectionTrait>(
     contact: ContactFields,
 ) -> Result<ResultsTable> {
     let round = attempts::load_round(db, round_id).await?;
-    let contest = load_contest(db, round.contest_id).await?;
+    let contest = crate::contest::load_contest(db, round.contest_id).await?;
     let (categories, category_names) = contest_categories(db, &contest).await?;
     let snapshot = boards.snapshot(db, &round).await?;
     let ids: Vec<i64> = snapshot.entries.iter().map(|e| e.user_id).collect();
@@ -279,7 +271,7 @@ pub async fn contest_results<C: ConnectionTrait>(
     contest_id: i64,
     contact: ContactFields,
 ) -> Result<ResultsTable> {
-    let contest = load_contest(db, contest_id).await?;
+    let contest = crate::contest::load_contest(db, contest_id).await?;
     let (categories, category_names) = contest_categories(db, &contest).await?;
     let snapshots = contest_snapshots(db, boards, contest_id).await?;
     let mut attempts: HashMap<i64, i64> = HashMap::new();
@@ -312,7 +304,7 @@ pub async fn contest_units<C: ConnectionTrait>(
     boards: &Boards,
     contest_id: i64,
 ) -> Result<UnitsTable> {
-    load_contest(db, contest_id).await?;
+    crate::contest::load_contest(db, contest_id).await?;
     let snapshots = contest_snapshots(db, boards, contest_id).await?;
     let units = unit::Entity::find().all(db).await?;
     Ok(UnitsTable {

@@ -140,7 +140,7 @@ async fn a_practice_round_that_can_draw_ranked_questions_is_refused_unless_accep
 }
 
 #[tokio::test]
-async fn the_organiser_form_refuses_an_overlapping_practice_round_and_explains_why() {
+async fn the_round_form_offers_the_overlap_and_score_choices_and_explains_them() {
     let app = spawn_app().await;
     let (organiser, contest) = app.seed_contest().await;
     app.create_round(&organiser, contest, &round_spec()).await;

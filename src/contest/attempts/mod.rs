@@ -104,10 +104,7 @@ async fn cached_contest<C: ConnectionTrait>(
     engine
         .contests
         .get_or_load(contest_id, async || {
-            crate::entities::contest::Entity::find_by_id(contest_id)
-                .one_by_key(db)
-                .await?
-                .ok_or(AppError::NotFound)
+            crate::contest::load_contest(db, contest_id).await
         })
         .await
 }

@@ -1,7 +1,6 @@
 //! Contests and rounds: organisers create and close them; everyone reads them and their
 //! leaderboards and unit tables.
 
-use crate::db::OneByKey;
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
@@ -66,10 +65,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
 )]
 /// `GET /api/v1/contests/{id}` (public), with its rounds.
 pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
-    let c = contest_entity::Entity::find_by_id(path.into_inner())
-        .one_by_key(&state.db.read)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
     let now = state.engine.now();
     let rounds: Vec<_> = contest::rounds_of(&state.db.read, c.id)
         .await?
@@ -330,10 +326,7 @@ async fn contest_snapshots(
     state: &AppState,
     contest_id: i64,
 ) -> Result<Vec<Arc<boards::Snapshot>>> {
-    contest_entity::Entity::find_by_id(contest_id)
-        .one_by_key(&state.db.read)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    crate::contest::load_contest(&state.db.read, contest_id).await?;
     let mut out = Vec::new();
     for r in contest::rounds_of(&state.db.read, contest_id).await? {
         // A round holding its scores back counts once it is settled.

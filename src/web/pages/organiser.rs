@@ -1,6 +1,5 @@
 //! The organisers' console (Ban Tổ chức): banks, contests and rounds, units, participants.
 
-use crate::db::OneByKey;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;

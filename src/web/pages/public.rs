@@ -1,6 +1,5 @@
 //! Public pages: the home page, a contest's rules, a round's leaderboards and unit table.
 
-use crate::db::OneByKey;
 use actix_web::web;
 use chrono::{DateTime, FixedOffset, Utc};
 use maud::{Markup, html};
@@ -107,10 +106,7 @@ pub async fn contest_page(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> PageResult {
-    let c = contest_entity::Entity::find_by_id(path.into_inner())
-        .one_by_key(&state.db.read)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
     let now = state.engine.now();
     let viewer = &ctx.viewer;

@@ -108,10 +108,7 @@ async fn contest_page(
     outcome: Option<Markup>,
     status: StatusCode,
 ) -> PageResult {
-    let c = contest_entity::Entity::find_by_id(contest_id)
-        .one_by_key(&state.db.read)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let c = crate::contest::load_contest(&state.db.read, contest_id).await?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
     let banks = store::list(&state.db.read).await?;
     let now = state.engine.now();
