@@ -22,4 +22,5 @@ pub mod state;
 pub mod text;
 pub mod units;
 pub mod views;
+pub mod vn_time;
 pub mod web;

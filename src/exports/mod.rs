@@ -28,7 +28,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use sha2::{Digest, Sha256};
 
@@ -162,13 +162,8 @@ pub async fn record_hook<C: ConnectionTrait>(db: &C, record: &ExportRecord) -> R
     .await
 }
 
-/// Vietnam's time zone (UTC+7, no daylight saving), in which exported times are written.
-pub fn vietnam_time(t: DateTime<Utc>) -> NaiveDateTime {
-    match FixedOffset::east_opt(7 * 3600) {
-        Some(offset) => t.with_timezone(&offset).naive_local(),
-        None => t.naive_utc(),
-    }
-}
+/// Exported times are written in Vietnam time (UTC+7).
+pub use crate::vn_time::naive as vietnam_time;
 
 /// An export, loaded and ready to write.
 pub enum Export {
