@@ -1,5 +1,7 @@
 //! Who is calling: the signed-in user, and role guards as extractors, so a handler's
-//! signature says who may call it (anonymous → 401, wrong role → 403).
+//! signature says who may call it (anonymous → 401, wrong role → 403). Pages use the same
+//! guards through `pages::PageCtx<G>` ([`Guard`]), so "who may read contest data" is
+//! written once for the API and the pages.
 
 use crate::db::OneByKey;
 use std::future::Future;
@@ -117,12 +119,56 @@ impl FromRequest for AuthUser {
     }
 }
 
-/// Defines an extractor that lets only the given roles through.
+/// Who a guard lets through, for extractors that resolve the caller themselves (the
+/// pages' `PageCtx<G>`, which treats a failed sign-in as nobody signed in).
+pub trait Guard {
+    /// The caller once let through: `Option<AuthUser>` for [`Anyone`], `AuthUser` for a
+    /// role guard.
+    type Caller;
+
+    /// Lets the caller through, or refuses: `Unauthorized` when nobody is signed in,
+    /// `Forbidden` for a role the guard does not admit.
+    fn admit(user: Option<AuthUser>) -> Result<Self::Caller, AppError>;
+}
+
+/// Everyone, signed in or not: the guard of public pages.
+#[derive(Debug, Clone, Copy)]
+pub struct Anyone;
+
+impl Guard for Anyone {
+    type Caller = Option<AuthUser>;
+
+    fn admit(user: Option<AuthUser>) -> Result<Self::Caller, AppError> {
+        Ok(user)
+    }
+}
+
+/// Defines an extractor that lets only the given roles through, and its [`Guard`].
 macro_rules! role_guard {
     ($(#[$doc:meta])* $name:ident: $($role:ident)|+) => {
         $(#[$doc])*
         #[derive(Debug, Clone)]
         pub struct $name(pub AuthUser);
+
+        impl $name {
+            /// Whether the guard lets this role through.
+            pub fn admits(role: Role) -> bool {
+                matches!(role, $(Role::$role)|+)
+            }
+        }
+
+        impl Guard for $name {
+            type Caller = AuthUser;
+
+            fn admit(user: Option<AuthUser>) -> Result<AuthUser, AppError> {
+                let user = user.ok_or(AppError::Unauthorized)?;
+                if Self::admits(user.role) {
+                    Ok(user)
+                } else {
+                    Err(AppError::Forbidden)
+                }
+            }
+        }
 
         impl FromRequest for $name {
             type Error = AppError;
@@ -132,10 +178,7 @@ macro_rules! role_guard {
                 let req = req.clone();
                 Box::pin(async move {
                     let user = authenticate(req).await?;
-                    match user.role {
-                        $(Role::$role)|+ => Ok($name(user)),
-                        _ => Err(AppError::Forbidden),
-                    }
+                    Self::admit(Some(user)).map($name)
                 })
             }
         }

@@ -9,33 +9,27 @@ use maud::{Markup, html};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
-use super::public::{duration, vn_time};
-use super::{PageCtx, PageError, PageResult, see_other};
-use crate::accounts::Role;
+use super::auth::CsrfOnly;
+use super::{PageCtx, PageError, PageResult, Refused, csrf_first, see_other};
 use crate::contest::attempts;
 use crate::contest::fairness::{self, SCORE_AFTER_CLOSE};
 use crate::entities::{attempt, round};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::views::format::duration;
 use crate::views::layout::{Viewer, csrf_field, page};
-
-fn participant(ctx: &PageCtx) -> Result<&crate::web::extract::AuthUser, PageError> {
-    let user = ctx.require_user()?;
-    if user.role != Role::Participant {
-        return Err(AppError::Forbidden.into());
-    }
-    Ok(user)
-}
+use crate::vn_time;
+use crate::web::extract::{AuthUser, Participant};
 
 /// `POST /rounds/{id}/start` — start or resume, then show the attempt.
 pub async fn start(
-    ctx: PageCtx,
+    ctx: Result<PageCtx<Participant>, Refused>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<super::auth::CsrfOnly>,
+    form: web::Form<CsrfOnly>,
 ) -> PageResult {
-    ctx.check_csrf(&form.csrf)?;
-    let user = participant(&ctx)?;
+    let ctx = csrf_first(ctx, &form.csrf)?;
+    let user = &ctx.user;
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
     let a = match attempts::start(&state.engine, &state.db, &user.user, &r).await? {
         attempts::Started::New(a) | attempts::Started::Resumed(a) => a,
@@ -45,10 +39,9 @@ pub async fn start(
 
 async fn own_attempt(
     state: &AppState,
-    ctx: &PageCtx,
+    user: &AuthUser,
     id: i64,
 ) -> Result<(attempt::Model, round::Model), PageError> {
-    let user = participant(ctx)?;
     let a = attempts::load_own(&state.db.read, id, user.id()).await?;
     let a = attempts::settle_if_expired(&state.engine, &state.db.read, a).await?;
     let r = attempts::load_round(&state.db.read, a.round_id).await?;
@@ -120,7 +113,7 @@ fn attempt_page(viewer: &Viewer, r: &round::Model, view: &Value) -> Markup {
     let deadline = view["deadline"].as_str().unwrap_or_default();
     let deadline_vn = deadline
         .parse::<chrono::DateTime<chrono::Utc>>()
-        .map(vn_time)
+        .map(vn_time::display)
         .unwrap_or_default();
     page(
         viewer,
@@ -159,8 +152,12 @@ fn attempt_page(viewer: &Viewer, r: &round::Model, view: &Value) -> Markup {
 }
 
 /// `GET /attempts/{id}` — the attempt page (or the result once finished).
-pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
-    let (a, r) = own_attempt(&state, &ctx, path.into_inner()).await?;
+pub async fn show(
+    ctx: PageCtx<Participant>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
+    let (a, r) = own_attempt(&state, &ctx.user, path.into_inner()).await?;
     if a.status == attempts::FINISHED {
         return Ok(see_other(&format!("/attempts/{}/result", a.id)));
     }
@@ -170,7 +167,7 @@ pub async fn show(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>
 
 /// `POST /attempts/{id}` — saves the answers of the form, and submits when asked.
 pub async fn post(
-    ctx: PageCtx,
+    ctx: Result<PageCtx<Participant>, Refused>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
@@ -180,8 +177,8 @@ pub async fn post(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    ctx.check_csrf(field("csrf").unwrap_or_default())?;
-    let (a, r) = own_attempt(&state, &ctx, path.into_inner()).await?;
+    let ctx = csrf_first(ctx, field("csrf").unwrap_or_default())?;
+    let (a, r) = own_attempt(&state, &ctx.user, path.into_inner()).await?;
     let attempt_id = a.id;
     let result = format!("/attempts/{attempt_id}/result");
     if a.status == attempts::FINISHED {
@@ -238,8 +235,12 @@ pub async fn post(
 
 /// `GET /attempts/{id}/result` — the score (held back until the round is settled when the
 /// round says so), and the review once the round is settled.
-pub async fn result(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
-    let (a, r) = own_attempt(&state, &ctx, path.into_inner()).await?;
+pub async fn result(
+    ctx: PageCtx<Participant>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
+    let (a, r) = own_attempt(&state, &ctx.user, path.into_inner()).await?;
     if a.status != attempts::FINISHED {
         return Ok(see_other(&format!("/attempts/{}", a.id)));
     }
@@ -261,7 +262,7 @@ pub async fn result(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i6
                     p #score-hidden role="status" { strong { (SCORE_AFTER_CLOSE) } }
                 }
                 p { "Thời gian làm bài: " (duration(a.time_taken_ms.unwrap_or(0))) }
-                @if let Some(t) = a.submitted_at { p { "Nộp lúc: " (vn_time(t)) } }
+                @if let Some(t) = a.submitted_at { p { "Nộp lúc: " (vn_time::display(t)) } }
                 @if a.finish_reason.as_deref() == Some("expired") { p.muted { "Hết giờ: bài được chấm với các câu trả lời đã lưu." } }
                 @if let Some(p) = a.prediction { p { "Số dự đoán của bạn: " (p) } }
             }
@@ -300,8 +301,8 @@ pub async fn result(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i6
 }
 
 /// `GET /me` — the participant's attempts and results.
-pub async fn my_results(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
-    let user = participant(&ctx)?;
+pub async fn my_results(ctx: PageCtx<Participant>, state: web::Data<AppState>) -> PageResult {
+    let user = &ctx.user;
     let mine = attempt::Entity::find()
         .filter(attempt::Column::UserId.eq(user.id()))
         .order_by_desc(attempt::Column::StartedAt)
@@ -335,7 +336,7 @@ pub async fn my_results(ctx: PageCtx, state: web::Data<AppState>) -> PageResult 
                     tbody { @for a in &mine {
                         tr {
                             td { (rounds.get(&a.round_id).map(|r| r.title.clone()).unwrap_or_default()) }
-                            td { (vn_time(a.started_at)) }
+                            td { (vn_time::display(a.started_at)) }
                             @if a.status == attempts::FINISHED {
                                 td.num { @if rounds.get(&a.round_id).is_some_and(fairness::scores_visible) { (a.score.unwrap_or(0)) "/" (a.max_score) } @else { "Chờ công bố" } }
                                 td.num { (duration(a.time_taken_ms.unwrap_or(0))) }

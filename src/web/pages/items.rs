@@ -5,13 +5,13 @@
 use actix_web::web;
 use maud::html;
 
-use super::organiser::organiser;
 use super::{PageCtx, PageResult};
 use crate::contest::items::{self, ItemReport, TOO_EASY, TOO_HARD};
 use crate::contest::{attempts, difficulty_vi};
 use crate::exports::option_letter;
 use crate::state::AppState;
 use crate::views::layout::page;
+use crate::web::extract::Organiser;
 
 fn facility_cell(item: &ItemReport) -> maud::Markup {
     let text = format!("{:.0}%", item.facility * 100.0);
@@ -32,11 +32,10 @@ fn discrimination_cell(item: &ItemReport) -> maud::Markup {
 
 /// `GET /organiser/rounds/{id}/items` — the item analysis of a round.
 pub async fn round_items(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> PageResult {
-    organiser(&ctx)?;
     let round = attempts::load_round(&state.db.read, path.into_inner()).await?;
     let reports = items::load(&state.db.read, &state.engine.pools, round.id).await?;
     let flagged = reports.iter().filter(|r| !r.flags.is_empty()).count();

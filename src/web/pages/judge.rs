@@ -9,40 +9,19 @@ use maud::{Markup, html};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
-use super::public::{duration, vn_time};
-use super::{PageCtx, PageError, PageResult};
-use crate::accounts::Role;
+use super::{PageCtx, PageResult};
 use crate::contest::{self, attempts, boards, fairness};
 use crate::entities::{answer, attempt, contest as contest_entity, unit, user};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::layout::{Viewer, page};
-
-/// Judges and organisers read results; admins manage accounts, not contest data.
-fn staff(ctx: &PageCtx) -> Result<(), PageError> {
-    let user = ctx.require_user()?;
-    if !matches!(user.role, Role::Judge | Role::Organiser) {
-        return Err(AppError::Forbidden.into());
-    }
-    Ok(())
-}
-
-fn console(viewer: &Viewer, title: &str, body: Markup) -> Markup {
-    page(
-        viewer,
-        title,
-        &[],
-        html! {
-            nav aria-label="Ban Giám khảo" { div.actions { a.button.secondary href="/judge" { "Các vòng thi" } } }
-            h1 { (title) }
-            (body)
-        },
-    )
-}
+use crate::views::boards::units_table;
+use crate::views::console;
+use crate::views::format::duration;
+use crate::vn_time;
+use crate::web::extract::{Organiser, Staff};
 
 /// `GET /judge` — every contest's rounds.
-pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
-    staff(&ctx)?;
+pub async fn dashboard(ctx: PageCtx<Staff>, state: web::Data<AppState>) -> PageResult {
     let contests = contest_entity::Entity::find()
         .order_by_desc(contest_entity::Column::CreatedAt)
         .all(&state.db.read)
@@ -54,7 +33,7 @@ pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
         let unusual = fairness::unusual_attempts(&state.db.read, c.id).await?;
         sections.push((c, rounds, unusual));
     }
-    Ok(ctx.ok(console(
+    Ok(ctx.ok(console::judge(
         &ctx.viewer,
         "Kết quả các vòng thi",
         html! {
@@ -91,7 +70,7 @@ fn unusual_table(contest_id: i64, rows: &[fairness::UnusualAttempts]) -> Markup 
                 tbody { @for u in rows { tr {
                     td { (u.full_name) } td { (u.unit_name.clone().unwrap_or_default()) }
                     td { a href={ "/judge/rounds/" (u.round_id) } { (u.round_title) } @if u.practice { " (thi thử)" } }
-                    td.num { (u.attempts) } td { (vn_time(u.first_started_at)) } td { (vn_time(u.last_started_at)) }
+                    td.num { (u.attempts) } td { (vn_time::display(u.first_started_at)) } td { (vn_time::display(u.last_started_at)) }
                 } } }
             } }
         }
@@ -106,12 +85,11 @@ pub struct ResultsQuery {
 
 /// `GET /judge/rounds/{id}` — the full ranking with every tie-break column.
 pub async fn results(
-    ctx: PageCtx,
+    ctx: PageCtx<Staff>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<ResultsQuery>,
 ) -> PageResult {
-    staff(&ctx)?;
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
     let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
     let categories = crate::accounts::categories(&state.db.read).await?;
@@ -123,14 +101,14 @@ pub async fn results(
     let closed = contest::round_status(&r, state.engine.now()) == "closed";
     // --- Charts (issue #6): participants per day for the figures below. ---
     let per_day = contest::stats::participants_per_day(&state.db.read, r.id).await?;
-    Ok(ctx.ok(console(&ctx.viewer, &format!("Kết quả — {}", r.title), html! {
+    Ok(ctx.ok(console::judge(&ctx.viewer, &format!("Kết quả — {}", r.title), html! {
         div.actions {
             a.button.secondary href="?" { "Tất cả" }
             @for c in &categories { a.button.secondary href={ "?category=" (c.code) } { (c.name) } }
             a.button.secondary href={ "/judge/rounds/" (r.id) "/units" } { "Thống kê đơn vị" }
             a.button.secondary href={ "/api/v1/rounds/" (r.id) "/results.xlsx" } { "Tải Excel (.xlsx)" }
             a.button.secondary href={ "/api/v1/rounds/" (r.id) "/results.csv" } { "Tải CSV" }
-            @if ctx.user.as_ref().is_some_and(|u| u.role == Role::Organiser) {
+            @if Organiser::admits(ctx.user.role) {
                 a.button.secondary href={ "/api/v1/rounds/" (r.id) "/results.xlsx?contact=all" } { "Tải Excel kèm thông tin liên hệ" }
             }
         }
@@ -153,7 +131,7 @@ pub async fn results(
                 td.num { (e.score) "/" (e.max_score) }
                 td.num { (e.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
                 td.num { (e.prediction_diff.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
-                td.num { (duration(e.time_taken_ms)) } td { (vn_time(e.submitted_at)) } td.num { (e.attempts_used) }
+                td.num { (duration(e.time_taken_ms)) } td { (vn_time::display(e.submitted_at)) } td.num { (e.attempts_used) }
                 td { a href={ "/judge/attempts/" (e.attempt_id) } { "Xem" } }
             } } }
         } }
@@ -163,15 +141,18 @@ pub async fn results(
 }
 
 /// `GET /judge/rounds/{id}/units` — unit statistics.
-pub async fn units(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
-    staff(&ctx)?;
+pub async fn units(
+    ctx: PageCtx<Staff>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
     let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
-    Ok(ctx.ok(console(
+    Ok(ctx.ok(console::judge(
         &ctx.viewer,
         &format!("Thống kê đơn vị — {}", r.title),
         html! {
-            (super::public::units_table(&snapshot.units, true))
+            (units_table(&snapshot.units, true))
         },
     )))
 }
@@ -180,11 +161,10 @@ pub async fn units(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64
 /// question drawn with its options in the order shown, the key (once the round is
 /// settled), and each answer with the time it was saved.
 pub async fn attempt_record(
-    ctx: PageCtx,
+    ctx: PageCtx<Staff>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> PageResult {
-    staff(&ctx)?;
     let a = attempt::Entity::find_by_id(path.into_inner())
         .one_by_key(&state.db.read)
         .await?
@@ -211,13 +191,13 @@ pub async fn attempt_record(
         .order_by_asc(answer::Column::Position)
         .all(&state.db.read)
         .await?;
-    Ok(ctx.ok(console(&ctx.viewer, &format!("Bài thi #{}", a.id), html! {
+    Ok(ctx.ok(console::judge(&ctx.viewer, &format!("Bài thi #{}", a.id), html! {
         div.card {
             p { "Thí sinh: " strong { (who.as_ref().map(|u| u.full_name.clone()).unwrap_or_default()) }
                 " — " (unit.as_ref().map(|u| u.name.clone()).unwrap_or_default()) " — " (a.category_code) }
             p { "Vòng thi: " (r.title) " · lượt thứ " (a.seq) " · trạng thái " (a.status) }
-            p { "Bắt đầu: " (vn_time(a.started_at)) " · hạn: " (vn_time(a.deadline))
-                @if let Some(t) = a.submitted_at { " · nộp: " (vn_time(t)) } }
+            p { "Bắt đầu: " (vn_time::display(a.started_at)) " · hạn: " (vn_time::display(a.deadline))
+                @if let Some(t) = a.submitted_at { " · nộp: " (vn_time::display(t)) } }
             p { "Điểm: " (a.score.map(|s| s.to_string()).unwrap_or_else(|| "—".into())) "/" (a.max_score)
                 " · thời gian: " (a.time_taken_ms.map(duration).unwrap_or_else(|| "—".into()))
                 " · dự đoán: " (a.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
@@ -241,7 +221,7 @@ pub async fn attempt_record(
                         }
                     } }
                     p.muted { @match saved {
-                        Some(s) => { "Lưu lúc " (vn_time(s.saved_at)) }
+                        Some(s) => { "Lưu lúc " (vn_time::display(s.saved_at)) }
                         None => { "Không trả lời" }
                     } }
                 }

@@ -20,7 +20,7 @@ use rand::RngCore;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::layout::{self, Viewer};
-use crate::web::extract::{AuthUser, authenticate};
+use crate::web::extract::{Anyone, Guard, authenticate};
 
 /// The cookie holding the CSRF token.
 pub const CSRF_COOKIE: &str = "cuocthi_csrf";
@@ -38,50 +38,125 @@ pub fn csrf_cookie(secure: bool) -> &'static str {
     }
 }
 
-/// The request's viewer: the signed-in user (if any), and the CSRF token (a fresh one is
-/// set as a cookie when the browser has none).
-pub struct PageCtx {
+/// A page's request as its handler sees it: the viewer (for the layout and the forms'
+/// CSRF token, a fresh one set as a cookie when the browser has none) and the caller the
+/// guard `G` let through. `PageCtx<Organiser>` in a handler's signature says who may open
+/// the page, as the API's role extractors do: nobody signed in is sent to the login page,
+/// a role the guard does not admit gets the 403 page.
+pub struct PageCtx<G: Guard = Anyone> {
     pub viewer: Viewer,
-    pub user: Option<AuthUser>,
+    /// The caller: `Option<AuthUser>` on public pages, the signed-in `AuthUser` on guarded
+    /// ones.
+    pub user: G::Caller,
     new_csrf: bool,
     secure: bool,
 }
 
-impl FromRequest for PageCtx {
-    type Error = AppError;
+impl PageCtx {
+    /// The request's viewer, signed in or not. A token that fails to authenticate
+    /// (expired, logged out, voided) makes an anonymous viewer: the page then asks to log
+    /// in rather than showing an error.
+    async fn of(req: HttpRequest) -> Self {
+        let user = authenticate(req.clone()).await.ok();
+        let secure = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.settings.secure_cookies);
+        let existing = req
+            .cookie(csrf_cookie(secure))
+            .map(|c| c.value().to_owned())
+            .filter(|v| v.len() >= 32);
+        let new_csrf = existing.is_none();
+        let csrf = existing.unwrap_or_else(|| {
+            let mut bytes = [0u8; 32];
+            rand::rng().fill_bytes(&mut bytes);
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        });
+        PageCtx {
+            viewer: Viewer {
+                user: user.as_ref().map(|u| (u.user.full_name.clone(), u.role)),
+                csrf,
+            },
+            user,
+            new_csrf,
+            secure,
+        }
+    }
+
+    /// The same request behind guard `G`, or its refusal.
+    fn admit<G: Guard>(self) -> Result<PageCtx<G>, Refused> {
+        match G::admit(self.user.clone()) {
+            Ok(user) => Ok(PageCtx {
+                viewer: self.viewer,
+                user,
+                new_csrf: self.new_csrf,
+                secure: self.secure,
+            }),
+            Err(error) => Err(Refused {
+                ctx: Box::new(self),
+                error: error.into(),
+            }),
+        }
+    }
+}
+
+impl<G: Guard + 'static> FromRequest for PageCtx<G> {
+    type Error = Refused;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let user = authenticate(req.clone()).await.ok();
-            let secure = req
-                .app_data::<web::Data<AppState>>()
-                .is_some_and(|s| s.settings.secure_cookies);
-            let existing = req
-                .cookie(csrf_cookie(secure))
-                .map(|c| c.value().to_owned())
-                .filter(|v| v.len() >= 32);
-            let new_csrf = existing.is_none();
-            let csrf = existing.unwrap_or_else(|| {
-                let mut bytes = [0u8; 32];
-                rand::rng().fill_bytes(&mut bytes);
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-            });
-            Ok(PageCtx {
-                viewer: Viewer {
-                    user: user.as_ref().map(|u| (u.user.full_name.clone(), u.role)),
-                    csrf,
-                },
-                user,
-                new_csrf,
-                secure,
-            })
-        })
+        Box::pin(async move { PageCtx::of(req).await.admit::<G>() })
     }
 }
 
-impl PageCtx {
+/// A page's guard said no. It answers as the page would have: the login page for nobody
+/// signed in, the 403 page for the wrong role. It keeps the request's viewer for the forms
+/// that check their CSRF token before the guard answers ([`csrf_first`]).
+pub struct Refused {
+    ctx: Box<PageCtx>,
+    error: PageError,
+}
+
+impl std::fmt::Debug for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Refused").field(&self.error).finish()
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl ResponseError for Refused {
+    fn status_code(&self) -> StatusCode {
+        self.error.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.error.error_response()
+    }
+}
+
+/// Checks a form's CSRF token before the guard's answer, for the participant's forms
+/// (start a round, save an attempt): a forged post is refused as forged, 403, whoever
+/// sends it, signed in or not. Their handlers take `Result<PageCtx<G>, Refused>` so the
+/// guard waits for this check.
+pub fn csrf_first<G: Guard>(
+    ctx: Result<PageCtx<G>, Refused>,
+    submitted: &str,
+) -> Result<PageCtx<G>, PageError> {
+    match ctx {
+        Ok(ctx) => ctx.check_csrf(submitted).map(|()| ctx),
+        Err(refused) => {
+            refused.ctx.check_csrf(submitted)?;
+            Err(refused.error)
+        }
+    }
+}
+
+impl<G: Guard> PageCtx<G> {
     /// An HTML response, setting the CSRF cookie when it is new.
     pub fn html(&self, status: StatusCode, markup: maud::Markup) -> HttpResponse {
         let mut response = HttpResponse::build(status);
@@ -116,11 +191,6 @@ impl PageCtx {
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
         if same { Ok(()) } else { Err(PageError::csrf()) }
-    }
-
-    /// The signed-in user, or a redirect to the login page.
-    pub fn require_user(&self) -> Result<&AuthUser, PageError> {
-        self.user.as_ref().ok_or(PageError(AppError::Unauthorized))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Public pages: the home page, a contest's rules, a round's leaderboards and unit table.
 
 use actix_web::web;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use sea_orm::{EntityTrait, QueryOrder};
 use serde::Deserialize;
@@ -12,24 +12,10 @@ use crate::contest::{self, boards};
 use crate::entities::{contest as contest_entity, round};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::views::boards::units_table;
+use crate::views::format::duration;
 use crate::views::layout::{Viewer, csrf_field, page};
-
-/// Vietnam's time zone (UTC+7, no daylight saving): how people read clock times.
-pub fn vn_time(t: DateTime<Utc>) -> String {
-    match FixedOffset::east_opt(7 * 3600) {
-        Some(offset) => t
-            .with_timezone(&offset)
-            .format("%H:%M:%S ngày %d/%m/%Y")
-            .to_string(),
-        None => t.format("%H:%M:%S ngày %d/%m/%Y (UTC)").to_string(),
-    }
-}
-
-/// A duration in minutes and seconds.
-pub fn duration(ms: i64) -> String {
-    let s = ms / 1000;
-    format!("{} phút {:02} giây", s / 60, s % 60)
-}
+use crate::vn_time;
 
 fn status_vi(status: &str) -> &'static str {
     match status {
@@ -45,7 +31,7 @@ fn round_card(viewer: &Viewer, r: &round::Model, now: DateTime<Utc>) -> Markup {
         div.card {
             h3 { (r.title) @if r.practice { " (thi thử)" } }
             p.muted {
-                (status_vi(status)) " · từ " (vn_time(r.opens_at)) " đến " (vn_time(contest::effective_close(r)))
+                (status_vi(status)) " · từ " (vn_time::display(r.opens_at)) " đến " (vn_time::display(contest::effective_close(r)))
                 " · " (r.time_limit_secs / 60) " phút"
                 @if r.max_attempts > 0 { " · tối đa " (r.max_attempts) " lượt" } @else { " · không giới hạn lượt" }
             }
@@ -132,48 +118,6 @@ pub async fn contest_page(
 #[derive(Debug, Deserialize)]
 pub struct BoardQuery {
     pub category: Option<String>,
-}
-
-/// The units table with participation-rate bars; the score columns only when `scores`
-/// (a round holding scores back shows participation alone).
-pub fn units_table(units: &[boards::UnitStats], scores: bool) -> Markup {
-    html! {
-        div.table-wrap {
-            table {
-                caption.muted { "Tỷ lệ tham gia = số người dự thi / số biên chế (hoặc dân số dự kiến)." }
-                thead { tr {
-                    th scope="col" { "Đơn vị" }
-                    th.num scope="col" { "Người dự thi" }
-                    th.num scope="col" { "Biên chế" }
-                    th scope="col" { "Tỷ lệ tham gia" }
-                    @if scores {
-                        th.num scope="col" { "Điểm TB" }
-                        th.num scope="col" { "Điểm tuyệt đối" }
-                    }
-                } }
-                tbody {
-                    @for u in units {
-                        tr {
-                            td { (u.unit_name) }
-                            td.num { (u.participants) }
-                            td.num { (u.headcount) }
-                            td {
-                                span.rate {
-                                    meter min="0" max="1" value=(format!("{:.4}", u.participation_rate.min(1.0)))
-                                        aria-label={ "Tỷ lệ tham gia của " (u.unit_name) } {}
-                                    span { (format!("{:.1}", u.participation_rate * 100.0)) "%" }
-                                }
-                            }
-                            @if scores {
-                                td.num { (format!("{:.2}", u.avg_best_score)) }
-                                td.num { (u.perfect_scores) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// `GET /rounds/{id}/leaderboard` — per category, and the units table.

@@ -1,17 +1,30 @@
 //! The banks console: the list, an upload with its problems by line, one bank's counts.
 
-use super::*;
+use actix_web::{HttpRequest, web};
+use maud::{Markup, html};
+
+use crate::banks::upload::{detect_format, parse};
+use crate::banks::{BankMeta, Difficulty, store};
+use crate::contest::difficulty_vi;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::console;
+use crate::views::form::FormOutcome;
+use crate::views::format::capitalised;
+use crate::views::layout::csrf_field;
+use crate::web::extract::Organiser;
+use crate::web::pages::{PageCtx, PageResult};
+use crate::web::upload;
 
 async fn banks_page(
-    ctx: &PageCtx,
+    ctx: &PageCtx<Organiser>,
     state: &AppState,
-    outcome: Option<Markup>,
-    status: StatusCode,
+    outcome: FormOutcome,
 ) -> PageResult {
     let banks = store::list(&state.db.read).await?;
     let viewer = &ctx.viewer;
-    Ok(ctx.html(status, console(viewer, "Ngân hàng câu hỏi", html! {
-        @if let Some(o) = outcome { (o) }
+    Ok(ctx.html(outcome.status, console::organiser(viewer, "Ngân hàng câu hỏi", html! {
+        (outcome)
         form #bank-upload .card method="post" action="/organiser/banks" enctype="multipart/form-data" {
             h2 { "Tải lên ngân hàng câu hỏi" }
             (csrf_field(viewer))
@@ -42,19 +55,18 @@ async fn banks_page(
 }
 
 /// `GET /organiser/banks`.
-pub async fn banks(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
-    organiser(&ctx)?;
-    banks_page(&ctx, &state, None, StatusCode::OK).await
+pub async fn banks(ctx: PageCtx<Organiser>, state: web::Data<AppState>) -> PageResult {
+    banks_page(&ctx, &state, FormOutcome::none()).await
 }
 
 /// `POST /organiser/banks` — check or import an uploaded bank; problems are listed by line.
 pub async fn upload_bank(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> PageResult {
-    let user = organiser(&ctx)?;
+    let user = &ctx.user;
     let upload = upload::read(&req, payload).await?;
     ctx.check_csrf(
         upload
@@ -89,36 +101,28 @@ pub async fn upload_bank(
         } })
     }
     .await;
-    match result {
-        Ok(notice) => banks_page(&ctx, &state, Some(notice), StatusCode::OK).await,
-        Err(e) if e.status_code_is_client() => {
-            let status = actix_web::ResponseError::status_code(&e);
-            banks_page(&ctx, &state, Some(error_box(&e)), status).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn difficulty_vi(d: &str) -> &'static str {
-    match d {
-        "easy" => "Dễ",
-        "medium" => "Trung bình",
-        _ => "Khó",
-    }
+    let outcome = match result {
+        Ok(notice) => FormOutcome::done(notice),
+        Err(e) => FormOutcome::refused(e)?,
+    };
+    banks_page(&ctx, &state, outcome).await
 }
 
 /// `GET /organiser/banks/{id}` — counts per topic × difficulty.
-pub async fn bank(ctx: PageCtx, state: web::Data<AppState>, path: web::Path<i64>) -> PageResult {
-    organiser(&ctx)?;
+pub async fn bank(
+    ctx: PageCtx<Organiser>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
     let detail = store::detail(&state.db.read, path.into_inner()).await?;
-    Ok(ctx.ok(console(&ctx.viewer, &format!("Ngân hàng {}", detail.code), html! {
+    Ok(ctx.ok(console::organiser(&ctx.viewer, &format!("Ngân hàng {}", detail.code), html! {
         p { (detail.title) " — " (detail.questions) " câu hỏi, phiên bản " (detail.version) "." }
         p { a href={ "/api/v1/banks/" (detail.id) "/export?format=toml" } { "Tải về (TOML)" } " · "
             a href={ "/api/v1/banks/" (detail.id) "/export?format=gift" } { "Tải về (GIFT)" } }
         div.table-wrap { table #bank-topics {
             thead { tr {
                 th scope="col" { "Chủ đề" } th.num scope="col" { "Tổng" }
-                th.num scope="col" { (difficulty_vi("easy")) } th.num scope="col" { (difficulty_vi("medium")) } th.num scope="col" { (difficulty_vi("hard")) }
+                @for d in [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard] { th.num scope="col" { (capitalised(difficulty_vi(d))) } }
                 th.num scope="col" { "Một đáp án" } th.num scope="col" { "Nhiều đáp án" } th.num scope="col" { "Đúng/Sai" }
             } }
             tbody { @for t in &detail.topics { tr {

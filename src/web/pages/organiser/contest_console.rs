@@ -1,19 +1,39 @@
 //! The contests console: contests, their rounds, the round form (with the overlap and
 //! score settings) and closing a round.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use actix_web::web;
+use maud::html;
+use sea_orm::{EntityTrait, QueryOrder};
+use serde_json::json;
+
+use crate::banks::{Difficulty, store};
+use crate::contest::{
+    self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec, difficulty_vi,
+};
+use crate::entities::contest as contest_entity;
+use crate::entities::round::ScoreShown;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::console;
+use crate::views::form::FormOutcome;
+use crate::views::format::capitalised;
+use crate::views::layout::csrf_field;
+use crate::vn_time;
+use crate::web::extract::Organiser;
+use crate::web::pages::auth::CsrfOnly;
+use crate::web::pages::{PageCtx, PageResult, see_other};
 
 /// `GET /organiser/contests`.
-pub async fn contests(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
-    organiser(&ctx)?;
-    contests_page(&ctx, &state, None, StatusCode::OK).await
+pub async fn contests(ctx: PageCtx<Organiser>, state: web::Data<AppState>) -> PageResult {
+    contests_page(&ctx, &state, FormOutcome::none()).await
 }
 
 async fn contests_page(
-    ctx: &PageCtx,
+    ctx: &PageCtx<Organiser>,
     state: &AppState,
-    outcome: Option<Markup>,
-    status: StatusCode,
+    outcome: FormOutcome,
 ) -> PageResult {
     let list = contest_entity::Entity::find()
         .order_by_desc(contest_entity::Column::CreatedAt)
@@ -21,8 +41,8 @@ async fn contests_page(
         .await?;
     let categories = crate::accounts::categories(&state.db.read).await?;
     let viewer = &ctx.viewer;
-    Ok(ctx.html(status, console(viewer, "Cuộc thi", html! {
-        @if let Some(o) = outcome { (o) }
+    Ok(ctx.html(outcome.status, console::organiser(viewer, "Cuộc thi", html! {
+        (outcome)
         ul.card { @for c in &list { li { a href={ "/organiser/contests/" (c.id) } { (c.title) } " (" (c.code) ")" } } }
         form #contest-create .card method="post" action="/organiser/contests" {
             h2 { "Tạo cuộc thi" }
@@ -48,11 +68,11 @@ async fn contests_page(
 
 /// `POST /organiser/contests`.
 pub async fn create_contest(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     form: web::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let user = organiser(&ctx)?;
+    let user = &ctx.user;
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     ctx.check_csrf(&get("csrf").unwrap_or_default())?;
     let spec = ContestSpec {
@@ -71,42 +91,18 @@ pub async fn create_contest(
             tracing::info!(contest.id = c.id, "contest created from the console");
             Ok(see_other(&format!("/organiser/contests/{}", c.id)))
         }
-        Err(e) if e.status_code_is_client() => {
-            let status = actix_web::ResponseError::status_code(&e);
-            contests_page(&ctx, &state, Some(error_box(&e)), status).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => contests_page(&ctx, &state, FormOutcome::refused(e)?).await,
     }
-}
-
-/// Parses a `datetime-local` value, read as Vietnam time.
-fn parse_local(value: &str) -> Option<DateTime<Utc>> {
-    let naive = NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
-    let offset = FixedOffset::east_opt(7 * 3600)?;
-    naive
-        .and_local_timezone(offset)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// A `datetime-local` value in Vietnam time.
-fn local_value(t: DateTime<Utc>) -> String {
-    FixedOffset::east_opt(7 * 3600)
-        .map(|o| t.with_timezone(&o).format("%Y-%m-%dT%H:%M").to_string())
-        .unwrap_or_default()
 }
 
 const QUOTA_ROWS: usize = 3;
 
 async fn contest_page(
-    ctx: &PageCtx,
+    ctx: &PageCtx<Organiser>,
     state: &AppState,
     contest_id: i64,
     form: &BTreeMap<String, String>,
-    outcome: Option<Markup>,
-    status: StatusCode,
+    outcome: FormOutcome,
 ) -> PageResult {
     let c = crate::contest::load_contest(&state.db.read, contest_id).await?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
@@ -114,14 +110,14 @@ async fn contest_page(
     let now = state.engine.now();
     let value = |k: &str, default: String| form.get(k).cloned().unwrap_or(default);
     let viewer = &ctx.viewer;
-    Ok(ctx.html(status, console(viewer, &c.title, html! {
-        @if let Some(o) = outcome { (o) }
+    Ok(ctx.html(outcome.status, console::organiser(viewer, &c.title, html! {
+        (outcome)
         h2 { "Các vòng thi" }
         div #rounds {
             @for r in &rounds {
                 div.card {
                     h3 { (r.title) @if r.practice { " (thi thử)" } }
-                    p.muted { (contest::round_status(r, now)) " · " (vn_time(r.opens_at)) " → " (vn_time(contest::effective_close(r))) }
+                    p.muted { (contest::round_status(r, now)) " · " (vn_time::display(r.opens_at)) " → " (vn_time::display(contest::effective_close(r))) }
                     div.actions {
                         a.button.secondary href={ "/judge/rounds/" (r.id) } { "Kết quả" }
                         a.button.secondary href={ "/organiser/rounds/" (r.id) "/items" } { "Phân tích câu hỏi" }
@@ -141,9 +137,9 @@ async fn contest_page(
             label for="round-title" { "Tên vòng thi" }
             input #round-title type="text" name="title" value=(value("title", String::new())) required;
             label for="round-opens" { "Mở lúc (giờ Việt Nam)" }
-            input #round-opens type="datetime-local" name="opens_at" value=(value("opens_at", local_value(now))) required;
+            input #round-opens type="datetime-local" name="opens_at" value=(value("opens_at", vn_time::input_value(now))) required;
             label for="round-closes" { "Đóng lúc (giờ Việt Nam)" }
-            input #round-closes type="datetime-local" name="closes_at" value=(value("closes_at", local_value(now + chrono::Duration::days(7)))) required;
+            input #round-closes type="datetime-local" name="closes_at" value=(value("closes_at", vn_time::input_value(now + chrono::Duration::days(7)))) required;
             label for="round-minutes" { "Thời gian làm bài (phút)" }
             input #round-minutes type="number" name="minutes" min="1" max="360" value=(value("minutes", "20".into())) required;
             label for="round-attempts" { "Số lượt thi (0 = không giới hạn)" }
@@ -179,8 +175,10 @@ async fn contest_page(
                         input id={ "quota-" (i) "-topic" } type="text" name={ "quota-" (i) "-topic" } value=(value(&format!("quota-{i}-topic"), String::new()));
                         label for={ "quota-" (i) "-difficulty" } { "Mức độ" }
                         select id={ "quota-" (i) "-difficulty" } name={ "quota-" (i) "-difficulty" } {
-                            @for (v, name) in [("", "Mọi mức độ"), ("easy", "Dễ"), ("medium", "Trung bình"), ("hard", "Khó")] {
-                                option value=(v) selected[form.get(&format!("quota-{i}-difficulty")).map(String::as_str).unwrap_or("") == v] { (name) }
+                            @let chosen = form.get(&format!("quota-{i}-difficulty")).map(String::as_str).unwrap_or("");
+                            option value="" selected[chosen.is_empty()] { "Mọi mức độ" }
+                            @for d in [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard] {
+                                option value=(d.as_str()) selected[chosen == d.as_str()] { (capitalised(difficulty_vi(d))) }
                             }
                         }
                         label for={ "quota-" (i) "-count" } { "Số câu" }
@@ -199,26 +197,25 @@ async fn contest_page(
 
 /// `GET /organiser/contests/{id}` — rounds, and the form to create one.
 pub async fn contest_detail(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> PageResult {
-    organiser(&ctx)?;
     contest_page(
         &ctx,
         &state,
         path.into_inner(),
         &BTreeMap::new(),
-        None,
-        StatusCode::OK,
+        FormOutcome::none(),
     )
     .await
 }
 
 fn round_spec_of(form: &BTreeMap<String, String>) -> Result<RoundSpec, AppError> {
     let mut fields = BTreeMap::new();
-    let opens_at = parse_local(form.get("opens_at").map(String::as_str).unwrap_or_default());
-    let closes_at = parse_local(
+    let opens_at =
+        vn_time::parse_input(form.get("opens_at").map(String::as_str).unwrap_or_default());
+    let closes_at = vn_time::parse_input(
         form.get("closes_at")
             .map(String::as_str)
             .unwrap_or_default(),
@@ -318,12 +315,12 @@ fn round_spec_of(form: &BTreeMap<String, String>) -> Result<RoundSpec, AppError>
 
 /// `POST /organiser/contests/{id}/rounds` — check the quotas, or create the round.
 pub async fn create_round(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     form: web::Form<BTreeMap<String, String>>,
 ) -> PageResult {
-    let user = organiser(&ctx)?;
+    let user = &ctx.user;
     ctx.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
     let contest_id = path.into_inner();
     let form = form.into_inner();
@@ -352,32 +349,20 @@ pub async fn create_round(
         }
         Ok(None) => {
             let notice = html! { div.notice role="status" { "Ngân hàng đủ câu hỏi cho mọi nhóm câu hỏi đã nhập." } };
-            contest_page(
-                &ctx,
-                &state,
-                contest_id,
-                &form,
-                Some(notice),
-                StatusCode::OK,
-            )
-            .await
+            contest_page(&ctx, &state, contest_id, &form, FormOutcome::done(notice)).await
         }
-        Err(e) if e.status_code_is_client() => {
-            let status = actix_web::ResponseError::status_code(&e);
-            contest_page(&ctx, &state, contest_id, &form, Some(error_box(&e)), status).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => contest_page(&ctx, &state, contest_id, &form, FormOutcome::refused(e)?).await,
     }
 }
 
 /// `POST /organiser/rounds/{id}/close`.
 pub async fn close_round(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<crate::web::pages::auth::CsrfOnly>,
+    form: web::Form<CsrfOnly>,
 ) -> PageResult {
-    let user = organiser(&ctx)?;
+    let user = &ctx.user;
     ctx.check_csrf(&form.csrf)?;
     let r = contest::close_round(
         &state.db.write,

@@ -1,6 +1,15 @@
 //! The participants console: search, void and restore, duplicate candidates.
 
-use super::*;
+use actix_web::web;
+use maud::html;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::console;
+use crate::views::layout::csrf_field;
+use crate::web::extract::Organiser;
+use crate::web::pages::{PageCtx, PageResult, see_other};
 
 /// Query of the participant search.
 #[derive(Debug, Deserialize)]
@@ -10,15 +19,14 @@ pub struct SearchQuery {
 
 /// `GET /organiser/participants?query=` — search, void and restore.
 pub async fn participants(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     query: web::Query<SearchQuery>,
 ) -> PageResult {
-    organiser(&ctx)?;
     let q = query.query.clone().unwrap_or_default();
     let found = crate::accounts::participants::search(&state, &q, 200).await?;
     let viewer = &ctx.viewer;
-    Ok(ctx.ok(console(viewer, "Thí sinh", html! {
+    Ok(ctx.ok(console::organiser(viewer, "Thí sinh", html! {
         form.card method="get" action="/organiser/participants" role="search" {
             label for="participant-query" { "Tìm theo họ tên, số điện thoại hoặc mã đơn vị" }
             input #participant-query type="search" name="query" value=(q);
@@ -62,12 +70,12 @@ pub struct VoidForm {
 
 /// `POST /organiser/participants/{id}/void` and `/unvoid`.
 pub async fn set_void(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     path: web::Path<(i64, String)>,
     form: web::Form<VoidForm>,
 ) -> PageResult {
-    let user = organiser(&ctx)?;
+    let user = &ctx.user;
     ctx.check_csrf(&form.csrf)?;
     let (id, action) = path.into_inner();
     let reason = match action.as_str() {
@@ -86,10 +94,9 @@ pub async fn set_void(
 }
 
 /// `GET /organiser/duplicates`.
-pub async fn duplicates(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
-    organiser(&ctx)?;
+pub async fn duplicates(ctx: PageCtx<Organiser>, state: web::Data<AppState>) -> PageResult {
     let groups = crate::accounts::participants::duplicate_groups(&state).await?;
-    Ok(ctx.ok(console(&ctx.viewer, "Tài khoản nghi trùng", html! {
+    Ok(ctx.ok(console::organiser(&ctx.viewer, "Tài khoản nghi trùng", html! {
         p.muted { "Các tài khoản cùng họ tên, ngày sinh và đơn vị, hoặc khai cùng số CCCD hay email khi đăng ký. Kiểm tra và huỷ tài khoản trùng tại mục Thí sinh." }
         @if groups.is_empty() { p.card { "Không có tài khoản nghi trùng." } }
         @for g in &groups {

@@ -1,17 +1,25 @@
 //! The units console: the unit tree and its CSV import.
 
-use super::*;
+use actix_web::{HttpRequest, web};
+use maud::html;
+
+use crate::state::AppState;
+use crate::views::console;
+use crate::views::form::FormOutcome;
+use crate::views::layout::csrf_field;
+use crate::web::extract::Organiser;
+use crate::web::pages::{PageCtx, PageResult};
+use crate::web::upload;
 
 async fn units_page(
-    ctx: &PageCtx,
+    ctx: &PageCtx<Organiser>,
     state: &AppState,
-    outcome: Option<Markup>,
-    status: StatusCode,
+    outcome: FormOutcome,
 ) -> PageResult {
     let units = crate::units::list(&state.db.read).await?;
     let viewer = &ctx.viewer;
-    Ok(ctx.html(status, console(viewer, "Đơn vị", html! {
-        @if let Some(o) = outcome { (o) }
+    Ok(ctx.html(outcome.status, console::organiser(viewer, "Đơn vị", html! {
+        (outcome)
         form #units-import .card method="post" action="/organiser/units" enctype="multipart/form-data" {
             h2 { "Nhập danh sách đơn vị (CSV)" }
             p.muted { "Dòng tiêu đề: code,name,parent_code,kind,block,headcount. Tệp có lỗi sẽ không được nhập dòng nào." }
@@ -32,19 +40,18 @@ async fn units_page(
 }
 
 /// `GET /organiser/units`.
-pub async fn units(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
-    organiser(&ctx)?;
-    units_page(&ctx, &state, None, StatusCode::OK).await
+pub async fn units(ctx: PageCtx<Organiser>, state: web::Data<AppState>) -> PageResult {
+    units_page(&ctx, &state, FormOutcome::none()).await
 }
 
 /// `POST /organiser/units` — imports a unit CSV (all or nothing).
 pub async fn import_units(
-    ctx: PageCtx,
+    ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> PageResult {
-    let user = organiser(&ctx)?;
+    let user = &ctx.user;
     let upload = upload::read(&req, payload).await?;
     ctx.check_csrf(
         upload
@@ -54,15 +61,11 @@ pub async fn import_units(
             .unwrap_or_default(),
     )?;
     let bytes = upload.file.map(|(_, b)| b).unwrap_or_default();
-    match crate::units::import_csv(&state.db.write, &bytes, Some(user.id())).await {
-        Ok(summary) => {
-            let notice = html! { div.notice role="status" { "Đã nhập " (summary.total) " đơn vị (" (summary.created) " mới, " (summary.updated) " cập nhật)." } };
-            units_page(&ctx, &state, Some(notice), StatusCode::OK).await
-        }
-        Err(e) if e.status_code_is_client() => {
-            let status = actix_web::ResponseError::status_code(&e);
-            units_page(&ctx, &state, Some(error_box(&e)), status).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let outcome = match crate::units::import_csv(&state.db.write, &bytes, Some(user.id())).await {
+        Ok(summary) => FormOutcome::done(
+            html! { div.notice role="status" { "Đã nhập " (summary.total) " đơn vị (" (summary.created) " mới, " (summary.updated) " cập nhật)." } },
+        ),
+        Err(e) => FormOutcome::refused(e)?,
+    };
+    units_page(&ctx, &state, outcome).await
 }

@@ -1,0 +1,76 @@
+//! What a form came to, drawn above the form when its page is shown again: a notice, or
+//! the error box with the refusal's status, so the user corrects the form in place.
+
+use actix_web::ResponseError;
+use actix_web::http::StatusCode;
+use maud::{Markup, Render, html};
+
+use crate::error::AppError;
+
+/// The outcome a form's page shows above the form, and the page's status.
+pub struct FormOutcome {
+    notice: Option<Markup>,
+    /// 200, or the refusal's status (400, 409, 422…).
+    pub status: StatusCode,
+}
+
+impl FormOutcome {
+    /// The page as first opened: nothing to report.
+    pub fn none() -> Self {
+        FormOutcome {
+            notice: None,
+            status: StatusCode::OK,
+        }
+    }
+
+    /// The form did what was asked; `notice` says what.
+    pub fn done(notice: Markup) -> Self {
+        FormOutcome {
+            notice: Some(notice),
+            status: StatusCode::OK,
+        }
+    }
+
+    /// The form was refused for what it holds (a 4xx): its error box and the error's
+    /// status. Anything else is not the form's fault and stays an error, for the error
+    /// page.
+    pub fn refused(e: AppError) -> Result<Self, AppError> {
+        if !e.status_code_is_client() {
+            return Err(e);
+        }
+        Ok(FormOutcome {
+            notice: Some(error_box(&e)),
+            status: e.status_code(),
+        })
+    }
+}
+
+impl Render for FormOutcome {
+    fn render(&self) -> Markup {
+        html! { @if let Some(notice) = &self.notice { (notice) } }
+    }
+}
+
+/// An error as a form shows it: the message, and the problems by line (an upload) or by
+/// field (a form's values) under it.
+fn error_box(e: &AppError) -> Markup {
+    html! {
+        div.error role="alert" {
+            @match e {
+                AppError::InvalidFile { message, problems, .. } => {
+                    p { (message) }
+                    @if !problems.is_empty() {
+                        ul { @for p in &problems.rendered() {
+                            li { @if p.line > 0 { "Dòng " (p.line) ": " } (p.message) }
+                        } }
+                    }
+                }
+                AppError::Validation { fields } => {
+                    p { (e.message()) }
+                    ul { @for (k, v) in fields { li { (k) ": " (v) } } }
+                }
+                other => { p { (other.message()) } }
+            }
+        }
+    }
+}

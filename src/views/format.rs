@@ -1,0 +1,36 @@
+//! Values as pages write them (times of day are `crate::vn_time`'s).
+
+/// A duration in minutes and seconds: `3 phút 07 giây`.
+pub fn duration(ms: i64) -> String {
+    let s = ms / 1000;
+    format!("{} phút {:02} giây", s / 60, s % 60)
+}
+
+/// A label at the start of a line or a column: its first letter in capitals (`dễ` → `Dễ`),
+/// for names written lower case to fit inside sentences.
+pub fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duration_reads_in_minutes_and_two_digit_seconds() {
+        assert_eq!(duration(187_900), "3 phút 07 giây");
+        assert_eq!(duration(0), "0 phút 00 giây");
+    }
+
+    #[test]
+    fn capitalising_keeps_vietnamese_letters_whole() {
+        assert_eq!(capitalised("dễ"), "Dễ");
+        assert_eq!(capitalised("trung bình"), "Trung bình");
+        assert_eq!(capitalised("đúng"), "Đúng");
+        assert_eq!(capitalised(""), "");
+    }
+}
