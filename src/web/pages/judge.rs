@@ -1,5 +1,6 @@
 //! The judges' console (Ban Giám khảo): round results with every tie-break column, unit
 //! statistics, and any attempt's full record for disputes. Judges read; they change nothing.
+//! Every handler takes `PageCtx<Staff>`: judges and organisers, as the API's result routes.
 
 use crate::db::OneByKey;
 use std::collections::BTreeSet;
