@@ -26,7 +26,9 @@ use reqwest::{Method, StatusCode};
 use sea_orm::EntityTrait;
 use serde_json::Value;
 
-use crate::helpers::{TEST_BANK, TestApp, json_of, round_spec, spawn_app};
+use crate::helpers::{
+    PASSWORD, STAFF_PASSWORD, TEST_BANK, TestApp, json_of, round_spec, spawn_app,
+};
 
 mod table;
 
@@ -162,6 +164,20 @@ async fn token_of(app: &TestApp, world: &World, caller: usize) -> Option<String>
             .unwrap()
             .token,
     )
+}
+
+fn password_of(caller: usize) -> &'static str {
+    if (1..=3).contains(&caller) {
+        PASSWORD
+    } else {
+        STAFF_PASSWORD
+    }
+}
+
+fn bank_toml(code: &str) -> Vec<u8> {
+    let mut bank = cuocthi::banks::synthetic_bank(12);
+    bank.code = code.into();
+    cuocthi::banks::to_toml(&bank).into_bytes()
 }
 
 /// A hand-made multipart body (reqwest's is not reusable across callers).

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::{Body, Case, World};
-use crate::helpers::{PASSWORD, STAFF_PASSWORD, UNITS_CSV, registration, round_spec};
+use super::{Body, Case, World, bank_toml, password_of};
+use crate::helpers::{PASSWORD, UNITS_CSV, registration, round_spec};
 
 fn form(fields: &[(&str, &str)]) -> Body {
     Body::Form(
@@ -17,20 +17,6 @@ fn form(fields: &[(&str, &str)]) -> Body {
 
 fn none() -> Box<dyn Fn(usize) -> Body> {
     Box::new(|_| Body::None)
-}
-
-fn password_of(caller: usize) -> &'static str {
-    if (1..=3).contains(&caller) {
-        PASSWORD
-    } else {
-        STAFF_PASSWORD
-    }
-}
-
-fn bank_toml(code: &str) -> Vec<u8> {
-    let mut bank = cuocthi::banks::synthetic_bank(12);
-    bank.code = code.into();
-    cuocthi::banks::to_toml(&bank).into_bytes()
 }
 
 /// The table. Columns: anonymous, owner, other, voided, judge, organiser, admin.
