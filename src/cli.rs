@@ -1,5 +1,6 @@
-//! The command line: `serve`, `demo`, `user add`, `migrate`, `bank`, `bench`, `export`,
-//! `backup`.
+//! The command line: `serve`, `demo`, `user add`, `migrate`, `bank`, `export`, `backup`;
+//! and the logging and exit status every binary of the crate shares (the benchmarks and
+//! the fuzzer are binaries of their own under `src/bin/`).
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -7,6 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::accounts::{self, Role};
 use crate::settings::{DEFAULT_DATABASE_URL, DEMO_DATABASE_URL, DatabaseArgs, ServeArgs, Settings};
@@ -40,15 +44,8 @@ pub enum Command {
     /// Check or import question banks.
     #[command(subcommand)]
     Bank(BankCommand),
-    /// Measure how long importing a large generated bank takes (release builds).
-    Bench(BenchArgs),
     /// Export results or unit statistics to a file and print its SHA-256.
     Export(ExportArgs),
-    /// Measure exporting a round of many participants as XLSX and CSV (release builds).
-    BenchExport(BenchExportArgs),
-    /// Fuzz the bank parsers for a while (a development tool: see the README).
-    #[command(hide = true)]
-    Fuzz(FuzzArgs),
     /// Write a consistent copy of the database while the server runs: SQLite's
     /// `VACUUM INTO`, or `pg_dump --format=custom` on PostgreSQL (see SECURITY.md).
     Backup(BackupArgs),
@@ -81,17 +78,6 @@ pub struct BankFileArgs {
     pub database: DatabaseArgs,
 }
 
-/// `cuocthi bench`.
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// How many questions the generated bank has.
-    #[arg(long, default_value_t = 10_000)]
-    pub questions: usize,
-    /// Where to import it (default: a fresh SQLite file in a temporary folder).
-    #[command(flatten)]
-    pub database: DatabaseArgs,
-}
-
 /// `cuocthi export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -117,37 +103,6 @@ pub struct ExportArgs {
     pub with_phone: bool,
     #[command(flatten)]
     pub database: DatabaseArgs,
-}
-
-/// `cuocthi bench-export`.
-#[derive(Debug, Args)]
-pub struct BenchExportArgs {
-    /// How many participants the generated round has.
-    #[arg(long, default_value_t = 100_000)]
-    pub participants: usize,
-    /// Export in this format only (default: XLSX, then CSV, in one process).
-    #[arg(long, value_parser = ["xlsx", "csv"])]
-    pub format: Option<String>,
-    /// Where to generate it (default: a fresh SQLite file in a temporary folder).
-    #[command(flatten)]
-    pub database: DatabaseArgs,
-}
-
-/// `cuocthi fuzz`.
-#[derive(Debug, Args)]
-pub struct FuzzArgs {
-    /// The parser: toml, gift, aiken, csv, xlsx, or all (one after the other).
-    #[arg(long, default_value = "all")]
-    pub parser: String,
-    /// Seconds per parser.
-    #[arg(long, default_value_t = 60)]
-    pub seconds: u64,
-    /// The random seed (a run is repeatable from its seed).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Where an input that makes a parser panic is written.
-    #[arg(long, default_value = "target/fuzz-crashes")]
-    pub crash_dir: std::path::PathBuf,
 }
 
 /// `cuocthi backup`.
@@ -227,13 +182,15 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Migrate(args) => migrate(args).await,
             Command::Bank(BankCommand::Import(args)) => bank_import(args).await,
             Command::Bank(BankCommand::Check(args)) => bank_check(args),
-            Command::Bench(args) => bench(args).await,
             Command::Export(args) => export(args).await,
-            Command::BenchExport(args) => bench_export(args).await,
-            Command::Fuzz(args) => fuzz(args),
             Command::Backup(args) => backup(args).await,
         }
     });
+    exit_code(result)
+}
+
+/// The exit status of a command, printing its error (with its causes) first.
+pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -241,6 +198,30 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The log subscriber, writing to `writer`: `RUST_LOG`, or by default `info` without the
+/// noise of the database driver and the XLSX reader. The test suites build theirs here too
+/// (`TEST_LOG`), so they log what the server logs.
+pub fn subscriber<W>(writer: W) -> impl tracing::Subscriber + Send + Sync + 'static
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            // calamine warns about every damaged theme of an uploaded XLSX: the import
+            // reports what matters to the organiser itself.
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,calamine=error")),
+        )
+        .with_target(false)
+        .with_writer(writer)
+        .finish()
+}
+
+/// Sends the process's logs to standard output (once, at the start of a binary).
+pub fn init_tracing() {
+    subscriber(std::io::stdout).init();
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

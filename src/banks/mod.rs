@@ -10,7 +10,6 @@
 
 mod aiken;
 mod export;
-pub mod fuzz;
 mod gift;
 mod model;
 mod native;

@@ -12,7 +12,6 @@
 //! in its constant-memory mode), and hashed with SHA-256; the hash travels with the file
 //! (`X-Content-SHA256`) and goes to [`record_hook`], the one place an export is recorded.
 
-pub mod bench;
 mod contact;
 mod csv;
 mod hash;

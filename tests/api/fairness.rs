@@ -355,7 +355,7 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
     let judge_page = page(&app, &format!("/judge/attempts/{done}"), Some(&judge)).await;
     assert!(!judge_page.contains("✓ đúng"), "nor the judges' record");
     app.state.engine.clock.advance(Duration::seconds(5));
-    let key = app.answer_key(running_id).await;
+    let key = app.option_ids(running_id).await;
     let (status, saved) = app.save(&late, running_id, 1, &key[0]).await;
     assert_eq!(status, 200, "a save within the grace counts: {saved}");
     assert!(hidden(&view(early.clone(), done).await));
@@ -424,7 +424,7 @@ async fn a_round_that_shows_scores_after_close_tells_nothing_until_settled() {
     let (status, attempt) = app.start(&a, round).await;
     assert_eq!(status, 201);
     let id = attempt["attempt_id"].as_i64().unwrap();
-    let key = app.answer_key(id).await;
+    let key = app.option_ids(id).await;
     for (i, choices) in key.iter().enumerate().take(7) {
         app.save(&a, id, i + 1, choices).await;
     }

@@ -7,6 +7,8 @@ mod authz;
 mod backup;
 mod bad_input;
 mod banks;
+#[path = "../common/mod.rs"]
+mod common;
 mod contest;
 mod crash;
 mod exports;

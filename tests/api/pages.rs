@@ -122,7 +122,7 @@ async fn a_participant_takes_a_round_without_javascript() {
     assert_ids_unique(&html);
 
     // Answer every question correctly through the form, saving first, then submitting.
-    let key = app.answer_key(attempt_id).await;
+    let key = app.option_ids(attempt_id).await;
     let mut fields: Vec<(String, String)> = vec![
         ("csrf".into(), csrf.clone()),
         ("action".into(), "save".into()),
@@ -481,7 +481,7 @@ async fn the_judge_console_shows_results_and_the_full_record() {
     assert_eq!(status, 200);
     assert!(record.contains("seed") && record.contains("Lưu lúc"));
     // take() chose the correct set for the first 7 questions and one wrong option for the rest.
-    let key = app.answer_key(attempt).await;
+    let key = app.option_ids(attempt).await;
     let chosen: usize = key[..7].iter().map(Vec::len).sum::<usize>() + 3;
     assert_eq!(record.matches("← đã chọn").count(), chosen);
     let (status, _, units) = page(&b, &app, &format!("/judge/rounds/{round}/units")).await;

@@ -43,7 +43,7 @@ async fn two_instances_share_attempts_results_and_leaderboards() {
     assert_eq!(on_a["questions"], on_b["questions"]);
 
     // Answers saved alternately through both instances all count.
-    let key = a.answer_key(id).await;
+    let key = a.option_ids(id).await;
     for (i, choices) in key.iter().enumerate() {
         let app = if i % 2 == 0 { &a } else { &b };
         let (status, body) = app.save(&token, id, i + 1, choices).await;

@@ -115,8 +115,8 @@ async fn pages_have_no_serious_accessibility_violations() {
         return;
     };
     let app = spawn_app().await;
-    let seeded = app.seed_contest().await;
-    app.participant("Võ Minh Dũng", "0912000444").await;
+    let seeded = app.seed_round().await;
+    app.participant_named("Võ Minh Dũng", "0912000444").await;
     let b = Browser::launch(&tools, &app.address, true).await;
 
     let mut found = Vec::new();

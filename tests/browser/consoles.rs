@@ -66,7 +66,7 @@ async fn organiser_console_reports_bank_errors_by_line_and_creates_a_round() {
         return;
     };
     let app = spawn_app().await;
-    let seeded = app.seed_contest().await;
+    let seeded = app.seed_round().await;
     let b = Browser::launch(&tools, &app.address, true).await;
     log_in(&b, "btc@example.vn", STAFF_PASSWORD).await;
 
@@ -161,8 +161,8 @@ async fn judge_console_shows_the_round_results() {
         return;
     };
     let app = spawn_app().await;
-    let seeded = app.seed_contest().await;
-    let participant = app.participant("Đặng Thu Hà", "0912000555").await;
+    let seeded = app.seed_round().await;
+    let participant = app.participant_named("Đặng Thu Hà", "0912000555").await;
     app.take_round(&participant, seeded.round, 1).await;
     app.staff(Role::Judge, "bgk@example.vn").await;
     let b = Browser::launch(&tools, &app.address, true).await;

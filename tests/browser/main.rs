@@ -9,6 +9,8 @@
 
 mod a11y;
 mod app;
+#[path = "../common/mod.rs"]
+mod common;
 mod consoles;
 mod flows;
 mod harness;

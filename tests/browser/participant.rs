@@ -18,7 +18,7 @@ async fn a_participant_registers_takes_the_round_and_sees_the_result() {
         return;
     };
     let app = spawn_app().await;
-    let seeded = app.seed_contest().await;
+    let seeded = app.seed_round().await;
     let b = Browser::launch(&tools, &app.address, true).await;
 
     // Register with the form, picking the unit from the tree.
@@ -195,8 +195,8 @@ async fn submitting_lists_unanswered_questions_in_the_confirmation() {
         return;
     };
     let app = spawn_app().await;
-    let seeded = app.seed_contest().await;
-    app.participant("Trần Văn Bình", "0912000222").await;
+    let seeded = app.seed_round().await;
+    app.participant_named("Trần Văn Bình", "0912000222").await;
     let b = Browser::launch(&tools, &app.address, true).await;
     log_in(&b, "0912000222", PASSWORD).await;
     let attempt = start_round(&b, seeded.round).await;
@@ -248,8 +248,8 @@ async fn an_attempt_with_javascript_disabled_is_saved_and_scored() {
         return;
     };
     let app = spawn_app().await;
-    let seeded = app.seed_contest().await;
-    app.participant("Lê Thị Cúc", "0912000333").await;
+    let seeded = app.seed_round().await;
+    app.participant_named("Lê Thị Cúc", "0912000333").await;
     let b = Browser::launch(&tools, &app.address, false).await;
     log_in(&b, "0912000333", PASSWORD).await;
     let attempt = start_round(&b, seeded.round).await;

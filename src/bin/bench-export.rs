@@ -1,8 +1,14 @@
-//! `cuocthi bench-export`: fills a database with one closed round of N participants'
+//! The export benchmark: fills a database with one closed round of N participants'
 //! standings (bulk inserts, not HTTP), then times the XLSX and CSV exports of it and reads
 //! the process's peak memory (`VmHWM`, reset before each export).
+//!
+//! `cargo run --release --bin bench-export -- --participants 100000 [--format xlsx|csv]
+//! [--database URL]` (README "Exports").
 
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+use clap::Parser;
 
 use chrono::{TimeZone, Utc};
 use rand::{Rng, SeedableRng};
@@ -11,9 +17,85 @@ use sea_orm::{
     QuerySelect, Set, TransactionTrait,
 };
 
-use super::{ContactField, ExportKind, Format};
-use crate::contest::boards::Boards;
-use crate::entities::{round, standing, unit, user};
+use cuocthi::contest::boards::Boards;
+use cuocthi::entities::{round, standing, unit, user};
+use cuocthi::exports::{self, ContactField, ExportKind, Format};
+use cuocthi::settings::DatabaseArgs;
+
+/// The same allocator as the `cuocthi` binary, so that the memory measured is the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Measure exporting a round of many participants as XLSX and CSV (release builds).
+#[derive(Debug, Parser)]
+#[command(name = "bench-export", version, about)]
+struct Args {
+    /// How many participants the generated round has.
+    #[arg(long, default_value_t = 100_000)]
+    participants: usize,
+    /// Export in this format only (default: XLSX, then CSV, in one process).
+    #[arg(long, value_parser = ["xlsx", "csv"])]
+    format: Option<String>,
+    /// Where to generate it (default: a fresh SQLite file in a temporary folder).
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    cuocthi::cli::init_tracing();
+    cuocthi::cli::exit_code(actix_web::rt::System::new().block_on(bench_export(args)))
+}
+
+async fn bench_export(args: Args) -> anyhow::Result<()> {
+    let dir = tempfile::Builder::new()
+        .prefix("cuocthi-bench-")
+        .tempdir()?;
+    let url = args
+        .database
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench-export.db", dir.path().display()));
+    let formats = match args.format.as_deref().and_then(Format::from_name) {
+        Some(f) => vec![f],
+        None => vec![Format::Xlsx, Format::Csv],
+    };
+    let report = run(&url, args.participants, &formats).await?;
+    println!(
+        "seeded {} participants' standings in {:.1} s ({})",
+        report.participants,
+        report.seed.as_secs_f64(),
+        if url.starts_with("sqlite:") {
+            "SQLite"
+        } else {
+            "PostgreSQL"
+        }
+    );
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    for m in &report.exports {
+        println!(
+            "{:<4}: {:.1} MB in {:.0} ms = snapshot {:.0} ms + contacts {:.0} ms + write {:.0} ms; \
+             RSS {:.0} MiB before, peak {:.0} MiB while loading; {:.0} MiB when writing starts, \
+             peak {:.0} MiB while writing{}",
+            m.format.extension(),
+            m.bytes as f64 / 1e6,
+            (m.snapshot + m.load + m.write).as_secs_f64() * 1000.0,
+            m.snapshot.as_secs_f64() * 1000.0,
+            m.load.as_secs_f64() * 1000.0,
+            m.write.as_secs_f64() * 1000.0,
+            mib(m.rss_before_kib),
+            mib(m.load_peak_kib),
+            mib(m.rss_write_start_kib),
+            mib(m.write_peak_kib),
+            if m.peak_reset {
+                ""
+            } else {
+                " (peaks of the whole process: the kernel did not reset them)"
+            }
+        );
+    }
+    Ok(())
+}
 
 const FAMILY: [&str; 14] = [
     "Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Hoàng", "Võ", "Phan", "Trương", "Bùi", "Đặng", "Đỗ",
@@ -30,38 +112,38 @@ const BATCH: usize = 1000;
 
 /// What one export of the benchmark measured.
 #[derive(Debug, Clone)]
-pub struct Measured {
-    pub format: Format,
+struct Measured {
+    format: Format,
     /// Building the round's snapshot (what every leaderboard request shares).
-    pub snapshot: Duration,
+    snapshot: Duration,
     /// Loading the rest: birth dates and phones, categories.
-    pub load: Duration,
+    load: Duration,
     /// Writing and hashing the file.
-    pub write: Duration,
-    pub bytes: u64,
+    write: Duration,
+    bytes: u64,
     /// Resident memory before the export, in KiB.
-    pub rss_before_kib: u64,
+    rss_before_kib: u64,
     /// Peak resident memory while building the snapshot and loading, in KiB.
-    pub load_peak_kib: u64,
+    load_peak_kib: u64,
     /// Resident memory when writing starts, in KiB.
-    pub rss_write_start_kib: u64,
+    rss_write_start_kib: u64,
     /// Peak resident memory while writing, in KiB.
-    pub write_peak_kib: u64,
+    write_peak_kib: u64,
     /// Whether the kernel let the peak be reset between phases (otherwise the peaks are
     /// the whole process's).
-    pub peak_reset: bool,
+    peak_reset: bool,
 }
 
 /// The benchmark's results.
 #[derive(Debug, Clone)]
-pub struct Report {
-    pub participants: usize,
-    pub seed: Duration,
-    pub exports: Vec<Measured>,
+struct Report {
+    participants: usize,
+    seed: Duration,
+    exports: Vec<Measured>,
 }
 
 /// A `/proc/self/status` field in KiB.
-pub fn proc_status_kib(field: &str) -> Option<u64> {
+fn proc_status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
@@ -75,7 +157,7 @@ fn reset_peak() -> bool {
 }
 
 /// Seeds `participants` standings into a fresh round; returns the round id.
-pub async fn seed(db: &DatabaseConnection, participants: usize) -> anyhow::Result<i64> {
+async fn seed(db: &DatabaseConnection, participants: usize) -> anyhow::Result<i64> {
     let txn = db.begin().await?;
     let now = Utc::now();
     let units: Vec<i64> = unit::Entity::find()
@@ -86,9 +168,9 @@ pub async fn seed(db: &DatabaseConnection, participants: usize) -> anyhow::Resul
         .all(&txn)
         .await?;
     anyhow::ensure!(!units.is_empty(), "the bench database has no units");
-    let contest = crate::contest::create_contest(
+    let contest = cuocthi::contest::create_contest(
         &txn,
-        crate::contest::ContestSpec {
+        cuocthi::contest::ContestSpec {
             code: format!("bench-{}", now.timestamp_millis()),
             title: "Đo hiệu năng xuất kết quả".into(),
             description: None,
@@ -216,11 +298,11 @@ pub async fn seed(db: &DatabaseConnection, participants: usize) -> anyhow::Resul
 }
 
 /// Runs the benchmark on `url` (a fresh database is best), exporting in each format.
-pub async fn run(url: &str, participants: usize, formats: &[Format]) -> anyhow::Result<Report> {
-    let db = crate::db::connect_and_migrate(url).await?;
+async fn run(url: &str, participants: usize, formats: &[Format]) -> anyhow::Result<Report> {
+    let db = cuocthi::db::connect_and_migrate(url).await?;
     let started = Instant::now();
     if unit::Entity::find().one(&db.read).await?.is_none() {
-        crate::units::import_csv(&db.write, crate::demo::SAMPLE_UNITS_CSV.as_bytes(), None)
+        cuocthi::units::import_csv(&db.write, cuocthi::demo::SAMPLE_UNITS_CSV.as_bytes(), None)
             .await
             .map_err(|e| anyhow::anyhow!("units: {e}"))?;
     }
@@ -234,7 +316,7 @@ pub async fn run(url: &str, participants: usize, formats: &[Format]) -> anyhow::
         let peak_reset = reset_peak();
         let rss_before_kib = proc_status_kib("VmRSS").unwrap_or(0);
         let t0 = Instant::now();
-        let round = crate::contest::attempts::load_round(&db.read, round_id)
+        let round = cuocthi::contest::attempts::load_round(&db.read, round_id)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         boards
@@ -248,7 +330,7 @@ pub async fn run(url: &str, participants: usize, formats: &[Format]) -> anyhow::
         let contact = [ContactField::BirthDate, ContactField::Phone]
             .into_iter()
             .collect();
-        let export = super::load(
+        let export = exports::load(
             &db.read,
             &boards,
             ExportKind::RoundResults,
@@ -269,7 +351,7 @@ pub async fn run(url: &str, participants: usize, formats: &[Format]) -> anyhow::
         let rss_write_start_kib = proc_status_kib("VmRSS").unwrap_or(0);
         let t2 = Instant::now();
         let (produced, export) = tokio::task::spawn_blocking(move || {
-            let produced = super::write(&export, format, file);
+            let produced = exports::write(&export, format, file);
             (produced, export)
         })
         .await?;

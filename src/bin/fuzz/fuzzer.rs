@@ -1,4 +1,4 @@
-//! A time-boxed fuzzer for the bank parsers (`cuocthi fuzz`): [`parse`](super::parse)
+//! A time-boxed fuzzer for the bank parsers: [`parse`](cuocthi::banks::parse)
 //! promises never to panic, whatever the bytes, since organisers upload files from
 //! anywhere. cargo-fuzz needs a nightly compiler, so this is a plain mutation fuzzer on
 //! stable: it starts from a sample bank written in each format and mutates it — bytes,
@@ -13,10 +13,10 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Bank, BankMeta, Format, Kind};
+use cuocthi::banks::{self, Bank, BankMeta, Format, Kind};
 
 /// The sample bank every format's seed is written from.
-const SAMPLE: &str = include_str!("../../question-banks/tthc-dien-tu-vinh-long.toml");
+const SAMPLE: &str = include_str!("../../../question-banks/tthc-dien-tu-vinh-long.toml");
 
 /// Pieces of syntax worth inserting, per format.
 fn tokens(format: Format) -> &'static [&'static str] {
@@ -152,16 +152,16 @@ pub fn count_panics() {
 /// The seeds of a format: the sample bank written in it.
 pub fn seeds(format: Format) -> Vec<Vec<u8>> {
     let meta = BankMeta::new("mau", "Mẫu");
-    let bank = match super::parse(Format::Toml, SAMPLE.as_bytes(), &meta) {
+    let bank = match banks::parse(Format::Toml, SAMPLE.as_bytes(), &meta) {
         Ok(parsed) => parsed.bank,
-        Err(_) => super::synthetic_bank(20),
+        Err(_) => banks::synthetic_bank(20),
     };
     match format {
         Format::Toml => vec![
             SAMPLE.as_bytes().to_vec(),
-            super::to_toml(&bank).into_bytes(),
+            banks::to_toml(&bank).into_bytes(),
         ],
-        Format::Gift => vec![super::to_gift(&bank).into_bytes()],
+        Format::Gift => vec![banks::to_gift(&bank).into_bytes()],
         Format::Aiken => vec![to_aiken(&bank).into_bytes()],
         Format::Csv => vec![to_csv(&rows(&bank))],
         Format::Xlsx => vec![to_xlsx(&rows(&bank))],
@@ -383,7 +383,7 @@ pub fn run(
     let meta = BankMeta::new("fuzz", "Fuzz");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let seeds = seeds(format);
-    let sample_rows = match super::parse(Format::Toml, SAMPLE.as_bytes(), &meta) {
+    let sample_rows = match banks::parse(Format::Toml, SAMPLE.as_bytes(), &meta) {
         Ok(parsed) => rows(&parsed.bank),
         Err(_) => Vec::new(),
     };
@@ -403,7 +403,7 @@ pub fn run(
         };
         let before = PANICS.load(Ordering::Relaxed);
         let began = Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| super::parse(format, &input, &meta)));
+        let result = catch_unwind(AssertUnwindSafe(|| banks::parse(format, &input, &meta)));
         report.slowest = report.slowest.max(began.elapsed());
         report.inputs += 1;
         match result {
@@ -440,7 +440,7 @@ mod tests {
         let meta = BankMeta::new("mau", "Mẫu");
         for format in Format::ALL {
             for seed in seeds(format) {
-                let parsed = super::super::parse(format, &seed, &meta);
+                let parsed = banks::parse(format, &seed, &meta);
                 assert!(parsed.is_ok(), "{format}: {parsed:?}");
             }
         }

@@ -1,0 +1,595 @@
+//! The table of the authorization matrix: one row per route, its path and bodies, and the
+//! outcome expected for each caller (see the rules in `authz/mod.rs`).
+
+use serde_json::json;
+
+use super::{Body, Case, World, bank_toml, password_of};
+use crate::helpers::{PASSWORD, UNITS_CSV, registration, round_spec};
+
+fn form(fields: &[(&str, &str)]) -> Body {
+    Body::Form(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+fn none() -> Box<dyn Fn(usize) -> Body> {
+    Box::new(|_| Body::None)
+}
+
+/// The table. Columns: anonymous, owner, other, voided, judge, organiser, admin.
+pub(super) fn cases(w: &World) -> Vec<Case> {
+    let (c, r, b, a) = (w.contest, w.round, w.bank, w.attempt);
+    let choice = w.choice.clone();
+    let target = w.target;
+    let mut cases = Vec::new();
+    let mut row = |method: &'static str,
+                   route: &'static str,
+                   path: String,
+                   body: Box<dyn Fn(usize) -> Body>,
+                   expect: &'static str| {
+        cases.push(Case {
+            method,
+            route,
+            path,
+            body,
+            expect,
+        })
+    };
+    let all_ok = "200 200 200 200 200 200 200";
+    let organiser_page = "login 403 403 login 403 200 403";
+    // Contest data is for judges and organisers; admins manage accounts (issue #13).
+    let staff_page = "login 403 403 login 200 200 403";
+    let staff_api = "401 403 403 401 200 200 403";
+    let organiser_api = "401 403 403 401 403 200 403";
+
+    // Pages.
+    row("GET", "/healthz", "/healthz".into(), none(), all_ok);
+    row(
+        "GET",
+        "/api/openapi.json",
+        "/api/openapi.json".into(),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/static/{name}",
+        "/static/app.css".into(),
+        none(),
+        all_ok,
+    );
+    row("GET", "/", "/".into(), none(), all_ok);
+    row("GET", "/login", "/login".into(), none(), all_ok);
+    row(
+        "POST",
+        "/login",
+        "/login".into(),
+        Box::new(|_| form(&[("login", "0912000009"), ("password", PASSWORD)])),
+        "303 303 303 303 303 303 303",
+    );
+    row(
+        "POST",
+        "/logout",
+        "/logout".into(),
+        Box::new(|_| form(&[])),
+        "303 303 303 303 303 303 303",
+    );
+    row("GET", "/register", "/register".into(), none(), all_ok);
+    row(
+        "POST",
+        "/register",
+        "/register".into(),
+        Box::new(|caller| {
+            let phone = format!("09130000{caller:02}");
+            form(&[
+                ("full_name", "Trần Thị Bình"),
+                ("phone", &phone),
+                ("category", "official"),
+                ("unit_code", "SO-TP"),
+                ("password", PASSWORD),
+            ])
+        }),
+        "303 303 303 303 303 303 303",
+    );
+    row(
+        "GET",
+        "/me",
+        "/me".into(),
+        none(),
+        "login 200 200 login 403 403 403",
+    );
+    row(
+        "GET",
+        "/contests/{id}",
+        format!("/contests/{c}"),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/rounds/{id}/leaderboard",
+        format!("/rounds/{r}/leaderboard"),
+        none(),
+        all_ok,
+    );
+    row(
+        "POST",
+        "/rounds/{id}/start",
+        format!("/rounds/{r}/start"),
+        Box::new(|_| form(&[])),
+        "login 303 303 login 403 403 403",
+    );
+    row(
+        "GET",
+        "/attempts/{id}",
+        format!("/attempts/{a}"),
+        none(),
+        "login 200 404 login 403 403 403",
+    );
+    {
+        let choice = choice.clone();
+        row(
+            "POST",
+            "/attempts/{id}",
+            format!("/attempts/{a}"),
+            Box::new(move |_| form(&[("q1", &choice)])),
+            "login 303 404 login 403 403 403",
+        );
+    }
+    row(
+        "GET",
+        "/attempts/{id}/result",
+        format!("/attempts/{a}/result"),
+        none(),
+        "login 303 404 login 403 403 403",
+    );
+    row(
+        "GET",
+        "/organiser",
+        "/organiser".into(),
+        none(),
+        organiser_page,
+    );
+    row(
+        "GET",
+        "/organiser/banks",
+        "/organiser/banks".into(),
+        none(),
+        organiser_page,
+    );
+    row(
+        "POST",
+        "/organiser/banks",
+        "/organiser/banks".into(),
+        Box::new(|caller| {
+            Body::Multipart(
+                vec![("format", "toml".into())],
+                "bank.toml",
+                bank_toml(&format!("authz-page-{caller}")),
+            )
+        }),
+        organiser_page,
+    );
+    row(
+        "GET",
+        "/organiser/banks/{id}",
+        format!("/organiser/banks/{b}"),
+        none(),
+        organiser_page,
+    );
+    row(
+        "GET",
+        "/organiser/contests",
+        "/organiser/contests".into(),
+        none(),
+        organiser_page,
+    );
+    row(
+        "POST",
+        "/organiser/contests",
+        "/organiser/contests".into(),
+        Box::new(|caller| {
+            let code = format!("authz-page-{caller}");
+            form(&[
+                ("code", &code),
+                ("title", "Cuộc thi phân quyền"),
+                ("categories", "official"),
+            ])
+        }),
+        "login 403 403 login 403 303 403",
+    );
+    row(
+        "GET",
+        "/organiser/contests/{id}",
+        format!("/organiser/contests/{c}"),
+        none(),
+        organiser_page,
+    );
+    row(
+        "POST",
+        "/organiser/contests/{id}/rounds",
+        format!("/organiser/contests/{c}/rounds"),
+        Box::new(|_| form(&[("title", "Tuần phân quyền")])),
+        "login 403 403 login 403 422 403",
+    );
+    row(
+        "POST",
+        "/organiser/rounds/{id}/close",
+        format!("/organiser/rounds/{}/close", w.spare_rounds[1]),
+        Box::new(|_| form(&[])),
+        "login 403 403 login 403 303 403",
+    );
+    row(
+        "GET",
+        "/organiser/rounds/{id}/items",
+        format!("/organiser/rounds/{r}/items"),
+        none(),
+        organiser_page,
+    );
+    row(
+        "GET",
+        "/organiser/units",
+        "/organiser/units".into(),
+        none(),
+        organiser_page,
+    );
+    row(
+        "POST",
+        "/organiser/units",
+        "/organiser/units".into(),
+        Box::new(|_| Body::Multipart(vec![], "units.csv", UNITS_CSV.as_bytes().to_vec())),
+        organiser_page,
+    );
+    row(
+        "GET",
+        "/organiser/participants",
+        "/organiser/participants".into(),
+        none(),
+        organiser_page,
+    );
+    row(
+        "POST",
+        "/organiser/participants/{id}/{action}",
+        format!("/organiser/participants/{target}/unvoid"),
+        Box::new(|_| form(&[])),
+        "login 403 403 login 403 303 403",
+    );
+    row(
+        "GET",
+        "/organiser/duplicates",
+        "/organiser/duplicates".into(),
+        none(),
+        organiser_page,
+    );
+    row("GET", "/judge", "/judge".into(), none(), staff_page);
+    row(
+        "GET",
+        "/judge/rounds/{id}",
+        format!("/judge/rounds/{r}"),
+        none(),
+        staff_page,
+    );
+    row(
+        "GET",
+        "/judge/rounds/{id}/units",
+        format!("/judge/rounds/{r}/units"),
+        none(),
+        staff_page,
+    );
+    row(
+        "GET",
+        "/judge/attempts/{id}",
+        format!("/judge/attempts/{a}"),
+        none(),
+        staff_page,
+    );
+
+    // API.
+    row(
+        "POST",
+        "/api/v1/auth/register",
+        "/api/v1/auth/register".into(),
+        Box::new(|caller| Body::Json(registration(&format!("09140000{caller:02}")))),
+        "201 201 201 201 201 201 201",
+    );
+    row(
+        "POST",
+        "/api/v1/auth/login",
+        "/api/v1/auth/login".into(),
+        Box::new(|_| Body::Json(json!({"login": "0912000009", "password": PASSWORD}))),
+        all_ok,
+    );
+    row(
+        "POST",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/logout".into(),
+        none(),
+        "204 204 204 204 204 204 204",
+    );
+    row(
+        "POST",
+        "/api/v1/auth/logout-all",
+        "/api/v1/auth/logout-all".into(),
+        none(),
+        "401 204 204 401 204 204 204",
+    );
+    row(
+        "GET",
+        "/api/v1/me",
+        "/api/v1/me".into(),
+        none(),
+        "401 200 200 401 200 200 200",
+    );
+    row(
+        "POST",
+        "/api/v1/me/password",
+        "/api/v1/me/password".into(),
+        Box::new(|caller| {
+            Body::Json(json!({
+                "current_password": password_of(caller),
+                "new_password": password_of(caller),
+            }))
+        }),
+        "401 200 200 401 200 200 200",
+    );
+    row(
+        "GET",
+        "/api/v1/units",
+        "/api/v1/units".into(),
+        none(),
+        all_ok,
+    );
+    row(
+        "POST",
+        "/api/v1/units/import",
+        "/api/v1/units/import".into(),
+        Box::new(|_| Body::Raw("text/csv", UNITS_CSV.as_bytes().to_vec())),
+        organiser_api,
+    );
+    row(
+        "POST",
+        "/api/v1/banks",
+        "/api/v1/banks?format=toml".into(),
+        Box::new(|caller| {
+            Body::Raw(
+                "application/toml",
+                bank_toml(&format!("authz-api-{caller}")),
+            )
+        }),
+        "401 403 403 401 403 201 403",
+    );
+    row(
+        "GET",
+        "/api/v1/banks",
+        "/api/v1/banks".into(),
+        none(),
+        staff_api,
+    );
+    row(
+        "POST",
+        "/api/v1/banks/check",
+        "/api/v1/banks/check?format=toml".into(),
+        Box::new(|_| Body::Raw("application/toml", bank_toml("authz-check"))),
+        organiser_api,
+    );
+    row(
+        "GET",
+        "/api/v1/banks/{id}",
+        format!("/api/v1/banks/{b}"),
+        none(),
+        staff_api,
+    );
+    row(
+        "GET",
+        "/api/v1/banks/{id}/export",
+        format!("/api/v1/banks/{b}/export"),
+        none(),
+        staff_api,
+    );
+    row(
+        "POST",
+        "/api/v1/contests",
+        "/api/v1/contests".into(),
+        Box::new(|caller| {
+            Body::Json(
+                json!({"code": format!("authz-{caller}"), "title": "Cuộc thi phân quyền", "categories": ["official"]}),
+            )
+        }),
+        "401 403 403 401 403 201 403",
+    );
+    row(
+        "GET",
+        "/api/v1/contests",
+        "/api/v1/contests".into(),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/api/v1/contests/{id}",
+        format!("/api/v1/contests/{c}"),
+        none(),
+        all_ok,
+    );
+    row(
+        "POST",
+        "/api/v1/contests/{id}/rounds",
+        format!("/api/v1/contests/{c}/rounds"),
+        Box::new(|_| Body::Json(round_spec())),
+        "401 403 403 401 403 201 403",
+    );
+    row(
+        "GET",
+        "/api/v1/contests/{id}/leaderboard",
+        format!("/api/v1/contests/{c}/leaderboard"),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/api/v1/contests/{id}/units",
+        format!("/api/v1/contests/{c}/units"),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/api/v1/rounds",
+        "/api/v1/rounds".into(),
+        none(),
+        "401 200 200 401 403 403 403",
+    );
+    row(
+        "GET",
+        "/api/v1/rounds/{id}",
+        format!("/api/v1/rounds/{r}"),
+        none(),
+        all_ok,
+    );
+    row(
+        "POST",
+        "/api/v1/rounds/{id}/close",
+        format!("/api/v1/rounds/{}/close", w.spare_rounds[0]),
+        none(),
+        organiser_api,
+    );
+    row(
+        "POST",
+        "/api/v1/rounds/{id}/attempts",
+        format!("/api/v1/rounds/{r}/attempts"),
+        Box::new(|_| Body::Json(json!({}))),
+        "401 200 200 401 403 403 403",
+    );
+    row(
+        "GET",
+        "/api/v1/rounds/{id}/leaderboard",
+        format!("/api/v1/rounds/{r}/leaderboard"),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/api/v1/rounds/{id}/units",
+        format!("/api/v1/rounds/{r}/units"),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/api/v1/attempts/{id}",
+        format!("/api/v1/attempts/{a}"),
+        none(),
+        "401 200 404 401 200 200 403",
+    );
+    row(
+        "GET",
+        "/api/v1/attempts/{id}/verify",
+        format!("/api/v1/attempts/{a}/verify"),
+        none(),
+        staff_api,
+    );
+    row(
+        "GET",
+        "/api/v1/audit",
+        "/api/v1/audit".into(),
+        none(),
+        "401 403 403 401 200 200 200",
+    );
+    row(
+        "GET",
+        "/api/v1/contests/{id}/unusual-attempts",
+        format!("/api/v1/contests/{c}/unusual-attempts"),
+        none(),
+        staff_api,
+    );
+    {
+        let choice = choice.clone();
+        row(
+            "PUT",
+            "/api/v1/attempts/{id}/answers/{question_id}",
+            format!("/api/v1/attempts/{a}/answers/1"),
+            Box::new(move |_| Body::Json(json!({"choices": [choice]}))),
+            "401 200 404 401 403 403 403",
+        );
+    }
+    row(
+        "GET",
+        "/api/v1/participants",
+        "/api/v1/participants".into(),
+        none(),
+        organiser_api,
+    );
+    row(
+        "GET",
+        "/api/v1/participants/duplicates",
+        "/api/v1/participants/duplicates".into(),
+        none(),
+        organiser_api,
+    );
+    row(
+        "POST",
+        "/api/v1/participants/{id}/void",
+        format!("/api/v1/participants/{target}/void"),
+        Box::new(|_| Body::Json(json!({"reason": "Kiểm tra phân quyền"}))),
+        organiser_api,
+    );
+    row(
+        "POST",
+        "/api/v1/participants/{id}/unvoid",
+        format!("/api/v1/participants/{target}/unvoid"),
+        none(),
+        organiser_api,
+    );
+    for (route, suffix) in [
+        ("/api/v1/rounds/{id}/results.xlsx", "results.xlsx"),
+        ("/api/v1/rounds/{id}/results.csv", "results.csv"),
+    ] {
+        row(
+            "GET",
+            route,
+            format!("/api/v1/rounds/{r}/{suffix}"),
+            none(),
+            staff_api,
+        );
+    }
+    for (route, suffix) in [
+        ("/api/v1/contests/{id}/results.xlsx", "results.xlsx"),
+        ("/api/v1/contests/{id}/results.csv", "results.csv"),
+        ("/api/v1/contests/{id}/units.xlsx", "units.xlsx"),
+        ("/api/v1/contests/{id}/units.csv", "units.csv"),
+    ] {
+        row(
+            "GET",
+            route,
+            format!("/api/v1/contests/{c}/{suffix}"),
+            none(),
+            staff_api,
+        );
+    }
+    row(
+        "GET",
+        "/api/v1/rounds/{id}/items",
+        format!("/api/v1/rounds/{r}/items"),
+        none(),
+        organiser_api,
+    );
+    row(
+        "GET",
+        "/api/v1/rounds/{id}/items.csv",
+        format!("/api/v1/rounds/{r}/items.csv"),
+        none(),
+        organiser_api,
+    );
+    // Last: submitting ends the owner's attempt.
+    row(
+        "POST",
+        "/api/v1/attempts/{id}/submit",
+        format!("/api/v1/attempts/{a}/submit"),
+        Box::new(|_| Body::Json(json!({"prediction": 3}))),
+        "401 200 404 401 403 403 403",
+    );
+    cases
+}
