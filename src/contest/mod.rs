@@ -215,7 +215,7 @@ pub async fn close_round(
     attempt::Entity::update_many()
         .col_expr(attempt::Column::Deadline, Expr::value(now))
         .filter(attempt::Column::RoundId.eq(round_id))
-        .filter(attempt::Column::Status.eq("in_progress"))
+        .filter(attempt::Column::Status.eq(attempt::Status::InProgress))
         .filter(attempt::Column::Deadline.gt(now))
         .exec(db)
         .await?;

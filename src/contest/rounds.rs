@@ -15,24 +15,7 @@ pub struct QuotaSpec {
     pub count: i64,
 }
 
-/// What the prediction question asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PredictionAnswer {
-    /// How many participants answer every question correctly.
-    PerfectScores,
-    /// How many people take part in the round.
-    Participants,
-}
-
-impl PredictionAnswer {
-    fn as_str(self) -> &'static str {
-        match self {
-            PredictionAnswer::PerfectScores => "perfect_scores",
-            PredictionAnswer::Participants => "participants",
-        }
-    }
-}
+pub use crate::entities::round::PredictionAnswer;
 
 /// The prediction (tie-break) question of a round.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -111,14 +94,44 @@ pub fn effective_close(round: &round::Model) -> DateTime<Utc> {
         .map_or(round.closes_at, |c| c.min(round.closes_at))
 }
 
-/// `upcoming`, `open` or `closed` at `now`.
-pub fn round_status(round: &round::Model, now: DateTime<Utc>) -> &'static str {
+/// Where a round is in time: computed from its times and `now`, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundStatus {
+    /// Not open yet.
+    Upcoming,
+    /// Taking attempts.
+    Open,
+    /// Closed (at its closing time or early); attempts in their grace may still finish.
+    Closed,
+}
+
+impl RoundStatus {
+    /// Every status, for parsing a filter.
+    pub const ALL: [RoundStatus; 3] = [
+        RoundStatus::Upcoming,
+        RoundStatus::Open,
+        RoundStatus::Closed,
+    ];
+
+    /// The wire form, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundStatus::Upcoming => "upcoming",
+            RoundStatus::Open => "open",
+            RoundStatus::Closed => "closed",
+        }
+    }
+}
+
+/// Where `round` is in time at `now`.
+pub fn round_status(round: &round::Model, now: DateTime<Utc>) -> RoundStatus {
     if now >= effective_close(round) {
-        "closed"
+        RoundStatus::Closed
     } else if now < round.opens_at {
-        "upcoming"
+        RoundStatus::Upcoming
     } else {
-        "open"
+        RoundStatus::Open
     }
 }
 
@@ -358,15 +371,9 @@ pub async fn create_round(
         max_attempts: Set(spec.max_attempts as i32),
         practice: Set(spec.practice),
         draw: Set(serde_json::to_string(&rules).map_err(anyhow::Error::from)?),
-        question_order: Set(match order {
-            Order::Shuffled => "shuffled".to_owned(),
-            Order::ByDifficulty => "by_difficulty".to_owned(),
-        }),
+        question_order: Set(order),
         prediction_question: Set(spec.prediction.as_ref().map(|p| text::clean(&p.question))),
-        prediction_answer: Set(spec
-            .prediction
-            .as_ref()
-            .map(|p| p.answer.as_str().to_owned())),
+        prediction_answer: Set(spec.prediction.as_ref().map(|p| p.answer)),
         prediction_actual: Set(None),
         created_at: Set(now),
         score_shown: Set(spec.score_shown),

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use super::attempts::{FINISHED, drawn_of, load_round};
-use super::draw::{self, Order};
+use super::attempts::{Status, drawn_of, load_round};
+use super::draw;
 use super::pool::QuestionData;
 use super::{draw_rules, scoring};
 use crate::banks::store::questions_at_version;
@@ -79,11 +79,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
     for e in &earlier {
         seen.extend(drawn_of(e)?.into_iter().map(|d| d.question_id));
     }
-    let order = if round.question_order == "by_difficulty" {
-        Order::ByDifficulty
-    } else {
-        Order::Shuffled
-    };
+    let order = round.question_order;
     let stored = drawn_of(&a)?;
     match draw::draw(&pool, quotas, &seen, order, a.seed as u64) {
         Ok(expected) => {
@@ -162,7 +158,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
         correct: recomputed.correct,
         max_score: recomputed.max_score,
     };
-    let stored_score = (a.status == FINISHED).then(|| ScoreView {
+    let stored_score = (a.status == Status::Finished).then(|| ScoreView {
         score: a.score.unwrap_or(0),
         correct: a.correct.unwrap_or(0),
         max_score: a.max_score,

@@ -2,6 +2,7 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use cuocthi::accounts::Role;
+use cuocthi::contest::attempts;
 use serde_json::{Value, json};
 
 use crate::helpers::{TEST_BANK, json_of, registration, round_spec, spawn_app};
@@ -306,9 +307,9 @@ async fn an_abandoned_attempt_is_finalised_by_the_sweeper() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "finished");
+    assert_eq!(row.status, attempts::Status::Finished);
     assert_eq!(row.score, Some(3));
-    assert_eq!(row.finish_reason.as_deref(), Some("expired"));
+    assert_eq!(row.finish_reason, Some(attempts::FinishReason::Expired));
     // The abandoned attempt counts on the leaderboard.
     let (_, board) = json_of(
         app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
@@ -1209,7 +1210,7 @@ async fn one_group_with_two_starts_of_one_seat_inserts_one_attempt_beside_saves(
         user_id: Set(b_id),
         seq: Set(1),
         seed: Set(seed),
-        status: Set("in_progress".to_owned()),
+        status: Set(attempts::Status::InProgress),
         category_code: Set("official".to_owned()),
         unit_id: Set(None),
         questions: Set("[]".to_owned()),

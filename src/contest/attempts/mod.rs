@@ -10,7 +10,7 @@ mod save;
 mod start;
 mod view;
 
-pub use super::finishing::{FINISHED, Finish, FinishJob, IN_PROGRESS};
+pub use super::finishing::{Finish, FinishJob, FinishReason, Status};
 pub use finish::{MAX_PREDICTION, check_prediction, finalize, settle_if_expired, submit};
 pub use save::{LIVE_TTL, LiveAttempt, save_answer, save_answer_for};
 pub use start::{Started, start};

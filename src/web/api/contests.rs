@@ -188,13 +188,21 @@ pub async fn open_rounds(
     query: web::Query<RoundsQuery>,
 ) -> Result<HttpResponse> {
     let now = state.engine.now();
-    let wanted = query.status.as_deref().unwrap_or("open");
-    if !matches!(wanted, "open" | "upcoming" | "closed" | "all") {
-        return Err(AppError::bad_request(
-            "invalid_query",
-            "status phải là open, upcoming, closed hoặc all.",
-        ));
-    }
+    // `None` for `all`.
+    let wanted = match query.status.as_deref().unwrap_or("open") {
+        "all" => None,
+        s => Some(
+            contest::RoundStatus::ALL
+                .into_iter()
+                .find(|status| status.as_str() == s)
+                .ok_or_else(|| {
+                    AppError::bad_request(
+                        "invalid_query",
+                        "status phải là open, upcoming, closed hoặc all.",
+                    )
+                })?,
+        ),
+    };
     let user = &participant.0.user;
     let category = user.category_code.clone().unwrap_or_default();
     let contests = contest_entity::Entity::find().all(&state.db.read).await?;
@@ -218,12 +226,12 @@ pub async fn open_rounds(
         .await?;
     let views: Vec<_> = rounds
         .iter()
-        .filter(|r| wanted == "all" || contest::round_status(r, now) == wanted)
+        .filter(|r| wanted.is_none_or(|s| contest::round_status(r, now) == s))
         .map(|r| {
             let used = mine.iter().filter(|a| a.round_id == r.id).count();
             let in_progress = mine
                 .iter()
-                .find(|a| a.round_id == r.id && a.status == attempts::IN_PROGRESS)
+                .find(|a| a.round_id == r.id && a.status == attempts::Status::InProgress)
                 .map(|a| a.id);
             let mut v = contest::round_view(r, now);
             v["attempts_used"] = json!(used);
@@ -264,7 +272,7 @@ pub async fn leaderboard(
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse> {
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
-    let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     if r.practice {
         return Ok(HttpResponse::Ok().json(json!({
             "round_id": r.id, "closed": closed, "practice": true, "total": 0, "entries": [],

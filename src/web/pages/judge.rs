@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use actix_web::web;
 use maud::{Markup, html};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
 use super::public::{duration, vn_time};
@@ -63,7 +63,7 @@ pub async fn dashboard(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
                 ul.card { @for r in rounds {
                     li {
                         a href={ "/judge/rounds/" (r.id) } { (r.title) }
-                        " — " (contest::round_status(r, now)) @if r.practice { " (thi thử)" }
+                        " — " (contest::round_status(r, now).as_str()) @if r.practice { " (thi thử)" }
                         " · " a href={ "/judge/rounds/" (r.id) "/units" } { "thống kê đơn vị" }
                     }
                 } }
@@ -120,7 +120,7 @@ pub async fn results(
         .as_deref()
         .filter(|c| categories.iter().any(|k| k.code == *c));
     let (total, entries) = boards::page(&snapshot, category, usize::MAX, 0);
-    let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     // --- Charts (issue #6): participants per day for the figures below. ---
     let per_day = contest::stats::participants_per_day(&state.db.read, r.id).await?;
     Ok(ctx.ok(console(&ctx.viewer, &format!("Kết quả — {}", r.title), html! {
@@ -215,7 +215,7 @@ pub async fn attempt_record(
         div.card {
             p { "Thí sinh: " strong { (who.as_ref().map(|u| u.full_name.clone()).unwrap_or_default()) }
                 " — " (unit.as_ref().map(|u| u.name.clone()).unwrap_or_default()) " — " (a.category_code) }
-            p { "Vòng thi: " (r.title) " · lượt thứ " (a.seq) " · trạng thái " (a.status) }
+            p { "Vòng thi: " (r.title) " · lượt thứ " (a.seq) " · trạng thái " (a.status.to_value()) }
             p { "Bắt đầu: " (vn_time(a.started_at)) " · hạn: " (vn_time(a.deadline))
                 @if let Some(t) = a.submitted_at { " · nộp: " (vn_time(t)) } }
             p { "Điểm: " (a.score.map(|s| s.to_string()).unwrap_or_else(|| "—".into())) "/" (a.max_score)
