@@ -28,13 +28,9 @@ pub(super) async fn saved_answers<C: ConnectionTrait>(
         .filter(answer::Column::AttemptId.eq(attempt_id))
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let choices: Vec<usize> = serde_json::from_str(&r.choices).unwrap_or_default();
-            (r.position, (choices, r.saved_at))
-        })
-        .collect())
+    rows.into_iter()
+        .map(|r| Ok((r.position, (r.choices()?, r.saved_at))))
+        .collect()
 }
 
 /// How an attempt ends.
@@ -217,4 +213,18 @@ async fn update_standing<C: ConnectionTrait>(db: &C, a: &attempt::Model) -> Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_claim_writes_and_checks_the_stored_statuses() {
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let sql = finish_sql(backend);
+            assert!(sql.contains(&format!("SET status = '{}'", Status::Finished.to_value())));
+            assert!(sql.contains(&format!("AND status = '{}'", Status::InProgress.to_value())));
+        }
+    }
 }

@@ -79,12 +79,7 @@ impl DrawRules {
 
 /// Decodes a round's stored draw rules.
 pub fn draw_rules(round: &round::Model) -> Result<DrawRules> {
-    serde_json::from_str(&round.draw).map_err(|e| {
-        AppError::Unexpected(anyhow::anyhow!(
-            "round {} has invalid draw rules: {e}",
-            round.id
-        ))
-    })
+    crate::entities::decode_json(format_args!("round {}", round.id), "draw", &round.draw)
 }
 
 /// When a round stops taking attempts: its closing time, or earlier if closed early.
@@ -136,12 +131,9 @@ pub fn round_status(round: &round::Model, now: DateTime<Utc>) -> RoundStatus {
 }
 
 /// A round as the API shows it.
-pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Value {
-    let draw = draw_rules(round).ok();
-    let questions = draw
-        .as_ref()
-        .map(|d| d.default.iter().map(|q| q.count).sum::<usize>());
-    json!({
+pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Result<Value> {
+    let questions: usize = draw_rules(round)?.default.iter().map(|q| q.count).sum();
+    Ok(json!({
         "id": round.id,
         "contest_id": round.contest_id,
         "title": round.title,
@@ -160,7 +152,7 @@ pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Value {
         "allow_overlap": round.allow_overlap,
         "settled": fairness::is_settled(round),
         "settled_at": round.settled_at,
-    })
+    }))
 }
 
 fn too_big(field: &str, fields: &mut BTreeMap<String, String>, message: &str) {
@@ -178,8 +170,7 @@ pub async fn check_round(
     spec: &RoundSpec,
 ) -> Result<DrawRules> {
     let contest = crate::contest::load_contest(db, contest_id).await?;
-    let contest_categories: Vec<String> =
-        serde_json::from_str(&contest.categories).unwrap_or_default();
+    let contest_categories = contest.categories()?;
     let mut fields = BTreeMap::new();
     let title = text::clean(&spec.title);
     if title.is_empty() || text::char_len(&title) > 300 {

@@ -87,3 +87,14 @@ pub enum FinishReason {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The bank versions the draw used, by bank id.
+    pub fn bank_versions(&self) -> crate::error::Result<std::collections::BTreeMap<i64, i32>> {
+        super::decode_json(
+            format_args!("attempt {}", self.id),
+            "bank_versions",
+            &self.bank_versions,
+        )
+    }
+}

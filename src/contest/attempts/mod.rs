@@ -47,12 +47,7 @@ pub fn option_id(seed: i64, position: usize, bank_index: usize) -> String {
 
 /// Decodes the drawn questions stored on an attempt.
 pub fn drawn_of(a: &attempt::Model) -> Result<Vec<Drawn>> {
-    serde_json::from_str(&a.questions).map_err(|e| {
-        AppError::Unexpected(anyhow::anyhow!(
-            "attempt {} has invalid questions: {e}",
-            a.id
-        ))
-    })
+    crate::entities::decode_json(format_args!("attempt {}", a.id), "questions", &a.questions)
 }
 
 /// The drawn questions, in the attempt's order.

@@ -43,7 +43,7 @@ pub async fn start(
         )
     })?;
     let contest = cached_contest(engine, &db.read, round.contest_id).await?;
-    let categories: Vec<String> = serde_json::from_str(&contest.categories).unwrap_or_default();
+    let categories = contest.categories()?;
     if !categories.contains(&category) {
         return Err(conflict(
             "category_not_eligible",

@@ -210,7 +210,13 @@ pub async fn attempt_record(
         .filter(answer::Column::AttemptId.eq(a.id))
         .order_by_asc(answer::Column::Position)
         .all(&state.db.read)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|s| {
+            let chosen: BTreeSet<usize> = s.choices()?.into_iter().collect();
+            Ok((s, chosen))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(ctx.ok(console(&ctx.viewer, &format!("Bài thi #{}", a.id), html! {
         div.card {
             p { "Thí sinh: " strong { (who.as_ref().map(|u| u.full_name.clone()).unwrap_or_default()) }
@@ -228,8 +234,8 @@ pub async fn attempt_record(
         }
         @for (i, d) in drawn.iter().enumerate() {
             @let position = i + 1;
-            @let saved = answers.iter().find(|x| x.position == position as i32);
-            @let chosen: BTreeSet<usize> = saved.map(|s| serde_json::from_str::<Vec<usize>>(&s.choices).unwrap_or_default().into_iter().collect()).unwrap_or_default();
+            @let saved = answers.iter().find(|(x, _)| x.position == position as i32);
+            @let chosen: BTreeSet<usize> = saved.map(|(_, c)| c.clone()).unwrap_or_default();
             @if let Some(q) = questions.get(&d.question_id) {
                 div.card {
                     p { strong { "Câu " (position) } " (mã phiên bản câu hỏi " (q.id) ", " (q.kind.as_str()) "): " (q.text) }
@@ -241,7 +247,7 @@ pub async fn attempt_record(
                         }
                     } }
                     p.muted { @match saved {
-                        Some(s) => { "Lưu lúc " (vn_time(s.saved_at)) }
+                        Some((s, _)) => { "Lưu lúc " (vn_time(s.saved_at)) }
                         None => { "Không trả lời" }
                     } }
                 }
