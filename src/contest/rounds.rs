@@ -390,3 +390,15 @@ pub async fn create_round(
     .await?;
     Ok(created)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_status_serializes_as_its_wire_form() {
+        for status in RoundStatus::ALL {
+            assert_eq!(json!(status), status.as_str());
+        }
+    }
+}
