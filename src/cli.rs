@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
+use sea_orm::ActiveEnum;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -256,10 +257,8 @@ async fn demo(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
-    let role: Role = args
-        .role
-        .parse()
-        .map_err(|()| anyhow::anyhow!("unknown role {}", args.role))?;
+    let role = Role::try_from_value(&args.role)
+        .map_err(|_| anyhow::anyhow!("unknown role {}", args.role))?;
     let password = match args.password {
         Some(p) => p,
         None => {

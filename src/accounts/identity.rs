@@ -189,7 +189,7 @@ pub(super) async fn insert_participant<C: ConnectionTrait + TransactionTrait>(
     let now = Utc::now();
     let txn = db.begin().await?;
     let model = user::ActiveModel {
-        role: Set(Role::Participant.as_str().to_owned()),
+        role: Set(Role::Participant),
         full_name: Set(reg.full_name.clone()),
         email: Set(plan.email),
         phone: Set(Some(reg.phone.clone())),

@@ -17,8 +17,6 @@ pub use login::{account_voided, check_login, register};
 
 use crate::db::OneByKey;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -26,63 +24,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionSession, TransactionTrait, UpdateMany,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::entities::{category, identity_conflict, unit, user};
 use crate::error::{AppError, Result, map_unique, unique_violation};
 use crate::text;
 
-/// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-// Separate from the derive above, which rustfmt would otherwise split over lines.
-#[derive(utoipa::ToSchema)]
-pub enum Role {
-    /// Thí sinh: takes attempts.
-    Participant,
-    /// Ban Tổ chức: banks, units, contests, rounds, voiding.
-    Organiser,
-    /// Ban Giám khảo: reads everything, exports, verifies; changes nothing.
-    Judge,
-    /// Quản trị: staff accounts.
-    Admin,
-}
-
-impl Role {
-    /// The stored and wire form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Participant => "participant",
-            Role::Organiser => "organiser",
-            Role::Judge => "judge",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// True for organisers, judges and admins, who may not compete.
-    pub fn is_staff(self) -> bool {
-        self != Role::Participant
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = ();
-    fn from_str(s: &str) -> std::result::Result<Self, ()> {
-        match s {
-            "participant" => Ok(Role::Participant),
-            "organiser" => Ok(Role::Organiser),
-            "judge" => Ok(Role::Judge),
-            "admin" => Ok(Role::Admin),
-            _ => Err(()),
-        }
-    }
-}
+pub use crate::entities::user::Role;
 
 /// The body of `POST /api/v1/auth/register`. Every field is optional at the type level
 /// so that a missing field is reported by name, like any other bad field.
@@ -319,7 +267,7 @@ pub async fn create_staff<C: ConnectionTrait>(
     text::check_person_name(&full_name).map_err(|message| AppError::field("name", message))?;
     let now = Utc::now();
     let model = user::ActiveModel {
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         full_name: Set(full_name),
         email: Set(Some(email)),
         password_hash: Set(password_hash),

@@ -48,7 +48,7 @@ async fn units_by_id(state: &AppState) -> Result<HashMap<i64, unit::Model>> {
 /// Participants matching a name fragment, a phone number or a unit code.
 pub async fn search(state: &AppState, query: &str, limit: u64) -> Result<Vec<Value>> {
     let q = text::clean(query);
-    let mut find = user::Entity::find().filter(user::Column::Role.eq(Role::Participant.as_str()));
+    let mut find = user::Entity::find().filter(user::Column::Role.eq(Role::Participant));
     if !q.is_empty() {
         let mut any = Condition::any().add(
             Expr::expr(Func::lower(Expr::col(user::Column::FullName)))
@@ -95,7 +95,7 @@ pub async fn set_voided(
     let u = user::Entity::find_by_id(id)
         .one_by_key(&state.db.read)
         .await?
-        .filter(|u| u.role == Role::Participant.as_str())
+        .filter(|u| u.role == Role::Participant)
         .ok_or(AppError::NotFound)?;
     let updated = match reason {
         // Voiding also revokes every token of the account.
@@ -142,7 +142,7 @@ pub async fn set_voided(
 /// registration (registration does not refuse those, see `accounts::create_participant`).
 pub async fn duplicate_groups(state: &AppState) -> Result<Vec<Value>> {
     let rows = user::Entity::find()
-        .filter(user::Column::Role.eq(Role::Participant.as_str()))
+        .filter(user::Column::Role.eq(Role::Participant))
         .filter(user::Column::BirthDate.is_not_null())
         .all(&state.db.read)
         .await?;

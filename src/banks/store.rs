@@ -322,10 +322,18 @@ pub fn to_question(row: &question::Model) -> Result<Question> {
         difficulty: Difficulty::from_name(&row.difficulty).ok_or_else(|| corrupt("difficulty"))?,
         kind: Kind::from_name(&row.kind).ok_or_else(|| corrupt("kind"))?,
         text: row.text.clone(),
-        choices: serde_json::from_str(&row.choices).map_err(|_| corrupt("choices"))?,
+        choices: crate::entities::decode_json(
+            format_args!("question revision {}", row.id),
+            "choices",
+            &row.choices,
+        )?,
         explanation: row.explanation.clone(),
         source: row.source.clone(),
-        tags: serde_json::from_str(&row.tags).map_err(|_| corrupt("tags"))?,
+        tags: crate::entities::decode_json(
+            format_args!("question revision {}", row.id),
+            "tags",
+            &row.tags,
+        )?,
         line: 0,
     })
 }

@@ -195,9 +195,9 @@ async fn seed(db: &DatabaseConnection, participants: usize) -> anyhow::Result<i6
         max_attempts: Set(3),
         practice: Set(false),
         draw: Set(r#"{"default":[]}"#.into()),
-        question_order: Set("shuffled".into()),
+        question_order: Set(round::Order::Shuffled),
         prediction_question: Set(Some("Bao nhiêu người đạt điểm tuyệt đối?".into())),
-        prediction_answer: Set(Some("perfect_scores".into())),
+        prediction_answer: Set(Some(round::PredictionAnswer::PerfectScores)),
         prediction_actual: Set(Some(participants as i64 / 50)),
         created_at: Set(now),
         ..Default::default()
@@ -233,7 +233,7 @@ async fn seed(db: &DatabaseConnection, participants: usize) -> anyhow::Result<i6
                 rng.random_range(1..=28),
             );
             batch.push(user::ActiveModel {
-                role: Set("participant".into()),
+                role: Set(user::Role::Participant),
                 full_name: Set(name),
                 phone: Set(Some(format!("09{:08}", 10_000_000 + i))),
                 birth_date: Set(birth),

@@ -51,15 +51,7 @@ impl Quota {
     }
 }
 
-/// How the drawn questions are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Order {
-    /// In random order.
-    Shuffled,
-    /// Easy, then medium, then hard; random within each difficulty.
-    ByDifficulty,
-}
+pub use crate::entities::round::Order;
 
 /// One drawn question: its revision id and the order its options are shown in
 /// (`option_order[i]` is the index in the bank of the i-th option shown).

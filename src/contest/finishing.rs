@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter, Set, Statement,
 };
 
 use super::ranking::{self, Standing};
@@ -17,10 +17,7 @@ use crate::db::OneByKey;
 use crate::entities::{answer, attempt, standing};
 use crate::error::Result;
 
-/// Attempt status while answers are taken.
-pub const IN_PROGRESS: &str = "in_progress";
-/// Attempt status once scored.
-pub const FINISHED: &str = "finished";
+pub use crate::entities::attempt::{FinishReason, Status};
 
 /// Saved answers by question position, as option ids.
 pub(super) async fn saved_answers<C: ConnectionTrait>(
@@ -31,13 +28,9 @@ pub(super) async fn saved_answers<C: ConnectionTrait>(
         .filter(answer::Column::AttemptId.eq(attempt_id))
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let choices: Vec<usize> = serde_json::from_str(&r.choices).unwrap_or_default();
-            (r.position, (choices, r.saved_at))
-        })
-        .collect())
+    rows.into_iter()
+        .map(|r| Ok((r.position, (r.choices()?, r.saved_at))))
+        .collect()
 }
 
 /// How an attempt ends.
@@ -92,13 +85,15 @@ pub(super) async fn finish_in<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
-    if a.status != IN_PROGRESS {
+    if a.status != Status::InProgress {
         // Finished already (by an earlier submit, or the sweeper): idempotent.
         return Ok(Some(a));
     }
     let (submitted_at, reason, prediction) = match job.how {
-        Finish::Submitted { at, prediction } => (at.min(a.deadline), "submitted", prediction),
-        Finish::Expired => (a.deadline, "expired", None),
+        Finish::Submitted { at, prediction } => {
+            (at.min(a.deadline), FinishReason::Submitted, prediction)
+        }
+        Finish::Expired => (a.deadline, FinishReason::Expired, None),
     };
     let backend = conn.get_database_backend();
     let claimed = conn
@@ -108,7 +103,7 @@ pub(super) async fn finish_in<C: ConnectionTrait>(
             [
                 job.now.into(),
                 submitted_at.into(),
-                reason.into(),
+                reason.to_value().into(),
                 prediction.into(),
                 a.id.into(),
             ],
@@ -154,7 +149,7 @@ pub(super) async fn finish_in<C: ConnectionTrait>(
         attempt.id = a.id,
         round.id = a.round_id,
         score = score.score,
-        reason,
+        reason = %reason.to_value(),
         "attempt finished"
     );
     Ok(Some(finished))
@@ -218,4 +213,18 @@ async fn update_standing<C: ConnectionTrait>(db: &C, a: &attempt::Model) -> Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_claim_writes_and_checks_the_stored_statuses() {
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let sql = finish_sql(backend);
+            assert!(sql.contains(&format!("SET status = '{}'", Status::Finished.to_value())));
+            assert!(sql.contains(&format!("AND status = '{}'", Status::InProgress.to_value())));
+        }
+    }
 }

@@ -26,7 +26,7 @@ use super::draw::Drawn;
 use super::pool::Pools;
 use super::scoring;
 use crate::entities::answer;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 
 /// Above this facility a question is flagged too easy.
 pub const TOO_EASY: f64 = 0.95;
@@ -284,18 +284,16 @@ pub async fn load<C: ConnectionTrait>(
             .all(db)
             .await?
         {
-            let chosen: Vec<usize> = serde_json::from_str(&a.choices).unwrap_or_default();
-            answers.insert((a.attempt_id, a.position), chosen);
+            answers.insert((a.attempt_id, a.position), a.choices()?);
         }
         let mut drawn: Vec<(i64, i64, Vec<Drawn>)> = Vec::with_capacity(chunk.len());
         let mut missing = BTreeSet::new();
         for a in chunk {
-            let list: Vec<Drawn> = serde_json::from_str(&a.questions).map_err(|e| {
-                AppError::Unexpected(anyhow::anyhow!(
-                    "attempt {} has invalid questions: {e}",
-                    a.id
-                ))
-            })?;
+            let list: Vec<Drawn> = crate::entities::decode_json(
+                format_args!("attempt {}", a.id),
+                "questions",
+                &a.questions,
+            )?;
             missing.extend(
                 list.iter()
                     .map(|d| d.question_id)
@@ -365,6 +363,16 @@ pub async fn load<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entities::attempt::Status;
+    use sea_orm::ActiveEnum;
+
+    #[test]
+    fn the_finished_query_filters_on_the_stored_status() {
+        let finished = format!("status = '{}'", Status::Finished.to_value());
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            assert!(finished_sql(backend).contains(&finished));
+        }
+    }
 
     fn item(question_id: i64, correct: bool, chosen: &[usize]) -> ItemResponse {
         ItemResponse {

@@ -215,7 +215,7 @@ pub async fn close_round(
     attempt::Entity::update_many()
         .col_expr(attempt::Column::Deadline, Expr::value(now))
         .filter(attempt::Column::RoundId.eq(round_id))
-        .filter(attempt::Column::Status.eq("in_progress"))
+        .filter(attempt::Column::Status.eq(attempt::Status::InProgress))
         .filter(attempt::Column::Deadline.gt(now))
         .exec(db)
         .await?;
@@ -254,16 +254,16 @@ pub async fn rounds_of<C: ConnectionTrait>(db: &C, contest_id: i64) -> Result<Ve
 }
 
 /// A contest as the API shows it.
-pub fn contest_view(c: &contest::Model) -> Value {
-    let categories: Vec<String> = serde_json::from_str(&c.categories).unwrap_or_default();
-    json!({
+pub fn contest_view(c: &contest::Model) -> Result<Value> {
+    let categories = c.categories()?;
+    Ok(json!({
         "id": c.id,
         "code": c.code,
         "title": c.title,
         "description": c.description,
         "rules": c.rules,
         "categories": categories,
-    })
+    }))
 }
 
 /// Shared handle to the engine.

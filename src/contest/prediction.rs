@@ -3,6 +3,7 @@
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
+use crate::entities::round::PredictionAnswer;
 use crate::error::Result;
 
 /// The actual value of a round's prediction question, counted over its standings
@@ -10,9 +11,9 @@ use crate::error::Result;
 pub(super) async fn prediction_actual(
     db: &DatabaseConnection,
     round_id: i64,
-    answer: &str,
+    answer: PredictionAnswer,
 ) -> Result<i64> {
-    let perfect = if answer == "perfect_scores" {
+    let perfect = if answer == PredictionAnswer::PerfectScores {
         " AND s.score = s.max_score"
     } else {
         ""

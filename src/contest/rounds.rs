@@ -15,24 +15,7 @@ pub struct QuotaSpec {
     pub count: i64,
 }
 
-/// What the prediction question asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PredictionAnswer {
-    /// How many participants answer every question correctly.
-    PerfectScores,
-    /// How many people take part in the round.
-    Participants,
-}
-
-impl PredictionAnswer {
-    fn as_str(self) -> &'static str {
-        match self {
-            PredictionAnswer::PerfectScores => "perfect_scores",
-            PredictionAnswer::Participants => "participants",
-        }
-    }
-}
+pub use crate::entities::round::PredictionAnswer;
 
 /// The prediction (tie-break) question of a round.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -96,12 +79,7 @@ impl DrawRules {
 
 /// Decodes a round's stored draw rules.
 pub fn draw_rules(round: &round::Model) -> Result<DrawRules> {
-    serde_json::from_str(&round.draw).map_err(|e| {
-        AppError::Unexpected(anyhow::anyhow!(
-            "round {} has invalid draw rules: {e}",
-            round.id
-        ))
-    })
+    crate::entities::decode_json(format_args!("round {}", round.id), "draw", &round.draw)
 }
 
 /// When a round stops taking attempts: its closing time, or earlier if closed early.
@@ -111,24 +89,51 @@ pub fn effective_close(round: &round::Model) -> DateTime<Utc> {
         .map_or(round.closes_at, |c| c.min(round.closes_at))
 }
 
-/// `upcoming`, `open` or `closed` at `now`.
-pub fn round_status(round: &round::Model, now: DateTime<Utc>) -> &'static str {
+/// Where a round is in time: computed from its times and `now`, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundStatus {
+    /// Not open yet.
+    Upcoming,
+    /// Taking attempts.
+    Open,
+    /// Closed (at its closing time or early); attempts in their grace may still finish.
+    Closed,
+}
+
+impl RoundStatus {
+    /// Every status, for parsing a filter.
+    pub const ALL: [RoundStatus; 3] = [
+        RoundStatus::Upcoming,
+        RoundStatus::Open,
+        RoundStatus::Closed,
+    ];
+
+    /// The wire form, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundStatus::Upcoming => "upcoming",
+            RoundStatus::Open => "open",
+            RoundStatus::Closed => "closed",
+        }
+    }
+}
+
+/// Where `round` is in time at `now`.
+pub fn round_status(round: &round::Model, now: DateTime<Utc>) -> RoundStatus {
     if now >= effective_close(round) {
-        "closed"
+        RoundStatus::Closed
     } else if now < round.opens_at {
-        "upcoming"
+        RoundStatus::Upcoming
     } else {
-        "open"
+        RoundStatus::Open
     }
 }
 
 /// A round as the API shows it.
-pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Value {
-    let draw = draw_rules(round).ok();
-    let questions = draw
-        .as_ref()
-        .map(|d| d.default.iter().map(|q| q.count).sum::<usize>());
-    json!({
+pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Result<Value> {
+    let questions: usize = draw_rules(round)?.default.iter().map(|q| q.count).sum();
+    Ok(json!({
         "id": round.id,
         "contest_id": round.contest_id,
         "title": round.title,
@@ -147,7 +152,7 @@ pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Value {
         "allow_overlap": round.allow_overlap,
         "settled": fairness::is_settled(round),
         "settled_at": round.settled_at,
-    })
+    }))
 }
 
 fn too_big(field: &str, fields: &mut BTreeMap<String, String>, message: &str) {
@@ -165,8 +170,7 @@ pub async fn check_round(
     spec: &RoundSpec,
 ) -> Result<DrawRules> {
     let contest = crate::contest::load_contest(db, contest_id).await?;
-    let contest_categories: Vec<String> =
-        serde_json::from_str(&contest.categories).unwrap_or_default();
+    let contest_categories = contest.categories()?;
     let mut fields = BTreeMap::new();
     let title = text::clean(&spec.title);
     if title.is_empty() || text::char_len(&title) > 300 {
@@ -358,15 +362,9 @@ pub async fn create_round(
         max_attempts: Set(spec.max_attempts as i32),
         practice: Set(spec.practice),
         draw: Set(serde_json::to_string(&rules).map_err(anyhow::Error::from)?),
-        question_order: Set(match order {
-            Order::Shuffled => "shuffled".to_owned(),
-            Order::ByDifficulty => "by_difficulty".to_owned(),
-        }),
+        question_order: Set(order),
         prediction_question: Set(spec.prediction.as_ref().map(|p| text::clean(&p.question))),
-        prediction_answer: Set(spec
-            .prediction
-            .as_ref()
-            .map(|p| p.answer.as_str().to_owned())),
+        prediction_answer: Set(spec.prediction.as_ref().map(|p| p.answer)),
         prediction_actual: Set(None),
         created_at: Set(now),
         score_shown: Set(spec.score_shown),
@@ -391,4 +389,16 @@ pub async fn create_round(
     )
     .await?;
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_status_serializes_as_its_wire_form() {
+        for status in RoundStatus::ALL {
+            assert_eq!(json!(status), status.as_str());
+        }
+    }
 }

@@ -9,7 +9,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 
-use super::attempts::{Finish, IN_PROGRESS, finalize};
+use super::attempts::{Finish, Status, finalize};
 use super::prediction::prediction_actual;
 use super::{Engine, effective_close};
 use crate::entities::{attempt, round};
@@ -19,7 +19,7 @@ use crate::error::Result;
 pub async fn sweep(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
     let cutoff = engine.now() - engine.grace;
     let expired = attempt::Entity::find()
-        .filter(attempt::Column::Status.eq(IN_PROGRESS))
+        .filter(attempt::Column::Status.eq(Status::InProgress))
         .filter(attempt::Column::Deadline.lt(cutoff))
         .order_by_asc(attempt::Column::Deadline)
         .limit(1000)
@@ -56,13 +56,13 @@ pub async fn settle_closed_rounds(engine: &Engine, db: &DatabaseConnection) -> R
     for r in pending {
         let open = attempt::Entity::find()
             .filter(attempt::Column::RoundId.eq(r.id))
-            .filter(attempt::Column::Status.eq(IN_PROGRESS))
+            .filter(attempt::Column::Status.eq(Status::InProgress))
             .one(db)
             .await?;
         if !super::fairness::can_settle(effective_close(&r), engine.grace, now, open.is_some()) {
             continue;
         }
-        let actual = match (&r.prediction_answer, r.prediction_actual, r.practice) {
+        let actual = match (r.prediction_answer, r.prediction_actual, r.practice) {
             (Some(answer), None, false) => Some(prediction_actual(db, r.id, answer).await?),
             _ => r.prediction_actual,
         };

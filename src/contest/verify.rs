@@ -3,13 +3,13 @@
 //! all read afresh from the database, not from caches — then compare with what is stored.
 
 use crate::db::OneByKey;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use super::attempts::{FINISHED, drawn_of, load_round};
-use super::draw::{self, Order};
+use super::attempts::{Status, drawn_of, load_round};
+use super::draw;
 use super::pool::QuestionData;
 use super::{draw_rules, scoring};
 use crate::banks::store::questions_at_version;
@@ -48,7 +48,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
     let round = load_round(db, a.round_id).await?;
     let rules = draw_rules(&round)?;
     let quotas = rules.for_category(&a.category_code);
-    let versions: BTreeMap<i64, i32> = serde_json::from_str(&a.bank_versions).unwrap_or_default();
+    let versions = a.bank_versions()?;
     let mut differences = Vec::new();
 
     // The pool as it was: each bank at the version the attempt recorded.
@@ -79,11 +79,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
     for e in &earlier {
         seen.extend(drawn_of(e)?.into_iter().map(|d| d.question_id));
     }
-    let order = if round.question_order == "by_difficulty" {
-        Order::ByDifficulty
-    } else {
-        Order::Shuffled
-    };
+    let order = round.question_order;
     let stored = drawn_of(&a)?;
     match draw::draw(&pool, quotas, &seen, order, a.seed as u64) {
         Ok(expected) => {
@@ -132,16 +128,8 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
         .all(db)
         .await?
         .into_iter()
-        .map(|r| {
-            (
-                r.position,
-                serde_json::from_str::<Vec<usize>>(&r.choices)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            )
-        })
-        .collect();
+        .map(|r| Ok((r.position, r.choices()?.into_iter().collect())))
+        .collect::<Result<_>>()?;
     let mut keys = Vec::with_capacity(stored.len());
     for d in &stored {
         let row = questions.get(&d.question_id).ok_or_else(|| {
@@ -162,7 +150,7 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
         correct: recomputed.correct,
         max_score: recomputed.max_score,
     };
-    let stored_score = (a.status == FINISHED).then(|| ScoreView {
+    let stored_score = (a.status == Status::Finished).then(|| ScoreView {
         score: a.score.unwrap_or(0),
         correct: a.correct.unwrap_or(0),
         max_score: a.max_score,

@@ -431,3 +431,18 @@ impl AnswerWriter {
             .map_err(|_| AppError::Unexpected(anyhow::anyhow!("the answer writer has stopped")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::attempt::Status;
+    use sea_orm::ActiveEnum;
+
+    #[test]
+    fn the_upsert_takes_only_attempts_in_progress() {
+        let in_progress = format!("a.status = '{}'", Status::InProgress.to_value());
+        for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
+            assert!(upsert_sql(backend, 2).contains(&in_progress));
+        }
+    }
+}

@@ -20,3 +20,14 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The chosen option indexes, in bank order.
+    pub fn choices(&self) -> crate::error::Result<Vec<usize>> {
+        super::decode_json(
+            format_args!("answer {}/{}", self.attempt_id, self.position),
+            "choices",
+            &self.choices,
+        )
+    }
+}

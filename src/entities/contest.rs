@@ -25,3 +25,48 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The category codes that may take part, in display order.
+    pub fn categories(&self) -> crate::error::Result<Vec<String>> {
+        super::decode_json(
+            format_args!("contest {}", self.id),
+            "categories",
+            &self.categories,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_categories(categories: &str) -> Model {
+        let now = chrono::Utc::now();
+        Model {
+            id: 7,
+            code: "c".into(),
+            title: "C".into(),
+            description: None,
+            rules: None,
+            categories: categories.into(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn stored_categories_decode_in_order() {
+        let contest = with_categories(r#"["official","student"]"#);
+        assert_eq!(contest.categories().unwrap(), ["official", "student"]);
+    }
+
+    #[test]
+    fn corrupt_categories_are_an_error_not_no_categories() {
+        let err = with_categories(r#"["official""#).categories().unwrap_err();
+        assert!(
+            matches!(&err, crate::error::AppError::Unexpected(e) if e.to_string().contains("contest 7 has a corrupt categories")),
+            "{err:?}"
+        );
+    }
+}

@@ -18,3 +18,22 @@ pub mod round;
 pub mod standing;
 pub mod unit;
 pub mod user;
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, Result};
+
+/// Decodes a JSON-in-text column: the one decoder behind every typed accessor. A value that
+/// does not decode is corrupt data, never "empty": read as empty, a contest's corrupt
+/// categories once made every participant silently ineligible. So it is an internal error
+/// (500, logged once with the row) that someone must look at.
+pub fn decode_json<T: DeserializeOwned>(
+    row: fmt::Arguments<'_>,
+    column: &str,
+    text: &str,
+) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{row} has a corrupt {column}: {e}")))
+}

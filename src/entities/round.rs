@@ -20,10 +20,10 @@ pub struct Model {
     /// JSON: `{"default": [quota…], "by_category": {"official": [quota…]}}`.
     #[sea_orm(column_type = "Text")]
     pub draw: String,
-    pub question_order: String,
+    pub question_order: Order,
     #[sea_orm(column_type = "Text", nullable)]
     pub prediction_question: Option<String>,
-    pub prediction_answer: Option<String>,
+    pub prediction_answer: Option<PredictionAnswer>,
     pub prediction_actual: Option<i64>,
     pub created_at: DateTimeUtc,
     /// What a submit shows before the round is settled.
@@ -62,6 +62,54 @@ pub enum ScoreShown {
     /// right answers, no leaderboard until the round is settled.
     #[sea_orm(string_value = "after_close")]
     AfterClose,
+}
+
+/// How the drawn questions are ordered.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// In random order.
+    #[sea_orm(string_value = "shuffled")]
+    Shuffled,
+    /// Easy, then medium, then hard; random within each difficulty.
+    #[sea_orm(string_value = "by_difficulty")]
+    ByDifficulty,
+}
+
+/// What the prediction question asks for.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum PredictionAnswer {
+    /// How many participants answer every question correctly.
+    #[sea_orm(string_value = "perfect_scores")]
+    PerfectScores,
+    /// How many people take part in the round.
+    #[sea_orm(string_value = "participants")]
+    Participants,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -176,7 +176,7 @@ async fn contest_categories<C: ConnectionTrait>(
     db: &C,
     contest: &contest_entity::Model,
 ) -> Result<(Vec<(String, String)>, HashMap<String, String>)> {
-    let codes: Vec<String> = serde_json::from_str(&contest.categories).unwrap_or_default();
+    let codes = contest.categories()?;
     let all = crate::accounts::categories(db).await?;
     let names: HashMap<String, String> = all
         .iter()

@@ -98,7 +98,7 @@ pub async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
     if user.token_version != claims.ver {
         return Err(AppError::Unauthorized);
     }
-    let role = user.role.parse().map_err(|()| AppError::Unauthorized)?;
+    let role = user.role;
     let session = claims.sid.map(|id| Session {
         id,
         expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),

@@ -168,7 +168,7 @@ async fn snapshot(app: &TestApp) -> Value {
         "contests": contest::Entity::find().count(db).await.unwrap(),
         "rounds": round::Entity::find().count(db).await.unwrap(),
         "answers": answer::Entity::find().all(db).await.unwrap().iter().map(|a| a.choices.clone()).collect::<Vec<_>>(),
-        "attempts": attempts.iter().map(|a| (a.status.clone(), a.prediction)).collect::<Vec<_>>(),
+        "attempts": attempts.iter().map(|a| (a.status, a.prediction)).collect::<Vec<_>>(),
         "audit": audit::Entity::find().count(db).await.unwrap(),
     })
 }

@@ -348,7 +348,11 @@ async fn answers_acknowledged_before_a_crash_survive_it_and_attempts_resume() {
         PARTICIPANTS,
         "no attempt was forked or restarted"
     );
-    assert!(attempts.iter().all(|a| a.status == "finished"));
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.status == cuocthi::contest::attempts::Status::Finished)
+    );
     let standings = standing::Entity::find()
         .filter(standing::Column::RoundId.eq(round_id))
         .all(&db)

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cuocthi::contest::attempts::{FINISHED, IN_PROGRESS};
+use cuocthi::contest::attempts::Status;
 
 use crate::app::{PASSWORD, ROUND_TITLE, spawn_app};
 use crate::flows::{
@@ -165,7 +165,7 @@ async fn a_participant_registers_takes_the_round_and_sees_the_result() {
         format!("{n}/{n}")
     );
     let stored = app.attempt(attempt).await;
-    assert_eq!(stored.status, FINISHED);
+    assert_eq!(stored.status, Status::Finished);
     assert_eq!(stored.score, Some(n as i32));
     assert_eq!(stored.prediction, Some(3));
     b.screenshots("result", 360, 740).await;
@@ -236,7 +236,7 @@ async fn submitting_lists_unanswered_questions_in_the_confirmation() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(b.client.get_alert_text().await.is_err(), "no second dialog");
     assert_eq!(b.path().await, format!("/attempts/{attempt}"));
-    assert_eq!(app.attempt(attempt).await.status, IN_PROGRESS);
+    assert_eq!(app.attempt(attempt).await.status, Status::InProgress);
     assert_eq!(checked(&b).await, expected_checked(&key, &answered));
     assert_eq!(app.saved_answers(attempt).await.len(), answered.len());
     b.close().await;
@@ -302,7 +302,7 @@ async fn an_attempt_with_javascript_disabled_is_saved_and_scored() {
         format!("{n}/{n}")
     );
     let stored = app.attempt(attempt).await;
-    assert_eq!(stored.status, FINISHED);
+    assert_eq!(stored.status, Status::Finished);
     assert_eq!(stored.score, Some(n as i32));
     assert_eq!(app.saved_answers(attempt).await.len(), n);
     b.close().await;

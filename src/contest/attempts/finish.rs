@@ -2,7 +2,7 @@
 
 use sea_orm::DatabaseConnection;
 
-use super::{FINISHED, IN_PROGRESS, cached_round, conflict, drawn_of, questions_of};
+use super::{FinishReason, Status, cached_round, conflict, drawn_of, questions_of};
 use crate::contest::finishing::{Finish, FinishJob};
 use crate::contest::{Engine, timing};
 use crate::entities::attempt;
@@ -30,7 +30,7 @@ pub async fn settle_if_expired(
     db: &DatabaseConnection,
     a: attempt::Model,
 ) -> Result<attempt::Model> {
-    if a.status == IN_PROGRESS && !timing::accepts(engine.now(), a.deadline, engine.grace) {
+    if a.status == Status::InProgress && !timing::accepts(engine.now(), a.deadline, engine.grace) {
         finalize(engine, db, &a, Finish::Expired).await
     } else {
         Ok(a)
@@ -48,8 +48,8 @@ pub async fn submit(
 ) -> Result<attempt::Model> {
     let prediction = check_prediction(prediction)?;
     let a = settle_if_expired(engine, db, a).await?;
-    if a.status == FINISHED {
-        return if a.finish_reason.as_deref() == Some("expired") {
+    if a.status == Status::Finished {
+        return if a.finish_reason == Some(FinishReason::Expired) {
             Err(conflict(
                 "attempt_closed",
                 "Đã hết thời gian làm bài; bài thi được chấm với các câu trả lời đã lưu.",

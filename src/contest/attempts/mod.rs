@@ -10,7 +10,7 @@ mod save;
 mod start;
 mod view;
 
-pub use super::finishing::{FINISHED, Finish, FinishJob, IN_PROGRESS};
+pub use super::finishing::{Finish, FinishJob, FinishReason, Status};
 pub use finish::{MAX_PREDICTION, check_prediction, finalize, settle_if_expired, submit};
 pub use save::{LIVE_TTL, LiveAttempt, save_answer, save_answer_for};
 pub use start::{Started, start};
@@ -47,12 +47,7 @@ pub fn option_id(seed: i64, position: usize, bank_index: usize) -> String {
 
 /// Decodes the drawn questions stored on an attempt.
 pub fn drawn_of(a: &attempt::Model) -> Result<Vec<Drawn>> {
-    serde_json::from_str(&a.questions).map_err(|e| {
-        AppError::Unexpected(anyhow::anyhow!(
-            "attempt {} has invalid questions: {e}",
-            a.id
-        ))
-    })
+    crate::entities::decode_json(format_args!("attempt {}", a.id), "questions", &a.questions)
 }
 
 /// The drawn questions, in the attempt's order.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::json;
 
-use super::{IN_PROGRESS, attempt_closed, drawn_of, option_id, questions_of, settle_if_expired};
+use super::{Status, attempt_closed, drawn_of, option_id, questions_of, settle_if_expired};
 use crate::banks::Kind;
 use crate::contest::draw::Drawn;
 use crate::contest::{Engine, timing};
@@ -37,7 +37,7 @@ pub struct LiveAttempt {
 
 impl LiveAttempt {
     async fn prepare(engine: &Engine, db: &DatabaseConnection, a: &attempt::Model) -> Result<Self> {
-        let in_progress = a.status == IN_PROGRESS;
+        let in_progress = a.status == Status::InProgress;
         if !in_progress {
             // Refused whatever it holds: owner and status are all a save needs of it.
             return Ok(LiveAttempt {

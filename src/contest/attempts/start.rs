@@ -7,8 +7,8 @@ use rand::Rng;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::save::live_attempt;
-use super::{Finish, IN_PROGRESS, cached_contest, conflict, drawn_of, finalize};
-use crate::contest::draw::{self, Order};
+use super::{Finish, Status, cached_contest, conflict, drawn_of, finalize};
+use crate::contest::draw;
 use crate::contest::{Engine, draw_rules, effective_close, timing};
 use crate::entities::{attempt, round, user};
 use crate::error::{AppError, Result};
@@ -43,7 +43,7 @@ pub async fn start(
         )
     })?;
     let contest = cached_contest(engine, &db.read, round.contest_id).await?;
-    let categories: Vec<String> = serde_json::from_str(&contest.categories).unwrap_or_default();
+    let categories = contest.categories()?;
     if !categories.contains(&category) {
         return Err(conflict(
             "category_not_eligible",
@@ -59,7 +59,7 @@ pub async fn start(
             .order_by_asc(attempt::Column::Seq)
             .all(&db.read)
             .await?;
-        if let Some(open) = mine.iter_mut().find(|a| a.status == IN_PROGRESS) {
+        if let Some(open) = mine.iter_mut().find(|a| a.status == Status::InProgress) {
             if timing::accepts(now, open.deadline, engine.grace) {
                 return Ok(Started::Resumed(open.clone()));
             }
@@ -112,11 +112,7 @@ pub async fn start(
                 seen.insert(d.question_id);
             }
         }
-        let order = if round.question_order == "by_difficulty" {
-            Order::ByDifficulty
-        } else {
-            Order::Shuffled
-        };
+        let order = round.question_order;
         // Positive seeds only: they are stored in a signed column.
         let seed = rand::rng().random_range(1..i64::MAX);
         let drawn = draw::draw_from(pool, quotas, &seen, order, seed as u64).map_err(|short| {
@@ -141,7 +137,7 @@ pub async fn start(
                 user_id: Set(user.id),
                 seq: Set(used + 1),
                 seed: Set(seed),
-                status: Set(IN_PROGRESS.to_owned()),
+                status: Set(Status::InProgress),
                 category_code: Set(category.clone()),
                 unit_id: Set(user.unit_id),
                 questions: Set(serde_json::to_string(&drawn).map_err(anyhow::Error::from)?),

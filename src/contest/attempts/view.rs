@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{FINISHED, drawn_of, option_id, questions_of};
+use super::{Status, drawn_of, option_id, questions_of};
 use crate::contest::finishing::saved_answers;
 use crate::contest::{Engine, scoring};
 use crate::entities::{attempt, round};
@@ -25,21 +25,21 @@ pub struct AttemptResult {
     pub total: i32,
     pub time_taken_ms: i64,
     pub submitted_at: Option<DateTime<Utc>>,
-    pub finish_reason: Option<String>,
+    pub finish_reason: Option<attempt::FinishReason>,
     /// True while the score is held back until the round is settled.
     pub score_hidden: bool,
 }
 
 /// The result of a finished attempt, its score shown or held back.
 pub fn result_of(a: &attempt::Model, score_shown: bool) -> Option<AttemptResult> {
-    (a.status == FINISHED).then(|| AttemptResult {
+    (a.status == Status::Finished).then(|| AttemptResult {
         score: score_shown.then(|| a.score.unwrap_or(0)),
         max_score: a.max_score,
         correct: score_shown.then(|| a.correct.unwrap_or(0)),
         total: a.total,
         time_taken_ms: a.time_taken_ms.unwrap_or(0),
         submitted_at: a.submitted_at,
-        finish_reason: a.finish_reason.clone(),
+        finish_reason: a.finish_reason,
         score_hidden: !score_shown,
     })
 }
@@ -105,7 +105,7 @@ async fn view_with(
     answers: HashMap<i32, (Vec<usize>, DateTime<Utc>)>,
 ) -> Result<Value> {
     // Never a key while the attempt itself can still change.
-    let review = reveal.review && a.status == FINISHED;
+    let review = reveal.review && a.status == Status::Finished;
     let drawn = drawn_of(a)?;
     let questions = questions_of(engine, db, &drawn).await?;
     let mut items = Vec::with_capacity(drawn.len());

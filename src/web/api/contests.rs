@@ -51,7 +51,10 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
         .order_by_desc(contest_entity::Column::CreatedAt)
         .all(&state.db.read)
         .await?;
-    let views: Vec<_> = contests.iter().map(contest::contest_view).collect();
+    let views = contests
+        .iter()
+        .map(contest::contest_view)
+        .collect::<Result<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(views))
 }
 
@@ -71,8 +74,8 @@ pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<
         .await?
         .iter()
         .map(|r| contest::round_view(r, now))
-        .collect();
-    let mut view = contest::contest_view(&c);
+        .collect::<Result<_>>()?;
+    let mut view = contest::contest_view(&c)?;
     view["rounds"] = json!(rounds);
     Ok(HttpResponse::Ok().json(view))
 }
@@ -127,7 +130,7 @@ pub async fn round_detail(
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())))
+    Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())?))
 }
 
 #[utoipa::path(
@@ -157,7 +160,7 @@ pub async fn close_round(
     )
     .await?;
     tracing::info!(round.id = r.id, "round closed");
-    Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())))
+    Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())?))
 }
 
 /// Query of `GET /api/v1/rounds`.
@@ -188,25 +191,30 @@ pub async fn open_rounds(
     query: web::Query<RoundsQuery>,
 ) -> Result<HttpResponse> {
     let now = state.engine.now();
-    let wanted = query.status.as_deref().unwrap_or("open");
-    if !matches!(wanted, "open" | "upcoming" | "closed" | "all") {
-        return Err(AppError::bad_request(
-            "invalid_query",
-            "status phải là open, upcoming, closed hoặc all.",
-        ));
-    }
+    // `None` for `all`.
+    let wanted = match query.status.as_deref().unwrap_or("open") {
+        "all" => None,
+        s => Some(
+            contest::RoundStatus::ALL
+                .into_iter()
+                .find(|status| status.as_str() == s)
+                .ok_or_else(|| {
+                    AppError::bad_request(
+                        "invalid_query",
+                        "status phải là open, upcoming, closed hoặc all.",
+                    )
+                })?,
+        ),
+    };
     let user = &participant.0.user;
     let category = user.category_code.clone().unwrap_or_default();
     let contests = contest_entity::Entity::find().all(&state.db.read).await?;
-    let eligible: Vec<i64> = contests
-        .iter()
-        .filter(|c| {
-            serde_json::from_str::<Vec<String>>(&c.categories)
-                .unwrap_or_default()
-                .contains(&category)
-        })
-        .map(|c| c.id)
-        .collect();
+    let mut eligible = Vec::new();
+    for c in &contests {
+        if c.categories()?.contains(&category) {
+            eligible.push(c.id);
+        }
+    }
     let rounds = round::Entity::find()
         .filter(round::Column::ContestId.is_in(eligible))
         .order_by_asc(round::Column::OpensAt)
@@ -218,20 +226,20 @@ pub async fn open_rounds(
         .await?;
     let views: Vec<_> = rounds
         .iter()
-        .filter(|r| wanted == "all" || contest::round_status(r, now) == wanted)
+        .filter(|r| wanted.is_none_or(|s| contest::round_status(r, now) == s))
         .map(|r| {
             let used = mine.iter().filter(|a| a.round_id == r.id).count();
             let in_progress = mine
                 .iter()
-                .find(|a| a.round_id == r.id && a.status == attempts::IN_PROGRESS)
+                .find(|a| a.round_id == r.id && a.status == attempts::Status::InProgress)
                 .map(|a| a.id);
-            let mut v = contest::round_view(r, now);
+            let mut v = contest::round_view(r, now)?;
             v["attempts_used"] = json!(used);
             v["attempts_allowed"] = json!(r.max_attempts);
             v["attempt_in_progress"] = json!(in_progress);
-            v
+            Ok(v)
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(views))
 }
 
@@ -264,7 +272,7 @@ pub async fn leaderboard(
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse> {
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
-    let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     if r.practice {
         return Ok(HttpResponse::Ok().json(json!({
             "round_id": r.id, "closed": closed, "practice": true, "total": 0, "entries": [],

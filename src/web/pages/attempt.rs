@@ -158,7 +158,7 @@ pub async fn show(
     path: web::Path<i64>,
 ) -> PageResult {
     let (a, r) = own_attempt(&state, &ctx.user, path.into_inner()).await?;
-    if a.status == attempts::FINISHED {
+    if a.status == attempts::Status::Finished {
         return Ok(see_other(&format!("/attempts/{}/result", a.id)));
     }
     let view = running_view(&state, &r, &a).await?;
@@ -181,7 +181,7 @@ pub async fn post(
     let (a, r) = own_attempt(&state, &ctx.user, path.into_inner()).await?;
     let attempt_id = a.id;
     let result = format!("/attempts/{attempt_id}/result");
-    if a.status == attempts::FINISHED {
+    if a.status == attempts::Status::Finished {
         return Ok(see_other(&result));
     }
     let view = running_view(&state, &r, &a).await?;
@@ -241,7 +241,7 @@ pub async fn result(
     path: web::Path<i64>,
 ) -> PageResult {
     let (a, r) = own_attempt(&state, &ctx.user, path.into_inner()).await?;
-    if a.status != attempts::FINISHED {
+    if a.status != attempts::Status::Finished {
         return Ok(see_other(&format!("/attempts/{}", a.id)));
     }
     let reveal = attempts::Reveal::for_viewer(&r, false);
@@ -263,7 +263,7 @@ pub async fn result(
                 }
                 p { "Thời gian làm bài: " (duration(a.time_taken_ms.unwrap_or(0))) }
                 @if let Some(t) = a.submitted_at { p { "Nộp lúc: " (vn_time::display(t)) } }
-                @if a.finish_reason.as_deref() == Some("expired") { p.muted { "Hết giờ: bài được chấm với các câu trả lời đã lưu." } }
+                @if a.finish_reason == Some(attempts::FinishReason::Expired) { p.muted { "Hết giờ: bài được chấm với các câu trả lời đã lưu." } }
                 @if let Some(p) = a.prediction { p { "Số dự đoán của bạn: " (p) } }
             }
             @if review {
@@ -337,7 +337,7 @@ pub async fn my_results(ctx: PageCtx<Participant>, state: web::Data<AppState>) -
                         tr {
                             td { (rounds.get(&a.round_id).map(|r| r.title.clone()).unwrap_or_default()) }
                             td { (vn_time::display(a.started_at)) }
-                            @if a.status == attempts::FINISHED {
+                            @if a.status == attempts::Status::Finished {
                                 td.num { @if rounds.get(&a.round_id).is_some_and(fairness::scores_visible) { (a.score.unwrap_or(0)) "/" (a.max_score) } @else { "Chờ công bố" } }
                                 td.num { (duration(a.time_taken_ms.unwrap_or(0))) }
                                 td { a href={ "/attempts/" (a.id) "/result" } { "Xem kết quả" } }

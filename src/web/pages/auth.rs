@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{PageCtx, PageError, PageResult, see_other};
-use crate::accounts::{self, Registration};
+use crate::accounts::{self, Registration, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
@@ -77,7 +77,7 @@ pub async fn login(
                 .tokens
                 .issue(user.id, user.token_version, Utc::now())
                 .map_err(AppError::from)?;
-            let mut response = see_other(if user.role == "participant" {
+            let mut response = see_other(if user.role == Role::Participant {
                 "/me"
             } else {
                 "/"

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use actix_web::web;
 use maud::{Markup, html};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
 use super::{PageCtx, PageResult};
@@ -43,7 +43,7 @@ pub async fn dashboard(ctx: PageCtx<Staff>, state: web::Data<AppState>) -> PageR
                 ul.card { @for r in rounds {
                     li {
                         a href={ "/judge/rounds/" (r.id) } { (r.title) }
-                        " — " (contest::round_status(r, now)) @if r.practice { " (thi thử)" }
+                        " — " (contest::round_status(r, now).as_str()) @if r.practice { " (thi thử)" }
                         " · " a href={ "/judge/rounds/" (r.id) "/units" } { "thống kê đơn vị" }
                     }
                 } }
@@ -99,7 +99,7 @@ pub async fn results(
         .as_deref()
         .filter(|c| categories.iter().any(|k| k.code == *c));
     let (total, entries) = boards::page(&snapshot, category, usize::MAX, 0);
-    let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     // --- Charts (issue #6): participants per day for the figures below. ---
     let per_day = contest::stats::participants_per_day(&state.db.read, r.id).await?;
     Ok(ctx.ok(console::judge(&ctx.viewer, &format!("Kết quả — {}", r.title), html! {
@@ -191,12 +191,18 @@ pub async fn attempt_record(
         .filter(answer::Column::AttemptId.eq(a.id))
         .order_by_asc(answer::Column::Position)
         .all(&state.db.read)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|s| {
+            let chosen: BTreeSet<usize> = s.choices()?.into_iter().collect();
+            Ok((s, chosen))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     Ok(ctx.ok(console::judge(&ctx.viewer, &format!("Bài thi #{}", a.id), html! {
         div.card {
             p { "Thí sinh: " strong { (who.as_ref().map(|u| u.full_name.clone()).unwrap_or_default()) }
                 " — " (unit.as_ref().map(|u| u.name.clone()).unwrap_or_default()) " — " (a.category_code) }
-            p { "Vòng thi: " (r.title) " · lượt thứ " (a.seq) " · trạng thái " (a.status) }
+            p { "Vòng thi: " (r.title) " · lượt thứ " (a.seq) " · trạng thái " (a.status.to_value()) }
             p { "Bắt đầu: " (vn_time::display(a.started_at)) " · hạn: " (vn_time::display(a.deadline))
                 @if let Some(t) = a.submitted_at { " · nộp: " (vn_time::display(t)) } }
             p { "Điểm: " (a.score.map(|s| s.to_string()).unwrap_or_else(|| "—".into())) "/" (a.max_score)
@@ -209,8 +215,8 @@ pub async fn attempt_record(
         }
         @for (i, d) in drawn.iter().enumerate() {
             @let position = i + 1;
-            @let saved = answers.iter().find(|x| x.position == position as i32);
-            @let chosen: BTreeSet<usize> = saved.map(|s| serde_json::from_str::<Vec<usize>>(&s.choices).unwrap_or_default().into_iter().collect()).unwrap_or_default();
+            @let saved = answers.iter().find(|(x, _)| x.position == position as i32);
+            @let chosen: BTreeSet<usize> = saved.map(|(_, c)| c.clone()).unwrap_or_default();
             @if let Some(q) = questions.get(&d.question_id) {
                 div.card {
                     p { strong { "Câu " (position) } " (mã phiên bản câu hỏi " (q.id) ", " (q.kind.as_str()) "): " (q.text) }
@@ -222,7 +228,7 @@ pub async fn attempt_record(
                         }
                     } }
                     p.muted { @match saved {
-                        Some(s) => { "Lưu lúc " (vn_time::display(s.saved_at)) }
+                        Some((s, _)) => { "Lưu lúc " (vn_time::display(s.saved_at)) }
                         None => { "Không trả lời" }
                     } }
                 }

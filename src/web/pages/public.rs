@@ -17,11 +17,11 @@ use crate::views::format::duration;
 use crate::views::layout::{Viewer, csrf_field, page};
 use crate::vn_time;
 
-fn status_vi(status: &str) -> &'static str {
+fn status_vi(status: contest::RoundStatus) -> &'static str {
     match status {
-        "open" => "Đang mở",
-        "upcoming" => "Sắp mở",
-        _ => "Đã kết thúc",
+        contest::RoundStatus::Open => "Đang mở",
+        contest::RoundStatus::Upcoming => "Sắp mở",
+        contest::RoundStatus::Closed => "Đã kết thúc",
     }
 }
 
@@ -36,7 +36,7 @@ fn round_card(viewer: &Viewer, r: &round::Model, now: DateTime<Utc>) -> Markup {
                 @if r.max_attempts > 0 { " · tối đa " (r.max_attempts) " lượt" } @else { " · không giới hạn lượt" }
             }
             div.actions {
-                @if status == "open" {
+                @if status == contest::RoundStatus::Open {
                     @match viewer.role() {
                         Some(Role::Participant) => {
                             form method="post" action={ "/rounds/" (r.id) "/start" } {
@@ -144,7 +144,7 @@ pub async fn leaderboard(
                 .unwrap_or_default()
         });
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
-    let closed = contest::round_status(&r, state.engine.now()) == "closed";
+    let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     let viewer = &ctx.viewer;
     if !contest::fairness::scores_visible(&r) {
         return Ok(ctx.ok(page(

@@ -61,9 +61,9 @@ async fn an_abandoned_attempt_is_finalised_by_the_sweeper() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "finished");
+    assert_eq!(row.status, cuocthi::contest::attempts::Status::Finished);
     assert_eq!(row.score, Some(3));
-    assert_eq!(row.finish_reason.as_deref(), Some("expired"));
+    assert_eq!(row.finish_reason, Some(cuocthi::contest::attempts::FinishReason::Expired));
     // The abandoned attempt counts on the leaderboard.
     let (_, board) = json_of(
         app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)

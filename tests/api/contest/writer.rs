@@ -90,7 +90,7 @@ async fn one_group_with_two_starts_of_one_seat_inserts_one_attempt_beside_saves(
         user_id: Set(b_id),
         seq: Set(1),
         seed: Set(seed),
-        status: Set("in_progress".to_owned()),
+        status: Set(cuocthi::contest::attempts::Status::InProgress),
         category_code: Set("official".to_owned()),
         unit_id: Set(None),
         questions: Set("[]".to_owned()),
