@@ -76,6 +76,32 @@ impl ErrorDetail {
     }
 }
 
+/// The answers of an operation for signed-in callers of some role, for
+/// `#[utoipa::path(responses(…))]`: every such operation documents the same two.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum AuthErrors {
+    #[response(status = 401, description = "Not signed in")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "Wrong role")]
+    Forbidden(ErrorBody),
+}
+
+/// The answer of an operation on something that may not exist.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum NotFoundError {
+    #[response(status = 404, description = "Not found")]
+    NotFound(ErrorBody),
+}
+
+/// The answers of an operation that reads a JSON body: malformed, or too large.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum JsonBodyErrors {
+    #[response(status = 400, description = "Malformed JSON")]
+    Malformed(ErrorBody),
+    #[response(status = 413, description = "Body too large")]
+    TooLarge(ErrorBody),
+}
+
 /// One problem in an uploaded file, located by its line (or spreadsheet row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineProblem {

@@ -18,9 +18,8 @@ use crate::web::extract::{AuthUser, Participant};
     responses(
         (status = 200, description = "The attempt in progress, resumed", body = engine_attempts::AttemptView),
         (status = 201, description = "A new attempt", body = engine_attempts::AttemptView),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
         (status = 409, description = "The round is not open, or no attempts are left", body = crate::error::ErrorBody),
         (status = 422, description = "The banks cannot fill the draw", body = crate::error::ErrorBody),
         (status = 429, description = "Too many new attempts in a short time (`rate_limited`, with `Retry-After`)", body = crate::error::ErrorBody),
@@ -68,11 +67,9 @@ pub struct SaveBody {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved and committed", body = engine_attempts::AnswerSaved),
-        (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
         (status = 409, description = "The attempt is finished or past its deadline", body = crate::error::ErrorBody),
         (status = 422, description = "A choice is not an option of the question", body = crate::error::ErrorBody),
     )
@@ -120,9 +117,8 @@ pub struct SubmitBody {
     responses(
         (status = 200, description = "The result (the same on a repeat)", body = engine_attempts::Submitted),
         (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
         (status = 422, description = "The prediction is out of range", body = crate::error::ErrorBody),
     )
 )]
@@ -161,7 +157,7 @@ pub async fn submit(
     responses(
         (status = 200, description = "The attempt", body = engine_attempts::AttemptView),
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/attempts/{id}` — the owner sees status, deadline, saved answers, the result

@@ -85,8 +85,7 @@ fn meta(query: &UploadQuery) -> BankMeta {
     responses(
         (status = 201, description = "Imported (all or nothing)", body = BankImported),
         (status = 400, description = "No file, unknown format or bad query", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
         (status = 413, description = "File too large", body = crate::error::ErrorBody),
         (status = 422, description = "The bank has problems; nothing was stored", body = crate::error::ErrorBody),
     )
@@ -137,8 +136,7 @@ pub async fn import(
     responses(
         (status = 200, description = "The bank would import", body = BankChecked),
         (status = 400, description = "No file, unknown format or bad query", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
         (status = 413, description = "File too large", body = crate::error::ErrorBody),
         (status = 422, description = "The bank has problems", body = crate::error::ErrorBody),
     )
@@ -164,8 +162,7 @@ pub async fn check(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every bank", body = Vec<crate::banks::store::BankSummary>),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/banks` — `[{id, code, title, questions, topics}]`.
@@ -179,9 +176,8 @@ pub async fn list(_staff: Staff, state: web::Data<AppState>) -> Result<HttpRespo
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The bank with its counts", body = crate::banks::store::BankDetail),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/banks/{id}` — with counts per topic × difficulty (and kind).
@@ -209,9 +205,8 @@ pub struct ExportQuery {
     responses(
         (status = 200, description = "The bank as a file", content_type = "text/plain", body = String),
         (status = 400, description = "Unknown format", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/banks/{id}/export?format=toml|gift`.

@@ -103,10 +103,8 @@ pub struct ContestLeaderboard {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = ContestCreated),
-        (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
         (status = 409, description = "The code is taken", body = crate::error::ErrorBody),
         (status = 422, description = "Invalid fields", body = crate::error::ErrorBody),
     )
@@ -146,7 +144,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
     params(("id" = i64, Path, example = 1, description = "Contest id")),
     responses(
         (status = 200, description = "The contest with its rounds", body = ContestDetail),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}` (public), with its rounds.
@@ -171,11 +169,9 @@ pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = RoundCreated),
-        (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
         (status = 422, description = "Invalid fields, or the banks cannot fill a quota (`draw_short`)", body = crate::error::ErrorBody),
     )
 )]
@@ -205,7 +201,7 @@ pub async fn create_round(
     params(("id" = i64, Path, example = 1, description = "Round id")),
     responses(
         (status = 200, description = "The round", body = RoundView),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}` (public).
@@ -223,9 +219,8 @@ pub async fn round_detail(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Closed", body = RoundView),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
         (status = 409, description = "Already closed", body = crate::error::ErrorBody),
     )
 )]
@@ -263,8 +258,7 @@ pub struct RoundsQuery {
     responses(
         (status = 200, description = "Rounds of the caller's category", body = Vec<OpenRound>),
         (status = 400, description = "Bad query", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/rounds?status=open` — the rounds the caller may take, with attempts used
@@ -342,7 +336,7 @@ pub struct BoardQuery {
     responses(
         (status = 200, description = "A page of the ranking", body = RoundLeaderboard),
         (status = 400, description = "Bad query", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/leaderboard` (public): names and units, never contact data.
@@ -392,7 +386,7 @@ pub async fn leaderboard(
     params(("id" = i64, Path, example = 1, description = "Round id")),
     responses(
         (status = 200, description = "Participation per unit", body = Vec<crate::contest::boards::UnitStats>),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/units` (public): participation per unit, rolled up the tree.
@@ -432,7 +426,7 @@ async fn contest_snapshots(
     responses(
         (status = 200, description = "A page of the contest ranking", body = ContestLeaderboard),
         (status = 400, description = "Bad query", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/leaderboard` (public): sum of best round scores, then time.
@@ -460,7 +454,7 @@ pub async fn contest_leaderboard(
     params(("id" = i64, Path, example = 1, description = "Contest id")),
     responses(
         (status = 200, description = "Participation per unit over the contest", body = Vec<crate::contest::boards::UnitStats>),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/units` (public): per unit over the contest — a participant

@@ -133,7 +133,7 @@ async fn download(
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
         (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/results.xlsx`.
@@ -166,7 +166,7 @@ pub async fn round_results_xlsx(
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
         (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/results.csv`.
@@ -199,7 +199,7 @@ pub async fn round_results_csv(
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
         (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/results.xlsx`.
@@ -232,7 +232,7 @@ pub async fn contest_results_xlsx(
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
         (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/results.csv`.
@@ -264,7 +264,7 @@ pub async fn contest_results_csv(
         (status = 200, description = "Unit statistics (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/units.xlsx`.
@@ -294,7 +294,7 @@ pub async fn contest_units_xlsx(
         (status = 200, description = "Unit statistics (CSV)", content_type = "text/csv", body = String),
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/units.csv`.
@@ -322,9 +322,8 @@ pub async fn contest_units_csv(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The item analysis", body = Vec<crate::contest::items::ItemReport>),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/items` — the item analysis: per question, times drawn,
@@ -347,7 +346,7 @@ pub async fn round_items(
         (status = 200, description = "Item analysis (CSV)", content_type = "text/csv", body = String),
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/items.csv`.

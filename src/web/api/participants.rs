@@ -37,8 +37,7 @@ pub struct SearchQuery {
     responses(
         (status = 200, description = "Matching participants", body = Vec<participants::ParticipantView>),
         (status = 400, description = "Bad query", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/participants?query=` — by name, phone or unit code.
@@ -72,11 +71,9 @@ pub struct VoidBody {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Voided", body = VoidStatus),
-        (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::error::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
         (status = 422, description = "No reason, or too long a reason", body = crate::error::ErrorBody),
     )
 )]
@@ -110,9 +107,8 @@ pub async fn void(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Restored", body = VoidStatus),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
-        (status = 404, description = "Not found", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `POST /api/v1/participants/{id}/unvoid`.
@@ -137,8 +133,7 @@ pub async fn unvoid(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Groups of accounts that look like one person", body = Vec<participants::DuplicateGroup>),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/participants/duplicates`.

@@ -24,8 +24,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Imported whole", body = crate::units::ImportSummary),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
         (status = 413, description = "File too large", body = crate::error::ErrorBody),
         (status = 422, description = "The file has problems; nothing was stored", body = crate::error::ErrorBody),
     )
