@@ -1,9 +1,9 @@
 //! The audit trail: every staff action that changes data or exports it is recorded with
 //! who, when and what, so results can be checked afterwards.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::entities::audit;
 use crate::error::Result;
@@ -32,8 +32,21 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
+/// One entry of the audit trail.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub action: String,
+    pub subject_type: Option<String>,
+    pub subject_id: Option<i64>,
+    /// Free-form details of the action.
+    pub details: Value,
+}
+
 /// The most recent entries first.
-pub async fn list<C: ConnectionTrait>(db: &C, limit: u64, offset: u64) -> Result<Vec<Value>> {
+pub async fn list<C: ConnectionTrait>(db: &C, limit: u64, offset: u64) -> Result<Vec<AuditEntry>> {
     let rows = audit::Entity::find()
         .order_by_desc(audit::Column::Id)
         .limit(limit.clamp(1, 1000))
@@ -43,16 +56,14 @@ pub async fn list<C: ConnectionTrait>(db: &C, limit: u64, offset: u64) -> Result
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "at": r.at,
-                "actor_id": r.actor_id,
-                "action": r.action,
-                "subject_type": r.subject_type,
-                "subject_id": r.subject_id,
-                "details": serde_json::from_str::<Value>(&r.details).unwrap_or(Value::Null),
-            })
+        .map(|r| AuditEntry {
+            details: serde_json::from_str(&r.details).unwrap_or(Value::Null),
+            id: r.id,
+            at: r.at,
+            actor_id: r.actor_id,
+            action: r.action,
+            subject_type: r.subject_type,
+            subject_id: r.subject_id,
         })
         .collect())
 }

@@ -10,12 +10,97 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use sea_orm::{DbErr, SqlErr};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::limits::{MAX_MESSAGE_CHARS, MAX_PROBLEMS_LISTED, number, truncate};
 
 /// A result whose error is [`AppError`].
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The JSON error body every 4xx and 5xx answer carries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// The inside of an error: a stable machine `code`, a Vietnamese `message`, and for some
+/// codes more fields (`fields` for `invalid`, `problems` for files, `retry_after` for
+/// `rate_limited`, machine fields for 422 rule errors).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine code, e.g. `invalid_json`, `invalid`, `not_found`.
+    pub code: String,
+    /// A sentence in Vietnamese for people.
+    pub message: String,
+    /// Invalid fields, each with a Vietnamese message (code `invalid`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+    /// The problems of an uploaded file, by line: the first 100, then one last entry
+    /// (line 0) saying how many more were found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<LineProblem>>,
+    /// How many problems the file has in all (with `problems`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem_count: Option<usize>,
+    /// How many of them `problems` leaves out (with `problems`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems_omitted: Option<usize>,
+    /// The upload limit the file passed, when that is why it was refused: `rows`,
+    /// `columns`, `cells`, `cell_chars`, `lines`, `question_bytes`, `toml_items`,
+    /// `questions`, `xlsx_parts`, `xlsx_part_bytes` or `xlsx_total_bytes` (README
+    /// "Upload limits").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// Seconds to wait (code `rate_limited`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// The machine fields of a 422 rule error (e.g. `quota`, `available` of `draw_short`).
+    #[serde(flatten)]
+    pub details: Map<String, Value>,
+}
+
+impl ErrorDetail {
+    /// An error with only its code and message.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        ErrorDetail {
+            code: code.to_owned(),
+            message: message.into(),
+            fields: None,
+            problems: None,
+            problem_count: None,
+            problems_omitted: None,
+            limit: None,
+            retry_after: None,
+            details: Map::new(),
+        }
+    }
+}
+
+/// The answers of an operation for signed-in callers of some role, for
+/// `#[utoipa::path(responses(…))]`: every such operation documents the same two.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum AuthErrors {
+    #[response(status = 401, description = "Not signed in")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "Wrong role")]
+    Forbidden(ErrorBody),
+}
+
+/// The answer of an operation on something that may not exist.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum NotFoundError {
+    #[response(status = 404, description = "Not found")]
+    NotFound(ErrorBody),
+}
+
+/// The answers of an operation that reads a JSON body: malformed, or too large.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum JsonBodyErrors {
+    #[response(status = 400, description = "Malformed JSON")]
+    Malformed(ErrorBody),
+    #[response(status = 413, description = "Body too large")]
+    TooLarge(ErrorBody),
+}
 
 /// One problem in an uploaded file, located by its line (or spreadsheet row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -326,30 +411,24 @@ impl AppError {
         }
     }
 
-    /// Extra fields of the JSON error body, beside `code` and `message`.
-    fn details(&self) -> Map<String, Value> {
-        let mut extra = Map::new();
+    /// The JSON body of this error.
+    pub fn body(&self) -> ErrorBody {
+        let mut detail = ErrorDetail::new(self.code(), self.message());
         match self {
-            AppError::Validation { fields } => {
-                extra.insert("fields".into(), json!(fields));
-            }
+            AppError::Validation { fields } => detail.fields = Some(fields.clone()),
             AppError::InvalidFile { problems, .. } => {
-                extra.insert("problems".into(), json!(problems.rendered()));
-                extra.insert("problem_count".into(), json!(problems.total()));
-                extra.insert("problems_omitted".into(), json!(problems.omitted()));
-                if let Some(limit) = problems.limit() {
-                    extra.insert("limit".into(), json!(limit));
-                }
+                detail.problems = Some(problems.rendered());
+                detail.problem_count = Some(problems.total());
+                detail.problems_omitted = Some(problems.omitted());
+                detail.limit = problems.limit().map(str::to_owned);
             }
-            AppError::Unprocessable { details, .. } => {
-                extra.extend(details.clone());
-            }
+            AppError::Unprocessable { details, .. } => detail.details = details.clone(),
             AppError::TooManyRequests { retry_after_secs } => {
-                extra.insert("retry_after".into(), json!(retry_after_secs));
+                detail.retry_after = Some(*retry_after_secs);
             }
             _ => {}
         }
-        extra
+        ErrorBody { error: detail }
     }
 }
 
@@ -389,10 +468,6 @@ impl ResponseError for AppError {
             // The one place unexpected errors are logged; the client gets a generic message.
             tracing::error!(error = %self.log_text(), "request failed");
         }
-        let mut body = Map::new();
-        body.insert("code".into(), json!(self.code()));
-        body.insert("message".into(), json!(self.message()));
-        body.extend(self.details());
         let mut response = HttpResponse::build(status);
         match self {
             AppError::TooManyRequests { retry_after_secs } => {
@@ -404,7 +479,7 @@ impl ResponseError for AppError {
             }
             _ => {}
         }
-        response.json(json!({ "error": body }))
+        response.json(self.body())
     }
 }
 

@@ -5,12 +5,14 @@ use crate::db::OneByKey;
 use std::collections::HashMap;
 
 use chrono::Utc;
+use chrono::{DateTime, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
 };
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::accounts::{Role, phone};
 use crate::entities::{unit, user};
@@ -18,22 +20,47 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::text;
 
-fn participant_view(u: &user::Model, units: &HashMap<i64, unit::Model>) -> Value {
+/// A participant as organisers see them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ParticipantView {
+    pub id: i64,
+    pub full_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub national_id: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub category: Option<String>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub voided: bool,
+    pub void_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Accounts that look like one person.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DuplicateGroup {
+    /// Why they were grouped: `same_name_birth_date_unit`, `same_national_id` or `same_email`.
+    pub reason: &'static str,
+    pub participants: Vec<ParticipantView>,
+}
+
+fn participant_view(u: &user::Model, units: &HashMap<i64, unit::Model>) -> ParticipantView {
     let unit = u.unit_id.and_then(|id| units.get(&id));
-    json!({
-        "id": u.id,
-        "full_name": u.full_name,
-        "phone": u.phone,
-        "email": u.email,
-        "national_id": u.national_id,
-        "birth_date": u.birth_date,
-        "category": u.category_code,
-        "unit_code": unit.map(|x| x.code.clone()),
-        "unit_name": unit.map(|x| x.name.clone()),
-        "voided": u.voided,
-        "void_reason": u.void_reason,
-        "created_at": u.created_at,
-    })
+    ParticipantView {
+        id: u.id,
+        full_name: u.full_name.clone(),
+        phone: u.phone.clone(),
+        email: u.email.clone(),
+        national_id: u.national_id.clone(),
+        birth_date: u.birth_date,
+        category: u.category_code.clone(),
+        unit_code: unit.map(|x| x.code.clone()),
+        unit_name: unit.map(|x| x.name.clone()),
+        voided: u.voided,
+        void_reason: u.void_reason.clone(),
+        created_at: u.created_at,
+    }
 }
 
 async fn units_by_id(state: &AppState) -> Result<HashMap<i64, unit::Model>> {
@@ -46,7 +73,7 @@ async fn units_by_id(state: &AppState) -> Result<HashMap<i64, unit::Model>> {
 }
 
 /// Participants matching a name fragment, a phone number or a unit code.
-pub async fn search(state: &AppState, query: &str, limit: u64) -> Result<Vec<Value>> {
+pub async fn search(state: &AppState, query: &str, limit: u64) -> Result<Vec<ParticipantView>> {
     let q = text::clean(query);
     let mut find = user::Entity::find().filter(user::Column::Role.eq(Role::Participant));
     if !q.is_empty() {
@@ -140,7 +167,7 @@ pub async fn set_voided(
 /// Groups of accounts that look like one person: the same name (ignoring case and
 /// spacing) with the same birth date and unit; or the same ID number or email given at
 /// registration (registration does not refuse those, see `accounts::create_participant`).
-pub async fn duplicate_groups(state: &AppState) -> Result<Vec<Value>> {
+pub async fn duplicate_groups(state: &AppState) -> Result<Vec<DuplicateGroup>> {
     let rows = user::Entity::find()
         .filter(user::Column::Role.eq(Role::Participant))
         .filter(user::Column::BirthDate.is_not_null())
@@ -156,22 +183,23 @@ pub async fn duplicate_groups(state: &AppState) -> Result<Vec<Value>> {
         groups.entry(key).or_default().push(u);
     }
     let units = units_by_id(state).await?;
-    let mut out: Vec<Value> = groups
+    let mut out: Vec<DuplicateGroup> = groups
         .into_values()
         .filter(|g| g.len() > 1)
-        .map(|g| {
-            json!({
-                "reason": "same_name_birth_date_unit",
-                "participants": g.iter().map(|u| participant_view(u, &units)).collect::<Vec<_>>(),
-            })
+        .map(|g| DuplicateGroup {
+            reason: "same_name_birth_date_unit",
+            participants: g.iter().map(|u| participant_view(u, &units)).collect(),
         })
         .collect();
     for (reason, accounts) in crate::accounts::taken_identity_groups(&state.db.read).await? {
-        out.push(json!({
-            "reason": reason,
-            "participants": accounts.iter().map(|u| participant_view(u, &units)).collect::<Vec<_>>(),
-        }));
+        out.push(DuplicateGroup {
+            reason,
+            participants: accounts
+                .iter()
+                .map(|u| participant_view(u, &units))
+                .collect(),
+        });
     }
-    out.sort_by_key(|g| g["participants"][0]["id"].as_i64());
+    out.sort_by_key(|g| g.participants.first().map(|p| p.id));
     Ok(out)
 }

@@ -88,7 +88,7 @@ pub use crate::error::LineProblem as Problem;
 pub use crate::error::Problems;
 
 /// A question the file contained but that cuocthi does not run (e.g. GIFT short answer).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Skipped {
     /// 1-based line where the skipped question starts.
     pub line: usize,

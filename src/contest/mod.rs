@@ -253,17 +253,28 @@ pub async fn rounds_of<C: ConnectionTrait>(db: &C, contest_id: i64) -> Result<Ve
         .await?)
 }
 
+/// A contest.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContestView {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub rules: Option<String>,
+    /// Categories of participants (đối tượng) who may take part.
+    pub categories: Vec<String>,
+}
+
 /// A contest as the API shows it.
-pub fn contest_view(c: &contest::Model) -> Result<Value> {
-    let categories = c.categories()?;
-    Ok(json!({
-        "id": c.id,
-        "code": c.code,
-        "title": c.title,
-        "description": c.description,
-        "rules": c.rules,
-        "categories": categories,
-    }))
+pub fn contest_view(c: &contest::Model) -> Result<ContestView> {
+    Ok(ContestView {
+        id: c.id,
+        code: c.code.clone(),
+        title: c.title.clone(),
+        description: c.description.clone(),
+        rules: c.rules.clone(),
+        categories: c.categories()?,
+    })
 }
 
 /// Shared handle to the engine.

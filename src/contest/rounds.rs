@@ -130,29 +130,60 @@ pub fn round_status(round: &round::Model, now: DateTime<Utc>) -> RoundStatus {
     }
 }
 
-/// A round as the API shows it.
-pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Result<Value> {
+/// A round.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RoundView {
+    pub id: i64,
+    pub contest_id: i64,
+    pub title: String,
+    pub opens_at: DateTime<Utc>,
+    /// The closing time, or the earlier time it was closed at.
+    pub closes_at: DateTime<Utc>,
+    pub status: RoundStatus,
+    pub time_limit_secs: i64,
+    pub max_attempts: i64,
+    pub practice: bool,
+    /// Questions per attempt (of the default draw).
+    pub questions: i64,
+    pub order: round::Order,
+    pub prediction_question: Option<String>,
+    pub prediction_answer: Option<round::PredictionAnswer>,
+    /// The actual value, once the round has closed.
+    pub prediction_actual: Option<i64>,
+    /// What a submit shows before the round is settled.
+    pub score_shown: round::ScoreShown,
+    /// The organiser accepted that this round shares questions with a live round of the
+    /// other kind (practice / ranked).
+    pub allow_overlap: bool,
+    /// Closed, grace over, every attempt finalised: keys and held-back scores are shown.
+    pub settled: bool,
+    pub settled_at: Option<DateTime<Utc>>,
+}
+
+/// A round as the API shows it at `now`; a corrupt draw is an error, never a round
+/// without questions.
+pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Result<RoundView> {
     let questions: usize = draw_rules(round)?.default.iter().map(|q| q.count).sum();
-    Ok(json!({
-        "id": round.id,
-        "contest_id": round.contest_id,
-        "title": round.title,
-        "opens_at": round.opens_at,
-        "closes_at": effective_close(round),
-        "status": round_status(round, now),
-        "time_limit_secs": round.time_limit_secs,
-        "max_attempts": round.max_attempts,
-        "practice": round.practice,
-        "questions": questions,
-        "order": round.question_order,
-        "prediction_question": round.prediction_question,
-        "prediction_answer": round.prediction_answer,
-        "prediction_actual": round.prediction_actual,
-        "score_shown": round.score_shown,
-        "allow_overlap": round.allow_overlap,
-        "settled": fairness::is_settled(round),
-        "settled_at": round.settled_at,
-    }))
+    Ok(RoundView {
+        id: round.id,
+        contest_id: round.contest_id,
+        title: round.title.clone(),
+        opens_at: round.opens_at,
+        closes_at: effective_close(round),
+        status: round_status(round, now),
+        time_limit_secs: i64::from(round.time_limit_secs),
+        max_attempts: i64::from(round.max_attempts),
+        practice: round.practice,
+        questions: i64::try_from(questions).unwrap_or(i64::MAX),
+        order: round.question_order,
+        prediction_question: round.prediction_question.clone(),
+        prediction_answer: round.prediction_answer,
+        prediction_actual: round.prediction_actual,
+        score_shown: round.score_shown,
+        allow_overlap: round.allow_overlap,
+        settled: fairness::is_settled(round),
+        settled_at: round.settled_at,
+    })
 }
 
 fn too_big(field: &str, fields: &mut BTreeMap<String, String>, message: &str) {

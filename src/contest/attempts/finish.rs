@@ -1,5 +1,6 @@
 //! Ending an attempt: submit, expiry, and [`finalize`], which hands the work to the writer.
 
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use super::{FinishReason, Status, cached_round, conflict, drawn_of, questions_of};
@@ -34,6 +35,46 @@ pub async fn settle_if_expired(
         finalize(engine, db, &a, Finish::Expired).await
     } else {
         Ok(a)
+    }
+}
+
+/// The result of a submitted attempt.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Submitted {
+    pub attempt_id: i64,
+    /// Absent while the round holds scores back (`score_hidden`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<i64>,
+    pub max_score: i64,
+    /// Absent while the round holds scores back (`score_hidden`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correct: Option<i64>,
+    /// True when the round shows scores only once settled (`score_shown = after_close`).
+    pub score_hidden: bool,
+    /// "Đã nộp bài; điểm được công bố khi vòng thi kết thúc." when the score is held back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'static str>,
+    pub total: i64,
+    pub time_taken_ms: i64,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub finish_reason: Option<FinishReason>,
+}
+
+impl Submitted {
+    /// The answer of a submit of `a` (finished), its score shown or held back.
+    pub fn of(a: &attempt::Model, score_shown: bool) -> Self {
+        Submitted {
+            attempt_id: a.id,
+            score: score_shown.then(|| i64::from(a.score.unwrap_or(0))),
+            max_score: i64::from(a.max_score),
+            correct: score_shown.then(|| i64::from(a.correct.unwrap_or(0))),
+            score_hidden: !score_shown,
+            message: (!score_shown).then_some(crate::contest::fairness::SCORE_AFTER_CLOSE),
+            total: i64::from(a.total),
+            time_taken_ms: a.time_taken_ms.unwrap_or(0),
+            submitted_at: a.submitted_at,
+            finish_reason: a.finish_reason,
+        }
     }
 }
 

@@ -11,10 +11,15 @@ mod start;
 mod view;
 
 pub use super::finishing::{Finish, FinishJob, FinishReason, Status};
-pub use finish::{MAX_PREDICTION, check_prediction, finalize, settle_if_expired, submit};
-pub use save::{LIVE_TTL, LiveAttempt, save_answer, save_answer_for};
+pub use finish::{
+    MAX_PREDICTION, Submitted, check_prediction, finalize, settle_if_expired, submit,
+};
+pub use save::{AnswerSaved, LIVE_TTL, LiveAttempt, save_answer, save_answer_for};
 pub use start::{Started, start};
-pub use view::{AttemptResult, Reveal, result_of, view, view_new};
+pub use view::{
+    AttemptOption, AttemptQuestion, AttemptResult, AttemptView, Reveal, SavedAnswer, result_of,
+    view, view_new,
+};
 
 use std::sync::Arc;
 

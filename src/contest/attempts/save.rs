@@ -94,6 +94,13 @@ pub(super) async fn live_attempt(
     })
 }
 
+/// A saved answer's acknowledgement: it is committed.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AnswerSaved {
+    pub saved_at: DateTime<Utc>,
+    pub question_id: i64,
+}
+
 /// Saves one answer into attempt `attempt_id` of `user_id` (someone else's attempt is a
 /// 404): `choices` are option ids of the question at `position`. The hot path: no query
 /// but the conditional upsert, which rides in the writer's group commit.

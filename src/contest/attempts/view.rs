@@ -1,11 +1,10 @@
 //! What a participant (or staff) sees of an attempt, and what it may reveal.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::{Status, drawn_of, option_id, questions_of};
 use crate::contest::finishing::saved_answers;
@@ -42,6 +41,67 @@ pub fn result_of(a: &attempt::Model, score_shown: bool) -> Option<AttemptResult>
         finish_reason: a.finish_reason,
         score_hidden: !score_shown,
     })
+}
+
+/// An option of a drawn question, with an opaque id.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttemptOption {
+    pub id: String,
+    pub text: String,
+    /// In review only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correct: Option<bool>,
+}
+
+/// A drawn question of an attempt.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttemptQuestion {
+    /// The question's position in the attempt, from 1.
+    pub id: i64,
+    /// `single`, `multiple` or `true_false`.
+    pub kind: &'static str,
+    pub text: String,
+    pub options: Vec<AttemptOption>,
+    /// In review, for answered questions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_correctly: Option<bool>,
+    /// In review only.
+    // Absent outside the review; in review, null when the question has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub explanation: Option<Option<String>>,
+    /// In review only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub source: Option<Option<String>>,
+}
+
+/// A saved answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SavedAnswer {
+    pub choices: Vec<String>,
+    pub saved_at: DateTime<Utc>,
+}
+
+/// An attempt as its owner (or staff) sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttemptView {
+    pub attempt_id: i64,
+    pub round_id: i64,
+    pub status: Status,
+    pub started_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub server_time: DateTime<Utc>,
+    pub questions: Vec<AttemptQuestion>,
+    pub prediction_question: Option<String>,
+    pub prediction: Option<i64>,
+    /// Saved answers by question position.
+    pub answers: BTreeMap<String, SavedAnswer>,
+    /// Once finished.
+    pub result: Option<AttemptResult>,
+    /// True when correct options and explanations are shown: only once the round is
+    /// settled (closed, grace over, every attempt finalised).
+    pub review: bool,
 }
 
 /// What a view of an attempt may reveal.
@@ -81,7 +141,7 @@ pub async fn view(
     round: &round::Model,
     a: &attempt::Model,
     reveal: Reveal,
-) -> Result<Value> {
+) -> Result<AttemptView> {
     let answers = saved_answers(db, a.id).await?;
     view_with(engine, db, round, a, reveal, answers).await
 }
@@ -92,7 +152,7 @@ pub async fn view_new(
     db: &DatabaseConnection,
     round: &round::Model,
     a: &attempt::Model,
-) -> Result<Value> {
+) -> Result<AttemptView> {
     view_with(engine, db, round, a, Reveal::RUNNING, HashMap::new()).await
 }
 
@@ -103,67 +163,64 @@ async fn view_with(
     a: &attempt::Model,
     reveal: Reveal,
     answers: HashMap<i32, (Vec<usize>, DateTime<Utc>)>,
-) -> Result<Value> {
+) -> Result<AttemptView> {
     // Never a key while the attempt itself can still change.
     let review = reveal.review && a.status == Status::Finished;
     let drawn = drawn_of(a)?;
     let questions = questions_of(engine, db, &drawn).await?;
     let mut items = Vec::with_capacity(drawn.len());
-    let mut saved = serde_json::Map::new();
+    let mut saved = BTreeMap::new();
     for (i, (d, q)) in drawn.iter().zip(&questions).enumerate() {
         let position = i + 1;
-        let options: Vec<Value> = d
+        let options = d
             .option_order
             .iter()
-            .map(|&bank_index| {
-                let mut o = json!({
-                    "id": option_id(a.seed, position, bank_index),
-                    "text": q.choices.get(bank_index).cloned().unwrap_or_default(),
-                });
-                if review {
-                    o["correct"] = json!(q.correct.get(bank_index).copied().unwrap_or(false));
-                }
-                o
+            .map(|&bank_index| AttemptOption {
+                id: option_id(a.seed, position, bank_index),
+                text: q.choices.get(bank_index).cloned().unwrap_or_default(),
+                correct: review.then(|| q.correct.get(bank_index).copied().unwrap_or(false)),
             })
             .collect();
-        let mut item = json!({
-            "id": position,
-            "kind": q.kind.as_str(),
-            "text": q.text,
-            "options": options,
-        });
+        let mut answered_correctly = None;
         if let Some((chosen, saved_at)) = answers.get(&(position as i32)) {
-            let ids: Vec<String> = chosen
+            let choices = chosen
                 .iter()
                 .map(|&c| option_id(a.seed, position, c))
                 .collect();
             saved.insert(
                 position.to_string(),
-                json!({"choices": ids, "saved_at": saved_at}),
+                SavedAnswer {
+                    choices,
+                    saved_at: *saved_at,
+                },
             );
             if review {
                 let set: BTreeSet<usize> = chosen.iter().copied().collect();
-                item["answered_correctly"] = json!(scoring::is_correct(&q.correct, &set));
+                answered_correctly = Some(scoring::is_correct(&q.correct, &set));
             }
         }
-        if review {
-            item["explanation"] = json!(q.explanation);
-            item["source"] = json!(q.source);
-        }
-        items.push(item);
+        items.push(AttemptQuestion {
+            id: position as i64,
+            kind: q.kind.as_str(),
+            text: q.text.clone(),
+            options,
+            answered_correctly,
+            explanation: review.then(|| q.explanation.clone()),
+            source: review.then(|| q.source.clone()),
+        });
     }
-    Ok(json!({
-        "attempt_id": a.id,
-        "round_id": a.round_id,
-        "status": a.status,
-        "started_at": a.started_at,
-        "deadline": a.deadline,
-        "server_time": engine.now(),
-        "questions": items,
-        "prediction_question": round.prediction_question,
-        "prediction": a.prediction,
-        "answers": saved,
-        "result": result_of(a, reveal.score),
-        "review": review,
-    }))
+    Ok(AttemptView {
+        attempt_id: a.id,
+        round_id: a.round_id,
+        status: a.status,
+        started_at: a.started_at,
+        deadline: a.deadline,
+        server_time: engine.now(),
+        questions: items,
+        prediction_question: round.prediction_question.clone(),
+        prediction: a.prediction,
+        answers: saved,
+        result: result_of(a, reveal.score),
+        review,
+    })
 }

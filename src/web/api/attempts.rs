@@ -4,7 +4,6 @@
 use crate::db::OneByKey;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::accounts::Role;
 use crate::contest::{self, attempts as engine_attempts};
@@ -17,14 +16,13 @@ use crate::web::extract::{AuthUser, Participant};
     params(("id" = i64, Path, example = 1, description = "Round id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The attempt in progress, resumed", body = crate::web::openapi::AttemptView),
-        (status = 201, description = "A new attempt", body = crate::web::openapi::AttemptView),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "The round is not open, or no attempts are left", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "The banks cannot fill the draw", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many new attempts in a short time (`rate_limited`, with `Retry-After`)", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "The attempt in progress, resumed", body = engine_attempts::AttemptView),
+        (status = 201, description = "A new attempt", body = engine_attempts::AttemptView),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 409, description = "The round is not open, or no attempts are left", body = crate::error::ErrorBody),
+        (status = 422, description = "The banks cannot fill the draw", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many new attempts in a short time (`rate_limited`, with `Retry-After`)", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/rounds/{id}/attempts` → 201 new, 200 the attempt in progress.
@@ -68,14 +66,12 @@ pub struct SaveBody {
     request_body = SaveBody,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Saved and committed", body = crate::web::openapi::AnswerSaved),
-        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "The attempt is finished or past its deadline", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "A choice is not an option of the question", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Saved and committed", body = engine_attempts::AnswerSaved),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 409, description = "The attempt is finished or past its deadline", body = crate::error::ErrorBody),
+        (status = 422, description = "A choice is not an option of the question", body = crate::error::ErrorBody),
     )
 )]
 /// `PUT /api/v1/attempts/{id}/answers/{question_id}` → 200 `{saved_at}` once committed.
@@ -98,7 +94,10 @@ pub async fn save_answer(
         &body.choices,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "saved_at": saved_at, "question_id": position })))
+    Ok(HttpResponse::Ok().json(engine_attempts::AnswerSaved {
+        saved_at,
+        question_id: position as i64,
+    }))
 }
 
 /// The body of a submit.
@@ -116,12 +115,11 @@ pub struct SubmitBody {
     request_body(content = Option<SubmitBody>, description = "Optional: the prediction answer"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The result (the same on a repeat)", body = crate::web::openapi::Submitted),
-        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "The prediction is out of range", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "The result (the same on a repeat)", body = engine_attempts::Submitted),
+        (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 422, description = "The prediction is out of range", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/attempts/{id}/submit` → the result; idempotent.
@@ -149,22 +147,7 @@ pub async fn submit(
     let round =
         engine_attempts::cached_round(&state.engine, &state.db.read, finished.round_id).await?;
     let shown = contest::fairness::scores_visible(&round);
-    let mut body = json!({
-        "attempt_id": finished.id,
-        "max_score": finished.max_score,
-        "total": finished.total,
-        "time_taken_ms": finished.time_taken_ms.unwrap_or(0),
-        "submitted_at": finished.submitted_at,
-        "finish_reason": finished.finish_reason,
-        "score_hidden": !shown,
-    });
-    if shown {
-        body["score"] = json!(finished.score.unwrap_or(0));
-        body["correct"] = json!(finished.correct.unwrap_or(0));
-    } else {
-        body["message"] = json!(contest::fairness::SCORE_AFTER_CLOSE);
-    }
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(engine_attempts::Submitted::of(&finished, shown)))
 }
 
 #[utoipa::path(
@@ -172,9 +155,9 @@ pub async fn submit(
     params(("id" = i64, Path, example = 1, description = "Attempt id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The attempt", body = crate::web::openapi::AttemptView),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "The attempt", body = engine_attempts::AttemptView),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/attempts/{id}` — the owner sees status, deadline, saved answers, the result

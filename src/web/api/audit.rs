@@ -24,10 +24,9 @@ pub struct AuditQuery {
     params(AuditQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Audit entries, newest first", body = Vec<crate::web::openapi::AuditEntry>),
-        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Audit entries, newest first", body = Vec<crate::audit::AuditEntry>),
+        (status = 400, description = "Bad query", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/audit?limit=&offset=` — newest first.
@@ -51,9 +50,8 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A match, or the differences", body = crate::contest::verify::Verification),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/attempts/{id}/verify` — re-derive the draw from the seed and the bank
@@ -73,9 +71,8 @@ pub async fn verify(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Accounts with an unusual number of attempts in one round, most first", body = Vec<crate::contest::fairness::UnusualAttempts>),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/unusual-attempts` — accounts with at least

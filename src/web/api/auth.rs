@@ -2,10 +2,9 @@
 
 use crate::db::OneByKey;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::EntityTrait;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, Registration, Role};
 use crate::entities::unit;
@@ -16,16 +15,25 @@ use crate::web::session::{
     bump_token_version, device_cookie, expired_cookie, log_out, token_cookie,
 };
 
+/// A participant who has just registered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Registered {
+    pub id: i64,
+    pub full_name: String,
+    pub category: Option<String>,
+    pub unit_code: String,
+}
+
 #[utoipa::path(
     post, path = "/api/v1/auth/register", tag = "auth",
     request_body = Registration,
     responses(
-        (status = 201, description = "Registered", body = crate::web::openapi::Registered),
-        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "Phone number already registered (`phone_taken`); a taken ID number or email is not refused (see SECURITY.md)", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many registrations from this client", body = crate::web::openapi::ErrorBody),
+        (status = 201, description = "Registered", body = Registered),
+        (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
+        (status = 409, description = "Phone number already registered (`phone_taken`); a taken ID number or email is not refused (see SECURITY.md)", body = crate::error::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many registrations from this client", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/auth/register` — a participant creates their account.
@@ -37,12 +45,12 @@ pub async fn register(
 ) -> Result<HttpResponse> {
     let (user, unit) = accounts::register(&req, &state, body.into_inner()).await?;
     tracing::info!(user.id = user.id, unit.code = %unit.code, "participant registered");
-    Ok(HttpResponse::Created().json(json!({
-        "id": user.id,
-        "full_name": user.full_name,
-        "category": user.category_code,
-        "unit_code": unit.code,
-    })))
+    Ok(HttpResponse::Created().json(Registered {
+        id: user.id,
+        full_name: user.full_name,
+        category: user.category_code,
+        unit_code: unit.code,
+    }))
 }
 
 /// The body of `POST /api/v1/auth/login`.
@@ -54,16 +62,52 @@ pub struct Login {
     pub password: String,
 }
 
+/// A signed-in user, as the login answer shows them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignedInUser {
+    pub id: i64,
+    pub full_name: String,
+    pub role: Role,
+}
+
+/// A new login token; it is also set as an HttpOnly cookie.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Token {
+    /// The bearer token (`Authorization: Bearer …`).
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Token {
+    fn bearer(token: String, expires_at: DateTime<Utc>) -> Self {
+        Token {
+            token,
+            token_type: "Bearer",
+            expires_at,
+        }
+    }
+}
+
+/// The answer of a login.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoggedIn {
+    #[serde(flatten)]
+    pub token: Token,
+    pub user: SignedInUser,
+}
+
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth",
     request_body = Login,
     responses(
-        (status = 200, description = "Signed in; the token is also set as a cookie", body = crate::web::openapi::LoggedIn),
-        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Unknown login or wrong password", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "The account is voided (`account_voided`)", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many attempts", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Signed in; the token is also set as a cookie", body = LoggedIn),
+        (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "Unknown login or wrong password", body = crate::error::ErrorBody),
+        (status = 403, description = "The account is voided (`account_voided`)", body = crate::error::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many attempts", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/auth/login` — one identical 401 for an unknown login and a wrong password.
@@ -79,15 +123,18 @@ pub async fn login(
         .tokens
         .issue(user.id, user.token_version, Utc::now())?;
     tracing::info!(user.id = user.id, role = %user.role, "signed in");
+    let role = user.role;
     Ok(HttpResponse::Ok()
         .cookie(token_cookie(&state, issued.token.clone()))
         .cookie(device_cookie(&req, &state, user.id)?)
-        .json(json!({
-            "token": issued.token,
-            "token_type": "Bearer",
-            "expires_at": issued.expires_at,
-            "user": {"id": user.id, "full_name": user.full_name, "role": user.role},
-        })))
+        .json(LoggedIn {
+            token: Token::bearer(issued.token, issued.expires_at),
+            user: SignedInUser {
+                id: user.id,
+                full_name: user.full_name,
+                role,
+            },
+        }))
 }
 
 #[utoipa::path(
@@ -109,7 +156,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Every token issued so far is revoked"),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/auth/logout-all` — every token issued so far stops working.
@@ -135,12 +182,12 @@ pub struct PasswordChange {
     request_body = PasswordChange,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Changed; older tokens are revoked", body = crate::web::openapi::Token),
-        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Wrong current password or too short a new one", body = crate::web::openapi::ErrorBody),
-        (status = 429, description = "Too many wrong current passwords", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Changed; older tokens are revoked", body = Token),
+        (status = 400, description = "Malformed JSON", body = crate::error::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        (status = 413, description = "Body too large", body = crate::error::ErrorBody),
+        (status = 422, description = "Wrong current password or too short a new one", body = crate::error::ErrorBody),
+        (status = 429, description = "Too many wrong current passwords", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/me/password` — changes the password; older tokens stop working and a
@@ -185,19 +232,35 @@ pub async fn change_password(
     tracing::info!("password changed");
     Ok(HttpResponse::Ok()
         .cookie(token_cookie(&state, issued.token.clone()))
-        .json(json!({
-            "token": issued.token,
-            "token_type": "Bearer",
-            "expires_at": issued.expires_at,
-        })))
+        .json(Token::bearer(issued.token, issued.expires_at)))
+}
+
+/// The caller's own account.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub role: Role,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub national_id: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: Option<String>,
+    pub category: Option<String>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub voided: bool,
+    pub void_reason: Option<String>,
+    /// True for judges, organisers and admins.
+    pub is_staff: bool,
 }
 
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller's account", body = crate::web::openapi::Me),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "The caller's account", body = Me),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
     )
 )]
 /// `GET /api/v1/me` — the caller's own account, with their personal fields (as given at
@@ -213,20 +276,20 @@ pub async fn me(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResp
         }
         None => None,
     };
-    Ok(HttpResponse::Ok().json(json!({
-        "id": u.id,
-        "role": u.role,
-        "full_name": u.full_name,
-        "email": u.email.as_ref().or(aside.email.as_ref()),
-        "phone": u.phone,
-        "national_id": u.national_id.as_ref().or(aside.national_id.as_ref()),
-        "birth_date": u.birth_date,
-        "gender": u.gender,
-        "category": u.category_code,
-        "unit_code": unit.as_ref().map(|x| x.code.clone()),
-        "unit_name": unit.as_ref().map(|x| x.name.clone()),
-        "voided": u.voided,
-        "void_reason": u.void_reason,
-        "is_staff": caller.role != Role::Participant,
-    })))
+    Ok(HttpResponse::Ok().json(Me {
+        id: u.id,
+        role: caller.role,
+        full_name: u.full_name.clone(),
+        email: u.email.clone().or(aside.email),
+        phone: u.phone.clone(),
+        national_id: u.national_id.clone().or(aside.national_id),
+        birth_date: u.birth_date,
+        gender: u.gender.clone(),
+        category: u.category_code.clone(),
+        unit_code: unit.as_ref().map(|x| x.code.clone()),
+        unit_name: unit.map(|x| x.name),
+        voided: u.voided,
+        void_reason: u.void_reason.clone(),
+        is_staff: caller.role != Role::Participant,
+    }))
 }

@@ -3,8 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::banks::upload::{detect_format, parse};
 use crate::banks::{self, BankMeta, Format, store};
@@ -12,6 +11,30 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Organiser, Staff};
 use crate::web::upload;
+
+/// What importing a bank did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BankImported {
+    pub id: i64,
+    pub code: String,
+    /// Questions now current in the bank.
+    pub questions: usize,
+    pub created: usize,
+    pub revised: usize,
+    pub unchanged: usize,
+    pub retired: usize,
+    /// Entries of the file that were skipped (e.g. essay questions in GIFT), by line.
+    pub skipped: Vec<banks::Skipped>,
+}
+
+/// What checking a bank found: it would import.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BankChecked {
+    pub code: String,
+    pub questions: usize,
+    /// Entries of the file that would be skipped, by line.
+    pub skipped: Vec<banks::Skipped>,
+}
 
 /// Query of the import and check endpoints.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -60,12 +83,11 @@ fn meta(query: &UploadQuery) -> BankMeta {
     ),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Imported (all or nothing)", body = crate::web::openapi::BankImported),
-        (status = 400, description = "No file, unknown format or bad query", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "File too large", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "The bank has problems; nothing was stored", body = crate::web::openapi::ErrorBody),
+        (status = 201, description = "Imported (all or nothing)", body = BankImported),
+        (status = 400, description = "No file, unknown format or bad query", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        (status = 413, description = "File too large", body = crate::error::ErrorBody),
+        (status = 422, description = "The bank has problems; nothing was stored", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/banks` — imports a bank file (all or nothing) → 201.
@@ -88,16 +110,16 @@ pub async fn import(
         retired = outcome.retired,
         "bank imported"
     );
-    Ok(HttpResponse::Created().json(json!({
-        "id": outcome.id,
-        "code": outcome.code,
-        "questions": outcome.questions,
-        "created": outcome.created,
-        "revised": outcome.revised,
-        "unchanged": outcome.unchanged,
-        "retired": outcome.retired,
-        "skipped": parsed.skipped,
-    })))
+    Ok(HttpResponse::Created().json(BankImported {
+        id: outcome.id,
+        code: outcome.code,
+        questions: outcome.questions,
+        created: outcome.created,
+        revised: outcome.revised,
+        unchanged: outcome.unchanged,
+        retired: outcome.retired,
+        skipped: parsed.skipped,
+    }))
 }
 
 #[utoipa::path(
@@ -112,12 +134,11 @@ pub async fn import(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The bank would import", body = crate::web::openapi::BankChecked),
-        (status = 400, description = "No file, unknown format or bad query", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "File too large", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "The bank has problems", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "The bank would import", body = BankChecked),
+        (status = 400, description = "No file, unknown format or bad query", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        (status = 413, description = "File too large", body = crate::error::ErrorBody),
+        (status = 422, description = "The bank has problems", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/banks/check` — validates a bank file and stores nothing.
@@ -129,11 +150,11 @@ pub async fn check(
 ) -> Result<HttpResponse> {
     let (format, bytes) = read_upload(&req, payload, &query).await?;
     let parsed = parse(format, bytes, meta(&query)).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "code": parsed.bank.code,
-        "questions": parsed.bank.questions.len(),
-        "skipped": parsed.skipped,
-    })))
+    Ok(HttpResponse::Ok().json(BankChecked {
+        questions: parsed.bank.questions.len(),
+        code: parsed.bank.code,
+        skipped: parsed.skipped,
+    }))
 }
 
 #[utoipa::path(
@@ -141,8 +162,7 @@ pub async fn check(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every bank", body = Vec<crate::banks::store::BankSummary>),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/banks` — `[{id, code, title, questions, topics}]`.
@@ -156,9 +176,8 @@ pub async fn list(_staff: Staff, state: web::Data<AppState>) -> Result<HttpRespo
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The bank with its counts", body = crate::banks::store::BankDetail),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/banks/{id}` — with counts per topic × difficulty (and kind).
@@ -185,10 +204,9 @@ pub struct ExportQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The bank as a file", content_type = "text/plain", body = String),
-        (status = 400, description = "Unknown format", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 400, description = "Unknown format", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/banks/{id}/export?format=toml|gift`.

@@ -5,27 +5,108 @@ use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
-use crate::contest::{self, ContestSpec, RoundSpec, attempts, boards};
+use crate::contest::boards::{BoardEntry, ContestEntry};
+use crate::contest::{self, ContestSpec, ContestView, RoundSpec, RoundView, attempts, boards};
 use crate::entities::{attempt, contest as contest_entity, round};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Organiser, Participant};
+
+/// A created contest.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContestCreated {
+    pub id: i64,
+    pub code: String,
+}
+
+/// A created round.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RoundCreated {
+    pub id: i64,
+}
+
+/// A contest with its rounds.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContestDetail {
+    #[serde(flatten)]
+    pub contest: ContestView,
+    pub rounds: Vec<RoundView>,
+}
+
+/// A round the caller may take, with their attempts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OpenRound {
+    #[serde(flatten)]
+    pub round: RoundView,
+    pub attempts_used: i64,
+    pub attempts_allowed: i64,
+    /// The id of the caller's attempt in progress, if any.
+    pub attempt_in_progress: Option<i64>,
+}
+
+/// A page of a round's leaderboard.
+// A practice round answers `practice`, a round holding scores back `scores_hidden` and
+// `message`, both without entries nor `prediction_actual`; a ranked board answers
+// `prediction_actual`, null until known: hence the double `Option`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RoundLeaderboard {
+    pub round_id: i64,
+    pub closed: bool,
+    /// Present (true) for practice rounds, which are never ranked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub practice: Option<bool>,
+    /// Present (true), with no entries, while the round holds scores back until it is
+    /// settled (`score_shown = after_close`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scores_hidden: Option<bool>,
+    /// Why the board is empty, when `scores_hidden`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'static str>,
+    /// The actual value of the prediction question (ranked rounds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub prediction_actual: Option<Option<i64>>,
+    /// Ranked participants in all (of the category, when filtered).
+    pub total: i64,
+    pub entries: Vec<BoardEntry>,
+}
+
+impl RoundLeaderboard {
+    /// A board with no entries: only its kind and its state.
+    fn empty(round_id: i64, closed: bool) -> Self {
+        RoundLeaderboard {
+            round_id,
+            closed,
+            practice: None,
+            scores_hidden: None,
+            message: None,
+            prediction_actual: None,
+            total: 0,
+            entries: Vec::new(),
+        }
+    }
+}
+
+/// A page of a contest's leaderboard.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContestLeaderboard {
+    pub contest_id: i64,
+    pub total: i64,
+    pub entries: Vec<ContestEntry>,
+}
 
 #[utoipa::path(
     post, path = "/api/v1/contests", tag = "contests",
     request_body = crate::contest::ContestSpec,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = crate::web::openapi::ContestCreated),
-        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "The code is taken", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Invalid fields", body = crate::web::openapi::ErrorBody),
+        (status = 201, description = "Created", body = ContestCreated),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        (status = 409, description = "The code is taken", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid fields", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/contests` → 201 `{id}`.
@@ -38,12 +119,15 @@ pub async fn create(
     let c =
         contest::create_contest(&state.db.write, body.into_inner(), Some(organiser.0.id())).await?;
     tracing::info!(contest.id = c.id, contest.code = %c.code, "contest created");
-    Ok(HttpResponse::Created().json(json!({ "id": c.id, "code": c.code })))
+    Ok(HttpResponse::Created().json(ContestCreated {
+        id: c.id,
+        code: c.code,
+    }))
 }
 
 #[utoipa::path(
     get, path = "/api/v1/contests", tag = "contests",
-    responses((status = 200, description = "Every contest, newest first", body = Vec<crate::web::openapi::ContestView>))
+    responses((status = 200, description = "Every contest, newest first", body = Vec<ContestView>))
 )]
 /// `GET /api/v1/contests` (public).
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
@@ -62,8 +146,8 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
     get, path = "/api/v1/contests/{id}", tag = "contests",
     params(("id" = i64, Path, example = 1, description = "Contest id")),
     responses(
-        (status = 200, description = "The contest with its rounds", body = crate::web::openapi::ContestDetail),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "The contest with its rounds", body = ContestDetail),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}` (public), with its rounds.
@@ -75,9 +159,10 @@ pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<
         .iter()
         .map(|r| contest::round_view(r, now))
         .collect::<Result<_>>()?;
-    let mut view = contest::contest_view(&c)?;
-    view["rounds"] = json!(rounds);
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(ContestDetail {
+        contest: contest::contest_view(&c)?,
+        rounds,
+    }))
 }
 
 #[utoipa::path(
@@ -86,13 +171,11 @@ pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<
     request_body = crate::contest::RoundSpec,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = crate::web::openapi::RoundCreated),
-        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "Invalid fields, or the banks cannot fill a quota (`draw_short`)", body = crate::web::openapi::ErrorBody),
+        (status = 201, description = "Created", body = RoundCreated),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 422, description = "Invalid fields, or the banks cannot fill a quota (`draw_short`)", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/contests/{id}/rounds` → 201 `{id}`; 422 `draw_short` when the banks cannot
@@ -113,15 +196,15 @@ pub async fn create_round(
     )
     .await?;
     tracing::info!(round.id = r.id, contest.id = r.contest_id, "round created");
-    Ok(HttpResponse::Created().json(json!({ "id": r.id })))
+    Ok(HttpResponse::Created().json(RoundCreated { id: r.id }))
 }
 
 #[utoipa::path(
     get, path = "/api/v1/rounds/{id}", tag = "rounds",
     params(("id" = i64, Path, example = 1, description = "Round id")),
     responses(
-        (status = 200, description = "The round", body = crate::web::openapi::RoundView),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "The round", body = RoundView),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}` (public).
@@ -138,11 +221,10 @@ pub async fn round_detail(
     params(("id" = i64, Path, example = 1, description = "Round id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Closed", body = crate::web::openapi::RoundView),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
-        (status = 409, description = "Already closed", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Closed", body = RoundView),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 409, description = "Already closed", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/rounds/{id}/close` — closes a round early.
@@ -177,10 +259,9 @@ pub struct RoundsQuery {
     params(RoundsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Rounds of the caller's category", body = Vec<crate::web::openapi::OpenRound>),
-        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Rounds of the caller's category", body = Vec<OpenRound>),
+        (status = 400, description = "Bad query", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/rounds?status=open` — the rounds the caller may take, with attempts used
@@ -233,11 +314,12 @@ pub async fn open_rounds(
                 .iter()
                 .find(|a| a.round_id == r.id && a.status == attempts::Status::InProgress)
                 .map(|a| a.id);
-            let mut v = contest::round_view(r, now)?;
-            v["attempts_used"] = json!(used);
-            v["attempts_allowed"] = json!(r.max_attempts);
-            v["attempt_in_progress"] = json!(in_progress);
-            Ok(v)
+            Ok(OpenRound {
+                round: contest::round_view(r, now)?,
+                attempts_used: i64::try_from(used).unwrap_or(i64::MAX),
+                attempts_allowed: i64::from(r.max_attempts),
+                attempt_in_progress: in_progress,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(views))
@@ -260,9 +342,9 @@ pub struct BoardQuery {
     get, path = "/api/v1/rounds/{id}/leaderboard", tag = "rounds",
     params(("id" = i64, Path, example = 1, description = "Round id"), BoardQuery),
     responses(
-        (status = 200, description = "A page of the ranking", body = crate::web::openapi::RoundLeaderboard),
-        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "A page of the ranking", body = RoundLeaderboard),
+        (status = 400, description = "Bad query", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/leaderboard` (public): names and units, never contact data.
@@ -274,17 +356,19 @@ pub async fn leaderboard(
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
     let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     if r.practice {
-        return Ok(HttpResponse::Ok().json(json!({
-            "round_id": r.id, "closed": closed, "practice": true, "total": 0, "entries": [],
-        })));
+        return Ok(HttpResponse::Ok().json(RoundLeaderboard {
+            practice: Some(true),
+            ..RoundLeaderboard::empty(r.id, closed)
+        }));
     }
     if !contest::fairness::scores_visible(&r) {
         // Held back until the round is settled: a live board would tell each participant
         // their score (and how many answers were right) at once.
-        return Ok(HttpResponse::Ok().json(json!({
-            "round_id": r.id, "closed": closed, "scores_hidden": true, "total": 0, "entries": [],
-            "message": "Bảng xếp hạng được công bố khi vòng thi kết thúc.",
-        })));
+        return Ok(HttpResponse::Ok().json(RoundLeaderboard {
+            scores_hidden: Some(true),
+            message: Some("Bảng xếp hạng được công bố khi vòng thi kết thúc."),
+            ..RoundLeaderboard::empty(r.id, closed)
+        }));
     }
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
@@ -293,13 +377,12 @@ pub async fn leaderboard(
     let key = format!("leaderboard {closed} {category:?} {limit} {offset}");
     let body = snapshot.encoded(key, || {
         let (total, entries) = boards::page(&snapshot, category, limit, offset);
-        serde_json::to_vec(&json!({
-            "round_id": r.id,
-            "closed": closed,
-            "prediction_actual": snapshot.actual,
-            "total": total,
-            "entries": entries,
-        }))
+        serde_json::to_vec(&RoundLeaderboard {
+            prediction_actual: Some(snapshot.actual),
+            total: i64::try_from(total).unwrap_or(i64::MAX),
+            entries,
+            ..RoundLeaderboard::empty(r.id, closed)
+        })
     })?;
     Ok(HttpResponse::Ok()
         .content_type(actix_web::http::header::ContentType::json())
@@ -311,7 +394,7 @@ pub async fn leaderboard(
     params(("id" = i64, Path, example = 1, description = "Round id")),
     responses(
         (status = 200, description = "Participation per unit", body = Vec<crate::contest::boards::UnitStats>),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/units` (public): participation per unit, rolled up the tree.
@@ -349,9 +432,9 @@ async fn contest_snapshots(
     get, path = "/api/v1/contests/{id}/leaderboard", tag = "contests",
     params(("id" = i64, Path, example = 1, description = "Contest id"), BoardQuery),
     responses(
-        (status = 200, description = "A page of the contest ranking", body = crate::web::openapi::ContestLeaderboard),
-        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "A page of the contest ranking", body = ContestLeaderboard),
+        (status = 400, description = "Bad query", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/leaderboard` (public): sum of best round scores, then time.
@@ -367,9 +450,11 @@ pub async fn contest_leaderboard(
     let offset = query.offset.unwrap_or(0);
     let total = all.len();
     let entries: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "contest_id": contest_id, "total": total, "entries": entries,
-    })))
+    Ok(HttpResponse::Ok().json(ContestLeaderboard {
+        contest_id,
+        total: i64::try_from(total).unwrap_or(i64::MAX),
+        entries,
+    }))
 }
 
 #[utoipa::path(
@@ -377,7 +462,7 @@ pub async fn contest_leaderboard(
     params(("id" = i64, Path, example = 1, description = "Contest id")),
     responses(
         (status = 200, description = "Participation per unit over the contest", body = Vec<crate::contest::boards::UnitStats>),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/units` (public): per unit over the contest — a participant

@@ -130,10 +130,10 @@ async fn download(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Round results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
+        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/results.xlsx`.
@@ -163,10 +163,10 @@ pub async fn round_results_xlsx(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Round results (CSV)", content_type = "text/csv", body = String),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
+        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/results.csv`.
@@ -196,10 +196,10 @@ pub async fn round_results_csv(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Contest results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
+        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/results.xlsx`.
@@ -229,10 +229,10 @@ pub async fn contest_results_xlsx(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Contest results (CSV)", content_type = "text/csv", body = String),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
+        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/results.csv`.
@@ -262,9 +262,9 @@ pub async fn contest_results_csv(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Unit statistics (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/units.xlsx`.
@@ -292,9 +292,9 @@ pub async fn contest_units_xlsx(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Unit statistics (CSV)", content_type = "text/csv", body = String),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/contests/{id}/units.csv`.
@@ -322,9 +322,8 @@ pub async fn contest_units_csv(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The item analysis", body = Vec<crate::contest::items::ItemReport>),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/items` — the item analysis: per question, times drawn,
@@ -345,9 +344,9 @@ pub async fn round_items(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Item analysis (CSV)", content_type = "text/csv", body = String),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
+        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
+        crate::error::NotFoundError,
     )
 )]
 /// `GET /api/v1/rounds/{id}/items.csv`.

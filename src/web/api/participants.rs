@@ -2,13 +2,22 @@
 //! rules live in [`crate::accounts::participants`]; these handlers translate HTTP.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::accounts::participants;
 use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::Organiser;
+
+/// A participant's void status after a change.
+// `void_reason` is absent once restored, as it always was.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VoidStatus {
+    pub id: i64,
+    pub voided: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub void_reason: Option<String>,
+}
 
 /// Query of the participant search.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -26,10 +35,9 @@ pub struct SearchQuery {
     params(SearchQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Matching participants", body = Vec<crate::web::openapi::ParticipantView>),
-        (status = 400, description = "Bad query", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Matching participants", body = Vec<participants::ParticipantView>),
+        (status = 400, description = "Bad query", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/participants?query=` — by name, phone or unit code.
@@ -62,13 +70,11 @@ pub struct VoidBody {
     request_body = VoidBody,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Voided", body = crate::web::openapi::VoidStatus),
-        (status = 400, description = "Malformed JSON", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "Body too large", body = crate::web::openapi::ErrorBody),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "No reason, or too long a reason", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Voided", body = VoidStatus),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 422, description = "No reason, or too long a reason", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/participants/{id}/void` `{reason}` — results stop counting; data is kept.
@@ -88,7 +94,11 @@ pub async fn void(
     )
     .await?;
     tracing::info!("participant voided");
-    Ok(HttpResponse::Ok().json(json!({"id": u.id, "voided": true, "void_reason": u.void_reason})))
+    Ok(HttpResponse::Ok().json(VoidStatus {
+        id: u.id,
+        voided: true,
+        void_reason: u.void_reason,
+    }))
 }
 
 #[utoipa::path(
@@ -96,10 +106,9 @@ pub async fn void(
     params(("id" = i64, Path, example = 1, description = "Participant id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Restored", body = crate::web::openapi::VoidStatus),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 404, description = "Not found", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Restored", body = VoidStatus),
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
     )
 )]
 /// `POST /api/v1/participants/{id}/unvoid`.
@@ -112,16 +121,19 @@ pub async fn unvoid(
     let u =
         participants::set_voided(&state, path.into_inner(), None, Some(organiser.0.id())).await?;
     tracing::info!("participant restored");
-    Ok(HttpResponse::Ok().json(json!({"id": u.id, "voided": false})))
+    Ok(HttpResponse::Ok().json(VoidStatus {
+        id: u.id,
+        voided: false,
+        void_reason: None,
+    }))
 }
 
 #[utoipa::path(
     get, path = "/api/v1/participants/duplicates", tag = "participants",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Groups of accounts that look like one person", body = Vec<crate::web::openapi::DuplicateGroup>),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
+        (status = 200, description = "Groups of accounts that look like one person", body = Vec<participants::DuplicateGroup>),
+        crate::error::AuthErrors,
     )
 )]
 /// `GET /api/v1/participants/duplicates`.

@@ -24,10 +24,9 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Imported whole", body = crate::units::ImportSummary),
-        (status = 401, description = "Not signed in", body = crate::web::openapi::ErrorBody),
-        (status = 403, description = "Wrong role", body = crate::web::openapi::ErrorBody),
-        (status = 413, description = "File too large", body = crate::web::openapi::ErrorBody),
-        (status = 422, description = "The file has problems; nothing was stored", body = crate::web::openapi::ErrorBody),
+        crate::error::AuthErrors,
+        (status = 413, description = "File too large", body = crate::error::ErrorBody),
+        (status = 422, description = "The file has problems; nothing was stored", body = crate::error::ErrorBody),
     )
 )]
 /// `POST /api/v1/units/import` — a CSV body `code,name,parent_code,kind,block,headcount`,

@@ -7,7 +7,6 @@ use std::collections::{BTreeSet, HashMap};
 use actix_web::web;
 use maud::{Markup, html};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::Value;
 
 use super::auth::CsrfOnly;
 use super::{PageCtx, PageError, PageResult, Refused, csrf_first, see_other};
@@ -48,12 +47,17 @@ async fn own_attempt(
     Ok((a, r))
 }
 
+/// A time as the API writes it (RFC 3339, UTC), for `attempt.js` to read from the page.
+fn wire_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// A running attempt as its page shows it: nothing revealed.
 async fn running_view(
     state: &AppState,
     r: &round::Model,
     a: &attempt::Model,
-) -> Result<Value, AppError> {
+) -> Result<attempts::AttemptView, AppError> {
     attempts::view(
         &state.engine,
         &state.db.read,
@@ -64,24 +68,27 @@ async fn running_view(
     .await
 }
 
-fn question_fieldset(q: &Value, saved: &HashMap<String, Vec<String>>) -> Markup {
-    let id = q["id"].as_u64().unwrap_or(0);
-    let multiple = q["kind"] == "multiple";
-    let chosen = saved.get(&id.to_string()).cloned().unwrap_or_default();
+fn question_fieldset(
+    q: &attempts::AttemptQuestion,
+    saved: Option<&attempts::SavedAnswer>,
+) -> Markup {
+    let id = q.id;
+    let multiple = q.kind == "multiple";
+    let chosen = saved.map_or(&[][..], |s| &s.choices[..]);
     html! {
         fieldset.question id={ "q" (id) } data-question=(id) {
             legend { "Câu " (id) }
             @if multiple { p.hint { "Chọn tất cả đáp án đúng." } }
-            p.qtext { (q["text"].as_str().unwrap_or_default()) }
-            @for o in q["options"].as_array().into_iter().flatten() {
-                @let oid = o["id"].as_str().unwrap_or_default();
+            p.qtext { (q.text) }
+            @for o in &q.options {
+                @let oid = o.id.as_str();
                 label.option {
                     @if multiple {
                         input type="checkbox" name={ "q" (id) } value=(oid) checked[chosen.iter().any(|c| c == oid)];
                     } @else {
                         input type="radio" name={ "q" (id) } value=(oid) checked[chosen.iter().any(|c| c == oid)];
                     }
-                    span { (o["text"].as_str().unwrap_or_default()) }
+                    span { (o.text) }
                 }
             }
             p.save-state aria-live="polite" {}
@@ -89,32 +96,9 @@ fn question_fieldset(q: &Value, saved: &HashMap<String, Vec<String>>) -> Markup 
     }
 }
 
-fn attempt_page(viewer: &Viewer, r: &round::Model, view: &Value) -> Markup {
-    let attempt_id = view["attempt_id"].as_i64().unwrap_or(0);
-    let saved: HashMap<String, Vec<String>> = view["answers"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    let ids = v["choices"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|c| c.as_str().map(str::to_owned))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    (k.clone(), ids)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let questions = view["questions"].as_array().cloned().unwrap_or_default();
-    let deadline = view["deadline"].as_str().unwrap_or_default();
-    let deadline_vn = deadline
-        .parse::<chrono::DateTime<chrono::Utc>>()
-        .map(vn_time::display)
-        .unwrap_or_default();
+fn attempt_page(viewer: &Viewer, r: &round::Model, view: &attempts::AttemptView) -> Markup {
+    let attempt_id = view.attempt_id;
+    let deadline_vn = vn_time::display(view.deadline);
     page(
         viewer,
         &r.title,
@@ -123,22 +107,21 @@ fn attempt_page(viewer: &Viewer, r: &round::Model, view: &Value) -> Markup {
             h1 { (r.title) }
             p.notice { "Hạn nộp bài: " strong { (deadline_vn) } " (giờ Việt Nam, theo đồng hồ máy chủ). Câu trả lời được lưu khi bạn chọn; nếu trang không tự lưu, bấm “Lưu bài”." }
             form #attempt-form method="post" action={ "/attempts/" (attempt_id) }
-                data-attempt=(attempt_id) data-deadline=(deadline) data-server-time=(view["server_time"].as_str().unwrap_or_default()) {
+                data-attempt=(attempt_id) data-deadline=(wire_time(view.deadline)) data-server-time=(wire_time(view.server_time)) {
                 (csrf_field(viewer))
                 nav.qnav aria-label="Danh sách câu hỏi" {
-                    @for q in &questions {
-                        @let id = q["id"].as_u64().unwrap_or(0);
-                        a.answered[saved.contains_key(&id.to_string())] href={ "#q" (id) } { (id) }
+                    @for q in &view.questions {
+                        a.answered[view.answers.contains_key(&q.id.to_string())] href={ "#q" (q.id) } { (q.id) }
                     }
                     span #timer .timer role="timer" aria-live="off" { "Hạn: " (deadline_vn) }
                 }
-                @for q in &questions { (question_fieldset(q, &saved)) }
-                @if let Some(pq) = view["prediction_question"].as_str() {
+                @for q in &view.questions { (question_fieldset(q, view.answers.get(&q.id.to_string()))) }
+                @if let Some(pq) = &view.prediction_question {
                     fieldset.question {
                         legend { "Câu hỏi dự đoán" }
                         label for="prediction" { (pq) }
                         input #prediction type="number" name="prediction" min="0" max="1000000000" inputmode="numeric"
-                            value=[view["prediction"].as_i64()];
+                            value=[view.prediction];
                     }
                 }
                 div #save-banner .banner.hidden role="alert" {}
@@ -185,7 +168,7 @@ pub async fn post(
         return Ok(see_other(&result));
     }
     let view = running_view(&state, &r, &a).await?;
-    let total = view["questions"].as_array().map_or(0, Vec::len);
+    let total = view.questions.len();
     for position in 1..=total {
         let name = format!("q{position}");
         let chosen: BTreeSet<String> = form
@@ -193,13 +176,10 @@ pub async fn post(
             .filter(|(k, _)| *k == name)
             .map(|(_, v)| v.clone())
             .collect();
-        let saved: BTreeSet<String> = view["answers"][position.to_string()]["choices"]
-            .as_array()
-            .map(|c| {
-                c.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
+        let saved: BTreeSet<String> = view
+            .answers
+            .get(&position.to_string())
+            .map(|s| s.choices.iter().cloned().collect())
             .unwrap_or_default();
         if chosen == saved {
             continue;
@@ -269,23 +249,23 @@ pub async fn result(
             @if review {
                 h2 { "Đáp án và giải thích" }
                 div.review {
-                    @for q in view["questions"].as_array().into_iter().flatten() {
-                        @let id = q["id"].as_u64().unwrap_or(0);
-                        @let chosen: Vec<&str> = view["answers"][id.to_string()]["choices"].as_array().map(|c| c.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+                    @for q in &view.questions {
+                        @let chosen = view.answers.get(&q.id.to_string()).map_or(&[][..], |s| &s.choices[..]);
                         div.card {
-                            p { strong { "Câu " (id) ". " } (q["text"].as_str().unwrap_or_default()) }
+                            p { strong { "Câu " (q.id) ". " } (q.text) }
                             ul {
-                                @for o in q["options"].as_array().into_iter().flatten() {
-                                    @let oid = o["id"].as_str().unwrap_or_default();
-                                    li.right[o["correct"] == true] .chosen[chosen.contains(&oid)] {
-                                        (o["text"].as_str().unwrap_or_default())
-                                        @if o["correct"] == true { " ✓ (đáp án đúng)" }
-                                        @if chosen.contains(&oid) { " — bạn chọn" }
+                                @for o in &q.options {
+                                    @let right = o.correct == Some(true);
+                                    @let picked = chosen.contains(&o.id);
+                                    li.right[right] .chosen[picked] {
+                                        (o.text)
+                                        @if right { " ✓ (đáp án đúng)" }
+                                        @if picked { " — bạn chọn" }
                                     }
                                 }
                             }
-                            @if let Some(e) = q["explanation"].as_str() { p { "Giải thích: " (e) } }
-                            @if let Some(s) = q["source"].as_str() { p.muted { "Căn cứ: " (s) } }
+                            @if let Some(Some(e)) = &q.explanation { p { "Giải thích: " (e) } }
+                            @if let Some(Some(s)) = &q.source { p.muted { "Căn cứ: " (s) } }
                         }
                     }
                 }

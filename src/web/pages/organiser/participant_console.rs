@@ -35,13 +35,13 @@ pub async fn participants(
         div.table-wrap { table #participants {
             thead { tr { th scope="col" { "Họ và tên" } th scope="col" { "Điện thoại" } th scope="col" { "Đơn vị" } th scope="col" { "Trạng thái" } } }
             tbody { @for p in &found { tr {
-                td { (p["full_name"].as_str().unwrap_or_default()) }
-                td { (p["phone"].as_str().unwrap_or_default()) }
-                td { (p["unit_name"].as_str().unwrap_or_default()) }
+                td { (p.full_name) }
+                td { (p.phone.as_deref().unwrap_or_default()) }
+                td { (p.unit_name.as_deref().unwrap_or_default()) }
                 td {
-                    @let id = p["id"].as_i64().unwrap_or(0);
-                    @if p["voided"] == true {
-                        "Đã huỷ: " (p["void_reason"].as_str().unwrap_or_default())
+                    @let id = p.id;
+                    @if p.voided {
+                        "Đã huỷ: " (p.void_reason.as_deref().unwrap_or_default())
                         form method="post" action={ "/organiser/participants/" (id) "/unvoid" } {
                             (csrf_field(viewer))
                             button.secondary type="submit" { "Khôi phục" }
@@ -101,14 +101,14 @@ pub async fn duplicates(ctx: PageCtx<Organiser>, state: web::Data<AppState>) -> 
         @if groups.is_empty() { p.card { "Không có tài khoản nghi trùng." } }
         @for g in &groups {
             div.card {
-                p { (match g["reason"].as_str() {
-                    Some("same_national_id") => "Cùng số CCCD",
-                    Some("same_email") => "Cùng email",
+                p { (match g.reason {
+                    "same_national_id" => "Cùng số CCCD",
+                    "same_email" => "Cùng email",
                     _ => "Cùng họ tên, ngày sinh và đơn vị",
                 }) }
-                ul { @for p in g["participants"].as_array().into_iter().flatten() {
-                li { (p["full_name"].as_str().unwrap_or_default()) " — " (p["phone"].as_str().unwrap_or_default())
-                     " — " (p["birth_date"].as_str().unwrap_or_default()) " — " (p["unit_name"].as_str().unwrap_or_default()) }
+                ul { @for p in &g.participants {
+                li { (p.full_name) " — " (p.phone.as_deref().unwrap_or_default())
+                     " — " (p.birth_date.map(|d| d.to_string()).unwrap_or_default()) " — " (p.unit_name.as_deref().unwrap_or_default()) }
             } } }
         }
     })))
