@@ -4,7 +4,7 @@
 //! characters removed, every whitespace run (line breaks included) collapsed to one space,
 //! trimmed. Texts are therefore always single-line, which keeps every format simple.
 
-use super::model::{Problem, Problems};
+use super::model::{LineProblem, Problems};
 use crate::limits::{self, MAX_LINES};
 
 /// Normalises a text as stored in a bank: [`crate::text::clean`] (control characters
@@ -63,12 +63,12 @@ fn is_trailing_punctuation(c: char) -> bool {
 
 /// Decodes a text file: strips a UTF-8 BOM, and refuses anything that is not UTF-8 with
 /// the one plain problem organisers understand.
-pub fn decode(bytes: &[u8]) -> Result<&str, Problem> {
+pub fn decode(bytes: &[u8]) -> Result<&str, LineProblem> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(body).map_err(|e| {
         let valid = body.get(..e.valid_up_to()).unwrap_or_default();
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        Problem {
+        LineProblem {
             line,
             message: format!("Tệp không phải UTF-8 (dòng {line}). Hãy lưu tệp với bảng mã UTF-8."),
         }
