@@ -172,8 +172,9 @@ impl Default for Timeouts {
 pub struct Settings {
     pub bind: SocketAddr,
     pub database_url: String,
-    /// The HS256 secret; `None` means "the one kept in the database".
-    pub jwt_secret: Option<String>,
+    /// The HS256 secret; `None` means "the one kept in the database". A `SecretString`, so
+    /// that printing the settings (`Debug`) cannot show it.
+    pub jwt_secret: Option<secrecy::SecretString>,
     pub token_ttl: Duration,
     pub secure_cookies: bool,
     pub hash_concurrency: usize,
@@ -201,7 +202,8 @@ impl Settings {
             // Secrets come from the environment only, never from a flag (flags show in `ps`).
             jwt_secret: std::env::var("CUOCTHI_JWT_SECRET")
                 .ok()
-                .filter(|s| !s.is_empty()),
+                .filter(|s| !s.is_empty())
+                .map(secrecy::SecretString::from),
             token_ttl: Duration::from_secs(u64::from(args.token_ttl_hours.max(1)) * 3600),
             secure_cookies: args.secure_cookies,
             hash_concurrency: args.hash_concurrency.unwrap_or(cores).max(1),
@@ -242,5 +244,19 @@ impl Settings {
             auth_limits: AuthLimits::new(300, 10),
             timeouts: Timeouts::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::Settings;
+
+    #[test]
+    fn printing_the_settings_never_shows_the_jwt_secret() {
+        let settings = Settings {
+            jwt_secret: Some("a-secret-of-at-least-32-bytes-long".into()),
+            ..Settings::for_database("sqlite::memory:")
+        };
+        assert!(!format!("{settings:?}").contains("a-secret"));
     }
 }

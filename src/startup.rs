@@ -14,6 +14,7 @@ use base64::Engine;
 use rand::RngCore;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::password::Hasher;
@@ -77,7 +78,14 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
 
 /// The shared state over an already migrated database.
 pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
-    let secret = jwt_secret(&db.write, settings.jwt_secret.as_deref()).await?;
+    let secret = jwt_secret(
+        &db.write,
+        settings
+            .jwt_secret
+            .as_ref()
+            .map(ExposeSecret::expose_secret),
+    )
+    .await?;
     let tokens = TokenKeys::new(&secret, settings.token_ttl)?;
     let concurrency = settings.hash_concurrency;
     let hasher = tokio::task::spawn_blocking(move || Hasher::new(concurrency)).await??;

@@ -4,7 +4,7 @@
 //! ("ộ" as one code point or as "o" plus two combining marks). Everything we store or
 //! compare is NFC, trimmed, with runs of whitespace folded to one space.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// Control characters other than whitespace (NUL, escape, …): never meant in typed text,
@@ -14,10 +14,41 @@ fn dropped(c: char) -> bool {
 }
 
 /// NFC-normalise, drop control characters, trim, and fold whitespace runs to single spaces.
+///
+/// Format characters such as U+FEFF are kept, so that [`check_person_name`] refuses a
+/// name hiding one rather than storing it silently changed.
 pub fn clean(input: &str) -> String {
+    clean_dropping(input, |_| false)
+}
+
+/// [`clean`], also dropping the characters `also` picks (bank texts drop U+FEFF, see
+/// `banks::text::clean`). Idempotent when `clean` is: `f(&f(s)) == f(s)`.
+pub fn clean_dropping(input: &str, also: impl Fn(char) -> bool) -> String {
+    let drop = |c: char| dropped(c) || also(c);
+    // Fast path: most texts are already NFC and free of control characters.
+    if !input.chars().any(drop) && is_nfc_quick(input.chars()) == IsNormalized::Yes {
+        return collapse_whitespace(input.chars(), input.len());
+    }
     // Control characters go first so that removing them cannot leave a decomposed pair.
-    let nfc: String = input.chars().filter(|&c| !dropped(c)).nfc().collect();
-    nfc.split_whitespace().collect::<Vec<_>>().join(" ")
+    collapse_whitespace(input.chars().filter(|&c| !drop(c)).nfc(), input.len())
+}
+
+/// Collapses whitespace runs to one space and trims.
+fn collapse_whitespace(chars: impl Iterator<Item = char>, capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    let mut pending_space = false;
+    for c in chars {
+        if c.is_whitespace() {
+            pending_space = true;
+        } else {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// NFC-normalise and drop control characters only (for passwords, where every other

@@ -146,7 +146,7 @@ pub async fn set_voided(
             .await?
         }
     };
-    state.users.remove(&updated.id);
+    state.users.remove(&updated.id).await;
     crate::audit::record(
         &state.db.write,
         actor,

@@ -9,6 +9,7 @@ use anyhow::Context;
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
 /// OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
@@ -148,18 +149,26 @@ impl Hasher {
         .context("A password hashing task failed")
     }
 
-    /// Hashes a new password.
-    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        self.run(move |memory| hash_with(memory, &password)).await?
+    /// Hashes a new password. It travels to the hashing thread as a `SecretString`: printed
+    /// redacted if ever logged, and zeroed when dropped.
+    pub async fn hash(&self, password: impl Into<SecretString>) -> anyhow::Result<String> {
+        let password = password.into();
+        self.run(move |memory| hash_with(memory, password.expose_secret()))
+            .await?
     }
 
     /// Verifies a password against the stored hash, or against the dummy hash when there
     /// is no account (always `false` then), so both cases take the same time.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    pub async fn verify(
+        &self,
+        password: impl Into<SecretString>,
+        stored: Option<String>,
+    ) -> anyhow::Result<bool> {
+        let password = password.into();
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let ok = self
-            .run(move |memory| verify_with(memory, &password, &phc))
+            .run(move |memory| verify_with(memory, password.expose_secret(), &phc))
             .await?;
         Ok(ok && known)
     }
@@ -201,6 +210,6 @@ mod tests {
     #[tokio::test]
     async fn unknown_accounts_never_verify() {
         let hasher = Hasher::new(1).unwrap();
-        assert!(!hasher.verify("anything".into(), None).await.unwrap());
+        assert!(!hasher.verify("anything", None).await.unwrap());
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Everything here is a pure function over bytes and plain data: no database, no I/O.
 //! [`parse`] turns a file into a validated [`Bank`] (plus the questions it had to skip) or
-//! into *every* [`Problem`] found, each with the line (or spreadsheet row) of the question
+//! into *every* [`LineProblem`] found, each with the line (or spreadsheet row) of the question
 //! and a Vietnamese message for the organiser. The formats are documented for organisers
 //! in `question-banks/README.md`.
 #![warn(missing_docs)]
@@ -29,7 +29,7 @@ use crate::limits::{self, MAX_QUESTIONS};
 
 pub use export::{to_gift, to_toml};
 pub use model::{
-    Bank, Choice, Difficulty, FALSE_TEXT, Kind, Parsed, Problem, Problems, Question, Skipped,
+    Bank, Choice, Difficulty, FALSE_TEXT, Kind, LineProblem, Parsed, Problems, Question, Skipped,
     TRUE_TEXT,
 };
 pub use synthetic::synthetic_bank;

@@ -83,7 +83,7 @@ pub struct Bank {
 }
 
 /// A validation problem: where, and what is wrong, in Vietnamese for the organiser.
-pub use crate::error::LineProblem as Problem;
+pub use crate::error::LineProblem;
 /// The problems of a file: the first ones by line, and how many in all.
 pub use crate::error::Problems;
 

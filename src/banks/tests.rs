@@ -60,7 +60,7 @@ fn missing_code_is_one_problem_for_meta_formats() {
         let problems = parse(format, bytes, &meta).err().unwrap_or_default();
         assert_eq!(
             problems,
-            vec![Problem {
+            vec![LineProblem {
                 line: 0,
                 message: "Thiếu mã ngân hàng câu hỏi (tham số code).".into()
             }],
@@ -83,7 +83,7 @@ fn non_utf8_gives_one_plain_problem_in_every_text_format() {
         let problems = parse(format, bytes, &meta()).err().unwrap_or_default();
         assert_eq!(
             problems,
-            vec![Problem {
+            vec![LineProblem {
                 line: 2,
                 message: "Tệp không phải UTF-8 (dòng 2). Hãy lưu tệp với bảng mã UTF-8.".into()
             }],
@@ -160,7 +160,7 @@ fn duplicate_questions_across_nfc_and_nfd_are_caught() {
         .unwrap_or_default();
     assert_eq!(
         problems,
-        vec![Problem {
+        vec![LineProblem {
             line: 6,
             message: "Câu hỏi ở dòng 6 trùng nội dung với câu hỏi ở dòng 1.".into()
         }]

@@ -4,41 +4,17 @@
 //! characters removed, every whitespace run (line breaks included) collapsed to one space,
 //! trimmed. Texts are therefore always single-line, which keeps every format simple.
 
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
-
-use super::model::{Problem, Problems};
+use super::model::{LineProblem, Problems};
 use crate::limits::{self, MAX_LINES};
 
-/// Normalises a text as stored in a bank: control characters (other than whitespace) and
-/// U+FEFF dropped, NFC, whitespace runs collapsed to a single space, trimmed.
+/// Normalises a text as stored in a bank: [`crate::text::clean`] (control characters
+/// other than whitespace dropped, NFC, whitespace runs collapsed to a single space,
+/// trimmed), and U+FEFF dropped too — a byte order mark left inside a cell or between
+/// concatenated files is never meant as text.
 ///
 /// Idempotent: `clean(&clean(s)) == clean(s)`.
 pub fn clean(s: &str) -> String {
-    let dropped = |c: char| (c.is_control() && !c.is_whitespace()) || c == '\u{feff}';
-    // Fast path: most texts are already NFC and free of control characters.
-    if !s.chars().any(dropped) && is_nfc_quick(s.chars()) == IsNormalized::Yes {
-        return collapse_whitespace(s.chars(), s.len());
-    }
-    // Control characters go first so that removing them cannot leave a decomposed pair.
-    collapse_whitespace(s.chars().filter(|&c| !dropped(c)).nfc(), s.len())
-}
-
-/// Collapses whitespace runs to one space and trims.
-fn collapse_whitespace(chars: impl Iterator<Item = char>, capacity: usize) -> String {
-    let mut out = String::with_capacity(capacity);
-    let mut pending_space = false;
-    for c in chars {
-        if c.is_whitespace() {
-            pending_space = true;
-        } else {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
-            }
-            pending_space = false;
-            out.push(c);
-        }
-    }
-    out
+    crate::text::clean_dropping(s, |c| c == '\u{feff}')
 }
 
 /// [`clean`], with an empty result mapped to `None`.
@@ -87,12 +63,12 @@ fn is_trailing_punctuation(c: char) -> bool {
 
 /// Decodes a text file: strips a UTF-8 BOM, and refuses anything that is not UTF-8 with
 /// the one plain problem organisers understand.
-pub fn decode(bytes: &[u8]) -> Result<&str, Problem> {
+pub fn decode(bytes: &[u8]) -> Result<&str, LineProblem> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(body).map_err(|e| {
         let valid = body.get(..e.valid_up_to()).unwrap_or_default();
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-        Problem {
+        LineProblem {
             line,
             message: format!("Tệp không phải UTF-8 (dòng {line}). Hãy lưu tệp với bảng mã UTF-8."),
         }
@@ -153,6 +129,13 @@ mod tests {
         assert_eq!(clean("a\u{0}\u{301}b"), "áb");
         assert_eq!(clean("  "), "");
         assert_eq!(clean_opt(" \n"), None);
+    }
+
+    #[test]
+    fn bank_texts_drop_a_byte_order_mark_that_typed_text_keeps() {
+        assert_eq!(clean("\u{feff}Câu  hỏi\u{feff}"), "Câu hỏi");
+        // Typed text keeps it, for `check_person_name` to refuse.
+        assert_eq!(crate::text::clean("An\u{feff}"), "An\u{feff}");
     }
 
     #[test]

@@ -207,21 +207,14 @@ fn publish(
     }
 }
 
-fn standings_sql(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => {
-            "SELECT s.user_id, s.attempt_id, s.category_code, s.unit_id, s.score, s.max_score, \
-             s.time_taken_ms, s.submitted_at, s.prediction, s.attempts_used, u.full_name \
-             FROM standings s JOIN users u ON u.id = s.user_id \
-             WHERE s.round_id = $1 AND u.voided = false"
-        }
-        _ => {
-            "SELECT s.user_id, s.attempt_id, s.category_code, s.unit_id, s.score, s.max_score, \
-             s.time_taken_ms, s.submitted_at, s.prediction, s.attempts_used, u.full_name \
-             FROM standings s JOIN users u ON u.id = s.user_id \
-             WHERE s.round_id = ?1 AND u.voided = false"
-        }
-    }
+fn standings_sql(backend: DbBackend) -> String {
+    crate::db::placeholders(
+        backend,
+        "SELECT s.user_id, s.attempt_id, s.category_code, s.unit_id, s.score, s.max_score, \
+         s.time_taken_ms, s.submitted_at, s.prediction, s.attempts_used, u.full_name \
+         FROM standings s JOIN users u ON u.id = s.user_id \
+         WHERE s.round_id = ?1 AND u.voided = false",
+    )
 }
 
 impl Boards {

@@ -45,17 +45,12 @@ pub enum Finish {
     Expired,
 }
 
-fn finish_sql(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => {
-            "UPDATE attempts SET status = 'finished', finished_at = $1, submitted_at = $2, \
-             finish_reason = $3, prediction = $4 WHERE id = $5 AND status = 'in_progress'"
-        }
-        _ => {
-            "UPDATE attempts SET status = 'finished', finished_at = ?1, submitted_at = ?2, \
-             finish_reason = ?3, prediction = ?4 WHERE id = ?5 AND status = 'in_progress'"
-        }
-    }
+fn finish_sql(backend: DbBackend) -> String {
+    crate::db::placeholders(
+        backend,
+        "UPDATE attempts SET status = 'finished', finished_at = ?1, submitted_at = ?2, \
+         finish_reason = ?3, prediction = ?4 WHERE id = ?5 AND status = 'in_progress'",
+    )
 }
 
 /// What finishing an attempt needs, prepared before it joins the writer's group: all of it

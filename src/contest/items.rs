@@ -244,17 +244,12 @@ struct FinishedAttempt {
     score: Option<i32>,
 }
 
-fn finished_sql(backend: DbBackend) -> &'static str {
-    match backend {
-        DbBackend::Postgres => {
-            "SELECT a.id, a.questions, a.score FROM attempts a JOIN users u ON u.id = a.user_id \
-             WHERE a.round_id = $1 AND a.status = 'finished' AND u.voided = false ORDER BY a.id"
-        }
-        _ => {
-            "SELECT a.id, a.questions, a.score FROM attempts a JOIN users u ON u.id = a.user_id \
-             WHERE a.round_id = ?1 AND a.status = 'finished' AND u.voided = false ORDER BY a.id"
-        }
-    }
+fn finished_sql(backend: DbBackend) -> String {
+    crate::db::placeholders(
+        backend,
+        "SELECT a.id, a.questions, a.score FROM attempts a JOIN users u ON u.id = a.user_id \
+         WHERE a.round_id = ?1 AND a.status = 'finished' AND u.voided = false ORDER BY a.id",
+    )
 }
 
 /// The item analysis of a round: its finished attempts (voided participants left out, as

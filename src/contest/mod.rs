@@ -211,7 +211,7 @@ pub async fn close_round(
     }
     .update(db)
     .await?;
-    engine.rounds.remove(&round_id);
+    engine.rounds.remove(&round_id).await;
     attempt::Entity::update_many()
         .col_expr(attempt::Column::Deadline, Expr::value(now))
         .filter(attempt::Column::RoundId.eq(round_id))

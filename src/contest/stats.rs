@@ -21,16 +21,11 @@ pub async fn participants_per_day<C: ConnectionTrait>(
     round_id: i64,
 ) -> Result<Vec<(NaiveDate, i64)>> {
     let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => {
-            "SELECT MIN(a.started_at) AS first FROM attempts a JOIN users u ON u.id = a.user_id \
-             WHERE a.round_id = $1 AND u.voided = false GROUP BY a.user_id"
-        }
-        _ => {
-            "SELECT MIN(a.started_at) AS first FROM attempts a JOIN users u ON u.id = a.user_id \
-             WHERE a.round_id = ?1 AND u.voided = false GROUP BY a.user_id"
-        }
-    };
+    let sql = crate::db::placeholders(
+        backend,
+        "SELECT MIN(a.started_at) AS first FROM attempts a JOIN users u ON u.id = a.user_id \
+         WHERE a.round_id = ?1 AND u.voided = false GROUP BY a.user_id",
+    );
     let rows = FirstAttempt::find_by_statement(sea_orm::Statement::from_sql_and_values(
         backend,
         sql,

@@ -74,7 +74,7 @@ pub async fn settle_closed_rounds(engine: &Engine, db: &DatabaseConnection) -> R
         }
         .update(db)
         .await?;
-        engine.rounds.remove(&r.id);
+        engine.rounds.remove(&r.id).await;
         engine.boards.invalidate(Some(r.id));
         tracing::info!(round.id = r.id, actual, "round settled");
     }

@@ -11,13 +11,16 @@
 //! deadline plus grace has not passed. On PostgreSQL the attempt row is share-locked, so a
 //! save and the attempt's finalisation are ordered: either the save is committed before
 //! the answers are read for scoring, or it is refused.
+//!
+//! A group that fails fails for every job in it: each waiter gets a clone of the group's
+//! `DbErr`, and a group the database gave up on (see [`is_transient`]) is run again first.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Statement,
-    TransactionTrait, TryInsertResult, Value,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, RuntimeErr,
+    Statement, TransactionTrait, TryInsertResult, Value,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -44,17 +47,17 @@ pub struct AnswerSave {
 enum Job {
     Save {
         save: AnswerSave,
-        reply: oneshot::Sender<std::result::Result<bool, String>>,
+        reply: oneshot::Sender<std::result::Result<bool, DbErr>>,
     },
     /// A new attempt, inserted unless its (round, user, seq) is taken.
     Start {
         attempt: Box<attempt::ActiveModel>,
-        reply: oneshot::Sender<std::result::Result<Option<attempt::Model>, String>>,
+        reply: oneshot::Sender<std::result::Result<Option<attempt::Model>, DbErr>>,
     },
     /// An attempt to finalise (after the group's saves).
     Finish {
         job: Box<FinishJob>,
-        reply: oneshot::Sender<std::result::Result<Option<attempt::Model>, String>>,
+        reply: oneshot::Sender<std::result::Result<Option<attempt::Model>, DbErr>>,
     },
 }
 
@@ -77,56 +80,51 @@ pub struct AnswerWriter {
 /// the (attempt, position) of every row stored. Padding rows name attempt 0, which does
 /// not exist.
 fn upsert_sql(backend: DatabaseBackend, rows: usize) -> String {
+    // PostgreSQL cannot infer the types of a VALUES list's parameters from the INSERT
+    // (SQLite needs none, and has no `::` casts).
+    let casts: [&str; 5] = match backend {
+        DatabaseBackend::Postgres => [
+            "::bigint",
+            "::integer",
+            "::text",
+            "::timestamptz",
+            "::timestamptz",
+        ],
+        _ => [""; 5],
+    };
     let mut values = String::with_capacity(rows * 48);
     for r in 0..rows {
-        let p = r * 5;
         if r > 0 {
             values.push_str(", ");
         }
-        match backend {
-            DatabaseBackend::Postgres => values.push_str(&format!(
-                "(${}::bigint, ${}::integer, ${}::text, ${}::timestamptz, ${}::timestamptz)",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5
-            )),
-            _ => values.push_str(&format!(
-                "(?{}, ?{}, ?{}, ?{}, ?{})",
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5
-            )),
+        values.push('(');
+        for (c, cast) in casts.iter().enumerate() {
+            if c > 0 {
+                values.push_str(", ");
+            }
+            values.push_str(&format!("?{}{cast}", r * 5 + c + 1));
         }
+        values.push(')');
     }
-    match backend {
-        DatabaseBackend::Postgres => format!(
-            "INSERT INTO answers (attempt_id, position, choices, saved_at) \
-             SELECT a.id, v.position, v.choices, v.saved_at \
-             FROM (VALUES {values}) AS v (attempt_id, position, choices, saved_at, not_before) \
-             JOIN attempts a ON a.id = v.attempt_id \
-             WHERE a.status = 'in_progress' AND a.deadline >= v.not_before \
-             FOR SHARE OF a \
-             ON CONFLICT (attempt_id, position) DO UPDATE \
-             SET choices = excluded.choices, saved_at = excluded.saved_at \
-             RETURNING attempt_id, position"
-        ),
-        // SQLite names the columns of VALUES column1, column2, …; the WHERE clause also
-        // keeps the upsert's ON CONFLICT from being read as a join constraint.
-        _ => format!(
-            "INSERT INTO answers (attempt_id, position, choices, saved_at) \
-             SELECT a.id, v.column2, v.column3, v.column4 \
-             FROM (VALUES {values}) AS v \
-             JOIN attempts a ON a.id = v.column1 \
-             WHERE a.status = 'in_progress' AND a.deadline >= v.column5 \
-             ON CONFLICT (attempt_id, position) DO UPDATE \
-             SET choices = excluded.choices, saved_at = excluded.saved_at \
-             RETURNING attempt_id, position"
-        ),
-    }
+    let values = crate::db::placeholders(backend, &values);
+    // Only PostgreSQL has row locks; SQLite's one writer orders saves and finalisations.
+    let lock = match backend {
+        DatabaseBackend::Postgres => "FOR SHARE OF a ",
+        _ => "",
+    };
+    // Both name the columns of VALUES column1, column2, …; on SQLite the WHERE clause also
+    // keeps the upsert's ON CONFLICT from being read as a join constraint.
+    format!(
+        "INSERT INTO answers (attempt_id, position, choices, saved_at) \
+         SELECT a.id, v.column2, v.column3, v.column4 \
+         FROM (VALUES {values}) AS v \
+         JOIN attempts a ON a.id = v.column1 \
+         WHERE a.status = 'in_progress' AND a.deadline >= v.column5 \
+         {lock}\
+         ON CONFLICT (attempt_id, position) DO UPDATE \
+         SET choices = excluded.choices, saved_at = excluded.saved_at \
+         RETURNING attempt_id, position"
+    )
 }
 
 /// The statements of a group, built once per shape.
@@ -246,7 +244,7 @@ async fn run_group<C: ConnectionTrait>(
     conn: &C,
     statements: &mut Statements,
     jobs: &[Job],
-) -> std::result::Result<Vec<Outcome>, String> {
+) -> std::result::Result<Vec<Outcome>, DbErr> {
     let mut saves = Vec::new();
     let mut starts = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
@@ -259,16 +257,12 @@ async fn run_group<C: ConnectionTrait>(
     let mut saved = if saves.is_empty() {
         HashMap::new()
     } else {
-        store_saves(conn, statements, &saves)
-            .await
-            .map_err(|e| e.to_string())?
+        store_saves(conn, statements, &saves).await?
     };
     let mut started = if starts.is_empty() {
         HashMap::new()
     } else {
-        store_starts(conn, &starts)
-            .await
-            .map_err(|e| e.to_string())?
+        store_starts(conn, &starts).await?
     };
     let mut outcomes = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
@@ -278,7 +272,7 @@ async fn run_group<C: ConnectionTrait>(
             Job::Finish { job, .. } => Outcome::Finished(
                 finish_in(conn, job)
                     .await
-                    .map_err(|e| e.to_string())?
+                    .map_err(database_error)?
                     .map(Box::new),
             ),
         });
@@ -286,20 +280,60 @@ async fn run_group<C: ConnectionTrait>(
     Ok(outcomes)
 }
 
-/// Whether a failed group may simply be run again: PostgreSQL gave up on it to break a
-/// deadlock (two instances upserting the same answers in different orders) or a
-/// serialization conflict. Nothing of it was committed.
-fn is_transient(error: &str) -> bool {
-    // The SQLSTATE is gone once errors cross the group as text; PostgreSQL's messages for
-    // 40P01 and 40001 are fixed.
-    error.contains("deadlock detected") || error.contains("could not serialize access")
+/// The database error behind a finalisation's failure (all of them are; anything else is
+/// kept as text, and never retried).
+fn database_error(error: AppError) -> DbErr {
+    match error {
+        AppError::Db(e) => e,
+        other => DbErr::Custom(other.to_string()),
+    }
+}
+
+/// Whether a failed group may simply be run again: the database gave up on it before
+/// anything of it was committed, and running it again can succeed.
+///
+/// Decided by the database's error code, never by its message (which changes with the
+/// server's version and locale):
+///
+/// | Backend    | Code             | Meaning                           | Retried |
+/// |------------|------------------|-----------------------------------|---------|
+/// | PostgreSQL | `40001`          | serialization_failure             | yes     |
+/// | PostgreSQL | `40P01`          | deadlock_detected (two instances upserting the same answers in different orders) | yes |
+/// | PostgreSQL | `55P03`          | lock_not_available                | yes     |
+/// | PostgreSQL | `08xxx`, `57P01` | connection lost, server shut down | no: a lost `COMMIT` may have committed, and a new attempt inserted twice is refused as taken |
+/// | SQLite     | 5 `SQLITE_BUSY` and its extended codes (261, 517, 773) | another connection holds the lock past the busy timeout | yes |
+/// | SQLite     | 6 `SQLITE_LOCKED` and its extended codes (262, 518)    | a table lock conflict within the database               | yes |
+///
+/// Anything else (a constraint, a pool timeout, a decoding error) is not retried.
+fn is_transient(backend: DatabaseBackend, error: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = error
+    else {
+        return false;
+    };
+    e.as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| is_transient_code(backend, &code))
+}
+
+/// [`is_transient`] on the code the driver reports: PostgreSQL's SQLSTATE, SQLite's
+/// extended result code (whose low byte is the primary code).
+fn is_transient_code(backend: DatabaseBackend, code: &str) -> bool {
+    match backend {
+        DatabaseBackend::Postgres => matches!(code, "40001" | "40P01" | "55P03"),
+        DatabaseBackend::Sqlite => code
+            .parse::<i32>()
+            .is_ok_and(|extended| matches!(extended & 0xff, 5 | 6)),
+        _ => false,
+    }
 }
 
 async fn commit_group(
     db: &DatabaseConnection,
     statements: &mut Statements,
     jobs: &[Job],
-) -> std::result::Result<Vec<Outcome>, String> {
+) -> std::result::Result<Vec<Outcome>, DbErr> {
     let saves = jobs.iter().any(|j| matches!(j, Job::Save { .. }));
     let starts = jobs.iter().any(|j| matches!(j, Job::Start { .. }));
     let finishes = jobs.iter().any(|j| matches!(j, Job::Finish { .. }));
@@ -312,19 +346,15 @@ async fn commit_group(
         } else {
             match db.begin().await {
                 Ok(txn) => match run_group(&txn, statements, jobs).await {
-                    Ok(outcomes) => txn
-                        .commit()
-                        .await
-                        .map(|()| outcomes)
-                        .map_err(|e| e.to_string()),
+                    Ok(outcomes) => txn.commit().await.map(|()| outcomes),
                     Err(e) => Err(e),
                 },
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e),
             }
         };
         match result {
             Ok(outcomes) => return Ok(outcomes),
-            Err(e) if tries < 3 && is_transient(&e) => {
+            Err(e) if tries < 3 && is_transient(statements.backend, &e) => {
                 tracing::warn!(error = %e, jobs = jobs.len(), "an answer group is retried");
             }
             Err(e) => return Err(e),
@@ -332,7 +362,7 @@ async fn commit_group(
     }
 }
 
-fn reply(job: Job, outcome: std::result::Result<Outcome, String>) {
+fn reply(job: Job, outcome: std::result::Result<Outcome, DbErr>) {
     match (job, outcome) {
         (Job::Save { reply, .. }, Ok(Outcome::Saved(ok))) => {
             let _ = reply.send(Ok(ok));
@@ -348,7 +378,7 @@ fn reply(job: Job, outcome: std::result::Result<Outcome, String>) {
             let _ = reply.send(Err(e));
         }
         (job, Ok(_)) => {
-            let e = "the answer writer mixed up a group".to_owned();
+            let e = DbErr::Custom("the answer writer mixed up a group".to_owned());
             reply(job, Err(e));
         }
     }
@@ -412,7 +442,7 @@ impl AnswerWriter {
     async fn ask<T>(
         &self,
         what: &str,
-        make: impl FnOnce(oneshot::Sender<std::result::Result<T, String>>) -> Job,
+        make: impl FnOnce(oneshot::Sender<std::result::Result<T, DbErr>>) -> Job,
     ) -> Result<T> {
         let (reply, answer) = oneshot::channel();
         self.submit(make(reply)).await?;
@@ -444,5 +474,52 @@ mod tests {
         for backend in [DatabaseBackend::Postgres, DatabaseBackend::Sqlite] {
             assert!(upsert_sql(backend, 2).contains(&in_progress));
         }
+    }
+
+    #[test]
+    fn postgres_retries_serialization_deadlock_and_lock_failures_only() {
+        for code in ["40001", "40P01", "55P03"] {
+            assert!(is_transient_code(DatabaseBackend::Postgres, code), "{code}");
+        }
+        // Unique violation, connection failure, admin shutdown: not retried.
+        for code in ["23505", "08006", "57P01"] {
+            assert!(
+                !is_transient_code(DatabaseBackend::Postgres, code),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn sqlite_retries_busy_and_locked_with_their_extended_codes() {
+        for code in ["5", "261", "517", "773", "6", "262", "518"] {
+            assert!(is_transient_code(DatabaseBackend::Sqlite, code), "{code}");
+        }
+        // SQLITE_CONSTRAINT_UNIQUE, SQLITE_FULL, SQLITE_IOERR_FSYNC: not retried.
+        for code in ["2067", "13", "1034", "40001"] {
+            assert!(!is_transient_code(DatabaseBackend::Sqlite, code), "{code}");
+        }
+    }
+
+    #[test]
+    fn errors_without_a_database_code_are_not_retried() {
+        let custom = DbErr::Custom("could not serialize access".to_owned());
+        assert!(!is_transient(DatabaseBackend::Postgres, &custom));
+        let pool = DbErr::Conn(RuntimeErr::SqlxError(std::sync::Arc::new(
+            sea_orm::sqlx::Error::PoolTimedOut,
+        )));
+        assert!(!is_transient(DatabaseBackend::Sqlite, &pool));
+    }
+
+    #[test]
+    fn both_backends_get_one_upsert_numbered_their_way() {
+        let sqlite = upsert_sql(DatabaseBackend::Sqlite, 2);
+        assert!(sqlite.contains("(VALUES (?1, ?2, ?3, ?4, ?5), (?6, ?7, ?8, ?9, ?10))"));
+        assert!(!sqlite.contains("FOR SHARE"));
+        let postgres = upsert_sql(DatabaseBackend::Postgres, 1);
+        assert!(postgres.contains(
+            "(VALUES ($1::bigint, $2::integer, $3::text, $4::timestamptz, $5::timestamptz))"
+        ));
+        assert!(postgres.contains("FOR SHARE OF a ON CONFLICT"));
     }
 }

@@ -11,6 +11,12 @@
 //!
 //! Time is passed in (`*_at` methods), so the rules are unit-tested without sleeping; the
 //! plain methods read the clock.
+//!
+//! Hand-written rather than `governor`'s: governor has no refund — it cannot look at a
+//! bucket without spending from it, nor give a cell back, and logins spend only on a
+//! failure ([`Limiter::check`], then [`Limiter::take`]) — and no body-keyed limits: its
+//! keyed buckets live in one process's memory, while per-account limits are keyed by the
+//! account a request body names and counted in the database by every instance.
 
 use std::collections::HashMap;
 use std::hash::Hash;

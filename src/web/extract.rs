@@ -87,7 +87,7 @@ pub async fn authenticate(req: HttpRequest) -> Result<AuthUser, AppError> {
     // answer save costs no query for it.
     let user = state
         .users
-        .get_or_load(id, async || {
+        .get_or_load(id, || async {
             user::Entity::find_by_id(id)
                 .one_by_key(&state.db.read)
                 .await?

@@ -106,6 +106,6 @@ pub async fn bump_token_version(
         AppError::NotFound => AppError::Unauthorized,
         e => e,
     })?;
-    state.users.remove(&user.id);
+    state.users.remove(&user.id).await;
     Ok(fresh.token_version)
 }

@@ -178,7 +178,7 @@ async fn a_deleted_users_token_is_refused() {
     // The app has no delete of its own: whoever deletes a user row forgets it in the
     // signed-in-user cache, as every change made through the app does (a change made on
     // another instance shows within `USER_CACHE_TTL`).
-    app.state.users.remove(&id);
+    app.state.users.remove(&id).await;
 
     let (status, body) = json_of(app.me(&token).await).await;
     assert_eq!(

@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 
 use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Problems, Question, TRUE_TEXT};
 use super::text::{clean, clean_opt, clean_tags, clean_topic, decode, option_key};
-use super::{BankMeta, DEFAULT_TOPIC, Draft, Problem};
+use super::{BankMeta, DEFAULT_TOPIC, Draft, LineProblem};
 use crate::limits::{self, CsvReader, MAX_COLUMNS, Tally, column_name, excerpt, too_many_columns};
 
 mod xlsx;
@@ -83,7 +83,7 @@ impl Col {
 /// to the last non-empty one — or a problem with one row or cell that does not stop it.
 enum Item {
     Row(usize, Vec<String>),
-    Problem(Problem),
+    Problem(LineProblem),
 }
 
 /// A reader's next item; `Err` stops the reading (a limit passed, or an unreadable file).
@@ -176,7 +176,7 @@ fn parse_rows(
         }
     }
     if header.is_none() {
-        return Err(Problems::from(Problem {
+        return Err(Problems::from(LineProblem {
             line: 0,
             message: "Tệp không có dữ liệu: cần một dòng tiêu đề cột (question, A, B, …, \
                       correct) và các dòng câu hỏi."

@@ -18,7 +18,7 @@ pub(in crate::banks) fn parse_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draf
 }
 
 fn unreadable_xlsx() -> Problems {
-    Problems::from(Problem {
+    Problems::from(LineProblem {
         line: 0,
         message: "Không đọc được tệp XLSX: tệp bị hỏng hoặc không phải bảng tính Excel (.xlsx)."
             .to_owned(),
@@ -31,7 +31,7 @@ fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
     check_parts(bytes)?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| unreadable_xlsx())?;
     let Some(name) = workbook.sheet_names().into_iter().next() else {
-        return Err(Problems::from(Problem {
+        return Err(Problems::from(LineProblem {
             line: 0,
             message: "Tệp XLSX không có trang tính nào.".to_owned(),
         }));
@@ -81,7 +81,7 @@ fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
                 return Some(Err(too_many_columns(line, &cell_name)));
             }
             let text = cell_text(value).unwrap_or_else(|e| {
-                ready.push_back(Item::Problem(Problem {
+                ready.push_back(Item::Problem(LineProblem {
                     line,
                     message: format!(
                         "Ô {cell_name} có lỗi công thức ({e}); hãy sửa hoặc nhập giá trị trực tiếp."
@@ -159,7 +159,7 @@ fn check_parts(bytes: &[u8]) -> Result<(), Problems> {
         // The zip reader itself also stops with an error past the declared size.
         let read = std::io::copy(&mut (&mut part).take(budget + 1), &mut std::io::sink()).map_err(
             |_| {
-                Problems::from(Problem {
+                Problems::from(LineProblem {
                     line: 0,
                     message: format!(
                         "Không đọc được phần “{}” của tệp XLSX: dữ liệu nén bị hỏng hoặc lớn \

@@ -113,7 +113,7 @@ pub async fn finalize(
     a: &attempt::Model,
     how: Finish,
 ) -> Result<attempt::Model> {
-    engine.live.remove(&a.id);
+    engine.live.remove(&a.id).await;
     let drawn = drawn_of(a)?;
     let questions = questions_of(engine, db, &drawn).await?;
     let keys = questions.iter().map(|q| q.correct.clone()).collect();

@@ -91,7 +91,7 @@ pub async fn cached_round<C: ConnectionTrait>(
 ) -> Result<Arc<round::Model>> {
     engine
         .rounds
-        .get_or_load(round_id, async || load_round(db, round_id).await)
+        .get_or_load(round_id, || load_round(db, round_id))
         .await
 }
 
@@ -103,9 +103,7 @@ async fn cached_contest<C: ConnectionTrait>(
 ) -> Result<Arc<crate::entities::contest::Model>> {
     engine
         .contests
-        .get_or_load(contest_id, async || {
-            crate::contest::load_contest(db, contest_id).await
-        })
+        .get_or_load(contest_id, || crate::contest::load_contest(db, contest_id))
         .await
 }
 

@@ -72,7 +72,7 @@ pub(super) async fn live_attempt(
     attempt_id: i64,
     loaded: Option<&attempt::Model>,
 ) -> Result<Arc<LiveAttempt>> {
-    if let Some(live) = engine.live.get(&attempt_id) {
+    if let Some(live) = engine.live.get(&attempt_id).await {
         return Ok(live);
     }
     let fetched;
@@ -88,7 +88,7 @@ pub(super) async fn live_attempt(
     };
     let live = LiveAttempt::prepare(engine, &db.read, a).await?;
     Ok(if live.in_progress {
-        engine.live.insert(attempt_id, live)
+        engine.live.insert(attempt_id, live).await
     } else {
         Arc::new(live)
     })
@@ -194,7 +194,7 @@ async fn save_live(
     if stored {
         Ok(now)
     } else {
-        engine.live.remove(&live.id);
+        engine.live.remove(&live.id).await;
         Err(attempt_closed())
     }
 }

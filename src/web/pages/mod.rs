@@ -182,14 +182,11 @@ impl<G: Guard> PageCtx<G> {
     /// Checks a form's CSRF token against the cookie (constant time).
     pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
         let expected = self.viewer.csrf.as_bytes();
-        let given = submitted.as_bytes();
         let same = !self.new_csrf
-            && expected.len() == given.len()
-            && expected
-                .iter()
-                .zip(given)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
+            && bool::from(subtle::ConstantTimeEq::ct_eq(
+                expected,
+                submitted.as_bytes(),
+            ));
         if same { Ok(()) } else { Err(PageError::csrf()) }
     }
 }
