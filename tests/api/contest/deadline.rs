@@ -63,7 +63,10 @@ async fn an_abandoned_attempt_is_finalised_by_the_sweeper() {
         .unwrap();
     assert_eq!(row.status, cuocthi::contest::attempts::Status::Finished);
     assert_eq!(row.score, Some(3));
-    assert_eq!(row.finish_reason, Some(cuocthi::contest::attempts::FinishReason::Expired));
+    assert_eq!(
+        row.finish_reason,
+        Some(cuocthi::contest::attempts::FinishReason::Expired)
+    );
     // The abandoned attempt counts on the leaderboard.
     let (_, board) = json_of(
         app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
