@@ -50,6 +50,7 @@ pub struct Model {
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AttemptStatus)]
 pub enum Status {
     /// Answers are taken.
     #[sea_orm(string_value = "in_progress")]

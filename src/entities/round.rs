@@ -79,6 +79,7 @@ pub enum ScoreShown {
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "snake_case")]
+#[schema(as = QuestionOrder)]
 pub enum Order {
     /// In random order.
     #[sea_orm(string_value = "shuffled")]
