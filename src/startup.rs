@@ -19,6 +19,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::accounts::password::Hasher;
 use crate::accounts::sessions::RevokedSessions;
+use crate::accounts::throttle::AuthThrottle;
 use crate::accounts::token::TokenKeys;
 use crate::cache::TtlCache;
 use crate::contest::Engine as ContestEngine;
@@ -30,7 +31,6 @@ use crate::db::{self, Db};
 use crate::entities::app_setting;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::web::throttle::AuthThrottle;
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 

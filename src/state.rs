@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use crate::accounts::password::Hasher;
 use crate::accounts::sessions::RevokedSessions;
+use crate::accounts::throttle::AuthThrottle;
 use crate::accounts::token::TokenKeys;
 use crate::cache::TtlCache;
 use crate::contest::SharedEngine;
 use crate::db::Db;
 use crate::entities::user;
 use crate::settings::Settings;
-use crate::web::throttle::AuthThrottle;
 
 /// Everything a handler may need, behind one `web::Data`.
 #[derive(Clone)]

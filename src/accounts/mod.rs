@@ -10,10 +10,13 @@ pub mod participants;
 pub mod password;
 pub mod phone;
 pub mod sessions;
+pub mod throttle;
 pub mod token;
 
 pub use identity::*;
-pub use login::{account_voided, check_login, register};
+pub use login::{
+    Client, account_voided, change_password, check_login, end_session, register, revoke_tokens,
+};
 
 use crate::db::OneByKey;
 use std::collections::BTreeMap;

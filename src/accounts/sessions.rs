@@ -126,6 +126,15 @@ impl RevokedSessions {
     }
 }
 
+/// A login session: one token, which logging out revokes.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The token's `sid` claim.
+    pub id: String,
+    /// When the token expires.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Stores the revocation of session `sid` of `user_id`, whose token expires at
 /// `expires_at`, and deletes revocations whose tokens have expired anyway.
 pub async fn revoke<C: ConnectionTrait>(

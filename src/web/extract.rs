@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use sea_orm::EntityTrait;
 
 use crate::accounts::Role;
@@ -33,14 +33,7 @@ pub struct AuthUser {
     pub session: Option<Session>,
 }
 
-/// A login session: one token, which logging out revokes.
-#[derive(Debug, Clone)]
-pub struct Session {
-    /// The token's `sid` claim.
-    pub id: String,
-    /// When the token expires.
-    pub expires_at: DateTime<Utc>,
-}
+pub use crate::accounts::sessions::Session;
 
 impl AuthUser {
     /// The user's id.

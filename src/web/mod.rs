@@ -6,7 +6,6 @@ pub mod openapi;
 pub mod pages;
 pub mod security;
 pub mod session;
-pub mod throttle;
 pub mod timeout;
 pub mod upload;
 

@@ -218,7 +218,9 @@ fn a_sparse_workbook_is_refused_at_its_far_cell_without_a_dense_read() {
         sheet.write_string(row, column, "x").expect("cell");
         workbook.save_to_buffer().expect("xlsx")
     };
-    let started = std::time::Instant::now();
+    // No timing here (tests assert no wall-clock limits): a dense read of this sheet
+    // would allocate 1,048,576 × 16,384 cells, which aborts on allocation or never ends,
+    // so the test fails either way if the reader stops refusing at the far cell.
     let (limit, message) = refused(Format::Xlsx, &sheet_with(1_048_575, 16_383));
     assert_eq!(limit, Some("columns"));
     assert!(
@@ -229,7 +231,6 @@ fn a_sparse_workbook_is_refused_at_its_far_cell_without_a_dense_read() {
     let (limit, message) = refused(Format::Xlsx, &sheet_with(50_000, 0));
     assert_eq!(limit, Some("rows"));
     assert!(message.contains("tối đa 50.000 dòng"), "{message}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(2));
     // The last row and column allowed are read (and the header problems reported).
     let problems = parse(Format::Xlsx, &sheet_with(49_999, 63), &meta())
         .err()

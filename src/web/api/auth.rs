@@ -4,16 +4,15 @@ use crate::db::OneByKey;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::EntityTrait;
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{self, Registration, Role};
 use crate::entities::unit;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::state::AppState;
 use crate::web::extract::AuthUser;
-use crate::web::session::{
-    bump_token_version, device_cookie, expired_cookie, log_out, token_cookie,
-};
+use crate::web::session::{client, device_cookie, expired_cookie, log_out, token_cookie};
 
 /// A participant who has just registered.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -43,7 +42,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: web::Json<Registration>,
 ) -> Result<HttpResponse> {
-    let (user, unit) = accounts::register(&req, &state, body.into_inner()).await?;
+    let (user, unit) = accounts::register(&state, &client(&req, &state), body.into_inner()).await?;
     tracing::info!(user.id = user.id, unit.code = %unit.code, "participant registered");
     Ok(HttpResponse::Created().json(Registered {
         id: user.id,
@@ -59,7 +58,8 @@ pub async fn register(
 pub struct Login {
     /// A phone number (any format) or an email address.
     pub login: String,
-    pub password: String,
+    #[schema(value_type = String)]
+    pub password: SecretString,
 }
 
 /// A signed-in user, as the login answer shows them.
@@ -118,7 +118,7 @@ pub async fn login(
     body: web::Json<Login>,
 ) -> Result<HttpResponse> {
     let Login { login, password } = body.into_inner();
-    let user = accounts::check_login(&req, &state, &login, &password).await?;
+    let user = accounts::check_login(&state, &client(&req, &state), &login, &password).await?;
     let issued = state
         .tokens
         .issue(user.id, user.token_version, Utc::now())?;
@@ -162,7 +162,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
 /// `POST /api/v1/auth/logout-all` — every token issued so far stops working.
 #[tracing::instrument(skip_all, fields(user.id = caller.id()))]
 pub async fn logout_all(caller: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse> {
-    bump_token_version(&state, &caller.user, None).await?;
+    accounts::revoke_tokens(&state, &caller.user, None).await?;
     tracing::info!("logged out everywhere");
     Ok(HttpResponse::NoContent()
         .cookie(expired_cookie(&state))
@@ -173,8 +173,10 @@ pub async fn logout_all(caller: AuthUser, state: web::Data<AppState>) -> Result<
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
-    pub current_password: String,
-    pub new_password: String,
+    #[schema(value_type = String)]
+    pub current_password: SecretString,
+    #[schema(value_type = String)]
+    pub new_password: SecretString,
 }
 
 #[utoipa::path(
@@ -204,30 +206,14 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.into_inner();
-    let new_password = crate::text::nfc(&new_password);
-    accounts::check_password(&new_password).map_err(|m| AppError::field("new_password", m))?;
-    state.throttle.check_ip(&req)?;
-    let attempt = state
-        .throttle
-        .password_change(&state.db.read, caller.id())
-        .await?;
-    let ok = state
-        .hasher
-        .verify(
-            crate::text::nfc(&current_password),
-            Some(caller.user.password_hash.clone()),
-        )
-        .await?;
-    if !ok {
-        attempt.failed(&state.db.write).await?;
-        return Err(AppError::field(
-            "current_password",
-            "Mật khẩu hiện tại không đúng.",
-        ));
-    }
-    drop(attempt);
-    let hash = state.hasher.hash(new_password).await?;
-    let version = bump_token_version(&state, &caller.user, Some(hash)).await?;
+    let version = accounts::change_password(
+        &state,
+        &client(&req, &state),
+        &caller.user,
+        &current_password,
+        &new_password,
+    )
+    .await?;
     let issued = state.tokens.issue(caller.id(), version, Utc::now())?;
     tracing::info!("password changed");
     Ok(HttpResponse::Ok()

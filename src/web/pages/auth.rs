@@ -13,7 +13,7 @@ use crate::accounts::{self, Registration, Role};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
-use crate::web::session::{device_cookie, expired_cookie, log_out, token_cookie};
+use crate::web::session::{client, device_cookie, expired_cookie, log_out, token_cookie};
 
 fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
     page(
@@ -48,7 +48,7 @@ pub async fn login_page(ctx: PageCtx) -> HttpResponse {
 pub struct LoginForm {
     pub csrf: String,
     pub login: String,
-    pub password: String,
+    pub password: secrecy::SecretString,
 }
 
 /// A form answered again with the error's message (401, 403 or 429, with `Retry-After`).
@@ -71,7 +71,7 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
-    match accounts::check_login(&req, &state, &form.login, &form.password).await {
+    match accounts::check_login(&state, &client(&req, &state), &form.login, &form.password).await {
         Ok(user) => {
             let issued = state
                 .tokens
@@ -277,7 +277,7 @@ pub async fn register(
         unit_code: non_empty(&form.unit_code),
         password: Some(form.password.clone()).filter(|p| !p.is_empty()),
     };
-    match accounts::register(&req, &state, registration).await {
+    match accounts::register(&state, &client(&req, &state), registration).await {
         Ok((user, _)) => {
             let issued = state
                 .tokens

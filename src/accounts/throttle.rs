@@ -25,7 +25,6 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use actix_web::HttpRequest;
 use sea_orm::ConnectionTrait;
 
 use crate::error::AppError;
@@ -92,15 +91,15 @@ impl AuthThrottle {
         }
     }
 
-    /// The client of a request (see [`client_ip`]).
-    pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
-        client_ip(req, &self.trusted_proxies)
+    /// The proxies whose `X-Forwarded-For` is believed (see `web::session::client_ip`).
+    pub fn trusted_proxies(&self) -> &[IpAddr] {
+        &self.trusted_proxies
     }
 
-    /// Takes a token of the request's client IP (in memory): `429 rate_limited` with
+    /// Takes a token of the client's IP (in memory): `429 rate_limited` with
     /// `Retry-After` when it is exhausted. Called before any password is hashed.
-    pub fn check_ip(&self, req: &HttpRequest) -> Result<(), AppError> {
-        if let Some(ip) = self.client_ip(req) {
+    pub fn check_ip(&self, client: Option<IpAddr>) -> Result<(), AppError> {
+        if let Some(ip) = client {
             self.per_ip.acquire(&bucket_of(ip)).map_err(|wait| {
                 tracing::warn!(client.ip = %ip, "auth rate limit per IP reached");
                 limited(wait)
@@ -110,18 +109,18 @@ impl AuthThrottle {
     }
 
     /// The client part of a bucket key: the address bucket of the client.
-    fn client_part(&self, req: &HttpRequest) -> String {
-        self.client_ip(req)
-            .map_or_else(|| "-".to_owned(), |ip| bucket_of(ip).to_string())
+    fn client_part(client: Option<IpAddr>) -> String {
+        client.map_or_else(|| "-".to_owned(), |ip| bucket_of(ip).to_string())
     }
 
     /// Lets a login for the account `login_key` names through, or answers 429 (`None`: it
     /// names none, nothing to count). `device` is the request's browser if it has signed
-    /// in to that very account before. The IP is checked separately ([`Self::check_ip`]).
+    /// in to that very account before. `client` is the
+    /// client's address; it is checked separately ([`Self::check_ip`]).
     pub async fn login<C: ConnectionTrait>(
         &self,
         db: &C,
-        req: &HttpRequest,
+        client: Option<IpAddr>,
         login_key: Option<&str>,
         device: Option<KnownDevice<'_>>,
     ) -> Result<Attempt<'_>, AppError> {
@@ -135,7 +134,7 @@ impl AuthThrottle {
             )],
             None => vec![
                 (
-                    format!("login/client/{login_key}/{}", self.client_part(req)),
+                    format!("login/client/{login_key}/{}", Self::client_part(client)),
                     self.per_client,
                 ),
                 (format!("login/account/{login_key}"), self.account_ceiling),
@@ -150,12 +149,12 @@ impl AuthThrottle {
     pub async fn registration<C: ConnectionTrait>(
         &self,
         db: &C,
-        req: &HttpRequest,
+        client: Option<IpAddr>,
         phone_key: Option<&str>,
     ) -> Result<Attempt<'_>, AppError> {
         let buckets = phone_key
             .map(|phone| {
-                let key = format!("register/{phone}/{}", self.client_part(req));
+                let key = format!("register/{phone}/{}", Self::client_part(client));
                 (key, self.per_client)
             })
             .into_iter()
@@ -223,65 +222,12 @@ fn bucket_of(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The client of a request: the connection's peer, unless the peer is a trusted proxy;
-/// then the right-most `X-Forwarded-For` address that is not itself a trusted proxy (the
-/// left part of the header is whatever the client chose to send).
-pub fn client_ip(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
-    let peer = req.peer_addr()?.ip().to_canonical();
-    if !trusted_proxies.contains(&peer) {
-        return Some(peer);
-    }
-    let hops: Vec<IpAddr> = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|hop| hop.trim().parse().ok())
-        .collect();
-    Some(
-        hops.iter()
-            .rev()
-            .find(|hop| !trusted_proxies.contains(hop))
-            .copied()
-            .unwrap_or(peer),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::test::TestRequest;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn without_a_trusted_proxy_the_forwarded_header_is_ignored() {
-        let req = TestRequest::default()
-            .peer_addr("203.0.113.9:5000".parse().unwrap())
-            .insert_header(("x-forwarded-for", "198.51.100.1"))
-            .to_http_request();
-        assert_eq!(client_ip(&req, &[]), Some(ip("203.0.113.9")));
-        assert_eq!(client_ip(&req, &[ip("10.0.0.1")]), Some(ip("203.0.113.9")));
-    }
-
-    #[test]
-    fn behind_a_trusted_proxy_the_last_untrusted_hop_is_the_client() {
-        let req = TestRequest::default()
-            .peer_addr("10.0.0.1:5000".parse().unwrap())
-            .insert_header(("x-forwarded-for", "6.6.6.6, 198.51.100.1, 10.0.0.2"))
-            .to_http_request();
-        let trusted = [ip("10.0.0.1"), ip("10.0.0.2")];
-        assert_eq!(client_ip(&req, &trusted), Some(ip("198.51.100.1")));
-    }
-
-    #[test]
-    fn a_trusted_proxy_without_the_header_is_the_client() {
-        let req = TestRequest::default()
-            .peer_addr("10.0.0.1:5000".parse().unwrap())
-            .to_http_request();
-        assert_eq!(client_ip(&req, &[ip("10.0.0.1")]), Some(ip("10.0.0.1")));
     }
 
     #[test]
