@@ -190,6 +190,23 @@ pub fn run(cli: Cli) -> ExitCode {
     exit_code(result)
 }
 
+/// The database of a benchmark binary: `--database` if given, else a fresh SQLite file
+/// `name` in a temporary folder, removed when the returned folder drops (also when the
+/// run fails).
+pub fn scratch_database(
+    database: &DatabaseArgs,
+    name: &str,
+) -> anyhow::Result<(tempfile::TempDir, String)> {
+    let dir = tempfile::Builder::new()
+        .prefix("cuocthi-bench-")
+        .tempdir()?;
+    let url = database
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/{name}", dir.path().display()));
+    Ok((dir, url))
+}
+
 /// The exit status of a command, printing its error (with its causes) first.
 pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     match result {

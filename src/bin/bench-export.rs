@@ -48,14 +48,7 @@ fn main() -> ExitCode {
 }
 
 async fn bench_export(args: Args) -> anyhow::Result<()> {
-    let dir = tempfile::Builder::new()
-        .prefix("cuocthi-bench-")
-        .tempdir()?;
-    let url = args
-        .database
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/bench-export.db", dir.path().display()));
+    let (_dir, url) = cuocthi::cli::scratch_database(&args.database, "bench-export.db")?;
     let formats = match args.format.as_deref().and_then(Format::from_name) {
         Some(f) => vec![f],
         None => vec![Format::Xlsx, Format::Csv],

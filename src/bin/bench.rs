@@ -34,14 +34,7 @@ fn main() -> ExitCode {
 }
 
 async fn bench(args: Args) -> anyhow::Result<()> {
-    let dir = tempfile::Builder::new()
-        .prefix("cuocthi-bench-")
-        .tempdir()?;
-    let url = args
-        .database
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.path().display()));
+    let (_dir, url) = cuocthi::cli::scratch_database(&args.database, "bench.db")?;
     let bank = banks::synthetic_bank(args.questions);
     let toml = banks::to_toml(&bank);
     let db = cuocthi::db::connect_and_migrate(&url).await?;

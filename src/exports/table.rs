@@ -90,13 +90,11 @@ pub enum Cell<'a> {
 pub struct ResultRow<'a> {
     pub rank: usize,
     pub name: &'a str,
-    pub birth_date: Option<NaiveDate>,
     pub unit: Option<&'a str>,
     /// The category's name.
     pub category: &'a str,
-    pub phone: Option<&'a str>,
-    pub email: Option<&'a str>,
-    pub national_id: Option<&'a str>,
+    /// The contact fields the export was asked for (none by default).
+    pub contact: Option<&'a Contact>,
     pub score: i64,
     pub time_taken_ms: i64,
     pub prediction: Option<i64>,
@@ -110,15 +108,19 @@ impl<'a> ResultRow<'a> {
     /// The value of a column.
     pub fn cell(&self, column: Column) -> Cell<'a> {
         let opt_int = |v: Option<i64>| v.map_or(Cell::Empty, Cell::Int);
+        let text = |v: Option<&'a str>| v.map_or(Cell::Empty, Cell::Text);
         match column {
             Column::Rank => Cell::Int(self.rank as i64),
             Column::Name => Cell::Text(self.name),
-            Column::BirthDate => self.birth_date.map_or(Cell::Empty, Cell::Date),
+            Column::BirthDate => self
+                .contact
+                .and_then(|c| c.birth_date)
+                .map_or(Cell::Empty, Cell::Date),
             Column::Unit => self.unit.map_or(Cell::Empty, Cell::Text),
             Column::Category => Cell::Text(self.category),
-            Column::Phone => self.phone.map_or(Cell::Empty, Cell::Text),
-            Column::Email => self.email.map_or(Cell::Empty, Cell::Text),
-            Column::NationalId => self.national_id.map_or(Cell::Empty, Cell::Text),
+            Column::Phone => text(self.contact.and_then(|c| c.phone.as_deref())),
+            Column::Email => text(self.contact.and_then(|c| c.email.as_deref())),
+            Column::NationalId => text(self.contact.and_then(|c| c.national_id.as_deref())),
             Column::Score => Cell::Int(self.score),
             Column::TimeTaken => Cell::Duration(self.time_taken_ms),
             Column::Prediction => opt_int(self.prediction),
@@ -175,16 +177,12 @@ impl ResultsTable {
                     .iter()
                     .filter(|e| category.is_none_or(|c| e.category == c));
                 for (i, e) in entries.enumerate() {
-                    let contact = self.contacts.get(&e.user_id);
                     f(&ResultRow {
                         rank: i + 1,
                         name: &e.name,
-                        birth_date: contact.and_then(|c| c.birth_date),
                         unit: e.unit_name.as_deref(),
                         category: self.category_name(&e.category),
-                        phone: contact.and_then(|c| c.phone.as_deref()),
-                        email: contact.and_then(|c| c.email.as_deref()),
-                        national_id: contact.and_then(|c| c.national_id.as_deref()),
+                        contact: self.contacts.get(&e.user_id),
                         score: i64::from(e.score),
                         time_taken_ms: e.time_taken_ms,
                         prediction: e.prediction,
@@ -200,16 +198,12 @@ impl ResultsTable {
                 attempts,
             } => {
                 for e in boards::contest_ranking(snapshots, category) {
-                    let contact = self.contacts.get(&e.user_id);
                     f(&ResultRow {
                         rank: e.rank,
                         name: &e.name,
-                        birth_date: contact.and_then(|c| c.birth_date),
                         unit: e.unit_name.as_deref(),
                         category: self.category_name(&e.category),
-                        phone: contact.and_then(|c| c.phone.as_deref()),
-                        email: contact.and_then(|c| c.email.as_deref()),
-                        national_id: contact.and_then(|c| c.national_id.as_deref()),
+                        contact: self.contacts.get(&e.user_id),
                         score: e.score,
                         time_taken_ms: e.time_taken_ms,
                         prediction: None,

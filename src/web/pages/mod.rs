@@ -189,6 +189,24 @@ impl<G: Guard> PageCtx<G> {
             ));
         if same { Ok(()) } else { Err(PageError::csrf()) }
     }
+
+    /// Reads an uploaded form (multipart: its fields and its file) and checks its CSRF
+    /// field before anything in it is used.
+    pub async fn read_upload(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+    ) -> Result<crate::web::upload::Upload, PageError> {
+        let upload = crate::web::upload::read(req, payload).await?;
+        self.check_csrf(
+            upload
+                .fields
+                .get("csrf")
+                .map(String::as_str)
+                .unwrap_or_default(),
+        )?;
+        Ok(upload)
+    }
 }
 
 /// A redirect after a form post (303, so the browser follows with GET).

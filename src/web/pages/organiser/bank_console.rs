@@ -14,7 +14,6 @@ use crate::views::format::capitalised;
 use crate::views::layout::csrf_field;
 use crate::web::extract::Organiser;
 use crate::web::pages::{PageCtx, PageResult};
-use crate::web::upload;
 
 async fn banks_page(
     ctx: &PageCtx<Organiser>,
@@ -67,14 +66,7 @@ pub async fn upload_bank(
     payload: web::Payload,
 ) -> PageResult {
     let user = &ctx.user;
-    let upload = upload::read(&req, payload).await?;
-    ctx.check_csrf(
-        upload
-            .fields
-            .get("csrf")
-            .map(String::as_str)
-            .unwrap_or_default(),
-    )?;
+    let upload = ctx.read_upload(&req, payload).await?;
     let result: Result<Markup, AppError> = async {
         let (file_name, bytes) = upload
             .file

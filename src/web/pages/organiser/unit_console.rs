@@ -9,7 +9,6 @@ use crate::views::form::FormOutcome;
 use crate::views::layout::csrf_field;
 use crate::web::extract::Organiser;
 use crate::web::pages::{PageCtx, PageResult};
-use crate::web::upload;
 
 async fn units_page(
     ctx: &PageCtx<Organiser>,
@@ -52,14 +51,7 @@ pub async fn import_units(
     payload: web::Payload,
 ) -> PageResult {
     let user = &ctx.user;
-    let upload = upload::read(&req, payload).await?;
-    ctx.check_csrf(
-        upload
-            .fields
-            .get("csrf")
-            .map(String::as_str)
-            .unwrap_or_default(),
-    )?;
+    let upload = ctx.read_upload(&req, payload).await?;
     let bytes = upload.file.map(|(_, b)| b).unwrap_or_default();
     let outcome = match crate::units::import_csv(&state.db.write, &bytes, Some(user.id())).await {
         Ok(summary) => FormOutcome::done(
