@@ -56,13 +56,8 @@ impl ResultsQuery {
     }
 }
 
-/// The format of a download, named by the extension in its path (`results.xlsx`,
-/// `units.csv`).
-///
-/// It is extracted first, before the caller is authenticated: an unknown extension
-/// (`results.pdf`) is a path the API does not have, so it answers 404 `not_found` to
-/// everyone, as any unmatched path does, rather than telling an anonymous caller to sign in.
-/// Names are matched exactly, as the literal paths they replace were (`results.XLSX` is 404).
+/// The format of a download, named by the extension of its path: `results.xlsx`,
+/// `units.csv`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
@@ -81,6 +76,10 @@ impl From<ExportFormat> for Format {
     }
 }
 
+/// Handlers take the format first, before the caller is authenticated: an unknown extension
+/// (`results.pdf`) is a path the API does not have, so it answers 404 `not_found` to
+/// everyone, as any unmatched path does, rather than asking an anonymous caller to sign in.
+/// Names are matched exactly, as the literal paths they replace were (`results.XLSX` is 404).
 impl FromRequest for ExportFormat {
     type Error = AppError;
     type Future = Ready<Result<Self>>;
@@ -175,7 +174,7 @@ async fn download(
     get, path = "/api/v1/rounds/{id}/results.{format}", tag = "exports",
     params(
         ("id" = i64, Path, example = 1, description = "Round id"),
-        ("format" = ExportFormat, Path, description = "`xlsx` (a sheet per category) or `csv`"),
+        ("format" = inline(ExportFormat), Path, description = "`xlsx` (a sheet per category) or `csv`"),
         ResultsQuery,
     ),
     security(("bearer" = [])),
@@ -216,7 +215,7 @@ pub async fn round_results(
     get, path = "/api/v1/contests/{id}/results.{format}", tag = "exports",
     params(
         ("id" = i64, Path, example = 1, description = "Contest id"),
-        ("format" = ExportFormat, Path, description = "`xlsx` (a sheet per category) or `csv`"),
+        ("format" = inline(ExportFormat), Path, description = "`xlsx` (a sheet per category) or `csv`"),
         ResultsQuery,
     ),
     security(("bearer" = [])),
@@ -257,7 +256,7 @@ pub async fn contest_results(
     get, path = "/api/v1/contests/{id}/units.{format}", tag = "exports",
     params(
         ("id" = i64, Path, example = 1, description = "Contest id"),
-        ("format" = ExportFormat, Path, description = "`xlsx` or `csv`"),
+        ("format" = inline(ExportFormat), Path, description = "`xlsx` or `csv`"),
     ),
     security(("bearer" = [])),
     responses(
