@@ -198,12 +198,9 @@ route_table! {
         POST "/participants/{id}/void"                => api::participants::void,
         POST "/participants/{id}/unvoid"              => api::participants::unvoid,
         // Exports and item analysis (issue #6).
-        GET  "/rounds/{id}/results.xlsx"              => api::exports::round_results_xlsx,
-        GET  "/rounds/{id}/results.csv"               => api::exports::round_results_csv,
-        GET  "/contests/{id}/results.xlsx"            => api::exports::contest_results_xlsx,
-        GET  "/contests/{id}/results.csv"             => api::exports::contest_results_csv,
-        GET  "/contests/{id}/units.xlsx"              => api::exports::contest_units_xlsx,
-        GET  "/contests/{id}/units.csv"               => api::exports::contest_units_csv,
+        GET  "/rounds/{id}/results.{format}"          => api::exports::round_results,
+        GET  "/contests/{id}/results.{format}"        => api::exports::contest_results,
+        GET  "/contests/{id}/units.{format}"          => api::exports::contest_units,
         GET  "/rounds/{id}/items"                     => api::exports::round_items,
         GET  "/rounds/{id}/items.csv"                 => api::exports::round_items_csv,
     }

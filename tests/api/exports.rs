@@ -580,6 +580,30 @@ async fn exports_are_for_staff_and_the_item_analysis_for_organisers() {
 }
 
 #[tokio::test]
+async fn an_unknown_export_format_is_not_found_whoever_asks() {
+    // Arrange
+    let f = fixture().await;
+    let app = &f.app;
+
+    for path in [
+        format!("/api/v1/rounds/{}/results.pdf", f.round),
+        format!("/api/v1/contests/{}/results.pdf", f.contest),
+        format!("/api/v1/contests/{}/units.pdf", f.contest),
+        // Formats are named exactly, as the literal paths before them were.
+        format!("/api/v1/rounds/{}/results.XLSX", f.round),
+    ] {
+        for (caller, token) in [("anonymous", None), ("judge", Some(f.judge.as_str()))] {
+            // Act
+            let (status, body) = json_of(app.get(&path, token).await).await;
+
+            // Assert: the path does not exist, before any question of who is asking.
+            assert_eq!(status, 404, "{path} as {caller}: {body}");
+            assert_eq!(body["error"]["code"], "not_found", "{path} as {caller}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn the_item_analysis_computes_facility_and_discrimination_per_question() {
     let app = spawn_app().await;
     let (organiser, contest) = app.seed_contest().await;

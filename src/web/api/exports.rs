@@ -11,10 +11,13 @@
 //! come from this site ([`check_same_origin_download`]).
 
 use actix_web::body::SizedStream;
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use anyhow::Context;
+use futures_util::future::{Ready, ready};
 use serde::Deserialize;
+use serde::de::IntoDeserializer;
 use tokio::io::AsyncReadExt;
 
 use crate::accounts::Role;
@@ -51,6 +54,49 @@ impl ResultsQuery {
         }
         Ok(fields)
     }
+}
+
+/// The format of a download, named by the extension of its path: `results.xlsx`,
+/// `units.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// A spreadsheet.
+    Xlsx,
+    /// Comma-separated values, UTF-8 with a BOM.
+    Csv,
+}
+
+impl From<ExportFormat> for Format {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Xlsx => Format::Xlsx,
+            ExportFormat::Csv => Format::Csv,
+        }
+    }
+}
+
+/// Handlers take the format first, before the caller is authenticated: an unknown extension
+/// (`results.pdf`) is a path the API does not have, so it answers 404 `not_found` to
+/// everyone, as any unmatched path does, rather than asking an anonymous caller to sign in.
+/// Names are matched exactly, as the literal paths they replace were (`results.XLSX` is 404).
+impl FromRequest for ExportFormat {
+    type Error = AppError;
+    type Future = Ready<Result<Self>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let name = req.match_info().get("format").unwrap_or_default();
+        let format = ExportFormat::deserialize(name.into_deserializer())
+            .map_err(|_: serde::de::value::Error| AppError::NotFound);
+        ready(format)
+    }
+}
+
+/// The subject of a download: the round or contest of `{id}` in its path. The format is
+/// the [`ExportFormat`] extractor's.
+#[derive(Debug, Deserialize)]
+pub struct Subject {
+    pub id: i64,
 }
 
 /// The response header carrying the SHA-256 of the body.
@@ -125,23 +171,31 @@ async fn download(
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/rounds/{id}/results.xlsx", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Round id"), ResultsQuery),
+    get, path = "/api/v1/rounds/{id}/results.{format}", tag = "exports",
+    params(
+        ("id" = i64, Path, example = 1, description = "Round id"),
+        ("format" = inline(ExportFormat), Path, description = "`xlsx` (a sheet per category) or `csv`"),
+        ResultsQuery,
+    ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Round results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
+        (status = 200, description = "Round results", content(
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
         (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
         crate::error::NotFoundError,
     )
 )]
-/// `GET /api/v1/rounds/{id}/results.xlsx`.
-pub async fn round_results_xlsx(
+/// `GET /api/v1/rounds/{id}/results.xlsx` and `…/results.csv`.
+pub async fn round_results(
+    format: ExportFormat,
     req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<Subject>,
     query: web::Query<ResultsQuery>,
 ) -> Result<HttpResponse> {
     let contact = query.contact_for(&staff.0)?;
@@ -150,64 +204,39 @@ pub async fn round_results_xlsx(
         &state,
         &staff.0,
         ExportKind::RoundResults,
-        path.into_inner(),
-        Format::Xlsx,
+        path.id,
+        format.into(),
         contact,
     )
     .await
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/rounds/{id}/results.csv", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Round id"), ResultsQuery),
+    get, path = "/api/v1/contests/{id}/results.{format}", tag = "exports",
+    params(
+        ("id" = i64, Path, example = 1, description = "Contest id"),
+        ("format" = inline(ExportFormat), Path, description = "`xlsx` (a sheet per category) or `csv`"),
+        ResultsQuery,
+    ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Round results (CSV)", content_type = "text/csv", body = String),
+        (status = 200, description = "Contest results", content(
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
         (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
         crate::error::NotFoundError,
     )
 )]
-/// `GET /api/v1/rounds/{id}/results.csv`.
-pub async fn round_results_csv(
+/// `GET /api/v1/contests/{id}/results.xlsx` and `…/results.csv`.
+pub async fn contest_results(
+    format: ExportFormat,
     req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
-    query: web::Query<ResultsQuery>,
-) -> Result<HttpResponse> {
-    let contact = query.contact_for(&staff.0)?;
-    download(
-        &req,
-        &state,
-        &staff.0,
-        ExportKind::RoundResults,
-        path.into_inner(),
-        Format::Csv,
-        contact,
-    )
-    .await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/contests/{id}/results.xlsx", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Contest id"), ResultsQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Contest results (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
-        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
-        crate::error::NotFoundError,
-    )
-)]
-/// `GET /api/v1/contests/{id}/results.xlsx`.
-pub async fn contest_results_xlsx(
-    req: HttpRequest,
-    staff: Staff,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<Subject>,
     query: web::Query<ResultsQuery>,
 ) -> Result<HttpResponse> {
     let contact = query.contact_for(&staff.0)?;
@@ -216,101 +245,45 @@ pub async fn contest_results_xlsx(
         &state,
         &staff.0,
         ExportKind::ContestResults,
-        path.into_inner(),
-        Format::Xlsx,
+        path.id,
+        format.into(),
         contact,
     )
     .await
 }
 
 #[utoipa::path(
-    get, path = "/api/v1/contests/{id}/results.csv", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Contest id"), ResultsQuery),
+    get, path = "/api/v1/contests/{id}/units.{format}", tag = "exports",
+    params(
+        ("id" = i64, Path, example = 1, description = "Contest id"),
+        ("format" = inline(ExportFormat), Path, description = "`xlsx` or `csv`"),
+    ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Contest results (CSV)", content_type = "text/csv", body = String),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`; contact data is for organisers only), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
-        (status = 422, description = "An unknown contact field (`invalid`)", body = crate::error::ErrorBody),
-        crate::error::NotFoundError,
-    )
-)]
-/// `GET /api/v1/contests/{id}/results.csv`.
-pub async fn contest_results_csv(
-    req: HttpRequest,
-    staff: Staff,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    query: web::Query<ResultsQuery>,
-) -> Result<HttpResponse> {
-    let contact = query.contact_for(&staff.0)?;
-    download(
-        &req,
-        &state,
-        &staff.0,
-        ExportKind::ContestResults,
-        path.into_inner(),
-        Format::Csv,
-        contact,
-    )
-    .await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/contests/{id}/units.xlsx", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Contest id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Unit statistics (spreadsheet)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = String),
+        (status = 200, description = "Unit statistics", content(
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv"),
+        )),
         (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
         (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
         crate::error::NotFoundError,
     )
 )]
-/// `GET /api/v1/contests/{id}/units.xlsx`.
-pub async fn contest_units_xlsx(
+/// `GET /api/v1/contests/{id}/units.xlsx` and `…/units.csv`.
+pub async fn contest_units(
+    format: ExportFormat,
     req: HttpRequest,
     staff: Staff,
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<Subject>,
 ) -> Result<HttpResponse> {
     download(
         &req,
         &state,
         &staff.0,
         ExportKind::ContestUnits,
-        path.into_inner(),
-        Format::Xlsx,
-        ContactFields::NONE,
-    )
-    .await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/contests/{id}/units.csv", tag = "exports",
-    params(("id" = i64, Path, example = 1, description = "Contest id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Unit statistics (CSV)", content_type = "text/csv", body = String),
-        (status = 401, description = "Not signed in", body = crate::error::ErrorBody),
-        (status = 403, description = "Wrong role (`forbidden`), or a cross-site download by cookie (`csrf`)", body = crate::error::ErrorBody),
-        crate::error::NotFoundError,
-    )
-)]
-/// `GET /api/v1/contests/{id}/units.csv`.
-pub async fn contest_units_csv(
-    req: HttpRequest,
-    staff: Staff,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse> {
-    download(
-        &req,
-        &state,
-        &staff.0,
-        ExportKind::ContestUnits,
-        path.into_inner(),
-        Format::Csv,
+        path.id,
+        format.into(),
         ContactFields::NONE,
     )
     .await

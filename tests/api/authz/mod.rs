@@ -302,7 +302,10 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
         unknown.is_empty(),
         "rows for routes that do not exist: {unknown:#?}"
     );
-    assert_eq!(listed.len(), routes.len(), "a route has two rows");
+    // A route has several rows only when its pattern stands for several requests (a
+    // download's `{format}`): no request is listed twice.
+    let requests: BTreeSet<String> = cases.iter().map(|c| route_key(c.method, &c.path)).collect();
+    assert_eq!(requests.len(), cases.len(), "a request has two rows");
 
     // Act
     let mut wrong = Vec::new();

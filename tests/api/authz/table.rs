@@ -44,6 +44,8 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
     let staff_page = "login 403 403 login 200 200 403";
     let staff_api = "401 403 403 401 200 200 403";
     let organiser_api = "401 403 403 401 403 200 403";
+    // A path the app does not have: 404 for everyone, before any sign-in check.
+    let no_such_path = "404 404 404 404 404 404 404";
 
     // Pages.
     row("GET", "/healthz", "/healthz".into(), none(), all_ok);
@@ -543,31 +545,28 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         none(),
         organiser_api,
     );
-    for (route, suffix) in [
-        ("/api/v1/rounds/{id}/results.xlsx", "results.xlsx"),
-        ("/api/v1/rounds/{id}/results.csv", "results.csv"),
-    ] {
-        row(
-            "GET",
-            route,
-            format!("/api/v1/rounds/{r}/{suffix}"),
-            none(),
+    // One handler per kind, the format a path parameter: each format is its own request,
+    // and an unknown one is a path the API does not have, for every caller.
+    for (route, path, expect) in [
+        (
+            "/api/v1/rounds/{id}/results.{format}",
+            format!("/api/v1/rounds/{r}/results"),
             staff_api,
-        );
-    }
-    for (route, suffix) in [
-        ("/api/v1/contests/{id}/results.xlsx", "results.xlsx"),
-        ("/api/v1/contests/{id}/results.csv", "results.csv"),
-        ("/api/v1/contests/{id}/units.xlsx", "units.xlsx"),
-        ("/api/v1/contests/{id}/units.csv", "units.csv"),
-    ] {
-        row(
-            "GET",
-            route,
-            format!("/api/v1/contests/{c}/{suffix}"),
-            none(),
+        ),
+        (
+            "/api/v1/contests/{id}/results.{format}",
+            format!("/api/v1/contests/{c}/results"),
             staff_api,
-        );
+        ),
+        (
+            "/api/v1/contests/{id}/units.{format}",
+            format!("/api/v1/contests/{c}/units"),
+            staff_api,
+        ),
+    ] {
+        for (format, expect) in [("xlsx", expect), ("csv", expect), ("pdf", no_such_path)] {
+            row("GET", route, format!("{path}.{format}"), none(), expect);
+        }
     }
     row(
         "GET",
