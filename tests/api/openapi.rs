@@ -86,3 +86,47 @@ async fn every_operation_documents_its_error_body_and_protected_ones_their_token
         }
     }
 }
+
+/// Every `$ref` of a JSON value, with where it stands.
+fn refs<'a>(value: &'a serde_json::Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v.as_str()) {
+                    ("$ref", Some(target)) => out.push((at.clone(), target)),
+                    _ => refs(v, format!("{at}/{key}"), out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                refs(v, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_in_the_document_resolves() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let (_, doc) = json_of(app.get("/api/openapi.json", None).await).await;
+
+    // Assert: a schema utoipa names but never adds to the components would leave a
+    // reference pointing nowhere, which clients and schemathesis cannot follow.
+    let mut found = Vec::new();
+    refs(&doc, String::new(), &mut found);
+    assert!(!found.is_empty(), "the document has no references at all");
+    let dangling: Vec<_> = found
+        .iter()
+        .filter(|(_, target)| {
+            target
+                .strip_prefix('#')
+                .is_none_or(|pointer| doc.pointer(pointer).is_none())
+        })
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:?}");
+}
