@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 
 use actix_web::web;
 use maud::html;
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ActiveEnum, EntityTrait, QueryOrder};
 use serde_json::json;
 
 use crate::banks::{Difficulty, store};
+use crate::contest::lifecycle::{self, ContestChange};
 use crate::contest::{
     self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec, difficulty_vi,
 };
-use crate::entities::contest as contest_entity;
+use crate::entities::contest::{self as contest_entity, Status as ContestStatus};
 use crate::entities::round::ScoreShown;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -43,7 +44,7 @@ async fn contests_page(
     let viewer = &ctx.viewer;
     Ok(ctx.html(outcome.status, console::organiser(viewer, "Cuộc thi", html! {
         (outcome)
-        ul.card { @for c in &list { li { a href={ "/organiser/contests/" (c.id) } { (c.title) } " (" (c.code) ")" } } }
+        ul.card { @for c in &list { li { a href={ "/organiser/contests/" (c.id) } { (c.title) } " (" (c.code) ") · " (lifecycle::status_vi(c.status)) } } }
         form #contest-create .card method="post" action="/organiser/contests" {
             h2 { "Tạo cuộc thi" }
             (csrf_field(viewer))
@@ -61,6 +62,7 @@ async fn contests_page(
                     label.option { input type="checkbox" name="categories" value=(c.code) checked; span { (c.name) } }
                 }
             }
+            label.option { input #contest-draft type="checkbox" name="draft" value="1"; span { "Lưu dưới dạng bản nháp (chỉ cán bộ xem được; công bố sau)" } }
             div.actions { button type="submit" { "Tạo cuộc thi" } }
         }
     })))
@@ -85,6 +87,7 @@ pub async fn create_contest(
             .filter(|(k, _)| k == "categories")
             .map(|(_, v)| v.clone())
             .collect(),
+        status: get("draft").map(|_| ContestStatus::Draft),
     };
     match contest::create_contest(&state.db.write, spec, Some(user.id())).await {
         Ok(c) => {
@@ -97,6 +100,16 @@ pub async fn create_contest(
 
 const QUOTA_ROWS: usize = 3;
 
+/// The button that moves a contest to `to`.
+fn transition_label(to: ContestStatus) -> &'static str {
+    match to {
+        ContestStatus::Draft => "Chuyển về bản nháp",
+        ContestStatus::Published => "Công bố cuộc thi",
+        ContestStatus::Finished => "Kết thúc cuộc thi",
+        ContestStatus::Archived => "Lưu trữ",
+    }
+}
+
 async fn contest_page(
     ctx: &PageCtx<Organiser>,
     state: &AppState,
@@ -106,12 +119,49 @@ async fn contest_page(
 ) -> PageResult {
     let c = crate::contest::load_contest(&state.db.read, contest_id).await?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
+    let chosen = c.categories()?;
+    let categories = crate::accounts::categories(&state.db.read).await?;
+    let frozen = matches!(c.status, ContestStatus::Finished | ContestStatus::Archived);
     let banks = store::list(&state.db.read).await?;
     let now = state.engine.now();
     let value = |k: &str, default: String| form.get(k).cloned().unwrap_or(default);
     let viewer = &ctx.viewer;
     Ok(ctx.html(outcome.status, console::organiser(viewer, &c.title, html! {
         (outcome)
+        section #contest-status .card aria-labelledby="contest-status-title" {
+            h2 #contest-status-title { "Trạng thái: " (lifecycle::status_vi(c.status)) }
+            div.actions {
+                @for to in lifecycle::next_statuses(c.status) {
+                    form method="post" action={ "/organiser/contests/" (c.id) } {
+                        (csrf_field(viewer))
+                        input type="hidden" name="status" value=(to.to_value());
+                        button.secondary type="submit" { (transition_label(*to)) }
+                    }
+                }
+            }
+        }
+        @if frozen {
+            p.muted { "Cuộc thi đã kết thúc: tên, mô tả, thể lệ và đối tượng dự thi không thể sửa." }
+        } @else {
+            form #contest-edit .card method="post" action={ "/organiser/contests/" (c.id) } {
+                h2 { "Sửa cuộc thi" }
+                (csrf_field(viewer))
+                label for="edit-title" { "Tên cuộc thi" }
+                input #edit-title type="text" name="title" value=(c.title) required;
+                label for="edit-description" { "Mô tả" }
+                textarea #edit-description name="description" rows="2" { (c.description.clone().unwrap_or_default()) }
+                label for="edit-rules" { "Thể lệ" }
+                textarea #edit-rules name="rules" rows="5" { (c.rules.clone().unwrap_or_default()) }
+                fieldset aria-describedby="edit-categories-hint" {
+                    legend { "Đối tượng dự thi" }
+                    @for k in &categories {
+                        label.option { input type="checkbox" name="categories" value=(k.code) checked[chosen.contains(&k.code)]; span { (k.name) } }
+                    }
+                }
+                p #edit-categories-hint .muted { "Chỉ đổi được đối tượng dự thi khi chưa có thí sinh nào dự thi." }
+                div.actions { button type="submit" { "Lưu thay đổi" } }
+            }
+        }
         h2 { "Các vòng thi" }
         div #rounds {
             @for r in &rounds {
@@ -209,6 +259,67 @@ pub async fn contest_detail(
         FormOutcome::none(),
     )
     .await
+}
+
+/// What a post to `/organiser/contests/{id}` asks: a status button moves the contest; the
+/// edit form sends every field (unchanged ones change nothing).
+fn contest_change_of(form: &[(String, String)]) -> ContestChange {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if let Some(status) = get("status") {
+        return ContestChange {
+            // An unknown status is refused as no change at all.
+            status: ContestStatus::try_from_value(&status).ok(),
+            ..ContestChange::default()
+        };
+    }
+    ContestChange {
+        title: get("title"),
+        description: Some(get("description").unwrap_or_default()),
+        rules: Some(get("rules").unwrap_or_default()),
+        categories: Some(
+            form.iter()
+                .filter(|(k, _)| k == "categories")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        ),
+        status: None,
+    }
+}
+
+/// `POST /organiser/contests/{id}` — edit the contest or move it through its life cycle,
+/// with the API's rules (`lifecycle::update_contest`).
+pub async fn update_contest(
+    ctx: PageCtx<Organiser>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let user = &ctx.user;
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    ctx.check_csrf(csrf.unwrap_or_default())?;
+    let contest_id = path.into_inner();
+    let change = contest_change_of(&form);
+    match lifecycle::update_contest(
+        &state.db.write,
+        &state.engine,
+        contest_id,
+        change,
+        Some(user.id()),
+    )
+    .await
+    {
+        Ok(c) => {
+            tracing::info!(contest.id = c.id, contest.status = ?c.status, "contest updated from the console");
+            Ok(see_other(&format!("/organiser/contests/{contest_id}")))
+        }
+        Err(e) => {
+            let outcome = FormOutcome::refused(e)?;
+            contest_page(&ctx, &state, contest_id, &BTreeMap::new(), outcome).await
+        }
+    }
 }
 
 fn round_spec_of(form: &BTreeMap<String, String>) -> Result<RoundSpec, AppError> {
