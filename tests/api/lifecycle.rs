@@ -64,6 +64,32 @@ async fn statuses(app: &TestApp, token: Option<&str>, contest: i64, round: i64) 
     out
 }
 
+/// Sends a change the API must refuse with 409 `code`; returns the answer.
+async fn refused(app: &TestApp, organiser: &str, contest: i64, change: Value, code: &str) -> Value {
+    let (status, body) = patch(app, contest, Some(organiser), &change).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    body
+}
+
+/// Moves the contest to `status` through the API, which must accept.
+async fn move_to(app: &TestApp, organiser: &str, contest: i64, status: &str) {
+    let (code, body) = patch(app, contest, Some(organiser), &json!({ "status": status })).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["status"], status);
+}
+
+/// Closes the round now, lets the grace pass on the engine's clock and sweeps: settled.
+async fn settle(app: &TestApp, organiser: &str, round: i64) {
+    let close = format!("/api/v1/rounds/{round}/close");
+    let response = app.post_json(&close, Some(organiser), &json!({})).await;
+    assert_eq!(response.status(), 200);
+    app.state.engine.clock.advance(Duration::seconds(11));
+    cuocthi::contest::sweeper::sweep(&app.state.engine, &app.state.db.write)
+        .await
+        .unwrap();
+}
+
 async fn on_home_page(app: &TestApp) -> bool {
     let html = app.get("/", None).await.text().await.unwrap();
     html.contains(TITLE)
@@ -125,15 +151,7 @@ async fn a_contest_walks_from_draft_to_archived_and_each_step_shows_what_it_shou
     assert_eq!(status, 404, "{body}");
 
     // Published: everyone, and the round can be taken.
-    let (status, body) = patch(
-        &app,
-        contest,
-        Some(&organiser),
-        &json!({"status": "published"}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status"], "published");
+    move_to(&app, &organiser, contest, "published").await;
     assert_eq!(statuses(&app, None, contest, round).await, [200; 4]);
     assert_eq!(
         statuses(&app, Some(&participant), contest, round).await,
@@ -151,25 +169,8 @@ async fn a_contest_walks_from_draft_to_archived_and_each_step_shows_what_it_shou
     app.take(&participant, round, 3, Some(1)).await;
 
     // Finished once the round is settled: results frozen, no new attempt.
-    app.post_json(
-        &format!("/api/v1/rounds/{round}/close"),
-        Some(&organiser),
-        &json!({}),
-    )
-    .await;
-    app.state.engine.clock.advance(Duration::seconds(11));
-    cuocthi::contest::sweeper::sweep(&app.state.engine, &app.state.db.write)
-        .await
-        .unwrap();
-    let (status, body) = patch(
-        &app,
-        contest,
-        Some(&organiser),
-        &json!({"status": "finished"}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status"], "finished");
+    settle(&app, &organiser, round).await;
+    move_to(&app, &organiser, contest, "finished").await;
     assert_eq!(statuses(&app, None, contest, round).await, [200; 4]);
     assert!(on_home_page(&app).await);
     assert!(in_rounds_list(&app, &participant, round).await);
@@ -184,15 +185,7 @@ async fn a_contest_walks_from_draft_to_archived_and_each_step_shows_what_it_shou
     assert_eq!(board["total"], 1, "{board}");
 
     // Archived: off the home page and the rounds list; its pages and results stay.
-    let (status, body) = patch(
-        &app,
-        contest,
-        Some(&organiser),
-        &json!({"status": "archived"}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status"], "archived");
+    move_to(&app, &organiser, contest, "archived").await;
     assert_eq!(statuses(&app, None, contest, round).await, [200; 4]);
     assert_eq!(
         statuses(&app, Some(&participant), contest, round).await,
@@ -218,20 +211,17 @@ async fn a_contest_walks_from_draft_to_archived_and_each_step_shows_what_it_shou
 async fn moves_and_edits_the_life_cycle_forbids_are_refused_with_their_codes() {
     let app = spawn_app().await;
     let (organiser, participant, contest, round) = draft_contest(&app).await;
-    let refused = |body: &Value, code: &str| {
-        assert_eq!(body["error"]["code"], code, "{body}");
-    };
 
     // A draft never ran: it cannot finish.
-    let (status, body) = patch(
+    let finish = json!({"status": "finished"});
+    refused(
         &app,
+        &organiser,
         contest,
-        Some(&organiser),
-        &json!({"status": "finished"}),
+        finish.clone(),
+        "invalid_transition",
     )
     .await;
-    assert_eq!(status, 409);
-    refused(&body, "invalid_transition");
 
     // Categories change freely before the first attempt.
     let (status, body) = patch(
@@ -247,40 +237,19 @@ async fn moves_and_edits_the_life_cycle_forbids_are_refused_with_their_codes() {
     assert_eq!(status, 201);
 
     // After it: categories are locked, the texts are not; back to draft is refused.
-    let (status, body) = patch(
-        &app,
-        contest,
-        Some(&organiser),
-        &json!({"categories": ["official", "citizen"], "title": "Tên mới"}),
-    )
-    .await;
-    assert_eq!(status, 409);
-    refused(&body, "contest_locked");
+    let both = json!({"categories": ["official", "citizen"], "title": "Tên mới"});
+    let body = refused(&app, &organiser, contest, both, "contest_locked").await;
     assert!(body["error"]["fields"]["categories"].is_string(), "{body}");
     assert!(body["error"]["fields"].get("title").is_none(), "{body}");
-    let (status, body) = patch(
-        &app,
-        contest,
-        Some(&organiser),
-        &json!({"title": "Tên mới"}),
-    )
-    .await;
+    let title = json!({"title": "Tên mới"});
+    let (status, body) = patch(&app, contest, Some(&organiser), &title).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["title"], "Tên mới");
-    let (status, body) = patch(&app, contest, Some(&organiser), &json!({"status": "draft"})).await;
-    assert_eq!(status, 409);
-    refused(&body, "contest_has_attempts");
+    let draft = json!({"status": "draft"});
+    refused(&app, &organiser, contest, draft, "contest_has_attempts").await;
 
     // Finishing waits for every round to be settled, and names those that are not.
-    let (status, body) = patch(
-        &app,
-        contest,
-        Some(&organiser),
-        &json!({"status": "finished"}),
-    )
-    .await;
-    assert_eq!(status, 409);
-    refused(&body, "rounds_not_settled");
+    let body = refused(&app, &organiser, contest, finish, "rounds_not_settled").await;
     assert_eq!(body["error"]["rounds"][0]["id"], round, "{body}");
 
     // Bad bodies answer as elsewhere; the validation is the create endpoint's.
