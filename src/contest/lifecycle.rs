@@ -184,15 +184,18 @@ pub fn check_edits(status: Status, edited: &[&str], has_attempts: bool) -> Resul
     }
 }
 
-/// `contest_locked`, naming each locked field with why.
+/// `contest_locked`, naming each locked field with why; the message gives each reason
+/// once (the organiser's page shows the message).
 fn locked(fields: &[(&str, &str)]) -> AppError {
     let named: Map<String, Value> = fields
         .iter()
         .map(|(k, v)| ((*k).to_owned(), json!(v)))
         .collect();
+    let mut reasons: Vec<&str> = fields.iter().map(|(_, why)| *why).collect();
+    reasons.dedup();
     AppError::conflict_with(
         "contest_locked",
-        "Một số nội dung của cuộc thi không thể sửa lúc này.",
+        reasons.join(" "),
         Map::from_iter([("fields".into(), Value::Object(named))]),
     )
 }

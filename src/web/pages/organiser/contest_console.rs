@@ -181,65 +181,67 @@ async fn contest_page(
                 }
             }
         }
-        form #round-create .card method="post" action={ "/organiser/contests/" (c.id) "/rounds" } {
-            h2 { "Tạo vòng thi" }
-            (csrf_field(viewer))
-            label for="round-title" { "Tên vòng thi" }
-            input #round-title type="text" name="title" value=(value("title", String::new())) required;
-            label for="round-opens" { "Mở lúc (giờ Việt Nam)" }
-            input #round-opens type="datetime-local" name="opens_at" value=(value("opens_at", vn_time::input_value(now))) required;
-            label for="round-closes" { "Đóng lúc (giờ Việt Nam)" }
-            input #round-closes type="datetime-local" name="closes_at" value=(value("closes_at", vn_time::input_value(now + chrono::Duration::days(7)))) required;
-            label for="round-minutes" { "Thời gian làm bài (phút)" }
-            input #round-minutes type="number" name="minutes" min="1" max="360" value=(value("minutes", "20".into())) required;
-            label for="round-attempts" { "Số lượt thi (0 = không giới hạn)" }
-            input #round-attempts type="number" name="max_attempts" min="0" max="1000" value=(value("max_attempts", "3".into())) required;
-            label.option { input #round-practice type="checkbox" name="practice" value="1" checked[form.contains_key("practice")]; span { "Thi thử (không xếp hạng)" } }
-            label.option { input #round-allow-overlap type="checkbox" name="allow_overlap" value="1" aria-describedby="round-allow-overlap-hint" checked[form.contains_key("allow_overlap")]; span { "Cho phép trùng câu hỏi giữa vòng thi thử và vòng thi chính thức đang mở hoặc sắp mở" } }
-            p #round-allow-overlap-hint .muted { "Nguy hiểm: vòng thi thử cho làm nhiều lần và báo điểm; nếu rút cùng câu hỏi với vòng thi chính thức, thí sinh có thể làm thử từng câu để dò ra đáp án rồi đạt điểm tối đa ở vòng chính thức. Nếu không đánh dấu, hệ thống từ chối tạo vòng thi có câu hỏi trùng." }
-            label for="round-score-shown" { "Cho thí sinh xem điểm" }
-            select #round-score-shown name="score_shown" aria-describedby="round-score-shown-hint" {
-                option value="on_submit" selected[form.get("score_shown").is_none_or(|v| v == "on_submit")] { "Ngay khi nộp bài" }
-                option value="after_close" selected[form.get("score_shown").is_some_and(|v| v == "after_close")] { "Khi vòng thi kết thúc" }
-            }
-            p #round-score-shown-hint .muted { "Xem điểm ngay thì thí sinh biết kết quả tức thì, nhưng mỗi lần nộp bài cho biết số câu đúng: làm nhiều lượt hoặc nhiều tài khoản có thể dò ra đáp án. Công bố khi vòng thi kết thúc thì an toàn hơn: thí sinh chỉ thấy «Đã nộp bài», bảng xếp hạng công bố sau khi vòng thi kết thúc." }
-            label for="round-order" { "Thứ tự câu hỏi" }
-            select #round-order name="order" {
-                option value="by_difficulty" selected[form.get("order").is_none_or(|o| o == "by_difficulty")] { "Từ dễ đến khó" }
-                option value="shuffled" selected[form.get("order").is_some_and(|o| o == "shuffled")] { "Ngẫu nhiên" }
-            }
-            label for="round-prediction" { "Câu hỏi dự đoán (để trống nếu không dùng)" }
-            input #round-prediction type="text" name="prediction"
-                value=(value("prediction", "Theo bạn, vòng thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?".into()));
-            fieldset {
-                legend { "Nhóm câu hỏi (để trống số câu nếu không dùng)" }
-                @for i in 0..QUOTA_ROWS {
-                    div.card {
-                        label for={ "quota-" (i) "-bank" } { "Ngân hàng" }
-                        select id={ "quota-" (i) "-bank" } name={ "quota-" (i) "-bank" } {
-                            @for b in &banks {
-                                option value=(b.code) selected[form.get(&format!("quota-{i}-bank")) == Some(&b.code)] { (b.code) " — " (b.questions) " câu" }
+        @if !frozen {
+            form #round-create .card method="post" action={ "/organiser/contests/" (c.id) "/rounds" } {
+                h2 { "Tạo vòng thi" }
+                (csrf_field(viewer))
+                label for="round-title" { "Tên vòng thi" }
+                input #round-title type="text" name="title" value=(value("title", String::new())) required;
+                label for="round-opens" { "Mở lúc (giờ Việt Nam)" }
+                input #round-opens type="datetime-local" name="opens_at" value=(value("opens_at", vn_time::input_value(now))) required;
+                label for="round-closes" { "Đóng lúc (giờ Việt Nam)" }
+                input #round-closes type="datetime-local" name="closes_at" value=(value("closes_at", vn_time::input_value(now + chrono::Duration::days(7)))) required;
+                label for="round-minutes" { "Thời gian làm bài (phút)" }
+                input #round-minutes type="number" name="minutes" min="1" max="360" value=(value("minutes", "20".into())) required;
+                label for="round-attempts" { "Số lượt thi (0 = không giới hạn)" }
+                input #round-attempts type="number" name="max_attempts" min="0" max="1000" value=(value("max_attempts", "3".into())) required;
+                label.option { input #round-practice type="checkbox" name="practice" value="1" checked[form.contains_key("practice")]; span { "Thi thử (không xếp hạng)" } }
+                label.option { input #round-allow-overlap type="checkbox" name="allow_overlap" value="1" aria-describedby="round-allow-overlap-hint" checked[form.contains_key("allow_overlap")]; span { "Cho phép trùng câu hỏi giữa vòng thi thử và vòng thi chính thức đang mở hoặc sắp mở" } }
+                p #round-allow-overlap-hint .muted { "Nguy hiểm: vòng thi thử cho làm nhiều lần và báo điểm; nếu rút cùng câu hỏi với vòng thi chính thức, thí sinh có thể làm thử từng câu để dò ra đáp án rồi đạt điểm tối đa ở vòng chính thức. Nếu không đánh dấu, hệ thống từ chối tạo vòng thi có câu hỏi trùng." }
+                label for="round-score-shown" { "Cho thí sinh xem điểm" }
+                select #round-score-shown name="score_shown" aria-describedby="round-score-shown-hint" {
+                    option value="on_submit" selected[form.get("score_shown").is_none_or(|v| v == "on_submit")] { "Ngay khi nộp bài" }
+                    option value="after_close" selected[form.get("score_shown").is_some_and(|v| v == "after_close")] { "Khi vòng thi kết thúc" }
+                }
+                p #round-score-shown-hint .muted { "Xem điểm ngay thì thí sinh biết kết quả tức thì, nhưng mỗi lần nộp bài cho biết số câu đúng: làm nhiều lượt hoặc nhiều tài khoản có thể dò ra đáp án. Công bố khi vòng thi kết thúc thì an toàn hơn: thí sinh chỉ thấy «Đã nộp bài», bảng xếp hạng công bố sau khi vòng thi kết thúc." }
+                label for="round-order" { "Thứ tự câu hỏi" }
+                select #round-order name="order" {
+                    option value="by_difficulty" selected[form.get("order").is_none_or(|o| o == "by_difficulty")] { "Từ dễ đến khó" }
+                    option value="shuffled" selected[form.get("order").is_some_and(|o| o == "shuffled")] { "Ngẫu nhiên" }
+                }
+                label for="round-prediction" { "Câu hỏi dự đoán (để trống nếu không dùng)" }
+                input #round-prediction type="text" name="prediction"
+                    value=(value("prediction", "Theo bạn, vòng thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?".into()));
+                fieldset {
+                    legend { "Nhóm câu hỏi (để trống số câu nếu không dùng)" }
+                    @for i in 0..QUOTA_ROWS {
+                        div.card {
+                            label for={ "quota-" (i) "-bank" } { "Ngân hàng" }
+                            select id={ "quota-" (i) "-bank" } name={ "quota-" (i) "-bank" } {
+                                @for b in &banks {
+                                    option value=(b.code) selected[form.get(&format!("quota-{i}-bank")) == Some(&b.code)] { (b.code) " — " (b.questions) " câu" }
+                                }
                             }
-                        }
-                        label for={ "quota-" (i) "-topic" } { "Chủ đề (để trống: mọi chủ đề)" }
-                        input id={ "quota-" (i) "-topic" } type="text" name={ "quota-" (i) "-topic" } value=(value(&format!("quota-{i}-topic"), String::new()));
-                        label for={ "quota-" (i) "-difficulty" } { "Mức độ" }
-                        select id={ "quota-" (i) "-difficulty" } name={ "quota-" (i) "-difficulty" } {
-                            @let chosen = form.get(&format!("quota-{i}-difficulty")).map(String::as_str).unwrap_or("");
-                            option value="" selected[chosen.is_empty()] { "Mọi mức độ" }
-                            @for d in [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard] {
-                                option value=(d.as_str()) selected[chosen == d.as_str()] { (capitalised(difficulty_vi(d))) }
+                            label for={ "quota-" (i) "-topic" } { "Chủ đề (để trống: mọi chủ đề)" }
+                            input id={ "quota-" (i) "-topic" } type="text" name={ "quota-" (i) "-topic" } value=(value(&format!("quota-{i}-topic"), String::new()));
+                            label for={ "quota-" (i) "-difficulty" } { "Mức độ" }
+                            select id={ "quota-" (i) "-difficulty" } name={ "quota-" (i) "-difficulty" } {
+                                @let chosen = form.get(&format!("quota-{i}-difficulty")).map(String::as_str).unwrap_or("");
+                                option value="" selected[chosen.is_empty()] { "Mọi mức độ" }
+                                @for d in [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard] {
+                                    option value=(d.as_str()) selected[chosen == d.as_str()] { (capitalised(difficulty_vi(d))) }
+                                }
                             }
+                            label for={ "quota-" (i) "-count" } { "Số câu" }
+                            input id={ "quota-" (i) "-count" } type="number" name={ "quota-" (i) "-count" } min="0" max="200"
+                                value=(value(&format!("quota-{i}-count"), if i == 0 { "20".into() } else { String::new() }));
                         }
-                        label for={ "quota-" (i) "-count" } { "Số câu" }
-                        input id={ "quota-" (i) "-count" } type="number" name={ "quota-" (i) "-count" } min="0" max="200"
-                            value=(value(&format!("quota-{i}-count"), if i == 0 { "20".into() } else { String::new() }));
                     }
                 }
-            }
-            div.actions {
-                button.secondary type="submit" name="action" value="check" { "Kiểm tra đủ câu hỏi" }
-                button type="submit" name="action" value="create" { "Tạo vòng thi" }
+                div.actions {
+                    button.secondary type="submit" name="action" value="check" { "Kiểm tra đủ câu hỏi" }
+                    button type="submit" name="action" value="create" { "Tạo vòng thi" }
+                }
             }
         }
     })))
