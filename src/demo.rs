@@ -137,6 +137,7 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
                     .into(),
             ),
             categories: vec!["official".into(), "citizen".into()],
+            status: None,
         }, None,
     )
     .await

@@ -24,15 +24,16 @@ pub struct ErrorBody {
 }
 
 /// The inside of an error: a stable machine `code`, a Vietnamese `message`, and for some
-/// codes more fields (`fields` for `invalid`, `problems` for files, `retry_after` for
-/// `rate_limited`, machine fields for 422 rule errors).
+/// codes more fields (`fields` for `invalid` and `contest_locked`, `problems` for files,
+/// `retry_after` for `rate_limited`, machine fields for 409 and 422 rule errors).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine code, e.g. `invalid_json`, `invalid`, `not_found`.
     pub code: String,
     /// A sentence in Vietnamese for people.
     pub message: String,
-    /// Invalid fields, each with a Vietnamese message (code `invalid`).
+    /// Invalid fields, each with a Vietnamese message (code `invalid`); the fields that
+    /// can no longer change, with why (code `contest_locked`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, String>>,
     /// The problems of an uploaded file, by line: the first 100, then one last entry
@@ -54,7 +55,8 @@ pub struct ErrorDetail {
     /// Seconds to wait (code `rate_limited`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
-    /// The machine fields of a 422 rule error (e.g. `quota`, `available` of `draw_short`).
+    /// The machine fields of a 409 or 422 rule error (e.g. `quota`, `available` of
+    /// `draw_short`; `rounds` of `rounds_not_settled`).
     #[serde(flatten)]
     pub details: Map<String, Value>,
 }
@@ -301,9 +303,15 @@ pub enum AppError {
         message: String,
         details: Map<String, Value>,
     },
-    /// The request conflicts with the current state (duplicate, closed, exhausted…).
+    /// The request conflicts with the current state (duplicate, closed, exhausted…);
+    /// `details` adds machine fields naming what it conflicts with (e.g. `rounds` of
+    /// `rounds_not_settled`), usually none.
     #[error("conflict ({code}): {message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict {
+        code: &'static str,
+        message: String,
+        details: Map<String, Value>,
+    },
     /// The request itself is malformed (bad JSON, bad query string…).
     #[error("bad request ({code}): {message}")]
     BadRequest { code: &'static str, message: String },
@@ -334,9 +342,19 @@ impl AppError {
 
     /// A 409 with a stable code.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::conflict_with(code, message, Map::new())
+    }
+
+    /// A 409 with a stable code and machine fields naming what it conflicts with.
+    pub fn conflict_with(
+        code: &'static str,
+        message: impl Into<String>,
+        details: Map<String, Value>,
+    ) -> Self {
         AppError::Conflict {
             code,
             message: message.into(),
+            details,
         }
     }
 
@@ -422,7 +440,9 @@ impl AppError {
                 detail.problems_omitted = Some(problems.omitted());
                 detail.limit = problems.limit().map(str::to_owned);
             }
-            AppError::Unprocessable { details, .. } => detail.details = details.clone(),
+            AppError::Unprocessable { details, .. } | AppError::Conflict { details, .. } => {
+                detail.details = details.clone();
+            }
             AppError::TooManyRequests { retry_after_secs } => {
                 detail.retry_after = Some(*retry_after_secs);
             }

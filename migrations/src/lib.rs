@@ -12,6 +12,7 @@ mod m20261130_000003_contests;
 mod m20261201_000004_audit_and_versions;
 mod m20261202_000005_auth_security;
 mod m20261202_000006_round_fairness;
+mod m20261202_000007_contest_status;
 
 /// Every migration of the app, in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_audit_and_versions::Migration),
             Box::new(m20261202_000005_auth_security::Migration),
             Box::new(m20261202_000006_round_fairness::Migration),
+            Box::new(m20261202_000007_contest_status::Migration),
         ]
     }
 }

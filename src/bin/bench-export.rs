@@ -169,6 +169,7 @@ async fn seed(db: &DatabaseConnection, participants: usize) -> anyhow::Result<i6
             description: None,
             rules: None,
             categories: vec!["official".into(), "citizen".into()],
+            status: None,
         },
         None,
     )

@@ -11,6 +11,7 @@ pub mod draw;
 pub mod fairness;
 pub mod finishing;
 pub mod items;
+pub mod lifecycle;
 pub mod pool;
 pub mod prediction;
 pub mod ranking;
@@ -87,6 +88,71 @@ pub struct ContestSpec {
     /// Category codes (đối tượng) of the participants who may take part.
     #[schema(min_items = 1)]
     pub categories: Vec<String>,
+    /// `draft` (staff only, to prepare its rounds) or `published` (the default).
+    pub status: Option<contest::Status>,
+}
+
+/// A contest's title, cleaned; a problem goes to `fields`.
+fn clean_title(raw: &str, fields: &mut BTreeMap<String, String>) -> String {
+    let title = text::clean(raw);
+    if title.is_empty() || text::char_len(&title) > 300 {
+        fields.insert(
+            "title".to_owned(),
+            "Tên cuộc thi không được trống và tối đa 300 ký tự.".to_owned(),
+        );
+    }
+    title
+}
+
+/// A contest's description, cleaned (`None` when blank); a problem goes to `fields`.
+fn clean_description(raw: Option<&str>, fields: &mut BTreeMap<String, String>) -> Option<String> {
+    if let Some(d) = raw
+        && text::char_len(d.trim()) > 2_000
+    {
+        fields.insert(
+            "description".to_owned(),
+            "Mô tả cuộc thi tối đa 2.000 ký tự.".to_owned(),
+        );
+    }
+    text::clean_opt(raw)
+}
+
+/// A contest's rules, in NFC with its line breaks kept (`None` when blank); a problem goes
+/// to `fields`.
+fn clean_rules(raw: Option<&str>, fields: &mut BTreeMap<String, String>) -> Option<String> {
+    if let Some(r) = raw
+        && text::char_len(r.trim()) > 20_000
+    {
+        fields.insert(
+            "rules".to_owned(),
+            "Thể lệ cuộc thi tối đa 20.000 ký tự.".to_owned(),
+        );
+    }
+    raw.map(|r| text::nfc(r.trim())).filter(|r| !r.is_empty())
+}
+
+/// A contest's categories, cleaned: at least one, each a known category; a problem goes
+/// to `fields`.
+async fn clean_categories<C: ConnectionTrait>(
+    db: &C,
+    raw: &[String],
+    fields: &mut BTreeMap<String, String>,
+) -> Result<Vec<String>> {
+    let known: Vec<String> = category::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let mut categories: Vec<String> = raw.iter().map(|c| text::clean(c)).collect();
+    categories.dedup();
+    if categories.is_empty() || categories.iter().any(|c| !known.contains(c)) {
+        fields.insert(
+            "categories".to_owned(),
+            format!("Đối tượng dự thi phải thuộc: {}.", known.join(", ")),
+        );
+    }
+    Ok(categories)
 }
 
 /// Creates a contest.
@@ -104,41 +170,15 @@ pub async fn create_contest<C: ConnectionTrait>(
                 .to_owned(),
         );
     }
-    let title = text::clean(&spec.title);
-    if title.is_empty() || text::char_len(&title) > 300 {
+    let title = clean_title(&spec.title, &mut fields);
+    let description = clean_description(spec.description.as_deref(), &mut fields);
+    let rules = clean_rules(spec.rules.as_deref(), &mut fields);
+    let categories = clean_categories(db, &spec.categories, &mut fields).await?;
+    let status = spec.status.unwrap_or_default();
+    if !lifecycle::CREATED_AS.contains(&status) {
         fields.insert(
-            "title".to_owned(),
-            "Tên cuộc thi không được trống và tối đa 300 ký tự.".to_owned(),
-        );
-    }
-    if let Some(d) = &spec.description
-        && text::char_len(d.trim()) > 2_000
-    {
-        fields.insert(
-            "description".to_owned(),
-            "Mô tả cuộc thi tối đa 2.000 ký tự.".to_owned(),
-        );
-    }
-    if let Some(r) = &spec.rules
-        && text::char_len(r.trim()) > 20_000
-    {
-        fields.insert(
-            "rules".to_owned(),
-            "Thể lệ cuộc thi tối đa 20.000 ký tự.".to_owned(),
-        );
-    }
-    let known: Vec<String> = category::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.code)
-        .collect();
-    let mut categories: Vec<String> = spec.categories.iter().map(|c| text::clean(c)).collect();
-    categories.dedup();
-    if categories.is_empty() || categories.iter().any(|c| !known.contains(c)) {
-        fields.insert(
-            "categories".to_owned(),
-            format!("Đối tượng dự thi phải thuộc: {}.", known.join(", ")),
+            "status".to_owned(),
+            "Cuộc thi mới chỉ có thể là bản nháp (draft) hoặc đã công bố (published).".to_owned(),
         );
     }
     if !fields.is_empty() {
@@ -148,14 +188,12 @@ pub async fn create_contest<C: ConnectionTrait>(
     let created = contest::ActiveModel {
         code: Set(code),
         title: Set(title),
-        description: Set(text::clean_opt(spec.description.as_deref())),
-        rules: Set(spec
-            .rules
-            .map(|r| text::nfc(r.trim()))
-            .filter(|r| !r.is_empty())),
+        description: Set(description),
+        rules: Set(rules),
         categories: Set(serde_json::to_string(&categories).map_err(anyhow::Error::from)?),
         created_at: Set(now),
         updated_at: Set(now),
+        status: Set(status),
         ..Default::default()
     }
     .insert(db)
@@ -171,7 +209,7 @@ pub async fn create_contest<C: ConnectionTrait>(
         actor,
         "contest.create",
         Some(("contest", created.id)),
-        json!({"code": created.code}),
+        json!({"code": created.code, "status": created.status}),
     )
     .await?;
     Ok(created)
@@ -263,6 +301,8 @@ pub struct ContestView {
     pub rules: Option<String>,
     /// Categories of participants (đối tượng) who may take part.
     pub categories: Vec<String>,
+    /// Where the contest is in its life cycle.
+    pub status: contest::Status,
 }
 
 /// A contest as the API shows it.
@@ -274,6 +314,7 @@ pub fn contest_view(c: &contest::Model) -> Result<ContestView> {
         description: c.description.clone(),
         rules: c.rules.clone(),
         categories: c.categories()?,
+        status: c.status,
     })
 }
 

@@ -201,6 +201,7 @@ pub async fn check_round(
     spec: &RoundSpec,
 ) -> Result<DrawRules> {
     let contest = crate::contest::load_contest(db, contest_id).await?;
+    super::lifecycle::accepts_new_rounds(contest.status)?;
     let contest_categories = contest.categories()?;
     let mut fields = BTreeMap::new();
     let title = text::clean(&spec.title);

@@ -19,6 +19,41 @@ pub struct Model {
     pub categories: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Where the contest is in its life cycle (`contest::lifecycle`).
+    pub status: Status,
+}
+
+/// Where a contest is in its life cycle; the rules live in `contest::lifecycle`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ContestStatus)]
+pub enum Status {
+    /// Being prepared: staff only; participants and the public get 404.
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    /// Visible to everyone; its rounds can be taken (the default, as before life cycles).
+    #[default]
+    #[sea_orm(string_value = "published")]
+    Published,
+    /// Every round settled; results frozen, no new attempt.
+    #[sea_orm(string_value = "finished")]
+    Finished,
+    /// Kept with its results, but off the home page and the open-round list.
+    #[sea_orm(string_value = "archived")]
+    Archived,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -52,6 +87,7 @@ mod tests {
             categories: categories.into(),
             created_at: now,
             updated_at: now,
+            status: Status::Published,
         }
     }
 

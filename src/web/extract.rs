@@ -14,6 +14,8 @@ use chrono::DateTime;
 use sea_orm::EntityTrait;
 
 use crate::accounts::Role;
+use crate::contest::lifecycle;
+use crate::entities::contest;
 use crate::entities::user;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -109,6 +111,50 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// The caller of a public route, signed in or not, resolved only when a rule asks: the
+/// public routes (leaderboards on contest day) then cost no token check for what everyone
+/// may see. A token that fails to authenticate makes an anonymous caller, as on the pages.
+pub struct PublicCaller {
+    req: HttpRequest,
+    role: tokio::sync::OnceCell<Option<Role>>,
+}
+
+impl PublicCaller {
+    /// The caller's role, `None` when nobody (valid) is signed in; resolved once.
+    pub async fn role(&self) -> Option<Role> {
+        *self
+            .role
+            .get_or_init(|| async { authenticate(self.req.clone()).await.ok().map(|u| u.role) })
+            .await
+    }
+
+    /// 404 unless the caller may see `contest` ([`lifecycle::visible_to`]); the token is
+    /// read only for a contest the public may not see.
+    pub async fn ensure_sees(&self, contest: &contest::Model) -> Result<(), AppError> {
+        if lifecycle::visible_to(contest.status, None) {
+            return Ok(());
+        }
+        lifecycle::ensure_visible(contest, self.role().await)
+    }
+
+    /// Whether the caller may see `contest`, as [`PublicCaller::ensure_sees`] decides.
+    pub async fn may_see(&self, contest: &contest::Model) -> bool {
+        self.ensure_sees(contest).await.is_ok()
+    }
+}
+
+impl FromRequest for PublicCaller {
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(PublicCaller {
+            req: req.clone(),
+            role: tokio::sync::OnceCell::new(),
+        }))
     }
 }
 

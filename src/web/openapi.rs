@@ -71,6 +71,7 @@ impl Modify for BearerAuth {
         api::contests::create,
         api::contests::list,
         api::contests::detail,
+        api::contests::update,
         api::contests::create_round,
         api::contests::contest_leaderboard,
         api::contests::contest_units,

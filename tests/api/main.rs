@@ -16,6 +16,7 @@ mod fairness;
 mod hardening;
 mod health;
 mod helpers;
+mod lifecycle;
 mod openapi;
 mod pages;
 mod privacy;

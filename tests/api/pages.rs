@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use crate::helpers::{TestApp, round_spec, spawn_app};
 
 /// A client that keeps cookies, as a browser does.
-fn browser() -> reqwest::Client {
+pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -292,7 +292,7 @@ async fn static_assets_are_cached_by_content_hash() {
 }
 
 /// Logs a browser in through the form; returns its CSRF token.
-async fn log_in(b: &reqwest::Client, app: &TestApp, login: &str, password: &str) -> String {
+pub async fn log_in(b: &reqwest::Client, app: &TestApp, login: &str, password: &str) -> String {
     let (_, _, html) = page(b, app, "/login").await;
     let csrf = csrf_of(&html);
     let r = b

@@ -242,6 +242,7 @@ pub async fn seed_database(url: &str, participants: usize) -> Seeded {
             description: None,
             rules: None,
             categories: vec!["official".into(), "citizen".into()],
+            status: None,
         },
         None,
     )

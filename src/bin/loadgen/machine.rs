@@ -49,6 +49,7 @@ pub async fn setup(url: &str, bank_size: usize) -> anyhow::Result<(i64, Vec<Stri
             description: None,
             rules: None,
             categories: vec!["official".into(), "citizen".into()],
+            status: None,
         },
         None,
     )

@@ -96,7 +96,7 @@ pub async fn cached_round<C: ConnectionTrait>(
 }
 
 /// A contest, as [`cached_round`] keeps rounds.
-async fn cached_contest<C: ConnectionTrait>(
+pub async fn cached_contest<C: ConnectionTrait>(
     engine: &Engine,
     db: &C,
     contest_id: i64,

@@ -43,6 +43,8 @@ pub async fn start(
         )
     })?;
     let contest = cached_contest(engine, &db.read, round.contest_id).await?;
+    // First, so a draft's round answers 404 before anything says it exists.
+    crate::contest::lifecycle::accepts_attempts(contest.status)?;
     let categories = contest.categories()?;
     if !categories.contains(&category) {
         return Err(conflict(

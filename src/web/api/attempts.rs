@@ -20,7 +20,7 @@ use crate::web::extract::{AuthUser, Participant};
         (status = 201, description = "A new attempt", body = engine_attempts::AttemptView),
         crate::error::AuthErrors,
         crate::error::NotFoundError,
-        (status = 409, description = "The round is not open, or no attempts are left", body = crate::error::ErrorBody),
+        (status = 409, description = "The round is not open, no attempts are left, or the contest is finished (`contest_finished`)", body = crate::error::ErrorBody),
         (status = 422, description = "The banks cannot fill the draw", body = crate::error::ErrorBody),
         (status = 429, description = "Too many new attempts in a short time (`rate_limited`, with `Retry-After`)", body = crate::error::ErrorBody),
     )

@@ -8,11 +8,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::contest::boards::{BoardEntry, ContestEntry};
+use crate::contest::lifecycle::{self, ContestChange};
 use crate::contest::{self, ContestSpec, ContestView, RoundSpec, RoundView, attempts, boards};
 use crate::entities::{attempt, contest as contest_entity, round};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use crate::web::extract::{Organiser, Participant};
+use crate::web::extract::{Organiser, Participant, PublicCaller};
 
 /// A created contest.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -127,19 +128,56 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/api/v1/contests", tag = "contests",
-    responses((status = 200, description = "Every contest, newest first", body = Vec<ContestView>))
+    responses((status = 200, description = "Every contest the caller may see (drafts: staff only), newest first", body = Vec<ContestView>))
 )]
-/// `GET /api/v1/contests` (public).
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
+/// `GET /api/v1/contests` (public): drafts only for staff.
+pub async fn list(caller: PublicCaller, state: web::Data<AppState>) -> Result<HttpResponse> {
     let contests = contest_entity::Entity::find()
         .order_by_desc(contest_entity::Column::CreatedAt)
         .all(&state.db.read)
         .await?;
-    let views = contests
-        .iter()
-        .map(contest::contest_view)
-        .collect::<Result<Vec<_>>>()?;
+    let mut views = Vec::with_capacity(contests.len());
+    for c in &contests {
+        if caller.may_see(c).await {
+            views.push(contest::contest_view(c)?);
+        }
+    }
     Ok(HttpResponse::Ok().json(views))
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/contests/{id}", tag = "contests",
+    params(("id" = i64, Path, example = 1, description = "Contest id")),
+    request_body = crate::contest::lifecycle::ContestChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The contest as changed", body = ContestView),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 409, description = "A field that can no longer change (`contest_locked`, naming `fields`), a move the life cycle forbids (`invalid_transition`), rounds not settled yet (`rounds_not_settled`, naming `rounds`), or attempts that keep it from going back to draft (`contest_has_attempts`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Invalid fields, or nothing to change", body = crate::error::ErrorBody),
+    )
+)]
+/// `PATCH /api/v1/contests/{id}` — edits a contest and moves it through its life cycle
+/// (`contest::lifecycle`).
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), contest.id = *path))]
+pub async fn update(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<ContestChange>,
+) -> Result<HttpResponse> {
+    let c = lifecycle::update_contest(
+        &state.db.write,
+        &state.engine,
+        path.into_inner(),
+        body.into_inner(),
+        Some(organiser.0.id()),
+    )
+    .await?;
+    tracing::info!(contest.status = ?c.status, "contest updated");
+    Ok(HttpResponse::Ok().json(contest::contest_view(&c)?))
 }
 
 #[utoipa::path(
@@ -150,9 +188,14 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse> {
         crate::error::NotFoundError,
     )
 )]
-/// `GET /api/v1/contests/{id}` (public), with its rounds.
-pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
+/// `GET /api/v1/contests/{id}` (public; a draft for staff only), with its rounds.
+pub async fn detail(
+    caller: PublicCaller,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
     let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
+    caller.ensure_sees(&c).await?;
     let now = state.engine.now();
     let rounds: Vec<_> = contest::rounds_of(&state.db.read, c.id)
         .await?
@@ -175,6 +218,7 @@ pub async fn detail(state: web::Data<AppState>, path: web::Path<i64>) -> Result<
         crate::error::JsonBodyErrors,
         crate::error::AuthErrors,
         crate::error::NotFoundError,
+        (status = 409, description = "The contest is finished (`contest_locked`)", body = crate::error::ErrorBody),
         (status = 422, description = "Invalid fields, or the banks cannot fill a quota (`draw_short`)", body = crate::error::ErrorBody),
     )
 )]
@@ -207,12 +251,14 @@ pub async fn create_round(
         crate::error::NotFoundError,
     )
 )]
-/// `GET /api/v1/rounds/{id}` (public).
+/// `GET /api/v1/rounds/{id}` (public; a draft contest's for staff only).
 pub async fn round_detail(
+    caller: PublicCaller,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
+    visible_round(&caller, &state, &r).await?;
     Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())?))
 }
 
@@ -265,7 +311,7 @@ pub struct RoundsQuery {
     )
 )]
 /// `GET /api/v1/rounds?status=open` — the rounds the caller may take, with attempts used
-/// and allowed.
+/// and allowed: those of published and finished contests (not drafts, not archived).
 pub async fn open_rounds(
     participant: Participant,
     state: web::Data<AppState>,
@@ -292,7 +338,7 @@ pub async fn open_rounds(
     let contests = contest_entity::Entity::find().all(&state.db.read).await?;
     let mut eligible = Vec::new();
     for c in &contests {
-        if c.categories()?.contains(&category) {
+        if lifecycle::listed(c.status) && c.categories()?.contains(&category) {
             eligible.push(c.id);
         }
     }
@@ -349,11 +395,13 @@ pub struct BoardQuery {
 )]
 /// `GET /api/v1/rounds/{id}/leaderboard` (public): names and units, never contact data.
 pub async fn leaderboard(
+    caller: PublicCaller,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse> {
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
+    visible_round(&caller, &state, &r).await?;
     let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     if r.practice {
         return Ok(HttpResponse::Ok().json(RoundLeaderboard {
@@ -398,8 +446,13 @@ pub async fn leaderboard(
     )
 )]
 /// `GET /api/v1/rounds/{id}/units` (public): participation per unit, rolled up the tree.
-pub async fn round_units(state: web::Data<AppState>, path: web::Path<i64>) -> Result<HttpResponse> {
+pub async fn round_units(
+    caller: PublicCaller,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse> {
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
+    visible_round(&caller, &state, &r).await?;
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let body = if contest::fairness::scores_visible(&r) {
         snapshot.encoded("units".to_owned(), || serde_json::to_vec(&snapshot.units))?
@@ -413,11 +466,20 @@ pub async fn round_units(state: web::Data<AppState>, path: web::Path<i64>) -> Re
         .body(body))
 }
 
+/// 404 unless the caller may see the round's contest (read from the engine's cache: the
+/// leaderboards are contest-day hot paths).
+async fn visible_round(caller: &PublicCaller, state: &AppState, r: &round::Model) -> Result<()> {
+    let c = attempts::cached_contest(&state.engine, &state.db.read, r.contest_id).await?;
+    caller.ensure_sees(&c).await
+}
+
 async fn contest_snapshots(
+    caller: &PublicCaller,
     state: &AppState,
     contest_id: i64,
 ) -> Result<Vec<Arc<boards::Snapshot>>> {
-    crate::contest::load_contest(&state.db.read, contest_id).await?;
+    let c = crate::contest::load_contest(&state.db.read, contest_id).await?;
+    caller.ensure_sees(&c).await?;
     let mut out = Vec::new();
     for r in contest::rounds_of(&state.db.read, contest_id).await? {
         // A round holding its scores back counts once it is settled.
@@ -439,12 +501,13 @@ async fn contest_snapshots(
 )]
 /// `GET /api/v1/contests/{id}/leaderboard` (public): sum of best round scores, then time.
 pub async fn contest_leaderboard(
+    caller: PublicCaller,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse> {
     let contest_id = path.into_inner();
-    let snapshots = contest_snapshots(&state, contest_id).await?;
+    let snapshots = contest_snapshots(&caller, &state, contest_id).await?;
     let all = boards::contest_ranking(&snapshots, query.category.as_deref());
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let offset = query.offset.unwrap_or(0);
@@ -468,10 +531,11 @@ pub async fn contest_leaderboard(
 /// `GET /api/v1/contests/{id}/units` (public): per unit over the contest — a participant
 /// counts once, with their best round.
 pub async fn contest_units(
+    caller: PublicCaller,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let snapshots = contest_snapshots(&state, path.into_inner()).await?;
+    let snapshots = contest_snapshots(&caller, &state, path.into_inner()).await?;
     let units = crate::entities::unit::Entity::find()
         .all(&state.db.read)
         .await?;

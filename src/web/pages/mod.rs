@@ -222,11 +222,10 @@ pub struct PageError(pub AppError);
 
 impl PageError {
     fn csrf() -> Self {
-        PageError(AppError::Conflict {
-            code: "csrf",
-            message: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại."
-                .into(),
-        })
+        PageError(AppError::conflict(
+            "csrf",
+            "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.",
+        ))
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{PageCtx, PageResult};
 use crate::accounts::Role;
-use crate::contest::{self, boards};
+use crate::contest::{self, boards, lifecycle};
 use crate::entities::{contest as contest_entity, round};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -56,13 +56,17 @@ fn round_card(viewer: &Viewer, r: &round::Model, now: DateTime<Utc>) -> Markup {
     }
 }
 
-/// `GET /` — the contests and their rounds.
+/// `GET /` — the published and finished contests and their rounds (drafts and archived
+/// ones are reached by their address, drafts by staff only).
 pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
     let now = state.engine.now();
-    let contests = contest_entity::Entity::find()
+    let contests: Vec<_> = contest_entity::Entity::find()
         .order_by_desc(contest_entity::Column::CreatedAt)
         .all(&state.db.read)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|c| lifecycle::listed(c.status))
+        .collect();
     let rounds = round::Entity::find()
         .order_by_asc(round::Column::OpensAt)
         .all(&state.db.read)
@@ -93,6 +97,7 @@ pub async fn contest_page(
     path: web::Path<i64>,
 ) -> PageResult {
     let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
+    lifecycle::ensure_visible(&c, ctx.user.as_ref().map(|u| u.role))?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
     let now = state.engine.now();
     let viewer = &ctx.viewer;
@@ -129,6 +134,8 @@ pub async fn leaderboard(
 ) -> PageResult {
     let r =
         contest::attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
+    let c = contest::attempts::cached_contest(&state.engine, &state.db.read, r.contest_id).await?;
+    lifecycle::ensure_visible(&c, ctx.user.as_ref().map(|u| u.role))?;
     if r.practice {
         return Err(AppError::NotFound.into());
     }

@@ -210,6 +210,20 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         none(),
         organiser_page,
     );
+    // The edit form sent back unchanged: allowed, and it changes nothing.
+    row(
+        "POST",
+        "/organiser/contests/{id}",
+        format!("/organiser/contests/{c}"),
+        Box::new(|_| {
+            form(&[
+                ("title", "Cuộc thi thử nghiệm"),
+                ("categories", "official"),
+                ("categories", "citizen"),
+            ])
+        }),
+        "login 403 403 login 403 303 403",
+    );
     row(
         "POST",
         "/organiser/contests/{id}/rounds",
@@ -415,6 +429,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         format!("/api/v1/contests/{c}"),
         none(),
         all_ok,
+    );
+    row(
+        "PATCH",
+        "/api/v1/contests/{id}",
+        format!("/api/v1/contests/{c}"),
+        Box::new(|_| Body::Json(json!({"title": "Cuộc thi thử nghiệm"}))),
+        "401 403 403 401 403 200 403",
     );
     row(
         "POST",

@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 
 use actix_web::web;
 use maud::html;
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ActiveEnum, EntityTrait, QueryOrder};
 use serde_json::json;
 
 use crate::banks::{Difficulty, store};
+use crate::contest::lifecycle::{self, ContestChange};
 use crate::contest::{
     self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec, difficulty_vi,
 };
-use crate::entities::contest as contest_entity;
+use crate::entities::contest::{self as contest_entity, Status as ContestStatus};
 use crate::entities::round::ScoreShown;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -43,7 +44,7 @@ async fn contests_page(
     let viewer = &ctx.viewer;
     Ok(ctx.html(outcome.status, console::organiser(viewer, "Cuộc thi", html! {
         (outcome)
-        ul.card { @for c in &list { li { a href={ "/organiser/contests/" (c.id) } { (c.title) } " (" (c.code) ")" } } }
+        ul.card { @for c in &list { li { a href={ "/organiser/contests/" (c.id) } { (c.title) } " (" (c.code) ") · " (lifecycle::status_vi(c.status)) } } }
         form #contest-create .card method="post" action="/organiser/contests" {
             h2 { "Tạo cuộc thi" }
             (csrf_field(viewer))
@@ -61,6 +62,7 @@ async fn contests_page(
                     label.option { input type="checkbox" name="categories" value=(c.code) checked; span { (c.name) } }
                 }
             }
+            label.option { input #contest-draft type="checkbox" name="draft" value="1"; span { "Lưu dưới dạng bản nháp (chỉ cán bộ xem được; công bố sau)" } }
             div.actions { button type="submit" { "Tạo cuộc thi" } }
         }
     })))
@@ -85,6 +87,7 @@ pub async fn create_contest(
             .filter(|(k, _)| k == "categories")
             .map(|(_, v)| v.clone())
             .collect(),
+        status: get("draft").map(|_| ContestStatus::Draft),
     };
     match contest::create_contest(&state.db.write, spec, Some(user.id())).await {
         Ok(c) => {
@@ -97,6 +100,16 @@ pub async fn create_contest(
 
 const QUOTA_ROWS: usize = 3;
 
+/// The button that moves a contest to `to`.
+fn transition_label(to: ContestStatus) -> &'static str {
+    match to {
+        ContestStatus::Draft => "Chuyển về bản nháp",
+        ContestStatus::Published => "Công bố cuộc thi",
+        ContestStatus::Finished => "Kết thúc cuộc thi",
+        ContestStatus::Archived => "Lưu trữ",
+    }
+}
+
 async fn contest_page(
     ctx: &PageCtx<Organiser>,
     state: &AppState,
@@ -106,12 +119,49 @@ async fn contest_page(
 ) -> PageResult {
     let c = crate::contest::load_contest(&state.db.read, contest_id).await?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
+    let chosen = c.categories()?;
+    let categories = crate::accounts::categories(&state.db.read).await?;
+    let frozen = matches!(c.status, ContestStatus::Finished | ContestStatus::Archived);
     let banks = store::list(&state.db.read).await?;
     let now = state.engine.now();
     let value = |k: &str, default: String| form.get(k).cloned().unwrap_or(default);
     let viewer = &ctx.viewer;
     Ok(ctx.html(outcome.status, console::organiser(viewer, &c.title, html! {
         (outcome)
+        section #contest-status .card aria-labelledby="contest-status-title" {
+            h2 #contest-status-title { "Trạng thái: " (lifecycle::status_vi(c.status)) }
+            div.actions {
+                @for to in lifecycle::next_statuses(c.status) {
+                    form method="post" action={ "/organiser/contests/" (c.id) } {
+                        (csrf_field(viewer))
+                        input type="hidden" name="status" value=(to.to_value());
+                        button.secondary type="submit" { (transition_label(*to)) }
+                    }
+                }
+            }
+        }
+        @if frozen {
+            p.muted { "Cuộc thi đã kết thúc: tên, mô tả, thể lệ và đối tượng dự thi không thể sửa." }
+        } @else {
+            form #contest-edit .card method="post" action={ "/organiser/contests/" (c.id) } {
+                h2 { "Sửa cuộc thi" }
+                (csrf_field(viewer))
+                label for="edit-title" { "Tên cuộc thi" }
+                input #edit-title type="text" name="title" value=(c.title) required;
+                label for="edit-description" { "Mô tả" }
+                textarea #edit-description name="description" rows="2" { (c.description.clone().unwrap_or_default()) }
+                label for="edit-rules" { "Thể lệ" }
+                textarea #edit-rules name="rules" rows="5" { (c.rules.clone().unwrap_or_default()) }
+                fieldset aria-describedby="edit-categories-hint" {
+                    legend { "Đối tượng dự thi" }
+                    @for k in &categories {
+                        label.option { input type="checkbox" name="categories" value=(k.code) checked[chosen.contains(&k.code)]; span { (k.name) } }
+                    }
+                }
+                p #edit-categories-hint .muted { "Chỉ đổi được đối tượng dự thi khi chưa có thí sinh nào dự thi." }
+                div.actions { button type="submit" { "Lưu thay đổi" } }
+            }
+        }
         h2 { "Các vòng thi" }
         div #rounds {
             @for r in &rounds {
@@ -131,65 +181,67 @@ async fn contest_page(
                 }
             }
         }
-        form #round-create .card method="post" action={ "/organiser/contests/" (c.id) "/rounds" } {
-            h2 { "Tạo vòng thi" }
-            (csrf_field(viewer))
-            label for="round-title" { "Tên vòng thi" }
-            input #round-title type="text" name="title" value=(value("title", String::new())) required;
-            label for="round-opens" { "Mở lúc (giờ Việt Nam)" }
-            input #round-opens type="datetime-local" name="opens_at" value=(value("opens_at", vn_time::input_value(now))) required;
-            label for="round-closes" { "Đóng lúc (giờ Việt Nam)" }
-            input #round-closes type="datetime-local" name="closes_at" value=(value("closes_at", vn_time::input_value(now + chrono::Duration::days(7)))) required;
-            label for="round-minutes" { "Thời gian làm bài (phút)" }
-            input #round-minutes type="number" name="minutes" min="1" max="360" value=(value("minutes", "20".into())) required;
-            label for="round-attempts" { "Số lượt thi (0 = không giới hạn)" }
-            input #round-attempts type="number" name="max_attempts" min="0" max="1000" value=(value("max_attempts", "3".into())) required;
-            label.option { input #round-practice type="checkbox" name="practice" value="1" checked[form.contains_key("practice")]; span { "Thi thử (không xếp hạng)" } }
-            label.option { input #round-allow-overlap type="checkbox" name="allow_overlap" value="1" aria-describedby="round-allow-overlap-hint" checked[form.contains_key("allow_overlap")]; span { "Cho phép trùng câu hỏi giữa vòng thi thử và vòng thi chính thức đang mở hoặc sắp mở" } }
-            p #round-allow-overlap-hint .muted { "Nguy hiểm: vòng thi thử cho làm nhiều lần và báo điểm; nếu rút cùng câu hỏi với vòng thi chính thức, thí sinh có thể làm thử từng câu để dò ra đáp án rồi đạt điểm tối đa ở vòng chính thức. Nếu không đánh dấu, hệ thống từ chối tạo vòng thi có câu hỏi trùng." }
-            label for="round-score-shown" { "Cho thí sinh xem điểm" }
-            select #round-score-shown name="score_shown" aria-describedby="round-score-shown-hint" {
-                option value="on_submit" selected[form.get("score_shown").is_none_or(|v| v == "on_submit")] { "Ngay khi nộp bài" }
-                option value="after_close" selected[form.get("score_shown").is_some_and(|v| v == "after_close")] { "Khi vòng thi kết thúc" }
-            }
-            p #round-score-shown-hint .muted { "Xem điểm ngay thì thí sinh biết kết quả tức thì, nhưng mỗi lần nộp bài cho biết số câu đúng: làm nhiều lượt hoặc nhiều tài khoản có thể dò ra đáp án. Công bố khi vòng thi kết thúc thì an toàn hơn: thí sinh chỉ thấy «Đã nộp bài», bảng xếp hạng công bố sau khi vòng thi kết thúc." }
-            label for="round-order" { "Thứ tự câu hỏi" }
-            select #round-order name="order" {
-                option value="by_difficulty" selected[form.get("order").is_none_or(|o| o == "by_difficulty")] { "Từ dễ đến khó" }
-                option value="shuffled" selected[form.get("order").is_some_and(|o| o == "shuffled")] { "Ngẫu nhiên" }
-            }
-            label for="round-prediction" { "Câu hỏi dự đoán (để trống nếu không dùng)" }
-            input #round-prediction type="text" name="prediction"
-                value=(value("prediction", "Theo bạn, vòng thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?".into()));
-            fieldset {
-                legend { "Nhóm câu hỏi (để trống số câu nếu không dùng)" }
-                @for i in 0..QUOTA_ROWS {
-                    div.card {
-                        label for={ "quota-" (i) "-bank" } { "Ngân hàng" }
-                        select id={ "quota-" (i) "-bank" } name={ "quota-" (i) "-bank" } {
-                            @for b in &banks {
-                                option value=(b.code) selected[form.get(&format!("quota-{i}-bank")) == Some(&b.code)] { (b.code) " — " (b.questions) " câu" }
+        @if !frozen {
+            form #round-create .card method="post" action={ "/organiser/contests/" (c.id) "/rounds" } {
+                h2 { "Tạo vòng thi" }
+                (csrf_field(viewer))
+                label for="round-title" { "Tên vòng thi" }
+                input #round-title type="text" name="title" value=(value("title", String::new())) required;
+                label for="round-opens" { "Mở lúc (giờ Việt Nam)" }
+                input #round-opens type="datetime-local" name="opens_at" value=(value("opens_at", vn_time::input_value(now))) required;
+                label for="round-closes" { "Đóng lúc (giờ Việt Nam)" }
+                input #round-closes type="datetime-local" name="closes_at" value=(value("closes_at", vn_time::input_value(now + chrono::Duration::days(7)))) required;
+                label for="round-minutes" { "Thời gian làm bài (phút)" }
+                input #round-minutes type="number" name="minutes" min="1" max="360" value=(value("minutes", "20".into())) required;
+                label for="round-attempts" { "Số lượt thi (0 = không giới hạn)" }
+                input #round-attempts type="number" name="max_attempts" min="0" max="1000" value=(value("max_attempts", "3".into())) required;
+                label.option { input #round-practice type="checkbox" name="practice" value="1" checked[form.contains_key("practice")]; span { "Thi thử (không xếp hạng)" } }
+                label.option { input #round-allow-overlap type="checkbox" name="allow_overlap" value="1" aria-describedby="round-allow-overlap-hint" checked[form.contains_key("allow_overlap")]; span { "Cho phép trùng câu hỏi giữa vòng thi thử và vòng thi chính thức đang mở hoặc sắp mở" } }
+                p #round-allow-overlap-hint .muted { "Nguy hiểm: vòng thi thử cho làm nhiều lần và báo điểm; nếu rút cùng câu hỏi với vòng thi chính thức, thí sinh có thể làm thử từng câu để dò ra đáp án rồi đạt điểm tối đa ở vòng chính thức. Nếu không đánh dấu, hệ thống từ chối tạo vòng thi có câu hỏi trùng." }
+                label for="round-score-shown" { "Cho thí sinh xem điểm" }
+                select #round-score-shown name="score_shown" aria-describedby="round-score-shown-hint" {
+                    option value="on_submit" selected[form.get("score_shown").is_none_or(|v| v == "on_submit")] { "Ngay khi nộp bài" }
+                    option value="after_close" selected[form.get("score_shown").is_some_and(|v| v == "after_close")] { "Khi vòng thi kết thúc" }
+                }
+                p #round-score-shown-hint .muted { "Xem điểm ngay thì thí sinh biết kết quả tức thì, nhưng mỗi lần nộp bài cho biết số câu đúng: làm nhiều lượt hoặc nhiều tài khoản có thể dò ra đáp án. Công bố khi vòng thi kết thúc thì an toàn hơn: thí sinh chỉ thấy «Đã nộp bài», bảng xếp hạng công bố sau khi vòng thi kết thúc." }
+                label for="round-order" { "Thứ tự câu hỏi" }
+                select #round-order name="order" {
+                    option value="by_difficulty" selected[form.get("order").is_none_or(|o| o == "by_difficulty")] { "Từ dễ đến khó" }
+                    option value="shuffled" selected[form.get("order").is_some_and(|o| o == "shuffled")] { "Ngẫu nhiên" }
+                }
+                label for="round-prediction" { "Câu hỏi dự đoán (để trống nếu không dùng)" }
+                input #round-prediction type="text" name="prediction"
+                    value=(value("prediction", "Theo bạn, vòng thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?".into()));
+                fieldset {
+                    legend { "Nhóm câu hỏi (để trống số câu nếu không dùng)" }
+                    @for i in 0..QUOTA_ROWS {
+                        div.card {
+                            label for={ "quota-" (i) "-bank" } { "Ngân hàng" }
+                            select id={ "quota-" (i) "-bank" } name={ "quota-" (i) "-bank" } {
+                                @for b in &banks {
+                                    option value=(b.code) selected[form.get(&format!("quota-{i}-bank")) == Some(&b.code)] { (b.code) " — " (b.questions) " câu" }
+                                }
                             }
-                        }
-                        label for={ "quota-" (i) "-topic" } { "Chủ đề (để trống: mọi chủ đề)" }
-                        input id={ "quota-" (i) "-topic" } type="text" name={ "quota-" (i) "-topic" } value=(value(&format!("quota-{i}-topic"), String::new()));
-                        label for={ "quota-" (i) "-difficulty" } { "Mức độ" }
-                        select id={ "quota-" (i) "-difficulty" } name={ "quota-" (i) "-difficulty" } {
-                            @let chosen = form.get(&format!("quota-{i}-difficulty")).map(String::as_str).unwrap_or("");
-                            option value="" selected[chosen.is_empty()] { "Mọi mức độ" }
-                            @for d in [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard] {
-                                option value=(d.as_str()) selected[chosen == d.as_str()] { (capitalised(difficulty_vi(d))) }
+                            label for={ "quota-" (i) "-topic" } { "Chủ đề (để trống: mọi chủ đề)" }
+                            input id={ "quota-" (i) "-topic" } type="text" name={ "quota-" (i) "-topic" } value=(value(&format!("quota-{i}-topic"), String::new()));
+                            label for={ "quota-" (i) "-difficulty" } { "Mức độ" }
+                            select id={ "quota-" (i) "-difficulty" } name={ "quota-" (i) "-difficulty" } {
+                                @let chosen = form.get(&format!("quota-{i}-difficulty")).map(String::as_str).unwrap_or("");
+                                option value="" selected[chosen.is_empty()] { "Mọi mức độ" }
+                                @for d in [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard] {
+                                    option value=(d.as_str()) selected[chosen == d.as_str()] { (capitalised(difficulty_vi(d))) }
+                                }
                             }
+                            label for={ "quota-" (i) "-count" } { "Số câu" }
+                            input id={ "quota-" (i) "-count" } type="number" name={ "quota-" (i) "-count" } min="0" max="200"
+                                value=(value(&format!("quota-{i}-count"), if i == 0 { "20".into() } else { String::new() }));
                         }
-                        label for={ "quota-" (i) "-count" } { "Số câu" }
-                        input id={ "quota-" (i) "-count" } type="number" name={ "quota-" (i) "-count" } min="0" max="200"
-                            value=(value(&format!("quota-{i}-count"), if i == 0 { "20".into() } else { String::new() }));
                     }
                 }
-            }
-            div.actions {
-                button.secondary type="submit" name="action" value="check" { "Kiểm tra đủ câu hỏi" }
-                button type="submit" name="action" value="create" { "Tạo vòng thi" }
+                div.actions {
+                    button.secondary type="submit" name="action" value="check" { "Kiểm tra đủ câu hỏi" }
+                    button type="submit" name="action" value="create" { "Tạo vòng thi" }
+                }
             }
         }
     })))
@@ -209,6 +261,67 @@ pub async fn contest_detail(
         FormOutcome::none(),
     )
     .await
+}
+
+/// What a post to `/organiser/contests/{id}` asks: a status button moves the contest; the
+/// edit form sends every field (unchanged ones change nothing).
+fn contest_change_of(form: &[(String, String)]) -> ContestChange {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if let Some(status) = get("status") {
+        return ContestChange {
+            // An unknown status is refused as no change at all.
+            status: ContestStatus::try_from_value(&status).ok(),
+            ..ContestChange::default()
+        };
+    }
+    ContestChange {
+        title: get("title"),
+        description: Some(get("description").unwrap_or_default()),
+        rules: Some(get("rules").unwrap_or_default()),
+        categories: Some(
+            form.iter()
+                .filter(|(k, _)| k == "categories")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        ),
+        status: None,
+    }
+}
+
+/// `POST /organiser/contests/{id}` — edit the contest or move it through its life cycle,
+/// with the API's rules (`lifecycle::update_contest`).
+pub async fn update_contest(
+    ctx: PageCtx<Organiser>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let user = &ctx.user;
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    ctx.check_csrf(csrf.unwrap_or_default())?;
+    let contest_id = path.into_inner();
+    let change = contest_change_of(&form);
+    match lifecycle::update_contest(
+        &state.db.write,
+        &state.engine,
+        contest_id,
+        change,
+        Some(user.id()),
+    )
+    .await
+    {
+        Ok(c) => {
+            tracing::info!(contest.id = c.id, contest.status = ?c.status, "contest updated from the console");
+            Ok(see_other(&format!("/organiser/contests/{contest_id}")))
+        }
+        Err(e) => {
+            let outcome = FormOutcome::refused(e)?;
+            contest_page(&ctx, &state, contest_id, &BTreeMap::new(), outcome).await
+        }
+    }
 }
 
 fn round_spec_of(form: &BTreeMap<String, String>) -> Result<RoundSpec, AppError> {

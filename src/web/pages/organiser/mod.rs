@@ -13,7 +13,9 @@ mod participant_console;
 mod unit_console;
 
 pub use bank_console::{bank, banks, upload_bank};
-pub use contest_console::{close_round, contest_detail, contests, create_contest, create_round};
+pub use contest_console::{
+    close_round, contest_detail, contests, create_contest, create_round, update_contest,
+};
 pub use participant_console::{SearchQuery, VoidForm, duplicates, participants, set_void};
 pub use unit_console::{import_units, units};
 
