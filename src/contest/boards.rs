@@ -249,6 +249,23 @@ impl Boards {
         }
     }
 
+    /// The snapshots the public contest ranking sums: each ranked round's, once its
+    /// scores may be shown (a round holding them back counts once it is settled). The
+    /// contest-wide JSON board, unit table and HTML page read these.
+    pub async fn contest_public<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        contest_id: i64,
+    ) -> Result<Vec<Arc<Snapshot>>> {
+        let mut out = Vec::new();
+        for r in super::rounds_of(db, contest_id).await? {
+            if !r.practice && super::fairness::scores_visible(&r) {
+                out.push(self.snapshot(db, &r).await?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The round's snapshot, rebuilt if older than the staleness bound.
     pub async fn snapshot<C: ConnectionTrait>(
         &self,

@@ -136,6 +136,7 @@ route_table! {
         GET  "/me"                                    => pages::attempt::my_results,
         GET  "/contests/{id}"                         => pages::public::contest_page,
         GET  "/rounds/{id}/leaderboard"               => pages::public::leaderboard,
+        GET  "/contests/{id}/leaderboard"             => pages::public::contest_leaderboard,
         POST "/rounds/{id}/start"                     => pages::attempt::start,
         GET  "/attempts/{id}"                         => pages::attempt::show,
         POST "/attempts/{id}"                         => pages::attempt::post,

@@ -146,6 +146,12 @@ async fn a_contest_walks_from_draft_to_archived_and_each_step_shows_what_it_shou
             .status(),
         404
     );
+    assert_eq!(
+        app.get(&format!("/contests/{contest}/leaderboard"), None)
+            .await
+            .status(),
+        404
+    );
     assert!(!in_rounds_list(&app, &participant, round).await);
     let (status, body) = app.start(&participant, round).await;
     assert_eq!(status, 404, "{body}");

@@ -174,6 +174,26 @@ async fn a_participant_takes_a_round_without_javascript() {
     assert!(board.contains("Phạm Thị Lan") && board.contains("Thị trấn Long Hồ"));
     assert!(!board.contains("0912000111"));
     assert_ids_unique(&board);
+    // The contest page links to the contest-wide board, an HTML page with the same care.
+    let (_, _, contest_page) = page(&b, &app, &format!("/contests/{contest}")).await;
+    let contest_board = format!("/contests/{contest}/leaderboard");
+    assert!(contest_page.contains(&format!("href=\"{contest_board}\"")));
+    let (status, headers, board) = page(&b, &app, &contest_board).await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(board.contains("Bảng xếp hạng toàn cuộc thi"));
+    assert!(board.contains("Phạm Thị Lan") && board.contains("Thị trấn Long Hồ"));
+    assert!(
+        board.contains("10/10"),
+        "the round's best score summed: {board}"
+    );
+    assert!(!board.contains("0912000111"));
+    assert_ids_unique(&board);
     let (_, _, mine) = page(&b, &app, "/me").await;
     assert!(mine.contains("10/10"));
 }
@@ -233,6 +253,7 @@ async fn every_page_carries_the_security_headers_and_valid_ids() {
         "/register",
         &format!("/contests/{contest}"),
         &format!("/rounds/{round}/leaderboard"),
+        &format!("/contests/{contest}/leaderboard"),
     ] {
         let (status, headers, html) = page(&b, &app, path).await;
         assert_eq!(status, 200, "{path}");

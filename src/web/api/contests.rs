@@ -480,14 +480,11 @@ async fn contest_snapshots(
 ) -> Result<Vec<Arc<boards::Snapshot>>> {
     let c = crate::contest::load_contest(&state.db.read, contest_id).await?;
     caller.ensure_sees(&c).await?;
-    let mut out = Vec::new();
-    for r in contest::rounds_of(&state.db.read, contest_id).await? {
-        // A round holding its scores back counts once it is settled.
-        if !r.practice && contest::fairness::scores_visible(&r) {
-            out.push(state.engine.boards.snapshot(&state.db.read, &r).await?);
-        }
-    }
-    Ok(out)
+    state
+        .engine
+        .boards
+        .contest_public(&state.db.read, contest_id)
+        .await
 }
 
 #[utoipa::path(

@@ -226,3 +226,89 @@ pub async fn leaderboard(
         },
     )))
 }
+
+/// `GET /contests/{id}/leaderboard` — the contest ranking per category (each round's best
+/// attempt summed, then the time taken summed; rounds holding scores back count once
+/// settled), and participation per unit over the contest.
+pub async fn contest_leaderboard(
+    ctx: PageCtx,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<BoardQuery>,
+) -> PageResult {
+    let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
+    lifecycle::ensure_visible(&c, ctx.user.as_ref().map(|u| u.role))?;
+    let categories = crate::accounts::categories(&state.db.read).await?;
+    let category = query
+        .category
+        .clone()
+        .filter(|c| categories.iter().any(|k| &k.code == c))
+        .unwrap_or_else(|| {
+            categories
+                .first()
+                .map(|c| c.code.clone())
+                .unwrap_or_default()
+        });
+    let snapshots = state
+        .engine
+        .boards
+        .contest_public(&state.db.read, c.id)
+        .await?;
+    let ranking = boards::contest_ranking(&snapshots, Some(&category));
+    let units = crate::entities::unit::Entity::find()
+        .all(&state.db.read)
+        .await?;
+    let unit_stats = boards::contest_unit_stats(&units, &snapshots);
+    let title = format!("Bảng xếp hạng toàn cuộc thi — {}", c.title);
+    let viewer = &ctx.viewer;
+    Ok(ctx.ok(page(
+        viewer,
+        &title,
+        &[],
+        html! {
+            h1 { (title) }
+            p { a href={ "/contests/" (c.id) } { "Thể lệ và các vòng thi" } }
+            nav aria-label="Đối tượng" {
+                div.actions {
+                    @for k in &categories {
+                        @if k.code == category {
+                            span.button aria-current="page" { (k.name) }
+                        } @else {
+                            a.button.secondary href={ "?category=" (k.code) } { (k.name) }
+                        }
+                    }
+                }
+            }
+            p.muted {
+                (ranking.len()) " người dự thi, " (snapshots.len()) " vòng thi được tính. "
+                "Xếp hạng theo tổng điểm cao nhất của từng vòng, rồi tổng thời gian làm bài."
+            }
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th.num scope="col" { "Hạng" }
+                        th scope="col" { "Họ và tên" }
+                        th scope="col" { "Đơn vị" }
+                        th.num scope="col" { "Điểm" }
+                        th.num scope="col" { "Số vòng" }
+                        th.num scope="col" { "Thời gian" }
+                    } }
+                    tbody {
+                        @for e in ranking.iter().take(100) {
+                            tr {
+                                td.num { (e.rank) }
+                                td { (e.name) }
+                                td { (e.unit_name.clone().unwrap_or_default()) }
+                                td.num { (e.score) "/" (e.max_score) }
+                                td.num { (e.rounds) }
+                                td.num { (duration(e.time_taken_ms)) }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Theo đơn vị" }
+            (units_table(&unit_stats, true))
+        },
+    )))
+}

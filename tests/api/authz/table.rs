@@ -118,6 +118,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         all_ok,
     );
     row(
+        "GET",
+        "/contests/{id}/leaderboard",
+        format!("/contests/{c}/leaderboard"),
+        none(),
+        all_ok,
+    );
+    row(
         "POST",
         "/rounds/{id}/start",
         format!("/rounds/{r}/start"),
