@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, round_spec, spawn_app};
+use crate::helpers::{TestApp, json_of, round_spec, spawn_app};
 
 /// A client that keeps cookies, as a browser does.
 pub fn browser() -> reqwest::Client {
@@ -535,4 +535,25 @@ async fn participants_do_not_reach_the_consoles() {
             "{path}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_an_html_404_and_an_unknown_api_path_a_json_one() {
+    let app = spawn_app().await;
+    let b = browser();
+
+    let (status, headers, html) = page(&b, &app, "/khong-co-trang-nay").await;
+    assert_eq!(status, 404);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("Không tìm thấy trang"));
+
+    let r = b.get(app.url("/api/v1/khong-co")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (_, body) = json_of(r).await;
+    assert_eq!(body["error"]["code"], "not_found");
 }

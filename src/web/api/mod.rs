@@ -12,7 +12,14 @@ pub mod units;
 
 use crate::error::AppError;
 
-/// Any path no route matches.
-pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NotFound)
+/// Any path no route matches: the JSON `not_found` under `/api/`, where programs ask; an
+/// HTML page through the layout everywhere else, where a person followed a link.
+pub async fn not_found(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, actix_web::Error> {
+    if req.path().starts_with("/api/") {
+        Err(AppError::NotFound.into())
+    } else {
+        Err(crate::web::pages::PageError(AppError::NotFound).into())
+    }
 }
