@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{PageCtx, PageResult};
 use crate::accounts::Role;
 use crate::contest::{self, boards, lifecycle};
-use crate::entities::{contest as contest_entity, round};
+use crate::entities::{category, contest as contest_entity, round};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::boards::units_table;
@@ -125,6 +125,32 @@ pub struct BoardQuery {
     pub category: Option<String>,
 }
 
+/// The category a board shows: the one asked for if it exists, else the first.
+fn chosen_category(categories: &[category::Model], asked: Option<&str>) -> String {
+    asked
+        .filter(|c| categories.iter().any(|k| k.code == *c))
+        .or_else(|| categories.first().map(|k| k.code.as_str()))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The links between a board's categories, the shown one marked.
+fn category_nav(categories: &[category::Model], shown: &str) -> Markup {
+    html! {
+        nav aria-label="Đối tượng" {
+            div.actions {
+                @for k in categories {
+                    @if k.code == shown {
+                        span.button aria-current="page" { (k.name) }
+                    } @else {
+                        a.button.secondary href={ "?category=" (k.code) } { (k.name) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `GET /rounds/{id}/leaderboard` — per category, and the units table.
 pub async fn leaderboard(
     ctx: PageCtx,
@@ -140,16 +166,7 @@ pub async fn leaderboard(
         return Err(AppError::NotFound.into());
     }
     let categories = crate::accounts::categories(&state.db.read).await?;
-    let category = query
-        .category
-        .clone()
-        .filter(|c| categories.iter().any(|k| &k.code == c))
-        .unwrap_or_else(|| {
-            categories
-                .first()
-                .map(|c| c.code.clone())
-                .unwrap_or_default()
-        });
+    let category = chosen_category(&categories, query.category.as_deref());
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     let viewer = &ctx.viewer;
@@ -173,17 +190,7 @@ pub async fn leaderboard(
         &[],
         html! {
             h1 { "Bảng xếp hạng — " (r.title) }
-            nav aria-label="Đối tượng" {
-                div.actions {
-                    @for c in &categories {
-                        @if c.code == category {
-                            span.button aria-current="page" { (c.name) }
-                        } @else {
-                            a.button.secondary href={ "?category=" (c.code) } { (c.name) }
-                        }
-                    }
-                }
-            }
+            (category_nav(&categories, &category))
             p.muted {
                 (total) " người dự thi. "
                 @if closed {
@@ -239,16 +246,7 @@ pub async fn contest_leaderboard(
     let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
     lifecycle::ensure_visible(&c, ctx.user.as_ref().map(|u| u.role))?;
     let categories = crate::accounts::categories(&state.db.read).await?;
-    let category = query
-        .category
-        .clone()
-        .filter(|c| categories.iter().any(|k| &k.code == c))
-        .unwrap_or_else(|| {
-            categories
-                .first()
-                .map(|c| c.code.clone())
-                .unwrap_or_default()
-        });
+    let category = chosen_category(&categories, query.category.as_deref());
     let snapshots = state
         .engine
         .boards
@@ -268,17 +266,7 @@ pub async fn contest_leaderboard(
         html! {
             h1 { (title) }
             p { a href={ "/contests/" (c.id) } { "Thể lệ và các vòng thi" } }
-            nav aria-label="Đối tượng" {
-                div.actions {
-                    @for k in &categories {
-                        @if k.code == category {
-                            span.button aria-current="page" { (k.name) }
-                        } @else {
-                            a.button.secondary href={ "?category=" (k.code) } { (k.name) }
-                        }
-                    }
-                }
-            }
+            (category_nav(&categories, &category))
             p.muted {
                 (ranking.len()) " người dự thi, " (snapshots.len()) " vòng thi được tính. "
                 "Xếp hạng theo tổng điểm cao nhất của từng vòng, rồi tổng thời gian làm bài."
