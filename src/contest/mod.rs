@@ -15,8 +15,10 @@ pub mod lifecycle;
 pub mod pool;
 pub mod prediction;
 pub mod ranking;
+pub mod round_edit;
 mod rounds;
 pub mod scoring;
+pub mod season;
 pub mod stats;
 pub mod sweeper;
 pub mod timing;
@@ -31,7 +33,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
@@ -41,7 +42,7 @@ use serde_json::{Map, Value, json};
 
 use self::draw::{Order, Quota};
 use crate::banks::Difficulty;
-use crate::entities::{attempt, category, contest, round};
+use crate::entities::{category, contest, round};
 use crate::error::{AppError, Result, map_unique};
 use crate::text;
 
@@ -222,55 +223,6 @@ pub fn difficulty_vi(d: Difficulty) -> &'static str {
         Difficulty::Medium => "trung bình",
         Difficulty::Hard => "khó",
     }
-}
-
-/// Closes a round now: no new attempts; attempts in progress end now (plus grace). Drops
-/// the round's cached settings and leaderboard snapshot on this instance.
-pub async fn close_round(
-    db: &DatabaseConnection,
-    engine: &Engine,
-    round_id: i64,
-    actor: Option<i64>,
-) -> Result<round::Model> {
-    let round = round::Entity::find_by_id(round_id)
-        .one_by_key(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let now = engine.now();
-    if effective_close(&round) <= now {
-        // Already closed: the leaderboard still shows it closed at once on this instance.
-        engine.boards.invalidate(Some(round_id));
-        return Ok(round);
-    }
-    round::ActiveModel {
-        id: Set(round.id),
-        closed_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
-    engine.rounds.remove(&round_id).await;
-    attempt::Entity::update_many()
-        .col_expr(attempt::Column::Deadline, Expr::value(now))
-        .filter(attempt::Column::RoundId.eq(round_id))
-        .filter(attempt::Column::Status.eq(attempt::Status::InProgress))
-        .filter(attempt::Column::Deadline.gt(now))
-        .exec(db)
-        .await?;
-    crate::audit::record(
-        db,
-        actor,
-        "round.close",
-        Some(("round", round_id)),
-        json!({"closed_at": now}),
-    )
-    .await?;
-    // The leaderboard shows the closed round at once on this instance.
-    engine.boards.invalidate(Some(round_id));
-    round::Entity::find_by_id(round_id)
-        .one_by_key(db)
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 /// Loads a contest, or 404.

@@ -26,7 +26,7 @@ pub struct PredictionSpec {
 }
 
 /// The body of `POST /api/v1/contests/{id}/rounds`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoundSpec {
     #[schema(min_length = 1, max_length = 300)]
@@ -158,10 +158,14 @@ pub struct RoundView {
     /// Closed, grace over, every attempt finalised: keys and held-back scores are shown.
     pub settled: bool,
     pub settled_at: Option<DateTime<Utc>>,
+    /// What the organisers changed while participants could take it (extensions, an early
+    /// close and its reason, more attempts), oldest first.
+    pub notices: Vec<super::round_edit::RoundNotice>,
 }
 
-/// A round as the API shows it at `now`; a corrupt draw is an error, never a round
-/// without questions.
+/// A round as the API shows it at `now`, without its notices (see
+/// [`super::round_edit::round_views`]); a corrupt draw is an error, never a round without
+/// questions.
 pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Result<RoundView> {
     let questions: usize = draw_rules(round)?.default.iter().map(|q| q.count).sum();
     Ok(RoundView {
@@ -183,6 +187,7 @@ pub fn round_view(round: &round::Model, now: DateTime<Utc>) -> Result<RoundView>
         allow_overlap: round.allow_overlap,
         settled: fairness::is_settled(round),
         settled_at: round.settled_at,
+        notices: Vec::new(),
     })
 }
 
@@ -381,6 +386,17 @@ pub async fn create_round(
     actor: Option<i64>,
 ) -> Result<round::Model> {
     let rules = check_round(db, engine, contest_id, &spec).await?;
+    insert_round(db, contest_id, spec, &rules, actor).await
+}
+
+/// Stores a round already checked ([`check_round`]) with its draw rules, and audits it.
+pub async fn insert_round<C: ConnectionTrait>(
+    db: &C,
+    contest_id: i64,
+    spec: RoundSpec,
+    rules: &DrawRules,
+    actor: Option<i64>,
+) -> Result<round::Model> {
     let title = text::clean(&spec.title);
     let order = spec.order.unwrap_or(Order::Shuffled);
     let now = Utc::now();
@@ -393,7 +409,7 @@ pub async fn create_round(
         time_limit_secs: Set(spec.time_limit_secs as i32),
         max_attempts: Set(spec.max_attempts as i32),
         practice: Set(spec.practice),
-        draw: Set(serde_json::to_string(&rules).map_err(anyhow::Error::from)?),
+        draw: Set(serde_json::to_string(rules).map_err(anyhow::Error::from)?),
         question_order: Set(order),
         prediction_question: Set(spec.prediction.as_ref().map(|p| text::clean(&p.question))),
         prediction_answer: Set(spec.prediction.as_ref().map(|p| p.answer)),

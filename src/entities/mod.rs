@@ -15,6 +15,7 @@ pub mod question;
 pub mod rate_limit;
 pub mod revoked_session;
 pub mod round;
+pub mod round_notice;
 pub mod standing;
 pub mod unit;
 pub mod user;

@@ -132,7 +132,7 @@ async fn a_practice_round_that_can_draw_ranked_questions_is_refused_unless_accep
     app.post_json(
         &format!("/api/v1/rounds/{ranked}/close"),
         Some(&organiser),
-        &json!({}),
+        &json!({"reason": "Kết thúc để kiểm thử.", "confirm": true}),
     )
     .await;
     let (status, body) = create(&app, &organiser, contest, &practice_on("ban-sao")).await;
@@ -334,7 +334,7 @@ async fn the_review_stays_hidden_until_close_grace_and_every_attempt_are_over() 
     app.post_json(
         &format!("/api/v1/rounds/{round}/close"),
         Some(&organiser),
-        &json!({}),
+        &json!({"reason": "Kết thúc để kiểm thử.", "confirm": true}),
     )
     .await;
     // Just after the close, the other attempt still takes saves and a submit for the grace.
@@ -495,7 +495,7 @@ async fn a_round_that_shows_scores_after_close_tells_nothing_until_settled() {
     app.post_json(
         &format!("/api/v1/rounds/{round}/close"),
         Some(&organiser),
-        &json!({}),
+        &json!({"reason": "Kết thúc để kiểm thử.", "confirm": true}),
     )
     .await;
     app.state.engine.clock.advance(Duration::seconds(11));

@@ -159,3 +159,29 @@ impl TestApp {
         result
     }
 }
+
+/// A season body: `count` weekly rounds titled "Tuần {n}", the first opening tomorrow,
+/// each open 24 hours, 10 questions of [`TEST_BANK`].
+pub fn season_spec(count: i64) -> Value {
+    json!({
+        "first_opens_at": chrono::Utc::now() + chrono::Duration::days(1),
+        "count": count,
+        "open_hours": 24,
+        "round": {
+            "title": "Tuần {n}",
+            "time_limit_secs": 1200,
+            "max_attempts": 2,
+            "draw": [{"bank": TEST_BANK, "count": 10}],
+        },
+    })
+}
+
+impl TestApp {
+    pub async fn patch_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut request = self.client.patch(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+}

@@ -82,7 +82,13 @@ async fn move_to(app: &TestApp, organiser: &str, contest: i64, status: &str) {
 /// Closes the round now, lets the grace pass on the engine's clock and sweeps: settled.
 async fn settle(app: &TestApp, organiser: &str, round: i64) {
     let close = format!("/api/v1/rounds/{round}/close");
-    let response = app.post_json(&close, Some(organiser), &json!({})).await;
+    let response = app
+        .post_json(
+            &close,
+            Some(organiser),
+            &json!({"reason": "Kết thúc để kiểm thử.", "confirm": true}),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     app.state.engine.clock.advance(Duration::seconds(11));
     cuocthi::contest::sweeper::sweep(&app.state.engine, &app.state.db.write)

@@ -419,11 +419,22 @@ async fn the_organiser_console_uploads_banks_creates_rounds_and_voids() {
     );
     assert_eq!(round["questions"], 10);
 
-    // Close it from the console.
+    // Close it from the console: not in one click — the confirmation is required.
     let round_id = round["id"].as_i64().unwrap();
     let r = b
         .post(app.url(&format!("/organiser/rounds/{round_id}/close")))
-        .form(&[("csrf", csrf.as_str())])
+        .form(&[("csrf", csrf.as_str()), ("reason", "Kết thúc sớm.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = b
+        .post(app.url(&format!("/organiser/rounds/{round_id}/close")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("reason", "Kết thúc sớm."),
+            ("confirm", "true"),
+        ])
         .send()
         .await
         .unwrap();

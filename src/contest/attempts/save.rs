@@ -142,15 +142,26 @@ async fn save_live(
     if !live.in_progress {
         return Err(attempt_closed());
     }
-    if !timing::accepts(now, live.deadline, engine.grace) {
-        // Time is up: finalise it now with the answers saved in time (if nobody has).
+    let refreshed;
+    let live = if timing::accepts(now, live.deadline, engine.grace) {
+        live
+    } else {
         let a = attempt::Entity::find_by_id(live.id)
             .one_by_key(&db.read)
             .await?
             .ok_or(AppError::NotFound)?;
-        settle_if_expired(engine, &db.read, a).await?;
-        return Err(attempt_closed());
-    }
+        if a.status == Status::InProgress && timing::accepts(now, a.deadline, engine.grace) {
+            // The round's close moved later (on another instance): the stored deadline
+            // wins over this instance's copy.
+            engine.live.remove(&live.id).await;
+            refreshed = live_attempt(engine, db, live.id, Some(&a)).await?;
+            &*refreshed
+        } else {
+            // Time is up: finalise it now with the answers saved in time (if nobody has).
+            settle_if_expired(engine, &db.read, a).await?;
+            return Err(attempt_closed());
+        }
+    };
     let index = position.checked_sub(1).ok_or(AppError::NotFound)?;
     let d = live.drawn.get(index).ok_or(AppError::NotFound)?;
     let mut chosen = BTreeSet::new();

@@ -1,5 +1,5 @@
-//! Contests and rounds: organisers create and close them; everyone reads them and their
-//! leaderboards and unit tables.
+//! Contests and rounds: organisers create them (editing and closing rounds: `api::rounds`);
+//! everyone reads them and their leaderboards and unit tables.
 
 use std::sync::Arc;
 
@@ -197,11 +197,12 @@ pub async fn detail(
     let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
     caller.ensure_sees(&c).await?;
     let now = state.engine.now();
-    let rounds: Vec<_> = contest::rounds_of(&state.db.read, c.id)
-        .await?
-        .iter()
-        .map(|r| contest::round_view(r, now))
-        .collect::<Result<_>>()?;
+    let rounds = contest::round_edit::round_views(
+        &state.db.read,
+        &contest::rounds_of(&state.db.read, c.id).await?,
+        now,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ContestDetail {
         contest: contest::contest_view(&c)?,
         rounds,
@@ -259,36 +260,8 @@ pub async fn round_detail(
 ) -> Result<HttpResponse> {
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
     visible_round(&caller, &state, &r).await?;
-    Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())?))
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/rounds/{id}/close", tag = "rounds",
-    params(("id" = i64, Path, example = 1, description = "Round id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Closed", body = RoundView),
-        crate::error::AuthErrors,
-        crate::error::NotFoundError,
-        (status = 409, description = "Already closed", body = crate::error::ErrorBody),
-    )
-)]
-/// `POST /api/v1/rounds/{id}/close` — closes a round early.
-#[tracing::instrument(skip_all, fields(user.id = organiser.0.id()))]
-pub async fn close_round(
-    organiser: Organiser,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> Result<HttpResponse> {
-    let r = contest::close_round(
-        &state.db.write,
-        &state.engine,
-        path.into_inner(),
-        Some(organiser.0.id()),
-    )
-    .await?;
-    tracing::info!(round.id = r.id, "round closed");
-    Ok(HttpResponse::Ok().json(contest::round_view(&r, state.engine.now())?))
+    Ok(HttpResponse::Ok()
+        .json(contest::round_edit::round_view_full(&state.db.read, &r, state.engine.now()).await?))
 }
 
 /// Query of `GET /api/v1/rounds`.
@@ -351,17 +324,22 @@ pub async fn open_rounds(
         .filter(attempt::Column::UserId.eq(user.id))
         .all(&state.db.read)
         .await?;
+    let rounds: Vec<round::Model> = rounds
+        .into_iter()
+        .filter(|r| wanted.is_none_or(|s| contest::round_status(r, now) == s))
+        .collect();
+    let round_views = contest::round_edit::round_views(&state.db.read, &rounds, now).await?;
     let views: Vec<_> = rounds
         .iter()
-        .filter(|r| wanted.is_none_or(|s| contest::round_status(r, now) == s))
-        .map(|r| {
+        .zip(round_views)
+        .map(|(r, round)| {
             let used = mine.iter().filter(|a| a.round_id == r.id).count();
             let in_progress = mine
                 .iter()
                 .find(|a| a.round_id == r.id && a.status == attempts::Status::InProgress)
                 .map(|a| a.id);
             Ok(OpenRound {
-                round: contest::round_view(r, now)?,
+                round,
                 attempts_used: i64::try_from(used).unwrap_or(i64::MAX),
                 attempts_allowed: i64::from(r.max_attempts),
                 attempt_in_progress: in_progress,

@@ -96,7 +96,12 @@ fn question_fieldset(
     }
 }
 
-fn attempt_page(viewer: &Viewer, r: &round::Model, view: &attempts::AttemptView) -> Markup {
+fn attempt_page(
+    viewer: &Viewer,
+    r: &round::Model,
+    view: &attempts::AttemptView,
+    notices: &[crate::contest::round_edit::RoundNotice],
+) -> Markup {
     let attempt_id = view.attempt_id;
     let deadline_vn = vn_time::display(view.deadline);
     page(
@@ -105,6 +110,7 @@ fn attempt_page(viewer: &Viewer, r: &round::Model, view: &attempts::AttemptView)
         &["attempt.js"],
         html! {
             h1 { (r.title) }
+            (super::organiser::notices_list(notices))
             p.notice { "Hạn nộp bài: " strong { (deadline_vn) } " (giờ Việt Nam, theo đồng hồ máy chủ). Câu trả lời được lưu khi bạn chọn; nếu trang không tự lưu, bấm “Lưu bài”." }
             form #attempt-form method="post" action={ "/attempts/" (attempt_id) }
                 data-attempt=(attempt_id) data-deadline=(wire_time(view.deadline)) data-server-time=(wire_time(view.server_time)) {
@@ -145,7 +151,11 @@ pub async fn show(
         return Ok(see_other(&format!("/attempts/{}/result", a.id)));
     }
     let view = running_view(&state, &r, &a).await?;
-    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view)))
+    let notices = crate::contest::round_edit::notices_of(&state.db.read, &[r.id])
+        .await?
+        .remove(&r.id)
+        .unwrap_or_default();
+    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view, &notices)))
 }
 
 /// `POST /attempts/{id}` — saves the answers of the form, and submits when asked.

@@ -25,11 +25,17 @@ fn status_vi(status: contest::RoundStatus) -> &'static str {
     }
 }
 
-fn round_card(viewer: &Viewer, r: &round::Model, now: DateTime<Utc>) -> Markup {
+fn round_card(
+    viewer: &Viewer,
+    r: &round::Model,
+    now: DateTime<Utc>,
+    notices: &[contest::round_edit::RoundNotice],
+) -> Markup {
     let status = contest::round_status(r, now);
     html! {
         div.card {
             h3 { (r.title) @if r.practice { " (thi thử)" } }
+            (crate::web::pages::organiser::notices_list(notices))
             p.muted {
                 (status_vi(status)) " · từ " (vn_time::display(r.opens_at)) " đến " (vn_time::display(contest::effective_close(r)))
                 " · " (r.time_limit_secs / 60) " phút"
@@ -83,7 +89,7 @@ pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
                 section aria-labelledby={ "contest-" (c.id) } {
                     h2 id={ "contest-" (c.id) } { a href={ "/contests/" (c.id) } { (c.title) } }
                     @if let Some(d) = &c.description { p { (d) } }
-                    @for r in rounds.iter().filter(|r| r.contest_id == c.id) { (round_card(viewer, r, now)) }
+                    @for r in rounds.iter().filter(|r| r.contest_id == c.id) { (round_card(viewer, r, now, &[])) }
                 }
             }
         },
@@ -99,6 +105,8 @@ pub async fn contest_page(
     let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
     lifecycle::ensure_visible(&c, ctx.user.as_ref().map(|u| u.role))?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
+    let ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
+    let notices = contest::round_edit::notices_of(&state.db.read, &ids).await?;
     let now = state.engine.now();
     let viewer = &ctx.viewer;
     Ok(ctx.ok(page(
@@ -113,7 +121,7 @@ pub async fn contest_page(
                 div.card { @for para in rules.split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } } }
             }
             h2 { "Các vòng thi" }
-            @for r in &rounds { (round_card(viewer, r, now)) }
+            @for r in &rounds { (round_card(viewer, r, now, notices.get(&r.id).map_or(&[][..], Vec::as_slice))) }
             p { a href={ "/contests/" (c.id) "/leaderboard" } { "Bảng xếp hạng toàn cuộc thi" } }
         },
     )))

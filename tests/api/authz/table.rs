@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Body, Case, World, bank_toml, password_of};
-use crate::helpers::{PASSWORD, UNITS_CSV, registration, round_spec};
+use crate::helpers::{PASSWORD, UNITS_CSV, registration, round_spec, season_spec};
 
 fn form(fields: &[(&str, &str)]) -> Body {
     Body::Form(
@@ -242,8 +242,36 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "POST",
         "/organiser/rounds/{id}/close",
         format!("/organiser/rounds/{}/close", w.spare_rounds[1]),
-        Box::new(|_| form(&[])),
+        Box::new(|_| form(&[("reason", "Sự cố kỹ thuật"), ("confirm", "true")])),
         "login 403 403 login 403 303 403",
+    );
+    row(
+        "GET",
+        "/organiser/rounds/{id}/close",
+        format!("/organiser/rounds/{}/close", w.spare_rounds[1]),
+        none(),
+        organiser_page,
+    );
+    row(
+        "GET",
+        "/organiser/rounds/{id}",
+        format!("/organiser/rounds/{r}"),
+        none(),
+        organiser_page,
+    );
+    row(
+        "POST",
+        "/organiser/rounds/{id}",
+        format!("/organiser/rounds/{r}"),
+        Box::new(|_| form(&[("title", "Tuần phân quyền")])),
+        "login 403 403 login 403 303 403",
+    );
+    row(
+        "POST",
+        "/organiser/contests/{id}/season",
+        format!("/organiser/contests/{c}/season"),
+        Box::new(|_| form(&[("season-title", "Tuần {n}")])),
+        "login 403 403 login 403 422 403",
     );
     row(
         "GET",
@@ -483,8 +511,22 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "POST",
         "/api/v1/rounds/{id}/close",
         format!("/api/v1/rounds/{}/close", w.spare_rounds[0]),
-        none(),
+        Box::new(|_| Body::Json(json!({"reason": "Sự cố kỹ thuật", "confirm": true}))),
         organiser_api,
+    );
+    row(
+        "PATCH",
+        "/api/v1/rounds/{id}",
+        format!("/api/v1/rounds/{r}"),
+        Box::new(|_| Body::Json(json!({"title": "Tuần phân quyền"}))),
+        organiser_api,
+    );
+    row(
+        "POST",
+        "/api/v1/contests/{id}/season",
+        format!("/api/v1/contests/{c}/season"),
+        Box::new(|_| Body::Json(season_spec(2))),
+        "401 403 403 401 403 201 403",
     );
     row(
         "POST",

@@ -210,7 +210,7 @@ async fn staff_actions_are_recorded_in_the_audit_trail() {
     app.post_json(
         &format!("/api/v1/rounds/{round}/close"),
         Some(&organiser),
-        &json!({}),
+        &json!({"reason": "Kết thúc để kiểm thử.", "confirm": true}),
     )
     .await;
     let a = app.participant("0912000001").await;

@@ -175,7 +175,7 @@ async fn the_leaderboard_applies_the_full_tie_break_order_and_hides_contact_data
         .post_json(
             &format!("/api/v1/rounds/{round}/close"),
             Some(&organiser),
-            &json!({}),
+            &json!({"reason": "Kết thúc để kiểm thử.", "confirm": true}),
         )
         .await;
     assert_eq!(response.status(), 200);

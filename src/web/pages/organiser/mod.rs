@@ -10,13 +10,15 @@ use crate::web::extract::Organiser;
 mod bank_console;
 mod contest_console;
 mod participant_console;
+mod round_console;
 mod unit_console;
 
 pub use bank_console::{bank, banks, upload_bank};
 pub use contest_console::{
-    close_round, contest_detail, contests, create_contest, create_round, update_contest,
+    contest_detail, contests, create_contest, create_round, create_season, update_contest,
 };
 pub use participant_console::{SearchQuery, VoidForm, duplicates, participants, set_void};
+pub use round_console::{close_confirm, close_round, notices_list, round_detail, update_round};
 pub use unit_console::{import_units, units};
 
 /// `GET /organiser`.
