@@ -101,12 +101,30 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
     Ok(Some(logins))
 }
 
-/// Loads the sample banks and creates the demo contest: one open ranked round (20
-/// questions, 20 minutes, 3 attempts, a prediction question) and one practice round on a
-/// bank of its own (the overlap rule refuses a practice round on the ranked bank).
+/// The demo season: its title pattern and how many rounds (one closed with results, the
+/// open one, the upcoming ones).
+pub const SEASON_TITLE: &str = "Tuần thi thứ {n}";
+pub const SEASON_ROUNDS: i64 = 4;
+
+/// Participants whose attempts make the closed round's results: name, phone, category,
+/// unit, questions answered right (of 20) and their prediction.
+const PAST_PARTICIPANTS: [(&str, &str, &str, &str, usize, i64); 5] = [
+    ("Trần Văn Bình", "0987000001", "official", "SO-TP", 20, 2),
+    ("Lê Thị Mai", "0987000002", "official", "SO-NV", 20, 3),
+    ("Phạm Quốc Cường", "0987000003", "official", "H-TPVL", 17, 1),
+    ("Võ Thị Hạnh", "0987000004", "citizen", "X-TPVL-P1", 15, 5),
+    ("Huỳnh Minh Khoa", "0987000005", "citizen", "H-BM", 12, 0),
+];
+
+/// Loads the sample banks and creates the demo contest as a season: four weekly ranked
+/// rounds (20 questions, 20 minutes, 3 attempts, a prediction question) — the first closed
+/// and settled with the results of a few demo participants, the second open, the others
+/// upcoming — and one practice round on a bank of its own (the overlap rule refuses a
+/// practice round on the ranked bank).
 pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
     use crate::banks::{Difficulty, Format};
     use crate::contest::draw::Order;
+    use crate::contest::season::{SeasonRound, SeasonSpec};
     use crate::contest::{
         self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec,
     };
@@ -150,30 +168,47 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
         count,
     };
     let now = chrono::Utc::now();
-    for spec in [
-        RoundSpec {
-            title: "Tuần thi thứ nhất".into(),
-            opens_at: now - chrono::Duration::hours(1),
-            closes_at: now + chrono::Duration::days(7),
-            time_limit_secs: 20 * 60,
-            max_attempts: 3,
-            practice: false,
-            draw: vec![
-                quota(Difficulty::Easy, 8),
-                quota(Difficulty::Medium, 8),
-                quota(Difficulty::Hard, 4),
-            ],
-            draw_by_category: None,
-            order: Some(Order::ByDifficulty),
-            prediction: Some(PredictionSpec {
-                question:
-                    "Theo bạn, tuần thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?"
-                        .into(),
-                answer: PredictionAnswer::PerfectScores,
-            }),
-            score_shown: Default::default(),
-            allow_overlap: false,
+    // Weekly, each open 167 hours (09:00 Monday to 08:00 the next Monday): the first
+    // opened a week and an hour ago and closed an hour ago; the second opened an hour ago.
+    let season = contest::season::create_season(
+        db,
+        &state.engine,
+        c.id,
+        SeasonSpec {
+            first_opens_at: now - chrono::Duration::days(7) - chrono::Duration::hours(1),
+            period_days: Some(7),
+            count: SEASON_ROUNDS,
+            open_hours: 167,
+            round: SeasonRound {
+                title: SEASON_TITLE.into(),
+                time_limit_secs: 20 * 60,
+                max_attempts: 3,
+                practice: false,
+                draw: vec![
+                    quota(Difficulty::Easy, 8),
+                    quota(Difficulty::Medium, 8),
+                    quota(Difficulty::Hard, 4),
+                ],
+                draw_by_category: None,
+                order: Some(Order::ByDifficulty),
+                prediction: Some(PredictionSpec {
+                    question:
+                        "Theo bạn, tuần thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?"
+                            .into(),
+                    answer: PredictionAnswer::PerfectScores,
+                }),
+                score_shown: Default::default(),
+                allow_overlap: false,
+            },
         },
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo season: {e}"))?;
+    contest::create_round(
+        db,
+        &state.engine,
+        c.id,
         RoundSpec {
             title: "Thi thử".into(),
             opens_at: now - chrono::Duration::hours(1),
@@ -193,11 +228,91 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
             score_shown: Default::default(),
             allow_overlap: false,
         },
-    ] {
-        contest::create_round(db, &state.engine, c.id, spec, None)
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo round: {e}"))?;
+    past_results(state, &season[0]).await
+}
+
+/// The closed round's results: demo participants take it as they would have while it was
+/// open — through the engine, on a clock set back to its opening — then it is settled
+/// (keys, scores and the prediction's actual value published). It runs before the server
+/// and its sweeper start (`cuocthi demo`): a sweeper on the real clock would finalise these
+/// attempts, whose deadlines are a week old, as abandoned while they are being taken.
+async fn past_results(
+    state: &AppState,
+    round: &crate::entities::round::Model,
+) -> anyhow::Result<()> {
+    use crate::contest::attempts::{self, Started};
+
+    let db = &state.db;
+    // The same engine parts as the server's, on a clock of its own: the server's clock is
+    // never moved.
+    let past = crate::contest::Engine {
+        pools: crate::contest::pool::Pools::new(std::time::Duration::from_secs(2)),
+        writer: crate::contest::writer::AnswerWriter::start(db.write.clone()),
+        boards: crate::contest::boards::Boards::new(std::time::Duration::ZERO),
+        grace: state.engine.grace,
+        clock: Default::default(),
+        live: crate::cache::TtlCache::new(attempts::LIVE_TTL, 100),
+        rounds: crate::cache::TtlCache::new(std::time::Duration::ZERO, 1),
+        contests: crate::cache::TtlCache::new(std::time::Duration::ZERO, 1),
+        starts: crate::ratelimit::Limiter::new(1000, std::time::Duration::from_secs(60)),
+    };
+    past.clock
+        .advance(round.opens_at + chrono::Duration::hours(2) - chrono::Utc::now());
+    // Their units from the sample list, or any unit when another list is loaded.
+    let known: Vec<String> = crate::entities::unit::Entity::find()
+        .all(&db.read)
+        .await?
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    for (name, phone, category, unit, right, prediction) in PAST_PARTICIPANTS {
+        let unit = known
+            .iter()
+            .find(|k| *k == unit)
+            .or(known.last())
+            .map_or(unit, String::as_str);
+        let password = random_password();
+        let registration = Registration {
+            full_name: Some(name.into()),
+            phone: Some(phone.into()),
+            category: Some(category.into()),
+            unit_code: Some(unit.into()),
+            password: Some(password.clone()),
+            ..Default::default()
+        }
+        .validate(chrono::Utc::now().date_naive())
+        .map_err(|e| anyhow::anyhow!("demo participant {phone}: {e}"))?;
+        let hash = state.hasher.hash(password).await?;
+        let (user, _) = accounts::create_participant(&db.write, registration, hash)
             .await
-            .map_err(|e| anyhow::anyhow!("demo round: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("demo participant {phone}: {e}"))?;
+        let a = match attempts::start(&past, db, &user, round).await {
+            Ok(Started::New(a) | Started::Resumed(a)) => a,
+            Err(e) => anyhow::bail!("demo attempt of {phone}: {e}"),
+        };
+        let drawn = attempts::drawn_of(&a)?;
+        let ids: Vec<i64> = drawn.iter().map(|d| d.question_id).collect();
+        let questions = past.pools.questions(&db.read, &ids).await?;
+        for (i, d) in drawn.iter().enumerate().take(right) {
+            let q = &questions[&d.question_id];
+            let choices: Vec<String> = (0..q.choices.len())
+                .filter(|&c| q.correct[c])
+                .map(|c| attempts::option_id(a.seed, i + 1, c))
+                .collect();
+            attempts::save_answer_for(&past, db, user.id, a.id, i + 1, &choices)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo answer of {phone}: {e}"))?;
+        }
+        past.clock.advance(chrono::Duration::minutes(9));
+        attempts::submit(&past, &db.write, a, Some(prediction))
+            .await
+            .map_err(|e| anyhow::anyhow!("demo submit of {phone}: {e}"))?;
     }
+    crate::contest::sweeper::settle_closed_rounds(&state.engine, &db.write).await?;
     Ok(())
 }
 

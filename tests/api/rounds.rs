@@ -471,3 +471,51 @@ async fn a_season_is_created_from_the_console_form() {
     let html = text_of(&b, app.url(&format!("/organiser/rounds/{id}/close"))).await;
     assert!(html.contains("name=\"reason\"") && html.contains("name=\"confirm\""));
 }
+
+#[tokio::test]
+async fn the_demo_contest_is_a_season_with_a_settled_round_an_open_one_and_upcoming_ones() {
+    // As `cuocthi demo`, which loads it before the sweeper starts (see `demo::past_results`).
+    let app =
+        crate::helpers::spawn_app_with(|s| s.sweep_every = std::time::Duration::from_secs(3600))
+            .await;
+    app.seed_units().await;
+    cuocthi::demo::load_contest(&app.state).await.unwrap();
+    let (_, contests) = json_of(app.get("/api/v1/contests", None).await).await;
+    let contest = contests[0]["id"].as_i64().unwrap();
+    let (_, detail) = json_of(app.get(&format!("/api/v1/contests/{contest}"), None).await).await;
+    let ranked: Vec<&Value> = detail["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["practice"] == false)
+        .collect();
+    let seen: Vec<(&str, &str)> = ranked
+        .iter()
+        .map(|r| (r["title"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Tuần thi thứ 1", "closed"),
+            ("Tuần thi thứ 2", "open"),
+            ("Tuần thi thứ 3", "upcoming"),
+            ("Tuần thi thứ 4", "upcoming"),
+        ]
+    );
+    // The closed round is settled, with the demo participants' results.
+    let past = ranked[0];
+    assert_eq!(past["settled"], true, "{past}");
+    assert_eq!(past["prediction_actual"], 2, "two perfect scores");
+    let (_, board) = json_of(
+        app.get(&format!("/api/v1/rounds/{}/leaderboard", past["id"]), None)
+            .await,
+    )
+    .await;
+    let entries = board["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 5, "{board}");
+    assert_eq!(entries[0]["score"], 20);
+    assert_eq!(
+        entries[0]["name"], "Trần Văn Bình",
+        "closest prediction first"
+    );
+}
