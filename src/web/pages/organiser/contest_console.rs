@@ -172,7 +172,7 @@ async fn contest_page(
                         a.button.secondary href={ "/judge/rounds/" (r.id) } { "Kết quả" }
                         a.button.secondary href={ "/organiser/rounds/" (r.id) "/items" } { "Phân tích câu hỏi" }
                         a.button.secondary href={ "/organiser/rounds/" (r.id) } { "Sửa vòng thi" }
-                        @if contest::round_status(r, now) != contest::RoundStatus::Closed {
+                        @if contest::round_status(r, now) == contest::RoundStatus::Open {
                             a.button.secondary href={ "/organiser/rounds/" (r.id) "/close" } { "Đóng vòng thi sớm…" }
                         }
                     }

@@ -97,7 +97,7 @@ async fn round_page(
                     div.actions { button type="submit" { "Lưu thay đổi" } }
                 }
             }
-            @if status != RoundStatus::Closed && !frozen {
+            @if open {
                 div.actions { a.button.secondary #close-link href={ "/organiser/rounds/" (r.id) "/close" } { "Đóng vòng thi sớm…" } }
             }
             h2 { "Thông báo cho thí sinh" }
