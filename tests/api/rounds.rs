@@ -519,3 +519,32 @@ async fn the_demo_contest_is_a_season_with_a_settled_round_an_open_one_and_upcom
         "closest prediction first"
     );
 }
+
+#[tokio::test]
+async fn an_extension_made_on_one_instance_reaches_saves_on_another() {
+    let first = spawn_app().await;
+    let (organiser, contest) = first.seed_contest().await;
+    let round = first
+        .create_round(&organiser, contest, &open_round(Duration::minutes(10)))
+        .await;
+    let second = crate::helpers::spawn_second_instance(&first).await;
+    let a = first.participant("0912000001").await;
+    // Started on the second instance, which keeps the attempt's save data (deadline in
+    // 10 minutes) in memory.
+    let (id, key) = start(&second, &a, round).await;
+    let (status, body) = second.save(&a, id, 1, &key).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, body) = patch(
+        &first,
+        &organiser,
+        round,
+        &json!({ "closes_at": Utc::now() + Duration::days(1) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Past the old deadline and its grace, the second instance reads the stored deadline.
+    second.state.engine.clock.advance(Duration::minutes(15));
+    let (status, body) = second.save(&a, id, 1, &key).await;
+    assert_eq!(status, 200, "{body}");
+}
