@@ -548,3 +548,47 @@ async fn an_extension_made_on_one_instance_reaches_saves_on_another() {
     let (status, body) = second.save(&a, id, 1, &key).await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn nothing_of_a_round_changes_once_its_contest_is_finished() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let (status, _) = close(
+        &app,
+        &organiser,
+        round,
+        Some(&json!({"reason": "Kết thúc", "confirm": true})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    app.state.engine.clock.advance(Duration::seconds(11));
+    cuocthi::contest::sweeper::sweep(&app.state.engine, &app.state.db.write)
+        .await
+        .unwrap();
+    let (status, body) = json_of(
+        app.patch_json(
+            &format!("/api/v1/contests/{contest}"),
+            Some(&organiser),
+            &json!({"status": "finished"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = patch(&app, &organiser, round, &json!({"title": "Tuần 1 (sửa)"})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "round_locked");
+    assert!(body["error"]["fields"]["title"].is_string(), "{body}");
+    let (status, body) = json_of(
+        app.post_json(
+            &format!("/api/v1/contests/{contest}/season"),
+            Some(&organiser),
+            &season_spec(2),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "contest_locked");
+}
