@@ -353,34 +353,23 @@ pub async fn decide(
         .map(serde_json::to_string)
         .transpose()
         .map_err(anyhow::Error::from)?;
+    let mut row = question_decision::ActiveModel {
+        round_id: Set(round_id),
+        question_id: Set(question_id),
+        decision: Set(decision),
+        correct: Set(correct),
+        reason: Set(reason),
+        decided_by: Set(actor),
+        decided_at: Set(now),
+        ..Default::default()
+    };
+    // A new decision on the same question replaces the previous one.
     let stored = match &previous {
         Some(p) => {
-            question_decision::ActiveModel {
-                id: Set(p.id),
-                decision: Set(decision),
-                correct: Set(correct),
-                reason: Set(reason),
-                decided_by: Set(actor),
-                decided_at: Set(now),
-                ..Default::default()
-            }
-            .update(&txn)
-            .await?
+            row.id = Set(p.id);
+            row.update(&txn).await?
         }
-        None => {
-            question_decision::ActiveModel {
-                round_id: Set(round_id),
-                question_id: Set(question_id),
-                decision: Set(decision),
-                correct: Set(correct),
-                reason: Set(reason),
-                decided_by: Set(actor),
-                decided_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-        }
+        None => row.insert(&txn).await?,
     };
     let counts = rescore_round(&txn, engine, &r, Some(question_id)).await?;
     if counts.drew == 0 {

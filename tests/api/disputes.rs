@@ -327,55 +327,45 @@ async fn a_key_correction_an_accept_all_and_a_drop_rescore_200_attempts_and_thei
     let mut rulings = HashMap::new();
     assert_rescored(app, round, &names, &qs, &rulings).await;
 
-    // Act 1: the key of the most drawn question was wrong; a wrong option is the right one.
+    // Act: the key of the most drawn question was wrong (a wrong option is the right
+    // one); every answer of the second is accepted, blank ones too; the third is dropped.
     let top = most_drawn(&attempts);
-    let (q1, drew1) = top[0];
+    let (q1, q2, q3) = (top[0].0, top[1].0, top[2].0);
     let wrong = qs[&q1].key.iter().position(|r| !r).unwrap();
     let mut corrected = vec![false; qs[&q1].key.len()];
     corrected[wrong] = true;
-    let (status, body) = decide(
-        app,
-        &organiser,
-        round,
-        q1,
-        json!({"decision": "correct_key", "correct": [qs[&q1].texts[wrong]], "reason": "Đáp án gốc sai theo Nghị định 45/2020/NĐ-CP."}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["rescored"], json!(drew1), "{body}");
-    assert!(body["changed"].as_u64().unwrap() > 0, "{body}");
-    rulings.insert(q1, Ruling::Key(corrected));
-    assert_rescored(app, round, &names, &qs, &rulings).await;
-
-    // Act 2: every answer of the second is accepted, blank ones too.
-    let (q2, drew2) = top[1];
-    let (status, body) = decide(
-        app,
-        &organiser,
-        round,
-        q2,
-        json!({"decision": "accept_all", "reason": "Câu hỏi có hai cách hiểu."}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["rescored"], json!(drew2));
-    rulings.insert(q2, Ruling::All);
-    assert_rescored(app, round, &names, &qs, &rulings).await;
-
-    // Act 3: the third is dropped: out of the score and the maximum.
-    let (q3, drew3) = top[2];
-    let (status, body) = decide(
-        app,
-        &organiser,
-        round,
-        q3,
-        json!({"decision": "drop", "reason": "Văn bản căn cứ đã hết hiệu lực."}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["rescored"], json!(drew3));
-    rulings.insert(q3, Ruling::Drop);
-    assert_rescored(app, round, &names, &qs, &rulings).await;
+    let decisions = [
+        (
+            top[0],
+            json!({"decision": "correct_key", "correct": [qs[&q1].texts[wrong]], "reason": "Đáp án gốc sai theo Nghị định 45/2020/NĐ-CP."}),
+            Ruling::Key(corrected),
+        ),
+        (
+            top[1],
+            json!({"decision": "accept_all", "reason": "Câu hỏi có hai cách hiểu."}),
+            Ruling::All,
+        ),
+        (
+            top[2],
+            json!({"decision": "drop", "reason": "Văn bản căn cứ đã hết hiệu lực."}),
+            Ruling::Drop,
+        ),
+    ];
+    for ((q, drew), body, ruling) in decisions {
+        let took = std::time::Instant::now();
+        let (status, body) = decide(app, &organiser, round, q, body).await;
+        eprintln!(
+            "decision on question {q} re-scored 200 attempts in {:?}",
+            took.elapsed()
+        );
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // Every finished attempt that drew it, and some scores change.
+        assert_eq!(body["rescored"], json!(drew), "{body}");
+        assert!(body["changed"].as_u64().unwrap() > 0, "{body}");
+        rulings.insert(q, ruling);
+        // Assert: stored scores and the leaderboard follow each decision.
+        assert_rescored(app, round, &names, &qs, &rulings).await;
+    }
 
     // Assert: verify agrees with every attempt and names the decisions it applied.
     for a in &stored(app, round).await {

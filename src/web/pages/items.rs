@@ -47,11 +47,12 @@ fn decision_form(
 ) -> maud::Markup {
     let choice = |d: Decision| current.is_some_and(|c| c.decision == d);
     html! {
-        @if let Some(c) = current {
-            p { strong { (decision_vi(c.decision)) } br; span.muted { (c.reason) } }
-        }
-        details.decision {
-            summary { @if current.is_some() { "Đổi quyết định" } @else { "Điều chỉnh câu hỏi" } }
+        details.decision.card id={ "decide-" (item.question_id) } {
+            summary {
+                strong { "#" (item.question_id) } " " (item.text)
+                @if let Some(c) = current { " — " mark { (decision_vi(c.decision)) } }
+            }
+            @if let Some(c) = current { p.muted { "Lý do: " (c.reason) } }
             form method="post" action={ "/organiser/rounds/" (round_id) "/questions/" (item.question_id) "/decision" } {
                 (csrf_field(&ctx.viewer))
                 label for={ "decision-" (item.question_id) } { "Cách xử lý" }
@@ -61,7 +62,7 @@ fn decision_form(
                     option value="drop" selected[choice(Decision::Drop)] { "Loại khỏi việc tính điểm" }
                 }
                 fieldset {
-                    legend { "Đáp án đúng (khi sửa đáp án)" }
+                    legend { "Đáp án đúng (chỉ khi sửa đáp án)" }
                     @for o in &item.options {
                         label.option {
                             input type="checkbox" name="correct" value=(o.text);
@@ -127,7 +128,7 @@ pub async fn decide(
     {
         Ok(done) => FormOutcome::done(html! {
             p.notice role="status" {
-                "Câu hỏi " (question_id) ": đã " (decision_vi(done.decision.decision)) "; chấm lại "
+                "Câu hỏi #" (question_id) ": đã " (decision_vi(done.decision.decision)) "; chấm lại "
                 (done.rescored) " bài đã nộp (" (done.changed) " bài đổi điểm)."
                 @if done.in_progress > 0 { " " (done.in_progress) " bài đang làm sẽ được chấm theo quyết định khi nộp." }
             }
@@ -188,7 +189,6 @@ async fn items_page(
                         th.num scope="col" { "Độ phân biệt" }
                         th scope="col" { "Số lần chọn" }
                         th scope="col" { "Cảnh báo" }
-                        th scope="col" { "Quyết định của Ban Giám khảo" }
                     } }
                     tbody { @for item in &reports { tr id={ "q" (item.question_id) } {
                         td.num { (item.question_id) }
@@ -204,10 +204,17 @@ async fn items_page(
                             }
                         } }
                         @if item.unanswered > 0 { span.muted { "Bỏ trống: " (item.unanswered) } } }
-                        td { @for f in &item.flags { mark { (f.label_vi()) } " " } }
-                        td { (decision_form(ctx, round.id, item, decisions.get(&item.question_id))) }
+                        td {
+                            @for f in &item.flags { mark { (f.label_vi()) } " " }
+                            @if let Some(d) = decisions.get(&item.question_id) { br; strong { "Đã " (decision_vi(d.decision)) } }
+                            br; a href={ "#decide-" (item.question_id) } { "Điều chỉnh" }
+                        }
                     } } }
                 } }
+                h2 #decisions { "Điều chỉnh câu hỏi theo ý kiến Ban Giám khảo" }
+                @for item in &reports {
+                    (decision_form(ctx, round.id, item, decisions.get(&item.question_id)))
+                }
             }
         },
     )))
