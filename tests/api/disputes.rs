@@ -24,7 +24,7 @@ const GIVEN: [&str; 20] = [
     "Linh", "Long", "Mai", "Minh", "Nam", "Ngọc", "Phúc", "Quân",
 ];
 
-/// `n` participants (at most 200, each with a distinct name), stored directly with one
+/// `n` participants (the first 200 with distinct names), stored directly with one
 /// password hash and signed in with a token the server issues: registering 200 people
 /// through argon2 would be the whole test's time. Returns (user id, name, token).
 async fn participants(app: &TestApp, n: usize) -> Vec<(i64, String, String)> {
@@ -36,7 +36,7 @@ async fn participants(app: &TestApp, n: usize) -> Vec<(i64, String, String)> {
     let today = Utc::now().date_naive();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let name = format!("{} Văn {}", SURNAMES[i % 10], GIVEN[i / 10]);
+        let name = format!("{} Văn {}", SURNAMES[i % 10], GIVEN[(i / 10) % 20]);
         let valid = Registration {
             full_name: Some(name.clone()),
             phone: Some(format!("09{:08}", 13_000_000 + i)),
@@ -784,4 +784,93 @@ async fn a_decision_on_a_settled_round_recomputes_the_perfect_score_prediction()
             .all(|e| e["score"] == e["max_score"]),
         "{after}"
     );
+}
+
+/// A measurement, not a check for every run (`cargo test --test api measure -- --ignored
+/// --nocapture`): a round of 10,000 finished attempts, made through the engine's own
+/// start, save and submit (no HTTP, to keep the setup minutes short), re-scored by a
+/// decision through the API.
+#[tokio::test]
+#[ignore = "a measurement: 10,000 attempts; run with --ignored"]
+async fn measure_rescoring_10000_attempts() {
+    use cuocthi::contest::attempts;
+    let app = spawn_app_with(|s| s.start_limit_per_minute = 0).await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let n: usize = std::env::var("DISPUTES_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let setup = std::time::Instant::now();
+    let people = participants(&app, n).await;
+    let r = attempts::load_round(&app.state.db.read, round)
+        .await
+        .unwrap();
+    let app = &app;
+    let r = &r;
+    futures_util::stream::iter(people.iter().enumerate())
+        .map(|(i, (user_id, _, _))| async move {
+            let state = &app.state;
+            let user = cuocthi::entities::user::Entity::find_by_id(*user_id)
+                .one(&state.db.read)
+                .await
+                .unwrap()
+                .unwrap();
+            let a = match attempts::start(&state.engine, &state.db, &user, r)
+                .await
+                .unwrap()
+            {
+                attempts::Started::New(a) | attempts::Started::Resumed(a) => a,
+            };
+            let key = app.answer_key(a.id).await;
+            for (p, right) in key.iter().enumerate() {
+                let choices: Vec<String> = match plan(i, p + 1) {
+                    Answer::Blank => continue,
+                    Answer::Right => right.iter().map(|c| c.option_id.clone()).collect(),
+                    Answer::Wrong => vec![attempts::option_id(
+                        a.seed,
+                        p + 1,
+                        (right[0].bank_index + 1) % 2,
+                    )],
+                };
+                attempts::save_answer(&state.engine, &state.db, &a, p + 1, &choices)
+                    .await
+                    .unwrap();
+            }
+            attempts::submit(&state.engine, &state.db.write, a, None)
+                .await
+                .unwrap();
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
+    eprintln!("{n} attempts made in {:?}", setup.elapsed());
+    let attempts = stored(app, round).await;
+    let top = most_drawn(&attempts);
+    let took = std::time::Instant::now();
+    let (status, body) = decide(
+        app,
+        &organiser,
+        round,
+        top[0].0,
+        json!({"decision": "drop", "reason": "Đo thời gian chấm lại."}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    eprintln!(
+        "a drop re-scored {} of {n} attempts ({} changed) in {:?}",
+        body["rescored"],
+        body["changed"],
+        took.elapsed()
+    );
+    let qs = questions(app).await;
+    let rulings = HashMap::from([(top[0].0, Ruling::Drop)]);
+    for a in stored(app, round).await {
+        assert_eq!(
+            (a.score, a.max_score),
+            expected(&a, &qs, &rulings),
+            "attempt {}",
+            a.id
+        );
+    }
 }
