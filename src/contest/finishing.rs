@@ -91,6 +91,16 @@ pub(super) async fn finish_in<C: ConnectionTrait>(
         Finish::Expired => (a.deadline, FinishReason::Expired, None),
     };
     let backend = conn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        // A jury decision re-scoring the round holds this row FOR UPDATE: an attempt
+        // finishing now waits for it and then scores with the decision (see `disputes`).
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT id FROM rounds WHERE id = $1 FOR SHARE",
+            [a.round_id.into()],
+        ))
+        .await?;
+    }
     let claimed = conn
         .execute_raw(Statement::from_sql_and_values(
             backend,
@@ -119,12 +129,22 @@ pub(super) async fn finish_in<C: ConnectionTrait>(
                 .map(|(c, _)| c.iter().copied().collect())
         })
         .collect();
-    let score = scoring::score(
-        job.keys
-            .iter()
-            .zip(&chosen)
-            .map(|(key, c)| (key.as_slice(), c.as_ref())),
-    );
+    // The jury's decisions on the round's questions, read inside this transaction.
+    let rulings = super::disputes::rulings(conn, a.round_id).await?;
+    let drawn: Vec<super::draw::Drawn> = if rulings.is_empty() {
+        Vec::new()
+    } else {
+        crate::entities::decode_json(format_args!("attempt {}", a.id), "questions", &a.questions)?
+    };
+    let score = scoring::score_ruled(job.keys.iter().zip(&chosen).enumerate().map(
+        |(i, (key, c))| {
+            (
+                key.as_slice(),
+                c.as_ref(),
+                drawn.get(i).and_then(|d| rulings.get(&d.question_id)),
+            )
+        },
+    ));
     let time_taken = timing::time_taken_ms(a.started_at, submitted_at, a.deadline);
     let finished = attempt::ActiveModel {
         id: Set(a.id),

@@ -7,6 +7,7 @@
 pub mod attempts;
 pub mod boards;
 pub mod clock;
+pub mod disputes;
 pub mod draw;
 pub mod fairness;
 pub mod finishing;

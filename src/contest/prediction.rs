@@ -1,15 +1,15 @@
 //! The prediction question's actual value, which the ranking's prediction tie-break
 //! measures each prediction against ([`super::ranking::prediction_diff`]).
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 
 use crate::entities::round::PredictionAnswer;
 use crate::error::Result;
 
 /// The actual value of a round's prediction question, counted over its standings
 /// (voided participants excluded): perfect scores, or participants.
-pub(super) async fn prediction_actual(
-    db: &DatabaseConnection,
+pub(super) async fn prediction_actual<C: ConnectionTrait>(
+    db: &C,
     round_id: i64,
     answer: PredictionAnswer,
 ) -> Result<i64> {

@@ -4,6 +4,11 @@
 //! only for exactly the set of correct options — choosing a wrong option or missing a
 //! correct one scores 0 (the common rule of these contests; it keeps every question worth
 //! the same). Unanswered questions score 0.
+//!
+//! A question the jury settled ([`Ruling`], see `contest::disputes`) scores by the
+//! decision: a corrected key replaces the stored one; "accept all" gives the point to every
+//! attempt that drew it, answered or not; a dropped question adds to neither the score nor
+//! the maximum (it still counts in `total`, the questions the attempt drew).
 
 use std::collections::BTreeSet;
 
@@ -31,10 +36,47 @@ pub struct Score {
     pub total: i32,
 }
 
+/// How a jury decision changes the scoring of one question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ruling {
+    /// The key is replaced: these options (bank order) are the correct ones.
+    Key(Vec<bool>),
+    /// Every attempt that drew the question gets the point, answered or not.
+    AcceptAll,
+    /// The question counts for nothing.
+    Drop,
+}
+
+/// Whether one question is right under its ruling: `None` when it is dropped (it counts
+/// for nothing).
+pub fn outcome(
+    key: &[bool],
+    chosen: Option<&BTreeSet<usize>>,
+    ruling: Option<&Ruling>,
+) -> Option<bool> {
+    match ruling {
+        None => Some(chosen.is_some_and(|c| is_correct(key, c))),
+        Some(Ruling::Key(corrected)) => Some(chosen.is_some_and(|c| is_correct(corrected, c))),
+        Some(Ruling::AcceptAll) => Some(true),
+        Some(Ruling::Drop) => None,
+    }
+}
+
 /// Scores an attempt: for each question its correct flags and the chosen set (`None` when
 /// unanswered).
 pub fn score<'a>(
     questions: impl IntoIterator<Item = (&'a [bool], Option<&'a BTreeSet<usize>>)>,
+) -> Score {
+    score_ruled(
+        questions
+            .into_iter()
+            .map(|(key, chosen)| (key, chosen, None)),
+    )
+}
+
+/// Scores an attempt whose questions may carry a jury [`Ruling`].
+pub fn score_ruled<'a>(
+    questions: impl IntoIterator<Item = (&'a [bool], Option<&'a BTreeSet<usize>>, Option<&'a Ruling>)>,
 ) -> Score {
     let mut result = Score {
         score: 0,
@@ -42,12 +84,17 @@ pub fn score<'a>(
         correct: 0,
         total: 0,
     };
-    for (correct, chosen) in questions {
+    for (key, chosen, ruling) in questions {
         result.total += 1;
-        result.max_score += 1;
-        if chosen.is_some_and(|c| is_correct(correct, c)) {
-            result.correct += 1;
-            result.score += 1;
+        match outcome(key, chosen, ruling) {
+            None => {}
+            Some(right) => {
+                result.max_score += 1;
+                if right {
+                    result.correct += 1;
+                    result.score += 1;
+                }
+            }
         }
     }
     result
@@ -56,6 +103,7 @@ pub fn score<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn set(items: &[usize]) -> BTreeSet<usize> {
         items.iter().copied().collect()
@@ -112,5 +160,78 @@ mod tests {
                 total: 3
             }
         );
+    }
+
+    #[test]
+    fn a_ruling_rescores_one_question() {
+        let q1 = [true, false, false];
+        let q2 = [false, true, false];
+        let a1 = set(&[0]);
+        let a2 = set(&[2]);
+        let plain = score_ruled([(&q1[..], Some(&a1), None), (&q2[..], Some(&a2), None)]);
+        assert_eq!((plain.score, plain.max_score), (1, 2));
+        // The key of q2 was wrong: option 2 is right.
+        let fixed = Ruling::Key(vec![false, false, true]);
+        let s = score_ruled([
+            (&q1[..], Some(&a1), None),
+            (&q2[..], Some(&a2), Some(&fixed)),
+        ]);
+        assert_eq!((s.score, s.correct, s.max_score, s.total), (2, 2, 2, 2));
+        // The corrected key also takes the point from whoever chose the old key.
+        let old_key = set(&[1]);
+        let s = score_ruled([(&q2[..], Some(&old_key), Some(&fixed))]);
+        assert_eq!(s.score, 0);
+    }
+
+    #[test]
+    fn accept_all_gives_the_point_even_unanswered() {
+        let q = [true, false];
+        let s = score_ruled([(&q[..], None, Some(&Ruling::AcceptAll))]);
+        assert_eq!((s.score, s.correct, s.max_score, s.total), (1, 1, 1, 1));
+    }
+
+    #[test]
+    fn a_dropped_question_counts_for_nothing_but_stays_drawn() {
+        let q = [true, false];
+        let right = set(&[0]);
+        let s = score_ruled([
+            (&q[..], Some(&right), Some(&Ruling::Drop)),
+            (&q[..], Some(&right), None),
+        ]);
+        assert_eq!((s.score, s.correct, s.max_score, s.total), (1, 1, 1, 2));
+    }
+
+    fn question() -> impl Strategy<Value = (Vec<bool>, Option<BTreeSet<usize>>, Option<Ruling>)> {
+        (2usize..5).prop_flat_map(|n| {
+            (
+                proptest::collection::vec(any::<bool>(), n),
+                proptest::option::of(proptest::collection::btree_set(0..n, 0..n)),
+                proptest::option::of(prop_oneof![
+                    proptest::collection::vec(any::<bool>(), n).prop_map(Ruling::Key),
+                    Just(Ruling::AcceptAll),
+                    Just(Ruling::Drop),
+                ]),
+            )
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn rulings_keep_the_score_invariants(questions in proptest::collection::vec(question(), 0..20)) {
+            let plain = score(questions.iter().map(|(k, c, _)| (k.as_slice(), c.as_ref())));
+            let ruled = score_ruled(questions.iter().map(|(k, c, r)| (k.as_slice(), c.as_ref(), r.as_ref())));
+            prop_assert!(ruled.score <= ruled.max_score);
+            prop_assert_eq!(ruled.total, plain.total);
+            // A drop never raises the maximum; nothing else changes it.
+            let dropped = questions.iter().filter(|q| q.2 == Some(Ruling::Drop)).count() as i32;
+            prop_assert_eq!(ruled.max_score, plain.max_score - dropped);
+            // Accepting every answer never lowers a score: per question, it is right.
+            for (k, c, _) in &questions {
+                prop_assert_eq!(outcome(k, c.as_ref(), Some(&Ruling::AcceptAll)), Some(true));
+            }
+            let all = score_ruled(questions.iter().map(|(k, c, _)| (k.as_slice(), c.as_ref(), Some(&Ruling::AcceptAll))));
+            prop_assert!(all.score >= plain.score);
+            prop_assert_eq!(all.score, all.max_score);
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Verifying an attempt for a dispute: re-derive its draw from the stored seed and the
 //! bank versions it drew from, and re-score it from the stored answers and revisions —
 //! all read afresh from the database, not from caches — then compare with what is stored.
+//! The jury's decisions on the round's questions (`disputes`) are applied to the
+//! re-scoring, and listed.
 
 use crate::db::OneByKey;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -10,8 +12,8 @@ use serde::Serialize;
 
 use super::attempts::{Status, drawn_of, load_round};
 use super::draw;
+use super::draw_rules;
 use super::pool::QuestionData;
-use super::{draw_rules, scoring};
 use crate::banks::store::questions_at_version;
 use crate::entities::{answer, attempt, question};
 use crate::error::{AppError, Result};
@@ -37,6 +39,8 @@ pub struct Verification {
     pub recomputed: ScoreView,
     /// Each difference, in Vietnamese, for the judges.
     pub differences: Vec<String>,
+    /// The jury's decisions on questions this attempt drew, applied to `recomputed`.
+    pub decisions: Vec<super::disputes::AppliedDecision>,
 }
 
 /// Verifies one attempt.
@@ -130,7 +134,14 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
         .into_iter()
         .map(|r| Ok((r.position, r.choices()?.into_iter().collect())))
         .collect::<Result<_>>()?;
+    let decisions: HashMap<i64, _> = super::disputes::of_round(db, a.round_id)
+        .await?
+        .into_iter()
+        .map(|d| (d.question_id, d))
+        .collect();
     let mut keys = Vec::with_capacity(stored.len());
+    let mut rulings = HashMap::new();
+    let mut applied = Vec::new();
     for d in &stored {
         let row = questions.get(&d.question_id).ok_or_else(|| {
             AppError::Unexpected(anyhow::anyhow!(
@@ -138,13 +149,14 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
                 d.question_id
             ))
         })?;
-        keys.push(QuestionData::from_row(row)?.correct);
+        let q = QuestionData::from_row(row)?;
+        if let Some(decision) = decisions.get(&d.question_id) {
+            rulings.insert(d.question_id, super::disputes::ruling_of(decision)?);
+            applied.push(super::disputes::applied(decision, &q)?);
+        }
+        keys.push(q.correct);
     }
-    let recomputed = scoring::score(
-        keys.iter()
-            .enumerate()
-            .map(|(i, k)| (k.as_slice(), answers.get(&(i as i32 + 1)))),
-    );
+    let recomputed = super::disputes::score_drawn(&stored, &keys, &answers, &rulings);
     let recomputed = ScoreView {
         score: recomputed.score,
         correct: recomputed.correct,
@@ -177,5 +189,6 @@ pub async fn verify<C: ConnectionTrait>(db: &C, attempt_id: i64) -> Result<Verif
         stored: stored_score,
         recomputed,
         differences,
+        decisions: applied,
     })
 }

@@ -12,6 +12,7 @@ pub mod category;
 pub mod contest;
 pub mod identity_conflict;
 pub mod question;
+pub mod question_decision;
 pub mod rate_limit;
 pub mod revoked_session;
 pub mod round;

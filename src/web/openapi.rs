@@ -87,6 +87,7 @@ impl Modify for BearerAuth {
         api::attempts::save_answer,
         api::attempts::submit,
         api::audit::verify,
+        api::disputes::decide,
         api::audit::list,
         api::audit::unusual_attempts,
         api::participants::search,

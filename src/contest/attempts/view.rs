@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::{Status, drawn_of, option_id, questions_of};
 use crate::contest::finishing::saved_answers;
-use crate::contest::{Engine, scoring};
+use crate::contest::{Engine, disputes, scoring};
+use crate::entities::question_decision;
 use crate::entities::{attempt, round};
 use crate::error::Result;
 
@@ -102,6 +103,9 @@ pub struct AttemptView {
     /// True when correct options and explanations are shown: only once the round is
     /// settled (closed, grace over, every attempt finalised).
     pub review: bool,
+    /// Once finished: the jury's decisions on questions this attempt drew (issue #15),
+    /// applied to its score.
+    pub decisions: Vec<crate::contest::disputes::DecisionNotice>,
 }
 
 /// What a view of an attempt may reveal.
@@ -168,17 +172,45 @@ async fn view_with(
     let review = reveal.review && a.status == Status::Finished;
     let drawn = drawn_of(a)?;
     let questions = questions_of(engine, db, &drawn).await?;
+    // A running attempt's view (the contest-day hot path) reads no decisions: they are
+    // shown with the result.
+    let decisions: HashMap<i64, question_decision::Model> = if a.status == Status::Finished {
+        disputes::of_round(db, a.round_id)
+            .await?
+            .into_iter()
+            .map(|d| (d.question_id, d))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let mut notices = Vec::new();
     let mut items = Vec::with_capacity(drawn.len());
     let mut saved = BTreeMap::new();
     for (i, (d, q)) in drawn.iter().zip(&questions).enumerate() {
         let position = i + 1;
+        let ruling = match decisions.get(&d.question_id) {
+            Some(decision) => {
+                notices.push(disputes::notice(
+                    position,
+                    &disputes::applied(decision, q)?,
+                    review,
+                ));
+                Some(disputes::ruling_of(decision)?)
+            }
+            None => None,
+        };
+        // The key the review shows: the corrected one after a key correction.
+        let key = match &ruling {
+            Some(scoring::Ruling::Key(corrected)) => corrected,
+            _ => &q.correct,
+        };
         let options = d
             .option_order
             .iter()
             .map(|&bank_index| AttemptOption {
                 id: option_id(a.seed, position, bank_index),
                 text: q.choices.get(bank_index).cloned().unwrap_or_default(),
-                correct: review.then(|| q.correct.get(bank_index).copied().unwrap_or(false)),
+                correct: review.then(|| key.get(bank_index).copied().unwrap_or(false)),
             })
             .collect();
         let mut answered_correctly = None;
@@ -196,7 +228,7 @@ async fn view_with(
             );
             if review {
                 let set: BTreeSet<usize> = chosen.iter().copied().collect();
-                answered_correctly = Some(scoring::is_correct(&q.correct, &set));
+                answered_correctly = scoring::outcome(&q.correct, Some(&set), ruling.as_ref());
             }
         }
         items.push(AttemptQuestion {
@@ -222,5 +254,6 @@ async fn view_with(
         answers: saved,
         result: result_of(a, reveal.score),
         review,
+        decisions: notices,
     })
 }

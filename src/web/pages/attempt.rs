@@ -256,6 +256,13 @@ pub async fn result(
                 @if a.finish_reason == Some(attempts::FinishReason::Expired) { p.muted { "Hết giờ: bài được chấm với các câu trả lời đã lưu." } }
                 @if let Some(p) = a.prediction { p { "Số dự đoán của bạn: " (p) } }
             }
+            @if !view.decisions.is_empty() {
+                div.notice #decisions role="status" {
+                    h2 { "Điều chỉnh của Ban Giám khảo" }
+                    ul { @for d in &view.decisions { li { (d.message) } } }
+                    p.muted { "Điểm của bạn đã được chấm lại theo các điều chỉnh này." }
+                }
+            }
             @if review {
                 h2 { "Đáp án và giải thích" }
                 div.review {

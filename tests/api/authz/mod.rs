@@ -80,6 +80,8 @@ struct World {
     attempt: i64,
     /// An option of the attempt's first question.
     choice: String,
+    /// The question revision the attempt drew first (the decision routes).
+    question: i64,
     /// The participant the void routes act on.
     target: i64,
     /// User ids per caller (anonymous has none).
@@ -131,6 +133,10 @@ async fn seed(app: &TestApp) -> World {
             .as_str()
             .unwrap()
             .to_owned(),
+        question: {
+            let a = app.attempt(attempt["attempt_id"].as_i64().unwrap()).await;
+            cuocthi::contest::attempts::drawn_of(&a).unwrap()[0].question_id
+        },
         target: user_id(app, "0912000004").await,
         users: [
             None,

@@ -281,6 +281,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         organiser_page,
     );
     row(
+        "POST",
+        "/organiser/rounds/{id}/questions/{question_id}/decision",
+        format!("/organiser/rounds/{r}/questions/{}/decision", w.question),
+        Box::new(|_| form(&[("decision", "drop")])),
+        "login 403 403 login 403 422 403",
+    );
+    row(
         "GET",
         "/organiser/units",
         "/organiser/units".into(),
@@ -562,6 +569,14 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         format!("/api/v1/attempts/{a}/verify"),
         none(),
         staff_api,
+    );
+    // Without a reason: refused (422) once the organiser is through.
+    row(
+        "POST",
+        "/api/v1/rounds/{id}/questions/{question_id}/decision",
+        format!("/api/v1/rounds/{r}/questions/{}/decision", w.question),
+        Box::new(|_| Body::Json(json!({"decision": "drop"}))),
+        "401 403 403 401 403 422 403",
     );
     row(
         "GET",
