@@ -1,10 +1,12 @@
 //! JSON API handlers under `/api/v1`.
 
+pub mod announcements;
 pub mod attempts;
 pub mod audit;
 pub mod auth;
 pub mod banks;
 pub mod contests;
+pub mod dashboard;
 pub mod exports;
 pub mod health;
 pub mod participants;
