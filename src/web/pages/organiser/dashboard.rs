@@ -47,7 +47,13 @@ fn blocks(list: &[BlockRates]) -> Markup {
     html! {
         @for b in list {
             details {
-                summary { "Khối " (b.block) }
+                summary {
+                    "Khối " (b.block)
+                    @if let (Some(h), Some(l)) = (b.highest.first(), b.lowest.first()) {
+                        " — cao nhất: " (h.unit_name) " (" (percent(h.participation_rate)) ")"
+                        "; thấp nhất: " (l.unit_name) " (" (percent(l.participation_rate)) ")"
+                    }
+                }
                 div.stats {
                     div { h4 { "Tỷ lệ tham gia cao nhất" } (unit_list(&b.highest)) }
                     div { h4 { "Tỷ lệ tham gia thấp nhất" } (unit_list(&b.lowest)) }
