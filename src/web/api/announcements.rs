@@ -11,7 +11,6 @@ use crate::web::extract::{Organiser, PublicCaller};
 
 /// Query of `GET /api/v1/announcements`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// A contest's announcements; without it, the site-wide ones only.
     pub contest_id: Option<i64>,
