@@ -98,6 +98,8 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         live: crate::cache::TtlCache::new(attempts::LIVE_TTL, 20_000),
         rounds: crate::cache::TtlCache::new(settings.board_staleness, 10_000),
         contests: crate::cache::TtlCache::new(settings.board_staleness, 1_000),
+        // A few seconds (five times the boards' staleness; none in tests).
+        dashboard: crate::cache::TtlCache::new(settings.board_staleness.saturating_mul(5), 4),
         starts: crate::ratelimit::Limiter::new(
             settings.start_limit_per_minute,
             std::time::Duration::from_secs(60),

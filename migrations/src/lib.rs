@@ -15,6 +15,7 @@ mod m20261202_000006_round_fairness;
 mod m20261202_000007_contest_status;
 mod m20261202_000008_round_notices;
 mod m20261202_000009_question_decisions;
+mod m20261202_000010_announcements;
 
 /// Every migration of the app, in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_contest_status::Migration),
             Box::new(m20261202_000008_round_notices::Migration),
             Box::new(m20261202_000009_question_decisions::Migration),
+            Box::new(m20261202_000010_announcements::Migration),
         ]
     }
 }

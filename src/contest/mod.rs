@@ -4,10 +4,12 @@
 //! Domain rules are plain functions in `draw`, `scoring`, `timing` and `ranking`; the rest
 //! of this module applies them to the database.
 
+pub mod announcements;
 pub mod attempts;
 pub mod boards;
 pub mod clock;
 pub mod disputes;
+pub mod dashboard;
 pub mod draw;
 pub mod fairness;
 pub mod finishing;
@@ -62,6 +64,8 @@ pub struct Engine {
     /// published staleness; changes through this instance drop them at once.
     pub rounds: crate::cache::TtlCache<i64, round::Model>,
     pub contests: crate::cache::TtlCache<i64, contest::Model>,
+    /// The organiser dashboard's aggregate counts, per Vietnam day (a few seconds).
+    pub dashboard: crate::cache::TtlCache<chrono::NaiveDate, dashboard::CachedCounts>,
     /// New attempts per participant (by user id): repeated attempts turn any score shown
     /// into an answer-key oracle, so they are paced (this instance's count).
     pub starts: crate::ratelimit::Limiter<i64>,

@@ -3,6 +3,7 @@
 //! These mirror the migrations and are not hand-tuned; hand-written queries live in the
 //! domain modules beside the code that uses them.
 
+pub mod announcement;
 pub mod answer;
 pub mod app_setting;
 pub mod attempt;

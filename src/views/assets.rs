@@ -45,6 +45,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             "text/javascript; charset=utf-8",
             include_str!("../../static/attempt.js"),
         ),
+        asset(
+            "countdown.js",
+            "text/javascript; charset=utf-8",
+            include_str!("../../static/countdown.js"),
+        ),
     ]
 });
 

@@ -19,6 +19,7 @@ pub fn organiser(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                     a.button.secondary href="/organiser/units" { "Đơn vị" }
                     a.button.secondary href="/organiser/participants" { "Thí sinh" }
                     a.button.secondary href="/organiser/duplicates" { "Tài khoản trùng" }
+                    a.button.secondary href="/organiser/announcements" { "Thông báo" }
                     a.button.secondary href="/judge" { "Kết quả" }
                 }
             }

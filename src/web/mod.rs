@@ -162,6 +162,9 @@ route_table! {
         GET  "/organiser/participants"                => pages::organiser::participants,
         POST "/organiser/participants/{id}/{action}"  => pages::organiser::set_void,
         GET  "/organiser/duplicates"                  => pages::organiser::duplicates,
+        GET  "/organiser/announcements"               => pages::organiser::announcements,
+        POST "/organiser/announcements"               => pages::organiser::create_announcement,
+        POST "/organiser/announcements/{id}/withdraw" => pages::organiser::withdraw_announcement,
         GET  "/judge"                                 => pages::judge::dashboard,
         GET  "/judge/rounds/{id}"                     => pages::judge::results,
         GET  "/judge/rounds/{id}/units"               => pages::judge::units,
@@ -214,6 +217,11 @@ route_table! {
         GET  "/contests/{id}/units.{format}"          => api::exports::contest_units,
         GET  "/rounds/{id}/items"                     => api::exports::round_items,
         GET  "/rounds/{id}/items.csv"                 => api::exports::round_items_csv,
+        // Announcements and the organiser's dashboard (issue #15).
+        POST "/announcements"                         => api::announcements::create,
+        GET  "/announcements"                         => api::announcements::list,
+        DELETE "/announcements/{id}"                  => api::announcements::withdraw,
+        GET  "/dashboard"                             => api::dashboard::get,
     }
 }
 

@@ -99,12 +99,17 @@ impl Modify for BearerAuth {
         api::exports::contest_units,
         api::exports::round_items,
         api::exports::round_items_csv,
+        api::announcements::create,
+        api::announcements::list,
+        api::announcements::withdraw,
+        api::dashboard::get,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "health"), (name = "auth"), (name = "units"), (name = "banks"),
         (name = "contests"), (name = "rounds"), (name = "attempts"), (name = "audit"),
         (name = "participants"), (name = "exports"),
+        (name = "announcements"), (name = "dashboard"),
     )
 )]
 pub struct ApiDoc;

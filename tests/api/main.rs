@@ -1,6 +1,7 @@
 //! API tests: the real server on port 0 with a fresh database per test — a temp SQLite
 //! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 
+mod announcements;
 mod auth;
 mod auth_scaleout;
 mod authz;
@@ -12,6 +13,7 @@ mod common;
 mod contest;
 mod crash;
 mod disputes;
+mod dashboard;
 mod exports;
 mod fairness;
 mod hardening;

@@ -1,11 +1,13 @@
 //! JSON API handlers under `/api/v1`.
 
+pub mod announcements;
 pub mod attempts;
 pub mod audit;
 pub mod auth;
 pub mod banks;
 pub mod contests;
 pub mod disputes;
+pub mod dashboard;
 pub mod exports;
 pub mod health;
 pub mod participants;

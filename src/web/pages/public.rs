@@ -8,13 +8,14 @@ use serde::Deserialize;
 
 use super::{PageCtx, PageResult};
 use crate::accounts::Role;
-use crate::contest::{self, boards, lifecycle};
+use crate::contest::{self, announcements, boards, lifecycle};
 use crate::entities::{category, contest as contest_entity, round};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::boards::units_table;
 use crate::views::format::duration;
 use crate::views::layout::{Viewer, csrf_field, page};
+use crate::views::{announcements as announcement_views, countdown};
 use crate::vn_time;
 
 fn status_vi(status: contest::RoundStatus) -> &'static str {
@@ -41,6 +42,7 @@ fn round_card(
                 " · " (r.time_limit_secs / 60) " phút"
                 @if r.max_attempts > 0 { " · tối đa " (r.max_attempts) " lượt" } @else { " · không giới hạn lượt" }
             }
+            (countdown::round_timing(r, now))
             div.actions {
                 @if status == contest::RoundStatus::Open {
                     @match viewer.role() {
@@ -62,8 +64,39 @@ fn round_card(
     }
 }
 
+/// The top of the home page: the site-wide announcements, and the countdown to the next
+/// round to open among the listed contests.
+fn site_notices(
+    notices: &[crate::entities::announcement::Model],
+    contests: &[contest_entity::Model],
+    rounds: &[round::Model],
+    now: DateTime<Utc>,
+) -> Markup {
+    let site: Vec<_> = notices.iter().filter(|a| a.contest_id.is_none()).collect();
+    let next = rounds
+        .iter()
+        .filter(|r| contest::round_status(r, now) == contest::RoundStatus::Upcoming)
+        .filter_map(|r| Some((r, contests.iter().find(|c| c.id == r.contest_id)?)))
+        .min_by_key(|(r, _)| (r.opens_at, r.id));
+    html! {
+        @if !site.is_empty() {
+            section aria-labelledby="site-notices" {
+                h2 #site-notices { "Thông báo" }
+                (announcement_views::list(&site))
+            }
+        }
+        @if let Some((r, c)) = next {
+            p.notice #next-round {
+                "Vòng thi «" (r.title) "» của " a href={ "/contests/" (c.id) } { (c.title) }
+                " mở sau " (countdown::countdown(r.opens_at, now))
+            }
+        }
+    }
+}
+
 /// `GET /` — the published and finished contests and their rounds (drafts and archived
-/// ones are reached by their address, drafts by staff only).
+/// ones are reached by their address, drafts by staff only), the live announcements (the
+/// site's on top, a contest's beside it) and the countdown to the next round.
 pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
     let now = state.engine.now();
     let contests: Vec<_> = contest_entity::Entity::find()
@@ -77,18 +110,22 @@ pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
         .order_by_asc(round::Column::OpensAt)
         .all(&state.db.read)
         .await?;
+    let notices =
+        announcements::live(&state.db.read, announcements::Scope::Everywhere, now).await?;
     let viewer = &ctx.viewer;
     Ok(ctx.ok(page(
         viewer,
         "Trang chủ",
-        &[],
+        &["countdown.js"],
         html! {
             h1 { "Các cuộc thi trực tuyến" }
+            (site_notices(&notices, &contests, &rounds, now))
             @if contests.is_empty() { p.card { "Chưa có cuộc thi nào." } }
             @for c in &contests {
                 section aria-labelledby={ "contest-" (c.id) } {
                     h2 id={ "contest-" (c.id) } { a href={ "/contests/" (c.id) } { (c.title) } }
                     @if let Some(d) = &c.description { p { (d) } }
+                    (announcement_views::list(&notices.iter().filter(|a| a.contest_id == Some(c.id)).collect::<Vec<_>>()))
                     @for r in rounds.iter().filter(|r| r.contest_id == c.id) { (round_card(viewer, r, now, &[])) }
                 }
             }
@@ -108,13 +145,19 @@ pub async fn contest_page(
     let ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
     let notices = contest::round_edit::notices_of(&state.db.read, &ids).await?;
     let now = state.engine.now();
+    let announced =
+        announcements::live(&state.db.read, announcements::Scope::Contest(c.id), now).await?;
     let viewer = &ctx.viewer;
     Ok(ctx.ok(page(
         viewer,
         &c.title,
-        &[],
+        &["countdown.js"],
         html! {
             h1 { (c.title) }
+            @if !announced.is_empty() {
+                h2 { "Thông báo" }
+                (announcement_views::list(&announced.iter().collect::<Vec<_>>()))
+            }
             @if let Some(d) = &c.description { p { (d) } }
             @if let Some(rules) = &c.rules {
                 h2 { "Thể lệ" }

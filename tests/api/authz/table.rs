@@ -322,6 +322,29 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         none(),
         organiser_page,
     );
+    // Announcements (issue #15): the organiser's form posts announcement 1, withdrawn by
+    // the next row (the API's rows below post and withdraw number 2).
+    row(
+        "GET",
+        "/organiser/announcements",
+        "/organiser/announcements".into(),
+        none(),
+        organiser_page,
+    );
+    row(
+        "POST",
+        "/organiser/announcements",
+        "/organiser/announcements".into(),
+        Box::new(|_| form(&[("title", "Thông báo phân quyền"), ("body", "Nội dung")])),
+        "login 403 403 login 403 303 403",
+    );
+    row(
+        "POST",
+        "/organiser/announcements/{id}/withdraw",
+        "/organiser/announcements/1/withdraw".into(),
+        Box::new(|_| form(&[])),
+        "login 403 403 login 403 303 403",
+    );
     row("GET", "/judge", "/judge".into(), none(), staff_page);
     row(
         "GET",
@@ -664,6 +687,34 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "GET",
         "/api/v1/rounds/{id}/items.csv",
         format!("/api/v1/rounds/{r}/items.csv"),
+        none(),
+        organiser_api,
+    );
+    row(
+        "POST",
+        "/api/v1/announcements",
+        "/api/v1/announcements".into(),
+        Box::new(|_| Body::Json(json!({"title": "Thông báo phân quyền", "body": "Nội dung"}))),
+        "401 403 403 401 403 201 403",
+    );
+    row(
+        "GET",
+        "/api/v1/announcements",
+        "/api/v1/announcements".into(),
+        none(),
+        all_ok,
+    );
+    row(
+        "DELETE",
+        "/api/v1/announcements/{id}",
+        "/api/v1/announcements/2".into(),
+        none(),
+        "401 403 403 401 403 200 403",
+    );
+    row(
+        "GET",
+        "/api/v1/dashboard",
+        "/api/v1/dashboard".into(),
         none(),
         organiser_api,
     );

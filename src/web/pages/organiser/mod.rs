@@ -1,33 +1,22 @@
 //! The organisers' console (Ban Tổ chức), one module per console: banks, contests and
 //! rounds, units, participants. Every handler takes `PageCtx<Organiser>`.
 
-use maud::html;
-
 use super::{PageCtx, PageResult};
-use crate::views::console;
-use crate::web::extract::Organiser;
 
+mod announcement_console;
 mod bank_console;
 mod contest_console;
+mod dashboard;
 mod participant_console;
 mod round_console;
 mod unit_console;
 
+pub use announcement_console::{announcements, create_announcement, withdraw_announcement};
 pub use bank_console::{bank, banks, upload_bank};
 pub use contest_console::{
     contest_detail, contests, create_contest, create_round, create_season, update_contest,
 };
+pub use dashboard::dashboard;
 pub use participant_console::{SearchQuery, VoidForm, duplicates, participants, set_void};
 pub use round_console::{close_confirm, close_round, notices_list, round_detail, update_round};
 pub use unit_console::{import_units, units};
-
-/// `GET /organiser`.
-pub async fn dashboard(ctx: PageCtx<Organiser>) -> PageResult {
-    Ok(ctx.ok(console::organiser(
-        &ctx.viewer,
-        "Ban Tổ chức",
-        html! {
-            p { "Chọn một mục ở trên để quản lý cuộc thi." }
-        },
-    )))
-}
