@@ -13,6 +13,7 @@ mod m20261201_000004_audit_and_versions;
 mod m20261202_000005_auth_security;
 mod m20261202_000006_round_fairness;
 mod m20261202_000007_contest_status;
+mod m20261202_000011_contest_documents;
 
 /// Every migration of the app, in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_auth_security::Migration),
             Box::new(m20261202_000006_round_fairness::Migration),
             Box::new(m20261202_000007_contest_status::Migration),
+            Box::new(m20261202_000011_contest_documents::Migration),
         ]
     }
 }

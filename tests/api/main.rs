@@ -11,6 +11,7 @@ mod banks;
 mod common;
 mod contest;
 mod crash;
+mod documents;
 mod exports;
 mod fairness;
 mod hardening;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod banks;
 pub mod contests;
+pub mod documents;
 pub mod exports;
 pub mod health;
 pub mod participants;

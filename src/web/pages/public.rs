@@ -8,12 +8,13 @@ use serde::Deserialize;
 
 use super::{PageCtx, PageResult};
 use crate::accounts::Role;
-use crate::contest::{self, boards, lifecycle};
+use crate::contest::{self, boards, documents, lifecycle};
 use crate::entities::{category, contest as contest_entity, round};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::text::markdown::markdown;
 use crate::views::boards::units_table;
-use crate::views::format::duration;
+use crate::views::format::{duration, file_size};
 use crate::views::layout::{Viewer, csrf_field, page};
 use crate::vn_time;
 
@@ -99,6 +100,7 @@ pub async fn contest_page(
     let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
     lifecycle::ensure_visible(&c, ctx.user.as_ref().map(|u| u.role))?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
+    let docs = contest::documents::list(&state.db.read, c.id).await?;
     let now = state.engine.now();
     let viewer = &ctx.viewer;
     Ok(ctx.ok(page(
@@ -107,10 +109,22 @@ pub async fn contest_page(
         &[],
         html! {
             h1 { (c.title) }
-            @if let Some(d) = &c.description { p { (d) } }
+            // Description and rules are Markdown, cleaned (`text::markdown`).
+            @if let Some(d) = &c.description { div.prose #contest-description { (markdown(d)) } }
             @if let Some(rules) = &c.rules {
                 h2 { "Thể lệ" }
-                div.card { @for para in rules.split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } } }
+                div.card.prose #contest-rules { (markdown(rules)) }
+            }
+            @if !docs.is_empty() {
+                section aria-labelledby="contest-documents-title" {
+                    h2 #contest-documents-title { "Tài liệu" }
+                    ul.card.documents #contest-documents { @for d in &docs {
+                        li {
+                            a href=(d.url) download { (d.filename) }
+                            span.muted { (documents::Kind::of_content_type(&d.content_type).map_or("", documents::Kind::name)) " · " (file_size(d.size)) }
+                        }
+                    } }
+                }
             }
             h2 { "Các vòng thi" }
             @for r in &rounds { (round_card(viewer, r, now)) }

@@ -16,6 +16,7 @@ pub use bank_console::{bank, banks, upload_bank};
 pub use contest_console::{
     close_round, contest_detail, contests, create_contest, create_round, update_contest,
 };
+pub use contest_console::{delete_document, upload_document};
 pub use participant_console::{SearchQuery, VoidForm, duplicates, participants, set_void};
 pub use unit_console::{import_units, units};
 
