@@ -117,7 +117,7 @@ fn preview(c: &contest_entity::Model) -> Markup {
                 h2 #contest-preview-title { "Xem trước mô tả và thể lệ" }
                 @if let Some(d) = &c.description { div.prose { (markdown(d)) } }
                 @if let Some(rules) = &c.rules {
-                    h3 { "Thể lệ" }
+                    p { strong { "Thể lệ:" } }
                     div.prose { (markdown(rules)) }
                 }
             }
