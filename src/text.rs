@@ -4,6 +4,8 @@
 //! ("ộ" as one code point or as "o" plus two combining marks). Everything we store or
 //! compare is NFC, trimmed, with runs of whitespace folded to one space.
 
+pub mod markdown;
+
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 

@@ -16,6 +16,7 @@ mod m20261202_000007_contest_status;
 mod m20261202_000008_round_notices;
 mod m20261202_000009_question_decisions;
 mod m20261202_000010_announcements;
+mod m20261202_000011_contest_documents;
 
 /// Every migration of the app, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_round_notices::Migration),
             Box::new(m20261202_000009_question_decisions::Migration),
             Box::new(m20261202_000010_announcements::Migration),
+            Box::new(m20261202_000011_contest_documents::Migration),
         ]
     }
 }

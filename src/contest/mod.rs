@@ -10,6 +10,7 @@ pub mod boards;
 pub mod clock;
 pub mod disputes;
 pub mod dashboard;
+pub mod documents;
 pub mod draw;
 pub mod fairness;
 pub mod finishing;
@@ -110,7 +111,9 @@ fn clean_title(raw: &str, fields: &mut BTreeMap<String, String>) -> String {
     title
 }
 
-/// A contest's description, cleaned (`None` when blank); a problem goes to `fields`.
+/// A contest's description, in NFC with its line breaks kept (`None` when blank): it is
+/// Markdown (`text::markdown`), where a line starting with `-` is a list item. A problem
+/// goes to `fields`.
 fn clean_description(raw: Option<&str>, fields: &mut BTreeMap<String, String>) -> Option<String> {
     if let Some(d) = raw
         && text::char_len(d.trim()) > 2_000
@@ -120,7 +123,7 @@ fn clean_description(raw: Option<&str>, fields: &mut BTreeMap<String, String>) -
             "Mô tả cuộc thi tối đa 2.000 ký tự.".to_owned(),
         );
     }
-    text::clean_opt(raw)
+    raw.map(|d| text::nfc(d.trim())).filter(|d| !d.is_empty())
 }
 
 /// A contest's rules, in NFC with its line breaks kept (`None` when blank); a problem goes

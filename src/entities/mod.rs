@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bank;
 pub mod category;
 pub mod contest;
+pub mod contest_document;
 pub mod identity_conflict;
 pub mod question;
 pub mod question_decision;

@@ -190,8 +190,9 @@ async fn contest_categories<C: ConnectionTrait>(
     Ok((listed, names))
 }
 
-/// The snapshots of a contest's ranked rounds, as `GET /contests/{id}/leaderboard` uses.
-async fn contest_snapshots<C: ConnectionTrait>(
+/// The snapshots of a contest's ranked rounds (every round but practice ones, settled or
+/// not): what the results export and the judges' contest page rank.
+pub async fn contest_snapshots<C: ConnectionTrait>(
     db: &C,
     boards: &Boards,
     contest_id: i64,

@@ -16,9 +16,31 @@ pub fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A file size as people read it: `820 byte`, `35 KB`, `1,2 MB` (decimal comma).
+pub fn file_size(bytes: i64) -> String {
+    const KB: i64 = 1024;
+    const MB: i64 = 1024 * 1024;
+    if bytes < KB {
+        format!("{bytes} byte")
+    } else if bytes < MB {
+        format!("{} KB", (bytes + KB / 2) / KB)
+    } else {
+        let tenths = (bytes * 10 + MB / 2) / MB;
+        format!("{},{} MB", tenths / 10, tenths % 10)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_sizes_read_in_bytes_kilobytes_and_megabytes() {
+        assert_eq!(file_size(820), "820 byte");
+        assert_eq!(file_size(35 * 1024), "35 KB");
+        assert_eq!(file_size(1_258_291), "1,2 MB");
+        assert_eq!(file_size(10 * 1024 * 1024), "10,0 MB");
+    }
 
     #[test]
     fn a_duration_reads_in_minutes_and_two_digit_seconds() {

@@ -53,8 +53,17 @@ where
 /// Reads the request: every field of a multipart form (the first file field is the
 /// file), or the whole body as the file.
 pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Upload> {
+    read_limited(req, payload, FILE_LIMIT).await
+}
+
+/// [`read`], with a file of at most `limit` bytes (413 past it, before more is read).
+pub async fn read_limited(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Upload> {
     if !is_multipart(req) {
-        let data = collect(payload, FILE_LIMIT).await?;
+        let data = collect(payload, limit).await?;
         return Ok(Upload {
             fields: HashMap::new(),
             file: Some((None, data)),
@@ -68,7 +77,7 @@ pub async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Upload> {
             .content_disposition()
             .and_then(|cd| cd.get_filename().map(str::to_owned));
         if file_name.is_some() && upload.file.is_none() {
-            let data = collect(field, FILE_LIMIT).await?;
+            let data = collect(field, limit).await?;
             upload.file = Some((file_name.filter(|n| !n.is_empty()), data));
         } else {
             let data = collect(field, 64 * 1024).await?;

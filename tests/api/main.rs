@@ -14,6 +14,7 @@ mod contest;
 mod crash;
 mod disputes;
 mod dashboard;
+mod documents;
 mod exports;
 mod fairness;
 mod hardening;

@@ -8,6 +8,7 @@ pub mod banks;
 pub mod contests;
 pub mod disputes;
 pub mod dashboard;
+pub mod documents;
 pub mod exports;
 pub mod health;
 pub mod participants;

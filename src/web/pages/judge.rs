@@ -40,6 +40,7 @@ pub async fn dashboard(ctx: PageCtx<Staff>, state: web::Data<AppState>) -> PageR
         html! {
             @for (c, rounds, unusual) in &sections {
                 h2 { (c.title) }
+                p { a href={ "/judge/contests/" (c.id) } { "Kết quả toàn cuộc thi và tải về" } }
                 ul.card { @for r in rounds {
                     li {
                         a href={ "/judge/rounds/" (r.id) } { (r.title) }
@@ -76,6 +77,67 @@ fn unusual_table(contest_id: i64, rows: &[fairness::UnusualAttempts]) -> Markup 
             } }
         }
     }
+}
+
+/// `GET /judge/contests/{id}` — the contest-wide results per category, ranked as the
+/// results export ranks them (`exports::contest_snapshots`: every ranked round, settled or
+/// not; each round's best attempt summed, then the times summed), the unit statistics,
+/// and the downloads.
+pub async fn contest_results(
+    ctx: PageCtx<Staff>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
+    let c = contest::load_contest(&state.db.read, path.into_inner()).await?;
+    let snapshots =
+        crate::exports::contest_snapshots(&state.db.read, &state.engine.boards, c.id).await?;
+    let chosen = c.categories()?;
+    let categories: Vec<_> = crate::accounts::categories(&state.db.read)
+        .await?
+        .into_iter()
+        .filter(|k| chosen.contains(&k.code))
+        .collect();
+    let units = unit::Entity::find().all(&state.db.read).await?;
+    let unit_stats = boards::contest_unit_stats(&units, &snapshots);
+    let rankings: Vec<_> = categories
+        .iter()
+        .map(|k| (k, boards::contest_ranking(&snapshots, Some(&k.code))))
+        .collect();
+    let api = format!("/api/v1/contests/{}", c.id);
+    Ok(ctx.ok(console::judge(&ctx.viewer, &format!("Kết quả toàn cuộc thi — {}", c.title), html! {
+        div.actions {
+            a.button.secondary href={ (api) "/results.xlsx" } { "Tải kết quả Excel (.xlsx)" }
+            a.button.secondary href={ (api) "/results.csv" } { "Tải kết quả CSV" }
+            a.button.secondary href={ (api) "/units.xlsx" } { "Tải thống kê đơn vị Excel (.xlsx)" }
+            a.button.secondary href={ (api) "/units.csv" } { "Tải thống kê đơn vị CSV" }
+            @if Organiser::admits(ctx.user.role) {
+                a.button.secondary href={ (api) "/results.xlsx?contact=all" } { "Tải Excel kèm thông tin liên hệ" }
+            }
+        }
+        p.muted #contest-rule {
+            "Xếp hạng toàn cuộc thi: mỗi vòng thi chính thức tính bài thi tốt nhất của thí sinh; "
+            "xếp theo tổng điểm các vòng (cao trước), rồi tổng thời gian làm bài (ít trước). "
+            "Vòng thi thử không được tính. " (snapshots.len()) " vòng thi được tính; "
+            "bảng này gồm cả vòng chưa kết thúc, như tệp tải về."
+        }
+        @for (k, ranking) in &rankings {
+            section aria-labelledby={ "ranking-" (k.code) } {
+                h2 id={ "ranking-" (k.code) } { (k.name) " — " (ranking.len()) " thí sinh" }
+                div.table-wrap { table {
+                    thead { tr {
+                        th.num scope="col" { "Hạng" } th scope="col" { "Họ và tên" } th scope="col" { "Đơn vị" }
+                        th.num scope="col" { "Điểm" } th.num scope="col" { "Số vòng" } th.num scope="col" { "Thời gian" }
+                    } }
+                    tbody { @for e in ranking { tr {
+                        td.num { (e.rank) } td { (e.name) } td { (e.unit_name.clone().unwrap_or_default()) }
+                        td.num { (e.score) "/" (e.max_score) } td.num { (e.rounds) } td.num { (duration(e.time_taken_ms)) }
+                    } } }
+                } }
+            }
+        }
+        h2 { "Theo đơn vị" }
+        (units_table(&unit_stats, true))
+    })))
 }
 
 /// Query of the results page.

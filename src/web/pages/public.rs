@@ -8,12 +8,13 @@ use serde::Deserialize;
 
 use super::{PageCtx, PageResult};
 use crate::accounts::Role;
-use crate::contest::{self, announcements, boards, lifecycle};
+use crate::contest::{self, announcements, boards, documents, lifecycle};
 use crate::entities::{category, contest as contest_entity, round};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::text::markdown::markdown;
 use crate::views::boards::units_table;
-use crate::views::format::duration;
+use crate::views::format::{duration, file_size};
 use crate::views::layout::{Viewer, csrf_field, page};
 use crate::views::{announcements as announcement_views, countdown};
 use crate::vn_time;
@@ -124,7 +125,7 @@ pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
             @for c in &contests {
                 section aria-labelledby={ "contest-" (c.id) } {
                     h2 id={ "contest-" (c.id) } { a href={ "/contests/" (c.id) } { (c.title) } }
-                    @if let Some(d) = &c.description { p { (d) } }
+                    @if let Some(d) = &c.description { div.prose { (markdown(d)) } }
                     (announcement_views::list(&notices.iter().filter(|a| a.contest_id == Some(c.id)).collect::<Vec<_>>()))
                     @for r in rounds.iter().filter(|r| r.contest_id == c.id) { (round_card(viewer, r, now, &[])) }
                 }
@@ -144,6 +145,7 @@ pub async fn contest_page(
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
     let ids: Vec<i64> = rounds.iter().map(|r| r.id).collect();
     let notices = contest::round_edit::notices_of(&state.db.read, &ids).await?;
+    let docs = contest::documents::list(&state.db.read, c.id).await?;
     let now = state.engine.now();
     let announced =
         announcements::live(&state.db.read, announcements::Scope::Contest(c.id), now).await?;
@@ -158,10 +160,22 @@ pub async fn contest_page(
                 h2 { "Thông báo" }
                 (announcement_views::list(&announced.iter().collect::<Vec<_>>()))
             }
-            @if let Some(d) = &c.description { p { (d) } }
+            // Description and rules are Markdown, cleaned (`text::markdown`).
+            @if let Some(d) = &c.description { div.prose #contest-description { (markdown(d)) } }
             @if let Some(rules) = &c.rules {
                 h2 { "Thể lệ" }
-                div.card { @for para in rules.split('\n').filter(|p| !p.trim().is_empty()) { p { (para) } } }
+                div.card.prose #contest-rules { (markdown(rules)) }
+            }
+            @if !docs.is_empty() {
+                section aria-labelledby="contest-documents-title" {
+                    h2 #contest-documents-title { "Tài liệu" }
+                    ul.card.documents #contest-documents { @for d in &docs {
+                        li {
+                            a href=(d.url) download { (d.filename) }
+                            span.muted { (documents::Kind::of_content_type(&d.content_type).map_or("", documents::Kind::name)) " · " (file_size(d.size)) }
+                        }
+                    } }
+                }
             }
             h2 { "Các vòng thi" }
             @for r in &rounds { (round_card(viewer, r, now, notices.get(&r.id).map_or(&[][..], Vec::as_slice))) }

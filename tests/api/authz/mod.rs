@@ -78,6 +78,8 @@ struct World {
     spare_rounds: [i64; 2],
     bank: i64,
     attempt: i64,
+    /// A document of the contest, and one the delete routes remove (API, page).
+    documents: [i64; 3],
     /// An option of the attempt's first question.
     choice: String,
     /// The question revision the attempt drew first (the decision routes).
@@ -123,11 +125,17 @@ async fn seed(app: &TestApp) -> World {
         .find(|b| b.code == TEST_BANK)
         .unwrap()
         .id;
+    let documents = [
+        seed_document(app, &organiser, contest).await,
+        seed_document(app, &organiser, contest).await,
+        seed_document(app, &organiser, contest).await,
+    ];
     World {
         contest,
         round,
         spare_rounds,
         bank,
+        documents,
         attempt: attempt["attempt_id"].as_i64().unwrap(),
         choice: attempt["questions"][0]["options"][0]["id"]
             .as_str()
@@ -150,6 +158,25 @@ async fn seed(app: &TestApp) -> World {
         voided_token,
     }
 }
+
+/// A PDF attached to the contest; its id.
+async fn seed_document(app: &TestApp, organiser: &str, contest: i64) -> i64 {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/contests/{contest}/documents")))
+        .bearer_auth(organiser)
+        .header("content-type", "application/pdf")
+        .body(PDF.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+/// The smallest PDF the document routes accept.
+const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
 
 /// The token a caller presents now: freshly issued at the user's current version, except
 /// the voided participant's, which is the one they held before being voided.

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Body, Case, World, bank_toml, password_of};
+use super::{Body, Case, PDF, World, bank_toml, password_of};
 use crate::helpers::{PASSWORD, UNITS_CSV, registration, round_spec, season_spec};
 
 fn form(fields: &[(&str, &str)]) -> Body {
@@ -22,6 +22,7 @@ fn none() -> Box<dyn Fn(usize) -> Body> {
 /// The table. Columns: anonymous, owner, other, voided, judge, organiser, admin.
 pub(super) fn cases(w: &World) -> Vec<Case> {
     let (c, r, b, a) = (w.contest, w.round, w.bank, w.attempt);
+    let docs = w.documents;
     let choice = w.choice.clone();
     let target = w.target;
     let mut cases = Vec::new();
@@ -107,6 +108,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "GET",
         "/contests/{id}",
         format!("/contests/{c}"),
+        none(),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/contests/{id}/documents/{doc_id}",
+        format!("/contests/{c}/documents/{}", docs[0]),
         none(),
         all_ok,
     );
@@ -240,6 +248,20 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
     );
     row(
         "POST",
+        "/organiser/contests/{id}/documents",
+        format!("/organiser/contests/{c}/documents"),
+        Box::new(|_| Body::Multipart(vec![], "the-le.pdf", PDF.to_vec())),
+        "login 403 403 login 403 303 403",
+    );
+    row(
+        "POST",
+        "/organiser/contests/{id}/documents/{doc_id}/delete",
+        format!("/organiser/contests/{c}/documents/{}/delete", docs[2]),
+        Box::new(|_| form(&[])),
+        "login 403 403 login 403 303 403",
+    );
+    row(
+        "POST",
         "/organiser/rounds/{id}/close",
         format!("/organiser/rounds/{}/close", w.spare_rounds[1]),
         Box::new(|_| form(&[("reason", "Sự cố kỹ thuật"), ("confirm", "true")])),
@@ -350,6 +372,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "GET",
         "/judge/rounds/{id}",
         format!("/judge/rounds/{r}"),
+        none(),
+        staff_page,
+    );
+    row(
+        "GET",
+        "/judge/contests/{id}",
+        format!("/judge/contests/{c}"),
         none(),
         staff_page,
     );
@@ -522,6 +551,27 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         format!("/api/v1/contests/{c}/units"),
         none(),
         all_ok,
+    );
+    row(
+        "POST",
+        "/api/v1/contests/{id}/documents",
+        format!("/api/v1/contests/{c}/documents"),
+        Box::new(|_| Body::Raw("application/pdf", PDF.to_vec())),
+        "401 403 403 401 403 201 403",
+    );
+    row(
+        "GET",
+        "/api/v1/contests/{id}/documents",
+        format!("/api/v1/contests/{c}/documents"),
+        none(),
+        all_ok,
+    );
+    row(
+        "DELETE",
+        "/api/v1/contests/{id}/documents/{doc_id}",
+        format!("/api/v1/contests/{c}/documents/{}", docs[1]),
+        none(),
+        "401 403 403 401 403 204 403",
     );
     row(
         "GET",

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::web;
-use maud::html;
+use actix_web::{HttpRequest, web};
+use maud::{Markup, html};
 use sea_orm::{ActiveEnum, EntityTrait, QueryOrder};
 use serde_json::json;
 
 use crate::banks::{Difficulty, store};
+use crate::contest::documents::{self, DocumentInfo, Kind};
 use crate::contest::lifecycle::{self, ContestChange};
 use crate::contest::season::{self, SeasonRound, SeasonSpec};
 use crate::contest::{
@@ -18,11 +19,13 @@ use crate::entities::contest::{self as contest_entity, Status as ContestStatus};
 use crate::entities::round::ScoreShown;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::text::markdown::markdown;
 use crate::views::console;
 use crate::views::form::FormOutcome;
-use crate::views::format::capitalised;
+use crate::views::format::{capitalised, file_size};
 use crate::views::layout::csrf_field;
 use crate::vn_time;
+use crate::web::api::documents::{DocumentPath, read_document};
 use crate::web::extract::Organiser;
 use crate::web::pages::{PageCtx, PageResult, see_other};
 
@@ -55,7 +58,8 @@ async fn contests_page(
             label for="contest-description" { "Mô tả" }
             textarea #contest-description name="description" rows="2" {}
             label for="contest-rules" { "Thể lệ" }
-            textarea #contest-rules name="rules" rows="5" {}
+            textarea #contest-rules name="rules" rows="5" aria-describedby="contest-format-hint" {}
+            p #contest-format-hint .muted { (FORMAT_HINT) }
             fieldset {
                 legend { "Đối tượng dự thi" }
                 @for c in &categories {
@@ -100,6 +104,65 @@ pub async fn create_contest(
 
 const QUOTA_ROWS: usize = 3;
 
+/// How descriptions and rules are formatted, under their fields.
+const FORMAT_HINT: &str = "Mô tả và thể lệ viết theo định dạng Markdown: **chữ đậm**, *chữ nghiêng*, \
+                           dòng bắt đầu bằng «- » là một mục danh sách, «1. » là danh sách đánh số, \
+                           «# » là tiêu đề, [tên liên kết](https://…). Mã HTML được hiển thị nguyên văn.";
+
+/// The description and rules as the contest page shows them.
+fn preview(c: &contest_entity::Model) -> Markup {
+    html! {
+        @if c.description.is_some() || c.rules.is_some() {
+            section #contest-preview .card aria-labelledby="contest-preview-title" {
+                h2 #contest-preview-title { "Xem trước mô tả và thể lệ" }
+                @if let Some(d) = &c.description { div.prose { (markdown(d)) } }
+                @if let Some(rules) = &c.rules {
+                    p { strong { "Thể lệ:" } }
+                    div.prose { (markdown(rules)) }
+                }
+            }
+        }
+    }
+}
+
+/// The contest's documents, each with its delete button, and the upload form.
+fn documents_section(
+    viewer: &crate::views::layout::Viewer,
+    contest_id: i64,
+    docs: &[DocumentInfo],
+) -> Markup {
+    html! {
+        section #contest-documents .card aria-labelledby="contest-documents-title" {
+            h2 #contest-documents-title { "Tài liệu" }
+            @if docs.is_empty() {
+                p.muted { "Chưa có tài liệu nào." }
+            } @else {
+                ul.documents { @for d in docs {
+                    li {
+                        a href=(d.url) { (d.filename) }
+                        span.muted { (Kind::of_content_type(&d.content_type).map_or("", Kind::name)) " · " (file_size(d.size)) }
+                        form method="post" action={ "/organiser/contests/" (contest_id) "/documents/" (d.id) "/delete" } {
+                            (csrf_field(viewer))
+                            button.secondary type="submit" aria-label={ "Xóa tài liệu " (d.filename) } { "Xóa" }
+                        }
+                    }
+                } }
+            }
+            form #document-upload method="post" enctype="multipart/form-data" action={ "/organiser/contests/" (contest_id) "/documents" } {
+                (csrf_field(viewer))
+                label for="document-file" { "Thêm tài liệu" }
+                input #document-file type="file" name="file" required
+                    accept=".pdf,.docx,.xlsx,.png,.jpg,.jpeg" aria-describedby="document-file-hint";
+                p #document-file-hint .muted {
+                    "PDF, Word (.docx), Excel (.xlsx), ảnh PNG hoặc JPEG, tối đa "
+                    (documents::MAX_BYTES / 1024 / 1024) " MB; tối đa " (documents::MAX_PER_CONTEST) " tài liệu mỗi cuộc thi."
+                }
+                div.actions { button type="submit" { "Tải lên" } }
+            }
+        }
+    }
+}
+
 /// The button that moves a contest to `to`.
 fn transition_label(to: ContestStatus) -> &'static str {
     match to {
@@ -123,6 +186,7 @@ async fn contest_page(
     let categories = crate::accounts::categories(&state.db.read).await?;
     let frozen = matches!(c.status, ContestStatus::Finished | ContestStatus::Archived);
     let banks = store::list(&state.db.read).await?;
+    let docs = documents::list(&state.db.read, c.id).await?;
     let now = state.engine.now();
     let value = |k: &str, default: String| form.get(k).cloned().unwrap_or(default);
     let viewer = &ctx.viewer;
@@ -151,7 +215,8 @@ async fn contest_page(
                 label for="edit-description" { "Mô tả" }
                 textarea #edit-description name="description" rows="2" { (c.description.clone().unwrap_or_default()) }
                 label for="edit-rules" { "Thể lệ" }
-                textarea #edit-rules name="rules" rows="5" { (c.rules.clone().unwrap_or_default()) }
+                textarea #edit-rules name="rules" rows="5" aria-describedby="edit-format-hint" { (c.rules.clone().unwrap_or_default()) }
+                p #edit-format-hint .muted { (FORMAT_HINT) }
                 fieldset aria-describedby="edit-categories-hint" {
                     legend { "Đối tượng dự thi" }
                     @for k in &categories {
@@ -162,6 +227,8 @@ async fn contest_page(
                 div.actions { button type="submit" { "Lưu thay đổi" } }
             }
         }
+        (preview(&c))
+        (documents_section(viewer, c.id, &docs))
         h2 { "Các vòng thi" }
         div #rounds {
             @for r in &rounds {
@@ -607,4 +674,81 @@ pub async fn create_season(
         }
         Err(e) => contest_page(&ctx, &state, contest_id, &form, FormOutcome::refused(e)?).await,
     }
+}
+
+/// The console again, with why an upload was refused (nothing was stored).
+async fn refused_upload(
+    ctx: &PageCtx<Organiser>,
+    state: &AppState,
+    contest_id: i64,
+    e: AppError,
+) -> PageResult {
+    let outcome = FormOutcome::refused(e)?;
+    contest_page(ctx, state, contest_id, &BTreeMap::new(), outcome).await
+}
+
+/// `POST /organiser/contests/{id}/documents` — attaches the uploaded document
+/// (`contest::documents::add`, as the API).
+pub async fn upload_document(
+    ctx: PageCtx<Organiser>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<i64>,
+    payload: web::Payload,
+) -> PageResult {
+    let contest_id = path.into_inner();
+    crate::contest::load_contest(&state.db.read, contest_id).await?;
+    let (upload, name, bytes) = match read_document(&req, payload).await {
+        Ok(read) => read,
+        // Nothing was stored: the page shows why (too large, no file).
+        Err(e) => return refused_upload(&ctx, &state, contest_id, e).await,
+    };
+    ctx.check_csrf(
+        upload
+            .fields
+            .get("csrf")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    )?;
+    match documents::add(
+        &state.db.write,
+        contest_id,
+        name.as_deref(),
+        bytes,
+        Some(ctx.user.id()),
+    )
+    .await
+    {
+        Ok(d) => {
+            tracing::info!(
+                contest.id = contest_id,
+                document.id = d.id,
+                "document attached from the console"
+            );
+            Ok(see_other(&format!(
+                "/organiser/contests/{contest_id}#contest-documents"
+            )))
+        }
+        Err(e) => refused_upload(&ctx, &state, contest_id, e).await,
+    }
+}
+
+/// `POST /organiser/contests/{id}/documents/{doc_id}/delete` — removes a document (audited).
+pub async fn delete_document(
+    ctx: PageCtx<Organiser>,
+    state: web::Data<AppState>,
+    path: web::Path<DocumentPath>,
+    form: web::Form<CsrfOnly>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    documents::remove(&state.db.write, path.id, path.doc_id, Some(ctx.user.id())).await?;
+    tracing::info!(
+        contest.id = path.id,
+        document.id = path.doc_id,
+        "document removed from the console"
+    );
+    Ok(see_other(&format!(
+        "/organiser/contests/{}#contest-documents",
+        path.id
+    )))
 }
