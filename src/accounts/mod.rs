@@ -9,6 +9,7 @@ mod login;
 pub mod participants;
 pub mod password;
 pub mod phone;
+pub mod recovery;
 pub mod sessions;
 pub mod throttle;
 pub mod token;

@@ -21,6 +21,7 @@ mod openapi;
 mod pages;
 mod privacy;
 mod process;
+mod recovery;
 mod scaleout;
 mod security;
 mod units;
