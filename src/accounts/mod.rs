@@ -11,6 +11,7 @@ pub mod password;
 pub mod phone;
 pub mod recovery;
 pub mod sessions;
+pub mod staff;
 pub mod throttle;
 pub mod token;
 

@@ -24,5 +24,6 @@ mod process;
 mod recovery;
 mod scaleout;
 mod security;
+mod staff;
 mod units;
 mod uploads;

@@ -8,6 +8,7 @@ pub mod contests;
 pub mod exports;
 pub mod health;
 pub mod participants;
+pub mod staff;
 pub mod units;
 
 use crate::error::AppError;
