@@ -1,4 +1,4 @@
-//! The command line: `serve`, `demo`, `user add`, `migrate`, `bank`, `export`, `backup`;
+//! The command line: `serve`, `demo`, `user add|list|reset-password`, `migrate`, `bank`, `export`, `backup`;
 //! and the logging and exit status every binary of the crate shares (the benchmarks and
 //! the fuzzer are binaries of their own under `src/bin/`).
 
@@ -121,6 +121,24 @@ pub struct BackupArgs {
 pub enum UserCommand {
     /// Create a staff account (admin, organiser or judge).
     Add(UserAddArgs),
+    /// List the staff accounts (participants are found in the organiser's console).
+    List(DatabaseArgs),
+    /// Set a new password for any account (staff by email, participant by phone) and end
+    /// its sessions: a generated one printed once, or one read from standard input.
+    ResetPassword(UserResetArgs),
+}
+
+/// `cuocthi user reset-password`.
+#[derive(Debug, Args)]
+pub struct UserResetArgs {
+    /// The account: a staff email or a participant's phone number.
+    #[arg(long)]
+    pub login: String,
+    /// Read the new password from standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// `cuocthi user add`.
@@ -180,6 +198,8 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Serve(args) => serve(Settings::from_args(&args, DEFAULT_DATABASE_URL)).await,
             Command::Demo(args) => demo(Settings::from_args(&args, DEMO_DATABASE_URL)).await,
             Command::User(UserCommand::Add(args)) => user_add(args).await,
+            Command::User(UserCommand::List(args)) => user_list(args).await,
+            Command::User(UserCommand::ResetPassword(args)) => user_reset_password(args).await,
             Command::Migrate(args) => migrate(args).await,
             Command::Bank(BankCommand::Import(args)) => bank_import(args).await,
             Command::Bank(BankCommand::Check(args)) => bank_check(args),
@@ -273,20 +293,70 @@ async fn demo(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A password read from standard input (one line; the line break is not part of it), NFC.
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut p = String::new();
+    std::io::stdin()
+        .read_to_string(&mut p)
+        .context("Failed to read the password from standard input")?;
+    Ok(crate::text::nfc(p.trim_end_matches(['\r', '\n'])))
+}
+
+async fn user_list(args: DatabaseArgs) -> anyhow::Result<()> {
+    let db = crate::db::connect_and_migrate(&database_url(&args)).await?;
+    let staff = accounts::recovery::staff(&db.read).await?;
+    println!(
+        "{:>6}  {:<10} {:<36} {:<9} Họ và tên",
+        "id", "vai trò", "đăng nhập", ""
+    );
+    for s in &staff {
+        let state = if s.disabled { "đã khoá" } else { "" };
+        println!(
+            "{:>6}  {:<10} {:<36} {:<9} {}",
+            s.id, s.role, s.login, state, s.full_name
+        );
+    }
+    println!("{} tài khoản cán bộ.", staff.len());
+    Ok(())
+}
+
+async fn user_reset_password(args: UserResetArgs) -> anyhow::Result<()> {
+    let (password, generated) = if args.password_stdin {
+        (password_from_stdin()?, false)
+    } else {
+        (accounts::recovery::random_password(), true)
+    };
+    accounts::check_password(&password).map_err(|m| anyhow::anyhow!(m))?;
+    let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
+    let user = accounts::recovery::require_login(&db.read, &args.login)
+        .await
+        .map_err(|_| anyhow::anyhow!("không có tài khoản nào đăng nhập bằng {}", args.login))?;
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || accounts::password::hash_blocking(&password)).await??
+    };
+    accounts::recovery::set_password(&db.write, user.id, hash, None, "user.reset_password")
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+    if generated {
+        println!(
+            "Mật khẩu mới của {} (chỉ hiện một lần): {password}",
+            args.login
+        );
+    } else {
+        println!("Đã đặt mật khẩu mới cho {}.", args.login);
+    }
+    println!("Mọi phiên đăng nhập cũ của tài khoản đã hết hiệu lực.");
+    Ok(())
+}
+
 async fn user_add(args: UserAddArgs) -> anyhow::Result<()> {
     let role = Role::try_from_value(&args.role)
         .map_err(|_| anyhow::anyhow!("unknown role {}", args.role))?;
     let password = match args.password {
-        Some(p) => p,
-        None => {
-            let mut p = String::new();
-            std::io::stdin()
-                .read_to_string(&mut p)
-                .context("Failed to read the password from standard input")?;
-            p.trim_end_matches(['\r', '\n']).to_owned()
-        }
+        Some(p) => crate::text::nfc(&p),
+        None => password_from_stdin()?,
     };
-    let password = crate::text::nfc(&password);
     accounts::check_password(&password).map_err(|m| anyhow::anyhow!(m))?;
     let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
     let hash =

@@ -34,6 +34,15 @@ pub fn account_voided() -> AppError {
     )
 }
 
+/// The answer to a right password on a staff account an admin disabled: its tokens were
+/// revoked when it was disabled, and it gets no new one.
+pub fn account_disabled() -> AppError {
+    AppError::refused(
+        "account_disabled",
+        "Tài khoản cán bộ này đã bị quản trị viên khoá, không thể đăng nhập.",
+    )
+}
+
 /// Registers a participant, within the rate limits (per client IP, and per phone number):
 /// validates the registration, hashes the password off the async threads and creates the
 /// account (see [`create_participant`] for identity conflicts). A refused registration
@@ -100,7 +109,11 @@ pub async fn check_login(
     drop(attempt);
     if user.voided {
         tracing::info!(user.id = user.id, "voided account refused at login");
-        return Err(account_voided());
+        return Err(if user.role.is_staff() {
+            account_disabled()
+        } else {
+            account_voided()
+        });
     }
     Ok(user)
 }

@@ -9,7 +9,9 @@ mod login;
 pub mod participants;
 pub mod password;
 pub mod phone;
+pub mod recovery;
 pub mod sessions;
+pub mod staff;
 pub mod throttle;
 pub mod token;
 

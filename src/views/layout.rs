@@ -60,7 +60,7 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                                             a href="/judge" { "Kết quả" }
                                         }
                                         Role::Judge => { a href="/judge" { "Ban Giám khảo" } }
-                                        Role::Admin => {}
+                                        Role::Admin => { a href="/admin" { "Quản trị" } }
                                     }
                                     form method="post" action="/logout" {
                                         (csrf_field(viewer))

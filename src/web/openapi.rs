@@ -97,6 +97,10 @@ impl Modify for BearerAuth {
         api::participants::duplicates,
         api::participants::void,
         api::participants::unvoid,
+        api::staff::list,
+        api::staff::create,
+        api::staff::update,
+        api::staff::reset_password,
         api::exports::round_results,
         api::exports::contest_results,
         api::exports::contest_units,
@@ -111,7 +115,7 @@ impl Modify for BearerAuth {
     tags(
         (name = "health"), (name = "auth"), (name = "units"), (name = "banks"),
         (name = "contests"), (name = "rounds"), (name = "attempts"), (name = "audit"),
-        (name = "participants"), (name = "exports"),
+        (name = "participants"), (name = "exports"), (name = "staff"),
         (name = "announcements"), (name = "dashboard"),
     )
 )]

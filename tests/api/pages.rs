@@ -45,7 +45,8 @@ fn assert_ids_unique(html: &str) {
     }
 }
 
-async fn page(
+/// A page as `client` gets it: status, headers, body.
+pub async fn page(
     client: &reqwest::Client,
     app: &TestApp,
     path: &str,

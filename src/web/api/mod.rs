@@ -13,6 +13,7 @@ pub mod exports;
 pub mod health;
 pub mod participants;
 pub mod rounds;
+pub mod staff;
 pub mod units;
 
 use crate::error::AppError;

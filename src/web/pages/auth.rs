@@ -77,10 +77,10 @@ pub async fn login(
                 .tokens
                 .issue(user.id, user.token_version, Utc::now())
                 .map_err(AppError::from)?;
-            let mut response = see_other(if user.role == Role::Participant {
-                "/me"
-            } else {
-                "/"
+            let mut response = see_other(match user.role {
+                Role::Participant => "/me",
+                Role::Admin => "/admin",
+                Role::Organiser | Role::Judge => "/",
             });
             signed_in(&mut response, &req, &state, user.id, issued.token)?;
             Ok(response)

@@ -1,6 +1,7 @@
 //! Server-rendered pages (maud): the participant's side of the contest. They work without
 //! JavaScript; forms carry a CSRF token checked against a cookie (double submit).
 
+pub mod admin;
 pub mod attempt;
 pub mod auth;
 pub mod items;

@@ -86,6 +86,8 @@ struct World {
     question: i64,
     /// The participant the void routes act on.
     target: i64,
+    /// The staff account the staff routes act on (no caller: its tokens may die).
+    staff_target: i64,
     /// User ids per caller (anonymous has none).
     users: [Option<i64>; 7],
     voided_token: String,
@@ -113,6 +115,7 @@ async fn seed(app: &TestApp) -> World {
     app.participant("0912000009").await;
     app.staff(Role::Judge, "bgk@example.vn").await;
     app.staff(Role::Admin, "qtv@example.vn").await;
+    app.staff(Role::Judge, "bgk2@example.vn").await;
     let (status, attempt) = app.start(&owner, round).await;
     assert!(status.is_success(), "{attempt}");
     let voided = user_id(app, "0912000003").await;
@@ -146,6 +149,7 @@ async fn seed(app: &TestApp) -> World {
             cuocthi::contest::attempts::drawn_of(&a).unwrap()[0].question_id
         },
         target: user_id(app, "0912000004").await,
+        staff_target: user_id(app, "bgk2@example.vn").await,
         users: [
             None,
             Some(user_id(app, "0912000001").await),
@@ -397,7 +401,7 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
 ///
 /// The rule: with a made-up token (and so no matching cookie), every page POST is refused
 /// with 403 before it changes anything — except where the role guard comes first (the
-/// organiser console checks the role before it reads a form or an upload): there an
+/// organiser and admin consoles check the role before they read a form or an upload): there an
 /// anonymous caller is sent to log in. With no token field at all, the forms whose fields
 /// are typed are refused by the form extractor (400 `invalid_form`) before the handler
 /// runs; the others as with a made-up token. The organiser (allowed on every console
@@ -413,7 +417,8 @@ async fn page_forms_without_the_csrf_pair_are_refused() {
         .filter(|c| c.method == "POST" && !c.route.starts_with("/api/"))
     {
         for caller in [0, 5] {
-            let guard_first = caller == 0 && case.route.starts_with("/organiser/");
+            let guard_first = caller == 0
+                && (case.route.starts_with("/organiser/") || case.route.starts_with("/admin/"));
             for mode in [Csrf::Forged, Csrf::Missing] {
                 let token = token_of(&app, &world, caller).await;
                 let response = send(&app, case, token.as_deref(), (case.body)(caller), mode).await;

@@ -25,6 +25,7 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
     let docs = w.documents;
     let choice = w.choice.clone();
     let target = w.target;
+    let staff_target = w.staff_target;
     let mut cases = Vec::new();
     let mut row = |method: &'static str,
                    route: &'static str,
@@ -45,6 +46,8 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
     let staff_page = "login 403 403 login 200 200 403";
     let staff_api = "401 403 403 401 200 200 403";
     let organiser_api = "401 403 403 401 403 200 403";
+    let admin_page = "login 403 403 login 403 403 200";
+    let admin_api = "401 403 403 401 403 403 200";
     // A path the app does not have: 404 for everyone, before any sign-in check.
     let no_such_path = "404 404 404 404 404 404 404";
 
@@ -366,6 +369,35 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "/organiser/announcements/1/withdraw".into(),
         Box::new(|_| form(&[])),
         "login 403 403 login 403 303 403",
+    );
+    row("GET", "/admin", "/admin".into(), none(), admin_page);
+    row(
+        "POST",
+        "/admin/staff",
+        "/admin/staff".into(),
+        Box::new(|caller| {
+            let login = format!("staff-page-{caller}@example.vn");
+            form(&[
+                ("login", &login),
+                ("full_name", "Cán Bộ Mới"),
+                ("role", "judge"),
+            ])
+        }),
+        admin_page,
+    );
+    row(
+        "POST",
+        "/admin/staff/{id}",
+        format!("/admin/staff/{staff_target}"),
+        Box::new(|_| form(&[("disabled", "false")])),
+        admin_page,
+    );
+    row(
+        "POST",
+        "/admin/staff/{id}/password",
+        format!("/admin/staff/{staff_target}/password"),
+        Box::new(|_| form(&[])),
+        admin_page,
     );
     row("GET", "/judge", "/judge".into(), none(), staff_page);
     row(
@@ -702,6 +734,40 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         format!("/api/v1/participants/{target}/unvoid"),
         none(),
         organiser_api,
+    );
+    row(
+        "GET",
+        "/api/v1/staff",
+        "/api/v1/staff".into(),
+        none(),
+        admin_api,
+    );
+    row(
+        "POST",
+        "/api/v1/staff",
+        "/api/v1/staff".into(),
+        Box::new(|caller| {
+            Body::Json(json!({
+                "login": format!("staff-api-{caller}@example.vn"),
+                "full_name": "Cán Bộ Mới",
+                "role": "judge",
+            }))
+        }),
+        "401 403 403 401 403 403 201",
+    );
+    row(
+        "PATCH",
+        "/api/v1/staff/{id}",
+        format!("/api/v1/staff/{staff_target}"),
+        Box::new(|_| Body::Json(json!({"disabled": false}))),
+        admin_api,
+    );
+    row(
+        "POST",
+        "/api/v1/staff/{id}/password",
+        format!("/api/v1/staff/{staff_target}/password"),
+        none(),
+        admin_api,
     );
     // One handler per kind, the format a path parameter: each format is its own request,
     // and an unknown one is a path the API does not have, for every caller.
