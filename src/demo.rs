@@ -1,8 +1,6 @@
 //! The demo contest: sample units and logins, loaded by `cuocthi demo` on an empty
 //! database.
 
-use base64::Engine;
-use rand::RngCore;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::accounts::{self, Registration, Role};
@@ -33,12 +31,6 @@ pub struct DemoLogin {
     pub password: String,
 }
 
-fn random_password() -> String {
-    let mut bytes = [0u8; 9];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// Loads the demo content when the database has no users yet; returns the logins it
 /// created, or `None` when the database already had data.
 pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
@@ -64,7 +56,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
             "Ban Giám khảo Cuộc thi",
         ),
     ] {
-        let password = random_password();
+        let password = crate::accounts::recovery::random_password();
         let hash = state.hasher.hash(password.clone()).await?;
         accounts::create_staff(db, role, email, name, hash)
             .await
@@ -76,7 +68,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         });
     }
 
-    let password = random_password();
+    let password = crate::accounts::recovery::random_password();
     let registration = Registration {
         full_name: Some("Nguyễn Thị Thu Hà".into()),
         phone: Some("0912345678".into()),
@@ -258,6 +250,7 @@ async fn past_results(
         live: crate::cache::TtlCache::new(attempts::LIVE_TTL, 100),
         rounds: crate::cache::TtlCache::new(std::time::Duration::ZERO, 1),
         contests: crate::cache::TtlCache::new(std::time::Duration::ZERO, 1),
+        dashboard: crate::cache::TtlCache::new(std::time::Duration::ZERO, 1),
         starts: crate::ratelimit::Limiter::new(1000, std::time::Duration::from_secs(60)),
     };
     past.clock
@@ -275,7 +268,7 @@ async fn past_results(
             .find(|k| *k == unit)
             .or(known.last())
             .map_or(unit, String::as_str);
-        let password = random_password();
+        let password = crate::accounts::recovery::random_password();
         let registration = Registration {
             full_name: Some(name.into()),
             phone: Some(phone.into()),

@@ -733,7 +733,7 @@ async fn a_decision_on_a_settled_round_recomputes_the_perfect_score_prediction()
         app.post_json(
             &format!("/api/v1/rounds/{round}/close"),
             Some(&organiser),
-            &json!({}),
+            &json!({"confirm": true, "reason": "Kết thúc sớm để chấm"}),
         )
         .await,
     )

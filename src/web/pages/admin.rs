@@ -16,6 +16,7 @@ use crate::state::AppState;
 use crate::views::form::FormOutcome;
 use crate::views::layout::{Viewer, csrf_field, page};
 use crate::web::extract::Admin;
+use crate::web::pages::auth::CsrfOnly;
 use crate::web::pages::{PageCtx, PageResult};
 
 const STAFF_ROLES: [Role; 3] = [Role::Organiser, Role::Judge, Role::Admin];
@@ -224,19 +225,12 @@ pub async fn update(
     staff_page(&ctx, &state, outcome, &CreateForm::default()).await
 }
 
-/// The CSRF-only form of a password reset.
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// `POST /admin/staff/{id}/password` — a new generated password, shown once.
 pub async fn reset_password(
     ctx: PageCtx<Admin>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    form: web::Form<CsrfForm>,
+    form: web::Form<CsrfOnly>,
 ) -> PageResult {
     ctx.check_csrf(&form.csrf)?;
     let issued = staff::reset_password(&state, ctx.user.id(), path.into_inner()).await?;

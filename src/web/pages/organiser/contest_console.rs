@@ -27,6 +27,7 @@ use crate::views::layout::csrf_field;
 use crate::vn_time;
 use crate::web::api::documents::{DocumentPath, read_document};
 use crate::web::extract::Organiser;
+use crate::web::pages::auth::CsrfOnly;
 use crate::web::pages::{PageCtx, PageResult, see_other};
 
 /// `GET /organiser/contests`.

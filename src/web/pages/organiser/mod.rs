@@ -16,8 +16,8 @@ pub use bank_console::{bank, banks, upload_bank};
 pub use contest_console::{
     contest_detail, contests, create_contest, create_round, create_season, update_contest,
 };
-pub use dashboard::dashboard;
 pub use contest_console::{delete_document, upload_document};
+pub use dashboard::dashboard;
 pub use participant_console::{SearchQuery, VoidForm, duplicates, participants, set_void};
 pub use round_console::{close_confirm, close_round, notices_list, round_detail, update_round};
 pub use unit_console::{import_units, units};
