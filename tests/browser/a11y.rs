@@ -11,9 +11,10 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::app::{PASSWORD, spawn_app};
+use crate::app::{PASSWORD, STAFF_PASSWORD, spawn_app};
 use crate::flows::{answer, log_in, positions, start_round};
 use crate::harness::{Browser, repo_target, tools, unavailable};
+use cuocthi::accounts::Role;
 
 /// Serious or critical violations known and accepted for now: `(page, rule id, reason)`.
 /// A page name of `*` matches every page. Keep this list minimal; each entry is a defect
@@ -98,20 +99,28 @@ async fn audit(b: &Browser, axe: &str, page: &str) -> Vec<Violation> {
         .collect()
 }
 
-#[tokio::test]
-async fn pages_have_no_serious_accessibility_violations() {
-    const TEST: &str = "pages_have_no_serious_accessibility_violations";
-    let Some(tools) = tools(TEST) else { return };
+/// The browser tools and axe-core's source, or `None` (a skip, or under CI a failure)
+/// when one is missing.
+fn tools_and_axe(test: &str) -> Option<(crate::harness::Tools, String)> {
+    let tools = tools(test)?;
     let path = axe_path();
-    let Ok(axe) = std::fs::read_to_string(&path) else {
-        let _: Option<()> = unavailable(
-            TEST,
+    match std::fs::read_to_string(&path) {
+        Ok(axe) => Some((tools, axe)),
+        Err(_) => unavailable(
+            test,
             &format!(
                 "axe-core not found at {} (set AXE_CORE_JS, or run \
                  `npm install --prefix target/axe axe-core@4`)",
                 path.display()
             ),
-        );
+        ),
+    }
+}
+
+#[tokio::test]
+async fn pages_have_no_serious_accessibility_violations() {
+    const TEST: &str = "pages_have_no_serious_accessibility_violations";
+    let Some((tools, axe)) = tools_and_axe(TEST) else {
         return;
     };
     let app = spawn_app().await;
@@ -180,7 +189,12 @@ async fn pages_have_no_serious_accessibility_violations() {
     found.extend(audit(&b, &axe, "leaderboard").await);
     b.close().await;
 
-    for v in &found {
+    assert_no_serious(&found);
+}
+
+/// Fails on any serious or critical violation not [`ALLOWED`], listing them all.
+fn assert_no_serious(found: &[Violation]) {
+    for v in found {
         eprintln!("axe: {v}");
     }
     let failing: Vec<&Violation> = found
@@ -201,4 +215,68 @@ async fn pages_have_no_serious_accessibility_violations() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// The staff consoles of a contest season (#15, #16): the organiser's dashboard, contest
+/// console, round edit form, close confirmation, announcements and item analysis with its
+/// decision forms; the judges' contest results; the admin's staff accounts.
+#[tokio::test]
+async fn staff_pages_have_no_serious_accessibility_violations() {
+    const TEST: &str = "staff_pages_have_no_serious_accessibility_violations";
+    let Some((tools, axe)) = tools_and_axe(TEST) else {
+        return;
+    };
+    let app = spawn_app().await;
+    let seeded = app.seed_round().await;
+    let organiser = app.token("btc@example.vn", STAFF_PASSWORD).await;
+    let (status, body) = crate::app::json_of(
+        app.post_json(
+            "/api/v1/announcements",
+            Some(&organiser),
+            &serde_json::json!({"title": "Lịch thi", "body": "Vòng thi mở lúc 9 giờ."}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    app.staff(Role::Judge, "bgk@example.vn").await;
+    app.staff(Role::Admin, "qt@example.vn").await;
+
+    let mut found = Vec::new();
+    let b = Browser::launch(&tools, &app.address, true).await;
+    log_in(&b, "btc@example.vn", STAFF_PASSWORD).await;
+    let (c, r) = (seeded.contest, seeded.round);
+    for (path, name) in [
+        ("/organiser".to_owned(), "organiser dashboard"),
+        (format!("/organiser/contests/{c}"), "contest console"),
+        (format!("/organiser/rounds/{r}"), "round edit"),
+        (format!("/organiser/rounds/{r}/close"), "close confirmation"),
+        (
+            "/organiser/announcements".to_owned(),
+            "announcements console",
+        ),
+        (format!("/organiser/rounds/{r}/items"), "item analysis"),
+        ("/".to_owned(), "home with an announcement"),
+    ] {
+        b.goto(&path).await;
+        assert_eq!(b.path().await, path, "{name} is not the page audited");
+        found.extend(audit(&b, &axe, name).await);
+    }
+    b.close().await;
+    for (login, path, name) in [
+        (
+            "bgk@example.vn",
+            format!("/judge/contests/{c}"),
+            "judge contest results",
+        ),
+        ("qt@example.vn", "/admin".to_owned(), "admin staff accounts"),
+    ] {
+        let b = Browser::launch(&tools, &app.address, true).await;
+        log_in(&b, login, STAFF_PASSWORD).await;
+        b.goto(&path).await;
+        assert_eq!(b.path().await, path, "{name} is not the page audited");
+        found.extend(audit(&b, &axe, name).await);
+        b.close().await;
+    }
+    assert_no_serious(&found);
 }
