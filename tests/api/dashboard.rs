@@ -77,8 +77,7 @@ async fn the_dashboard_counts_the_day_the_open_rounds_and_warns_of_the_next_24_h
     register_born(&app, "Nguyễn  Văn Trùng", "0912000005").await;
 
     // The bank is re-imported with 5 questions: the rounds drawing 10 can no longer be
-    // filled. (The import does not drop this instance's pool cache, which re-checks the
-    // bank's version every 2 s; the test does not wait for it.)
+    // filled (the import drops this instance's pool of the bank: the warning is at once).
     let mut small = cuocthi::banks::synthetic_bank(5);
     small.code = TEST_BANK.into();
     let (status, body) = json_of(
@@ -91,12 +90,6 @@ async fn the_dashboard_counts_the_day_the_open_rounds_and_warns_of_the_next_24_h
     )
     .await;
     assert!(status.is_success(), "{body}");
-    let bank_id = cuocthi::banks::store::find(&app.state.db.read, TEST_BANK)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    app.state.engine.pools.invalidate_bank(bank_id);
 
     // Act
     let d = dashboard(&app, &organiser).await;

@@ -102,6 +102,9 @@ pub async fn import(
     let (format, bytes) = read_upload(&req, payload, &query).await?;
     let parsed = parse(format, bytes, meta(&query)).await?;
     let outcome = store::import(&state.db.write, &parsed, Some(organiser.0.id())).await?;
+    // Draws and checks on this instance read the new revision at once (others within
+    // the pool's re-check interval).
+    state.engine.pools.invalidate_bank(outcome.id);
     tracing::info!(
         bank.id = outcome.id,
         bank.code = %outcome.code,

@@ -85,6 +85,7 @@ pub async fn upload_bank(
             } });
         }
         let outcome = store::import(&state.db.write, &parsed, Some(user.id())).await?;
+        state.engine.pools.invalidate_bank(outcome.id);
         tracing::info!(bank.id = outcome.id, created = outcome.created, revised = outcome.revised, "bank imported from the console");
         Ok(html! { div.notice role="status" {
             "Đã lưu ngân hàng " strong { (outcome.code) } ": " (outcome.questions) " câu hỏi ("
