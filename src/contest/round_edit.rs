@@ -360,6 +360,57 @@ async fn move_deadlines<C: ConnectionTrait>(
     Ok(moved)
 }
 
+/// How long after a close moved the sweeper re-applies it to attempts in progress: longer
+/// than any instance keeps a round in its cache (the published staleness, 1 s), so an
+/// attempt another instance started on the old closing time gets the new deadline too.
+pub const RECONCILE_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Re-applies the closing time of every round whose close moved within
+/// [`RECONCILE_WINDOW`] to its attempts in progress (the sweeper's pass): an attempt an
+/// instance started from its cached copy of the round, between the change and the end of
+/// that copy's life, gets min(start + limit, close) like the others. Returns how many
+/// attempts it moved.
+pub async fn reconcile_moved_closes(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
+    let now = engine.now();
+    let recent: std::collections::BTreeSet<i64> = round_notice::Entity::find()
+        .filter(round_notice::Column::CreatedAt.gt(now - RECONCILE_WINDOW))
+        .filter(round_notice::Column::Kind.is_in([
+            Kind::Extended,
+            Kind::ClosesEarlier,
+            Kind::ClosedEarly,
+        ]))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| n.round_id)
+        .collect();
+    let mut total = 0;
+    for round_id in recent {
+        let r = super::attempts::load_round(db, round_id).await?;
+        let txn = db.begin().await?;
+        let moved = move_deadlines(
+            &txn,
+            r.id,
+            i64::from(r.time_limit_secs),
+            effective_close(&r),
+            now,
+            engine.grace,
+        )
+        .await?;
+        txn.commit().await?;
+        if !moved.is_empty() {
+            tracing::info!(
+                round.id = r.id,
+                attempts = moved.len(),
+                "late starts given the moved close"
+            );
+            forget(engine, r.id, &moved).await;
+        }
+        total += moved.len();
+    }
+    Ok(total)
+}
+
 /// Drops what this instance keeps of a changed round: its settings, its leaderboard and
 /// the save data of the attempts whose deadline moved (their next save reads it anew).
 async fn forget(engine: &Engine, round_id: i64, moved: &[i64]) {

@@ -17,6 +17,8 @@ use crate::error::Result;
 
 /// Finalises every attempt whose deadline plus grace has passed; returns how many.
 pub async fn sweep(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
+    // First, attempts started on a round's old closing time get its new one.
+    super::round_edit::reconcile_moved_closes(engine, db).await?;
     let cutoff = engine.now() - engine.grace;
     let expired = attempt::Entity::find()
         .filter(attempt::Column::Status.eq(Status::InProgress))

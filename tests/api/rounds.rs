@@ -592,3 +592,55 @@ async fn nothing_of_a_round_changes_once_its_contest_is_finished() {
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "contest_locked");
 }
+
+#[tokio::test]
+async fn an_attempt_started_on_a_stale_copy_of_the_round_gets_the_moved_close() {
+    let first = spawn_app().await;
+    let (organiser, contest) = first.seed_contest().await;
+    let round = first
+        .create_round(&organiser, contest, &open_round(Duration::days(1)))
+        .await;
+    let second = crate::helpers::spawn_second_instance(&first).await;
+    let a = first.participant("0912000001").await;
+
+    let new_close = (first.state.engine.now() + Duration::minutes(5)).trunc_subsecs(0);
+    let (status, body) = patch(
+        &first,
+        &organiser,
+        round,
+        &json!({ "closes_at": new_close }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Started on the second instance, whose copy of the round (kept up to 1 s) may still
+    // close tomorrow: what such a start stores is a deadline 20 minutes on.
+    let (id, _) = start(&second, &a, round).await;
+    let started = first.attempt(id).await.started_at;
+    let stale = cuocthi::entities::attempt::ActiveModel {
+        id: sea_orm::Set(id),
+        deadline: sea_orm::Set(started + Duration::minutes(20)),
+        ..Default::default()
+    };
+    sea_orm::ActiveModelTrait::update(stale.clone(), &first.state.db.write)
+        .await
+        .unwrap();
+
+    // The sweeper's pass gives it the moved close, as the change gave the others.
+    cuocthi::contest::sweeper::sweep(&first.state.engine, &first.state.db.write)
+        .await
+        .unwrap();
+    assert_eq!(first.attempt(id).await.deadline, new_close);
+
+    // Long after the change, the pass leaves attempts alone (nothing moved lately).
+    first.state.engine.clock.advance(Duration::minutes(2));
+    sea_orm::ActiveModelTrait::update(stale, &first.state.db.write)
+        .await
+        .unwrap();
+    cuocthi::contest::sweeper::sweep(&first.state.engine, &first.state.db.write)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.attempt(id).await.deadline,
+        started + Duration::minutes(20)
+    );
+}
