@@ -51,7 +51,9 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .name("fk_consents_user")
                             .from(Consents::Table, Consents::UserId)
-                            .to(Users::Table, Users::Id),
+                            .to(Users::Table, Users::Id)
+                            // A deleted account takes its records with it.
+                            .on_delete(ForeignKeyAction::Cascade),
                     )
                     .to_owned(),
             )
@@ -79,7 +81,9 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .name("fk_data_requests_user")
                             .from(DataRequests::Table, DataRequests::UserId)
-                            .to(Users::Table, Users::Id),
+                            .to(Users::Table, Users::Id)
+                            // A deleted account takes its records with it.
+                            .on_delete(ForeignKeyAction::Cascade),
                     )
                     .to_owned(),
             )

@@ -172,6 +172,7 @@ async fn the_logs_never_hold_passwords_tokens_or_personal_data() {
         ("category", "official"),
         ("unit_code", "SO-TP"),
         ("password", HUNG.password),
+        ("consent", "yes"),
     ];
     let registered = browser
         .post(format!("{a}/register"))

@@ -225,7 +225,7 @@ async fn register_form(
         &["register.js"],
         html! {
             h1 { "Đăng ký dự thi" }
-            p.muted { "Mỗi người chỉ đăng ký một tài khoản. Thông tin đăng ký không thay đổi được sau khi đăng ký." }
+            p.muted { "Mỗi người chỉ đăng ký một tài khoản. Muốn sửa thông tin sau khi đăng ký, hãy gửi yêu cầu tới Ban Tổ chức tại trang Tài khoản." }
             @if let Some(g) = general { div.error role="alert" { (g) } }
             @if !errors.is_empty() {
                 div.error role="alert" {

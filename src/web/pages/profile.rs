@@ -51,6 +51,11 @@ async fn account_page(
     let me = profile::profile_of(db, user).await?;
     let consent = profile::consent_of(db, user.id).await?;
     let participant = user.role == accounts::Role::Participant;
+    let category = accounts::categories(db)
+        .await?
+        .into_iter()
+        .find(|c| Some(&c.code) == me.category.as_ref())
+        .map(|c| c.name);
     let requests = profile::requests_where(db, Some(user.id)).await?;
     let pending_deletion = requests
         .iter()
@@ -81,7 +86,7 @@ async fn account_page(
                     }
                     dt { "Ngày sinh" } dd { (me.birth_date.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|| none.to_owned())) }
                     @if participant {
-                        dt { "Đối tượng dự thi" } dd { (me.category.as_deref().unwrap_or(none)) }
+                        dt { "Đối tượng dự thi" } dd { (category.as_deref().or(me.category.as_deref()).unwrap_or(none)) }
                         dt { "Đơn vị" } dd { (me.unit_name.as_deref().unwrap_or(none)) }
                     }
                     dt { "Ngày đăng ký" } dd { (vn_time::display(me.registered_at)) }
