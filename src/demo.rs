@@ -75,6 +75,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<Vec<DemoLogin>>> {
         category: Some("official".into()),
         unit_code: Some("SO-TTTT".into()),
         password: Some(password.clone()),
+        consent: Some(true),
         ..Default::default()
     }
     .validate(chrono::Utc::now().date_naive())
@@ -275,6 +276,7 @@ async fn past_results(
             category: Some(category.into()),
             unit_code: Some(unit.into()),
             password: Some(password.clone()),
+            consent: Some(true),
             ..Default::default()
         }
         .validate(chrono::Utc::now().date_naive())

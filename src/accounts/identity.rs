@@ -220,6 +220,9 @@ pub(super) async fn insert_participant<C: ConnectionTrait + TransactionTrait>(
         .insert(&txn)
         .await?;
     }
+    // Validation let the registration through only with consent: record what was agreed
+    // to and when, in the same transaction as the account.
+    super::profile::record_consent(&txn, model.id, now).await?;
     txn.commit().await?;
     Ok(model)
 }

@@ -9,6 +9,7 @@ mod login;
 pub mod participants;
 pub mod password;
 pub mod phone;
+pub mod profile;
 pub mod recovery;
 pub mod sessions;
 pub mod staff;
@@ -51,6 +52,9 @@ pub struct Registration {
     pub category: Option<String>,
     pub unit_code: Option<String>,
     pub password: Option<String>,
+    /// Consent to the processing of the personal data for the purposes stated on the form
+    /// (Decree 13/2023/NĐ-CP, text version [`profile::CONSENT_VERSION`]); `true` is required.
+    pub consent: Option<bool>,
 }
 
 /// A registration that passed validation: normalised, ready to store.
@@ -212,6 +216,11 @@ impl Registration {
             }
         }
 
+        // Decree 13/2023: no processing of personal data without the subject's consent.
+        if self.consent != Some(true) {
+            bad("consent", profile::CONSENT_REQUIRED.into());
+        }
+
         match (full_name, phone, category, unit_code, password) {
             (Some(full_name), Some(phone), Some(category), Some(unit_code), Some(password))
                 if errors.is_empty() =>
@@ -364,6 +373,7 @@ mod tests {
             category: Some("official".into()),
             unit_code: Some("SO-TP".into()),
             password: Some("mật khẩu dài".into()),
+            consent: Some(true),
         }
     }
 
@@ -387,6 +397,7 @@ mod tests {
             category: None,
             unit_code: None,
             password: Some("short".into()),
+            consent: Some(false),
         };
         let Err(AppError::Validation { fields }) = reg.validate(today()) else {
             panic!("expected a validation error");
@@ -397,6 +408,7 @@ mod tests {
             [
                 "birth_date",
                 "category",
+                "consent",
                 "email",
                 "full_name",
                 "gender",

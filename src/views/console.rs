@@ -20,6 +20,7 @@ pub fn organiser(viewer: &Viewer, title: &str, body: Markup) -> Markup {
                     a.button.secondary href="/organiser/participants" { "Thí sinh" }
                     a.button.secondary href="/organiser/duplicates" { "Tài khoản trùng" }
                     a.button.secondary href="/organiser/announcements" { "Thông báo" }
+                    a.button.secondary href="/organiser/requests" { "Yêu cầu về dữ liệu" }
                     a.button.secondary href="/judge" { "Kết quả" }
                 }
             }

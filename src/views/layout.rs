@@ -54,7 +54,10 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                                 }
                                 Some(role) => {
                                     @match role {
-                                        Role::Participant => { a href="/me" { "Kết quả của tôi" } }
+                                        Role::Participant => {
+                                            a href="/me" { "Kết quả của tôi" }
+                                            a href="/tai-khoan" { "Tài khoản" }
+                                        }
                                         Role::Organiser => {
                                             a href="/organiser" { "Ban Tổ chức" }
                                             a href="/judge" { "Kết quả" }

@@ -246,3 +246,7 @@ role_guard!(
     /// An admin (quản trị).
     Admin: Admin
 );
+role_guard!(
+    /// Anyone signed in, whatever the role: the guard of one's own account page.
+    SignedIn: Participant | Organiser | Judge | Admin
+);

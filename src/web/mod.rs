@@ -172,6 +172,11 @@ route_table! {
         POST "/admin/staff"                           => pages::admin::create,
         POST "/admin/staff/{id}"                      => pages::admin::update,
         POST "/admin/staff/{id}/password"             => pages::admin::reset_password,
+        GET  "/tai-khoan"                             => pages::profile::show,
+        POST "/tai-khoan/mat-khau"                    => pages::profile::change_password,
+        POST "/tai-khoan/dang-xuat-tat-ca"            => pages::profile::logout_everywhere,
+        POST "/tai-khoan/yeu-cau"                     => pages::profile::create_request,
+        GET  "/organiser/requests"                    => pages::profile::organiser_requests,
         GET  "/judge"                                 => pages::judge::dashboard,
         GET  "/judge/rounds/{id}"                     => pages::judge::results,
         GET  "/judge/contests/{id}"                   => pages::judge::contest_results,
@@ -237,6 +242,10 @@ route_table! {
         GET  "/announcements"                         => api::announcements::list,
         DELETE "/announcements/{id}"                  => api::announcements::withdraw,
         GET  "/dashboard"                             => api::dashboard::get,
+        // Personal data (issue #16: profile and consent).
+        GET  "/me/data"                               => api::me::data,
+        POST "/me/requests"                           => api::me::create_request,
+        GET  "/requests"                              => api::me::list_requests,
     }
 }
 

@@ -110,6 +110,9 @@ impl Modify for BearerAuth {
         api::announcements::list,
         api::announcements::withdraw,
         api::dashboard::get,
+        api::me::data,
+        api::me::create_request,
+        api::me::list_requests,
     ),
     modifiers(&BearerAuth),
     tags(

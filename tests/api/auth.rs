@@ -146,6 +146,7 @@ async fn a_taken_national_id_or_email_gets_the_answer_of_a_free_one() {
             ("category", "official"),
             ("unit_code", "SO-TP"),
             ("password", "mật khẩu an toàn"),
+            ("consent", "yes"),
         ],
     )
     .await;

@@ -43,6 +43,7 @@ async fn participants(app: &TestApp, n: usize) -> Vec<(i64, String, String)> {
             category: Some("official".into()),
             unit_code: Some("SO-TP".into()),
             password: Some(PASSWORD.into()),
+            consent: Some(true),
             ..Default::default()
         }
         .validate(today)

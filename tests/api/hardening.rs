@@ -359,6 +359,7 @@ async fn names_with_invisible_or_format_characters_are_refused_everywhere() {
             ("category", "official"),
             ("unit_code", "SO-TP"),
             ("password", PASSWORD),
+            ("consent", "yes"),
         ])
         .send()
         .await

@@ -25,6 +25,7 @@ mod openapi;
 mod pages;
 mod privacy;
 mod process;
+mod profile;
 mod recovery;
 mod rounds;
 mod scaleout;

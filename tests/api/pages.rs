@@ -83,6 +83,7 @@ async fn a_participant_takes_a_round_without_javascript() {
         ("category", "official"),
         ("unit_code", "X-LH-TT"),
         ("password", "mật khẩu của Lan"),
+        ("consent", "yes"),
     ];
     let r = b
         .post(app.url("/register"))

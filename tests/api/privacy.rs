@@ -76,6 +76,7 @@ async fn the_logs_never_hold_passwords_tokens_or_personal_data() {
         "full_name": LAN.full_name, "phone": LAN.phone, "email": LAN.email,
         "national_id": LAN.national_id, "birth_date": LAN.birth_date,
         "category": "citizen", "unit_code": "X-LH-TT", "password": LAN.password,
+        "consent": true,
     });
     let registered = api
         .post(format!("{a}/api/v1/auth/register"))
@@ -171,6 +172,7 @@ async fn the_logs_never_hold_passwords_tokens_or_personal_data() {
         ("category", "official"),
         ("unit_code", "SO-TP"),
         ("password", HUNG.password),
+        ("consent", "yes"),
     ];
     let registered = browser
         .post(format!("{a}/register"))

@@ -262,6 +262,7 @@ pub async fn seed_database(url: &str, participants: usize) -> Seeded {
             category: Some(if i % 2 == 0 { "official" } else { "citizen" }.into()),
             unit_code: Some("SO-TP".into()),
             password: Some(PARTICIPANT_PASSWORD.into()),
+            consent: Some(true),
             ..Default::default()
         }
         .validate(today)

@@ -184,6 +184,9 @@ async fn pages_have_no_serious_accessibility_violations() {
     found.extend(audit(&b, &axe, "result").await);
     b.goto("/me").await;
     found.extend(audit(&b, &axe, "my results").await);
+    b.goto("/tai-khoan").await;
+    b.find("#consent-record").await;
+    found.extend(audit(&b, &axe, "my account").await);
     b.goto(&format!("/rounds/{}/leaderboard", seeded.round))
         .await;
     found.extend(audit(&b, &axe, "leaderboard").await);

@@ -31,6 +31,13 @@ async fn a_participant_registers_takes_the_round_and_sees_the_result() {
         .await
         .expect("pick the unit");
     b.fill("#password", "mật khẩu của Lan").await;
+    // Decree 13/2023: the form states the purpose; registering needs the consent ticked.
+    b.wait_for_text("#consent-box", "Mục đích").await;
+    b.find("#consent")
+        .await
+        .click()
+        .await
+        .expect("tick the consent");
     b.button("Đăng ký")
         .await
         .click()

@@ -143,6 +143,7 @@ pub fn registration(phone: &str) -> Value {
         "category": "official",
         "unit_code": "SO-TP",
         "password": PASSWORD,
+        "consent": true,
     })
 }
 

@@ -207,6 +207,7 @@ async fn main() -> anyhow::Result<()> {
             "category": if i % 3 == 0 { "citizen" } else { "official" },
             "unit_code": units[i % units.len()],
             "password": PASSWORD,
+            "consent": true,
         });
         tasks.push(tokio::spawn(async move {
             let _permit = permit;

@@ -11,6 +11,7 @@ pub mod disputes;
 pub mod documents;
 pub mod exports;
 pub mod health;
+pub mod me;
 pub mod participants;
 pub mod rounds;
 pub mod staff;

@@ -9,6 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{PageCtx, PageError, PageResult, see_other};
+use crate::accounts::profile::{self, ConsentText, consent_text};
 use crate::accounts::{self, Registration, Role};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -160,6 +161,32 @@ pub struct RegisterForm {
     pub unit_code: String,
     #[serde(default)]
     pub password: String,
+    /// The consent checkbox: `yes` when ticked, absent otherwise.
+    #[serde(default)]
+    pub consent: String,
+}
+
+/// The consent block of the registration form: purpose, controller, data, retention,
+/// rights (Decree 13/2023), and the checkbox that records the participant's consent.
+fn consent_block(text: &ConsentText, ticked: bool, error: Option<&String>) -> Markup {
+    html! {
+        fieldset.consent #consent-box {
+            legend { "Đồng ý xử lý dữ liệu cá nhân" }
+            p { strong { "Bên xử lý dữ liệu: " } (text.controller) }
+            p { strong { "Mục đích: " } (text.purpose) }
+            p { strong { "Dữ liệu thu thập: " } (text.data) }
+            p { strong { "Thời hạn lưu trữ: " } (text.retention) }
+            p { strong { "Quyền của bạn: " } (text.rights) }
+            p.muted { "Phiên bản nội dung: " (text.version) " (theo Nghị định 13/2023/NĐ-CP)." }
+            div.check {
+                input #consent type="checkbox" name="consent" value="yes" required checked[ticked]
+                    aria-invalid=[error.map(|_| "true")]
+                    aria-describedby=[error.map(|_| "consent-error")];
+                label for="consent" { "Tôi đã đọc và đồng ý để " (text.controller) " xử lý dữ liệu cá nhân của tôi cho các mục đích trên." }
+            }
+            @if let Some(e) = error { div.field-error #consent-error { (e) } }
+        }
+    }
 }
 
 fn field(
@@ -190,6 +217,7 @@ async fn register_form(
 ) -> Result<Markup, PageError> {
     let units = crate::units::list(&state.db.read).await?;
     let categories = accounts::categories(&state.db.read).await?;
+    let consent = consent_text(profile::organiser_name(&state.db.read).await?);
     let viewer = &ctx.viewer;
     Ok(page(
         viewer,
@@ -197,7 +225,7 @@ async fn register_form(
         &["register.js"],
         html! {
             h1 { "Đăng ký dự thi" }
-            p.muted { "Mỗi người chỉ đăng ký một tài khoản. Thông tin đăng ký không thay đổi được sau khi đăng ký." }
+            p.muted { "Mỗi người chỉ đăng ký một tài khoản. Muốn sửa thông tin sau khi đăng ký, hãy gửi yêu cầu tới Ban Tổ chức tại trang Tài khoản." }
             @if let Some(g) = general { div.error role="alert" { (g) } }
             @if !errors.is_empty() {
                 div.error role="alert" {
@@ -233,6 +261,7 @@ async fn register_form(
                 }
                 @if let Some(e) = errors.get("unit_code") { div.field-error { (e) } }
                 (field(errors, "password", "Mật khẩu (ít nhất 8 ký tự)", "password", "", "new-password", true))
+                (consent_block(&consent, form.consent == "yes", errors.get("consent")))
                 div.actions { button type="submit" { "Đăng ký" } }
             }
             p { "Đã có tài khoản? " a href="/login" { "Đăng nhập" } }
@@ -276,6 +305,7 @@ pub async fn register(
         category: non_empty(&form.category),
         unit_code: non_empty(&form.unit_code),
         password: Some(form.password.clone()).filter(|p| !p.is_empty()),
+        consent: Some(form.consent == "yes"),
     };
     match accounts::register(&state, &client(&req, &state), registration).await {
         Ok((user, _)) => {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod items;
 pub mod judge;
 pub mod organiser;
+pub mod profile;
 pub mod public;
 
 use std::future::Future;

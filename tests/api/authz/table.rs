@@ -96,6 +96,7 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
                 ("category", "official"),
                 ("unit_code", "SO-TP"),
                 ("password", PASSWORD),
+                ("consent", "yes"),
             ])
         }),
         "303 303 303 303 303 303 303",
@@ -371,6 +372,80 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "login 403 403 login 403 303 403",
     );
     row("GET", "/admin", "/admin".into(), none(), admin_page);
+    // One's own account and personal data (issue #16): every signed-in role.
+    row(
+        "GET",
+        "/tai-khoan",
+        "/tai-khoan".into(),
+        none(),
+        "login 200 200 login 200 200 200",
+    );
+    row(
+        "POST",
+        "/tai-khoan/mat-khau",
+        "/tai-khoan/mat-khau".into(),
+        Box::new(|_| {
+            form(&[
+                ("current_password", "not the password"),
+                ("new_password", "mật khẩu mới dài"),
+            ])
+        }),
+        "login 422 422 login 422 422 422",
+    );
+    row(
+        "POST",
+        "/tai-khoan/dang-xuat-tat-ca",
+        "/tai-khoan/dang-xuat-tat-ca".into(),
+        Box::new(|_| form(&[])),
+        "login 303 303 login 303 303 303",
+    );
+    row(
+        "POST",
+        "/tai-khoan/yeu-cau",
+        "/tai-khoan/yeu-cau".into(),
+        Box::new(|_| {
+            form(&[
+                ("kind", "correction"),
+                ("note", "Ngày sinh đúng là 1990-05-31."),
+            ])
+        }),
+        "login 303 303 login 403 403 403",
+    );
+    row(
+        "GET",
+        "/organiser/requests",
+        "/organiser/requests".into(),
+        none(),
+        organiser_page,
+    );
+    row(
+        "GET",
+        "/api/v1/me/data",
+        "/api/v1/me/data".into(),
+        none(),
+        "401 200 200 401 200 200 200",
+    );
+    row(
+        "GET",
+        "/api/v1/me/data",
+        "/api/v1/me/data?format=csv".into(),
+        none(),
+        "401 200 200 401 200 200 200",
+    );
+    row(
+        "POST",
+        "/api/v1/me/requests",
+        "/api/v1/me/requests".into(),
+        Box::new(|_| Body::Json(json!({"kind": "correction", "note": "Sai đơn vị."}))),
+        "401 201 201 401 403 403 403",
+    );
+    row(
+        "GET",
+        "/api/v1/requests",
+        "/api/v1/requests".into(),
+        none(),
+        organiser_api,
+    );
     row(
         "POST",
         "/admin/staff",
