@@ -50,6 +50,19 @@ pub enum Command {
     /// Write a consistent copy of the database while the server runs: SQLite's
     /// `VACUUM INTO`, or `pg_dump --format=custom` on PostgreSQL (see SECURITY.md).
     Backup(BackupArgs),
+    /// Anonymise a contest's participants now (phone, email, CCCD, birth date), keeping
+    /// results, names as published and units; refused while one of its rounds is open.
+    Anonymise(AnonymiseArgs),
+}
+
+/// `cuocthi anonymise`.
+#[derive(Debug, Args)]
+pub struct AnonymiseArgs {
+    /// The contest's id.
+    #[arg(long)]
+    pub contest: i64,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Bank commands.
@@ -205,6 +218,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Bank(BankCommand::Check(args)) => bank_check(args),
             Command::Export(args) => export(args).await,
             Command::Backup(args) => backup(args).await,
+            Command::Anonymise(args) => anonymise(args).await,
         }
     });
     exit_code(result)
@@ -317,6 +331,18 @@ async fn user_list(args: DatabaseArgs) -> anyhow::Result<()> {
         );
     }
     println!("{} tài khoản cán bộ.", staff.len());
+    Ok(())
+}
+
+async fn anonymise(args: AnonymiseArgs) -> anyhow::Result<()> {
+    let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
+    let outcome = accounts::anonymise::contest(&db.write, args.contest, None, chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+    println!(
+        "Đã ẩn danh {} thí sinh của cuộc thi {}; giữ nguyên {} thí sinh còn tham gia cuộc thi khác.",
+        outcome.anonymised, args.contest, outcome.kept
+    );
     Ok(())
 }
 

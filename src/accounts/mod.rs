@@ -4,6 +4,7 @@
 //! number (CCCD) when given. Staff (organisers, judges, admins) log in with an email and
 //! may not compete.
 
+pub mod anonymise;
 mod identity;
 mod login;
 pub mod participants;

@@ -1,5 +1,5 @@
-//! Organiser tools over participants: search, void and unvoid, duplicate candidates —
-//! called by the JSON handlers and the organisers' console pages alike.
+//! Organiser tools over participants: search, void and unvoid, corrections, duplicate
+//! candidates — called by the JSON handlers and the organisers' console pages alike.
 
 use crate::db::OneByKey;
 use std::collections::HashMap;
@@ -8,8 +8,8 @@ use chrono::Utc;
 use chrono::{DateTime, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -202,4 +202,178 @@ pub async fn duplicate_groups(state: &AppState) -> Result<Vec<DuplicateGroup>> {
     }
     out.sort_by_key(|g| g.participants.first().map(|p| p.id));
     Ok(out)
+}
+
+/// An organiser's correction of a participant's registration (#16): each field is
+/// optional, the reason is not.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    /// The code of the unit they belong to.
+    pub unit_code: Option<String>,
+    /// Their category code; refused once they have an attempt (their questions were
+    /// drawn for the old category).
+    pub category: Option<String>,
+    /// Their full name as it will be published.
+    pub full_name: Option<String>,
+    /// Why (required, at most 500 characters); kept in the audit trail.
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+/// Applies an organiser's correction: the account, and the unit and category of the
+/// participant's standings rows, change in one transaction; the audit entry keeps
+/// `before` and `after`. Rankings are rebuilt from the next snapshot, so the unit tables
+/// of finished rounds show them in the new unit after the rebuild and an open round's
+/// from its next snapshot.
+///
+/// A category change is refused (`has_attempts`) once the participant has an attempt:
+/// every attempt drew questions for its category, and moving its score to another
+/// category's ranking would compare it with different questions.
+pub async fn correct(
+    state: &AppState,
+    id: i64,
+    change: Correction,
+    actor: Option<i64>,
+) -> Result<ParticipantView> {
+    use sea_orm::TransactionTrait;
+    let reason = void_reason(&change.reason)?;
+    let mut errors = std::collections::BTreeMap::new();
+    let full_name = match text::clean_opt(change.full_name.as_deref()) {
+        None if change.full_name.is_some() => {
+            errors.insert("full_name".to_owned(), "Cần nhập họ và tên.".to_owned());
+            None
+        }
+        None => None,
+        Some(name) if text::char_len(&name) < 2 || text::char_len(&name) > 100 => {
+            errors.insert(
+                "full_name".to_owned(),
+                "Họ và tên phải có từ 2 đến 100 ký tự.".to_owned(),
+            );
+            None
+        }
+        Some(name) => match text::check_person_name(&name) {
+            Ok(()) => Some(name),
+            Err(message) => {
+                errors.insert("full_name".to_owned(), message.to_owned());
+                None
+            }
+        },
+    };
+    let db = &state.db.write;
+    let unit = match text::clean_opt(change.unit_code.as_deref()) {
+        None if change.unit_code.is_some() => {
+            errors.insert("unit_code".to_owned(), "Cần chọn đơn vị.".to_owned());
+            None
+        }
+        None => None,
+        Some(code) => {
+            let found = crate::units::find_by_code(db, &code).await?;
+            if found.is_none() {
+                errors.insert(
+                    "unit_code".to_owned(),
+                    "Không có đơn vị với mã này.".to_owned(),
+                );
+            }
+            found
+        }
+    };
+    let category = match text::clean_opt(change.category.as_deref()) {
+        None if change.category.is_some() => {
+            errors.insert("category".to_owned(), "Cần chọn đối tượng.".to_owned());
+            None
+        }
+        None => None,
+        Some(code) => {
+            let known = crate::accounts::categories(db)
+                .await?
+                .into_iter()
+                .any(|c| c.code == code);
+            if !known {
+                errors.insert(
+                    "category".to_owned(),
+                    "Không có đối tượng dự thi với mã này.".to_owned(),
+                );
+            }
+            Some(code)
+        }
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation { fields: errors });
+    }
+
+    let txn = db.begin().await?;
+    let before = user::Entity::find_by_id(id)
+        .one_by_key(&txn)
+        .await?
+        .filter(|u| u.role == Role::Participant)
+        .ok_or(AppError::NotFound)?;
+    let category = category.filter(|c| before.category_code.as_deref() != Some(c));
+    if category.is_some() {
+        let attempts = crate::entities::attempt::Entity::find()
+            .filter(crate::entities::attempt::Column::UserId.eq(id))
+            .count(&txn)
+            .await?;
+        if attempts > 0 {
+            return Err(AppError::conflict(
+                "has_attempts",
+                "Thí sinh đã có lượt thi: không đổi được đối tượng, vì câu hỏi đã rút theo đối tượng cũ.",
+            ));
+        }
+    }
+    let mut update = user::ActiveModel {
+        id: Set(id),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(name) = &full_name {
+        update.full_name = Set(name.clone());
+    }
+    if let Some(u) = &unit {
+        update.unit_id = Set(Some(u.id));
+    }
+    if let Some(c) = &category {
+        update.category_code = Set(Some(c.clone()));
+    }
+    let after = update.update(&txn).await?;
+    if let Some(u) = &unit {
+        crate::entities::standing::Entity::update_many()
+            .col_expr(
+                crate::entities::standing::Column::UnitId,
+                Expr::value(Some(u.id)),
+            )
+            .filter(crate::entities::standing::Column::UserId.eq(id))
+            .exec(&txn)
+            .await?;
+    }
+    let units = unit::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect::<HashMap<_, _>>();
+    let (was, now) = (
+        participant_view(&before, &units),
+        participant_view(&after, &units),
+    );
+    let summary = |v: &ParticipantView| {
+        json!({
+            "full_name": v.full_name,
+            "category": v.category,
+            "unit_code": v.unit_code,
+            "unit_name": v.unit_name,
+        })
+    };
+    crate::audit::record(
+        &txn,
+        actor,
+        "participant.correct",
+        Some(("user", id)),
+        json!({"reason": reason, "before": summary(&was), "after": summary(&now)}),
+    )
+    .await?;
+    txn.commit().await?;
+    state.users.remove(&id).await;
+    state.engine.boards.invalidate(None);
+    Ok(now)
 }

@@ -215,6 +215,10 @@ pub struct ContestChange {
     #[schema(min_items = 1)]
     pub categories: Option<Vec<String>>,
     pub status: Option<Status>,
+    /// Months after the contest finishes that its participants' phone, email, CCCD and
+    /// birth date are kept before the retention job anonymises them (1–120; 12 by default).
+    #[schema(minimum = 1, maximum = 120)]
+    pub retention_months: Option<i32>,
 }
 
 /// Applies a change to a contest in one transaction: validates the fields as creating
@@ -235,16 +239,18 @@ pub async fn update_contest(
         rules,
         categories,
         status,
+        retention_months,
     } = change;
     if title.is_none()
         && description.is_none()
         && rules.is_none()
         && categories.is_none()
         && status.is_none()
+        && retention_months.is_none()
     {
         return Err(AppError::field(
             "body",
-            "Cần ít nhất một trường để sửa: title, description, rules, categories hoặc status.",
+            "Cần ít nhất một trường để sửa: title, description, rules, categories, status hoặc retention_months.",
         ));
     }
     let txn = db.begin().await?;
@@ -257,6 +263,12 @@ pub async fn update_contest(
         Some(c) => Some(clean_categories(&txn, &c, &mut fields).await?),
         None => None,
     };
+    if retention_months.is_some_and(|m| !(1..=120).contains(&m)) {
+        fields.insert(
+            "retention_months".into(),
+            "Thời hạn lưu trữ phải từ 1 đến 120 tháng.".into(),
+        );
+    }
     if !fields.is_empty() {
         return Err(AppError::Validation { fields });
     }
@@ -296,9 +308,16 @@ pub async fn update_contest(
         update.categories = Set(serde_json::to_string(&c).map_err(anyhow::Error::from)?);
     }
     let to = status.filter(|s| *s != current.status);
+    // The retention period is not a contest field the life cycle locks: it may be set
+    // at any time, also after the contest finished.
+    let mut retention_changed = false;
+    if let Some(m) = retention_months.filter(|m| *m != current.retention_months) {
+        retention_changed = true;
+        update.retention_months = Set(m);
+    }
 
     let edited: Vec<&str> = after.keys().map(String::as_str).collect();
-    if edited.is_empty() && to.is_none() {
+    if edited.is_empty() && to.is_none() && !retention_changed {
         return Ok(current);
     }
     let rounds = rounds_of(&txn, current.id).await?;
@@ -322,6 +341,17 @@ pub async fn update_contest(
         before.insert("status".into(), json!(current.status));
         after.insert("status".into(), json!(to));
         update.status = Set(to);
+        if to == Status::Finished && current.finished_at.is_none() {
+            // The retention period runs from here (on the engine's clock).
+            update.finished_at = Set(Some(engine.now()));
+        }
+    }
+    if retention_changed {
+        before.insert("retention_months".into(), json!(current.retention_months));
+        after.insert(
+            "retention_months".into(),
+            json!(update.retention_months.clone().unwrap()),
+        );
     }
     update.updated_at = Set(Utc::now());
     let updated = update.update(&txn).await?;

@@ -36,6 +36,10 @@ pub async fn sweep(engine: &Engine, db: &DatabaseConnection) -> Result<usize> {
     )
     .await?;
     settle_closed_rounds(engine, db).await?;
+    // The retention job (#16): cheap when nothing is due (one query of the finished
+    // contests not yet anonymised), so it rides on every sweep rather than a daily timer
+    // that a restart would postpone.
+    crate::accounts::anonymise::apply_retention(db, engine.now()).await?;
     Ok(n)
 }
 

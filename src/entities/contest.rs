@@ -21,6 +21,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Where the contest is in its life cycle (`contest::lifecycle`).
     pub status: Status,
+    /// Months after `finished_at` that participants' personal data is kept (#16).
+    pub retention_months: i32,
+    /// When the contest was finished (set by the move to `finished`).
+    pub finished_at: Option<DateTimeUtc>,
+    /// When its participants' personal data was anonymised (`accounts::anonymise`).
+    pub anonymised_at: Option<DateTimeUtc>,
 }
 
 /// Where a contest is in its life cycle; the rules live in `contest::lifecycle`.
@@ -88,6 +94,9 @@ mod tests {
             created_at: now,
             updated_at: now,
             status: Status::Published,
+            retention_months: 12,
+            finished_at: None,
+            anonymised_at: None,
         }
     }
 

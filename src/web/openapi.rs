@@ -97,6 +97,7 @@ impl Modify for BearerAuth {
         api::participants::duplicates,
         api::participants::void,
         api::participants::unvoid,
+        api::participants::correct,
         api::staff::list,
         api::staff::create,
         api::staff::update,

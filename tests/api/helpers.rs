@@ -14,6 +14,16 @@ pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
     spawn_app_on(&url, None, |s| *s = settings).await
 }
 
+/// Registers a participant with this name in this unit and signs them in.
+pub async fn register_as(app: &TestApp, phone: &str, name: &str, unit: &str) -> String {
+    let mut body = registration(phone);
+    body["full_name"] = json!(name);
+    body["unit_code"] = json!(unit);
+    let (status, created) = json_of(app.register(&body).await).await;
+    assert_eq!(status, 201, "{created}");
+    app.token(phone, PASSWORD).await
+}
+
 impl TestApp {
     pub async fn register(&self, body: &Value) -> Response {
         self.post_json("/api/v1/auth/register", None, body).await

@@ -2,6 +2,7 @@
 //! file, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod announcements;
+mod anonymise;
 mod auth;
 mod auth_scaleout;
 mod authz;
@@ -11,6 +12,7 @@ mod banks;
 #[path = "../common/mod.rs"]
 mod common;
 mod contest;
+mod corrections;
 mod crash;
 mod dashboard;
 mod disputes;

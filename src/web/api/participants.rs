@@ -140,3 +140,37 @@ pub async fn unvoid(
 pub async fn duplicates(_organiser: Organiser, state: web::Data<AppState>) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok().json(participants::duplicate_groups(&state).await?))
 }
+
+#[utoipa::path(
+    patch, path = "/api/v1/participants/{id}", tag = "participants",
+    params(("id" = i64, Path, example = 1, description = "Participant id")),
+    request_body = participants::Correction,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Corrected; rankings follow from the next snapshot", body = participants::ParticipantView),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 409, description = "`has_attempts`: the category cannot change once they have an attempt", body = crate::error::ErrorBody),
+        (status = 422, description = "No reason, an unknown unit or category, a bad name (each field named)", body = crate::error::ErrorBody),
+    )
+)]
+/// `PATCH /api/v1/participants/{id}` `{unit_code?, category?, full_name?, reason}` — an
+/// organiser's correction, audited with before and after.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), participant.id = *path))]
+pub async fn correct(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<participants::Correction>,
+) -> Result<HttpResponse> {
+    let view = participants::correct(
+        &state,
+        path.into_inner(),
+        body.into_inner(),
+        Some(organiser.0.id()),
+    )
+    .await?;
+    tracing::info!("participant corrected");
+    Ok(HttpResponse::Ok().json(view))
+}

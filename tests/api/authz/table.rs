@@ -342,6 +342,18 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "login 403 403 login 403 303 403",
     );
     row(
+        "POST",
+        "/organiser/corrections/{id}",
+        format!("/organiser/corrections/{target}"),
+        Box::new(|_| {
+            form(&[
+                ("full_name", "Người Được Sửa"),
+                ("reason", "Kiểm tra phân quyền"),
+            ])
+        }),
+        "login 403 403 login 403 303 403",
+    );
+    row(
         "GET",
         "/organiser/duplicates",
         "/organiser/duplicates".into(),
@@ -808,6 +820,15 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "/api/v1/participants/{id}/unvoid",
         format!("/api/v1/participants/{target}/unvoid"),
         none(),
+        organiser_api,
+    );
+    row(
+        "PATCH",
+        "/api/v1/participants/{id}",
+        format!("/api/v1/participants/{target}"),
+        Box::new(|_| {
+            Body::Json(json!({"full_name": "Người Được Sửa", "reason": "Kiểm tra phân quyền"}))
+        }),
         organiser_api,
     );
     row(

@@ -6,16 +6,7 @@ use std::collections::HashSet;
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::helpers::{TEST_BANK, TestApp, json_of, registration, round_spec, spawn_app};
-
-async fn register_as(app: &TestApp, phone: &str, name: &str, unit: &str) -> String {
-    let mut body = registration(phone);
-    body["full_name"] = json!(name);
-    body["unit_code"] = json!(unit);
-    let (status, created) = json_of(app.register(&body).await).await;
-    assert_eq!(status, 201, "{created}");
-    app.token(phone, "mật khẩu an toàn").await
-}
+use crate::helpers::{TEST_BANK, TestApp, json_of, register_as, round_spec, spawn_app};
 
 #[tokio::test]
 async fn each_kind_is_scored_by_its_rule() {

@@ -352,6 +352,7 @@ fn contest_change_of(form: &[(String, String)]) -> ContestChange {
                 .collect(),
         ),
         status: None,
+        retention_months: None,
     }
 }
 

@@ -1,4 +1,4 @@
-//! The participants console: search, void and restore, duplicate candidates.
+//! The participants console: search, void and restore, corrections, duplicate candidates.
 
 use actix_web::web;
 use maud::html;
@@ -25,6 +25,7 @@ pub async fn participants(
 ) -> PageResult {
     let q = query.query.clone().unwrap_or_default();
     let found = crate::accounts::participants::search(&state, &q, 200).await?;
+    let categories = crate::accounts::categories(&state.db.read).await?;
     let viewer = &ctx.viewer;
     Ok(ctx.ok(console::organiser(viewer, "Thí sinh", html! {
         form.card method="get" action="/organiser/participants" role="search" {
@@ -33,7 +34,7 @@ pub async fn participants(
             div.actions { button type="submit" { "Tìm" } }
         }
         div.table-wrap { table #participants {
-            thead { tr { th scope="col" { "Họ và tên" } th scope="col" { "Điện thoại" } th scope="col" { "Đơn vị" } th scope="col" { "Trạng thái" } } }
+            thead { tr { th scope="col" { "Họ và tên" } th scope="col" { "Điện thoại" } th scope="col" { "Đơn vị" } th scope="col" { "Trạng thái" } th scope="col" { "Sửa thông tin" } } }
             tbody { @for p in &found { tr {
                 td { (p.full_name) }
                 td { (p.phone.as_deref().unwrap_or_default()) }
@@ -55,9 +56,85 @@ pub async fn participants(
                         }
                     }
                 }
+                td { (correction_form(viewer, p, &categories)) }
             } } }
         } }
     })))
+}
+
+/// An organiser's correction of one participant (#16): unit, category, name, reason.
+/// Its own form, apart from the void form and any other row action.
+fn correction_form(
+    viewer: &crate::views::layout::Viewer,
+    p: &crate::accounts::participants::ParticipantView,
+    categories: &[crate::entities::category::Model],
+) -> maud::Markup {
+    let id = p.id;
+    html! {
+        details.correction {
+            summary { "Sửa đơn vị, đối tượng, họ tên" }
+            form method="post" action={ "/organiser/corrections/" (id) } {
+                (csrf_field(viewer))
+                label for={ "fix-name-" (id) } { "Họ và tên" }
+                input id={ "fix-name-" (id) } type="text" name="full_name" value=(p.full_name) required maxlength="100";
+                label for={ "fix-unit-" (id) } { "Mã đơn vị" }
+                input id={ "fix-unit-" (id) } type="text" name="unit_code" value=(p.unit_code.as_deref().unwrap_or_default()) required;
+                label for={ "fix-category-" (id) } { "Đối tượng" }
+                select id={ "fix-category-" (id) } name="category" {
+                    @for c in categories {
+                        option value=(c.code) selected[p.category.as_deref() == Some(c.code.as_str())] { (c.name) }
+                    }
+                }
+                label for={ "fix-reason-" (id) } { "Lý do sửa (ghi vào nhật ký)" }
+                input id={ "fix-reason-" (id) } type="text" name="reason" required maxlength="500";
+                p.muted { "Không đổi được đối tượng khi thí sinh đã có lượt thi. Bảng xếp hạng theo đơn vị cập nhật từ lần tính lại kế tiếp." }
+                button type="submit" { "Lưu thay đổi" }
+            }
+        }
+    }
+}
+
+/// The correction form.
+#[derive(Debug, Deserialize)]
+pub struct CorrectionForm {
+    pub csrf: String,
+    pub full_name: Option<String>,
+    pub unit_code: Option<String>,
+    pub category: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /organiser/corrections/{id}` — the fields as they should be; unchanged ones
+/// change nothing.
+pub async fn correct(
+    ctx: PageCtx<Organiser>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<CorrectionForm>,
+) -> PageResult {
+    let user = &ctx.user;
+    ctx.check_csrf(&form.csrf)?;
+    let form = form.into_inner();
+    let id = path.into_inner();
+    crate::accounts::participants::correct(
+        &state,
+        id,
+        crate::accounts::participants::Correction {
+            unit_code: form.unit_code,
+            category: form.category,
+            full_name: form.full_name,
+            reason: form.reason,
+        },
+        Some(user.id()),
+    )
+    .await?;
+    tracing::info!(
+        user.id = user.id(),
+        participant.id = id,
+        "participant corrected from the console"
+    );
+    Ok(see_other("/organiser/participants"))
 }
 
 /// The void form.
