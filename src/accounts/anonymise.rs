@@ -26,7 +26,9 @@ use std::collections::BTreeSet;
 
 use crate::accounts::Role;
 use crate::entities::contest::Status;
-use crate::entities::{attempt, audit, contest, identity_conflict, rate_limit, round, user};
+use crate::entities::{
+    attempt, audit, contest, data_request, identity_conflict, rate_limit, round, user,
+};
 use crate::error::{AppError, Result};
 
 /// What anonymising a contest did.
@@ -266,6 +268,24 @@ async fn anonymise_user(
         // A date is too common to scrub everywhere: only the entries about them.
         scrub_audit(&txn, &birth, Some(u.id)).await?;
     }
+    // Their requests' notes are free text they wrote, which may hold anything personal:
+    // the requests stay (what was asked, when), their words go, here and in the trail.
+    let requests = data_request::Entity::find()
+        .filter(data_request::Column::UserId.eq(u.id))
+        .all(&txn)
+        .await?;
+    for r in &requests {
+        if crate::text::char_len(&r.note) >= 8 {
+            // As the trail's JSON spells it (quotes, line breaks escaped).
+            let spelled = serde_json::to_string(&r.note).map_err(anyhow::Error::from)?;
+            scrub_audit(&txn, spelled.trim_matches('"'), None).await?;
+        }
+    }
+    data_request::Entity::update_many()
+        .col_expr(data_request::Column::Note, Expr::value(ANONYMISED))
+        .filter(data_request::Column::UserId.eq(u.id))
+        .exec(&txn)
+        .await?;
     crate::audit::record(
         &txn,
         actor,
@@ -280,6 +300,9 @@ async fn anonymise_user(
 
 /// Replaces `value` in the details of the audit entries that contain it (only those about
 /// `subject` when given).
+/// What an anonymised free-text value reads as.
+const ANONYMISED: &str = "[đã ẩn danh]";
+
 async fn scrub_audit<C: ConnectionTrait>(db: &C, value: &str, subject: Option<i64>) -> Result<()> {
     let mut find = audit::Entity::find().filter(audit::Column::Details.contains(value));
     if let Some(id) = subject {
@@ -290,7 +313,7 @@ async fn scrub_audit<C: ConnectionTrait>(db: &C, value: &str, subject: Option<i6
     for entry in find.all(db).await? {
         audit::ActiveModel {
             id: Set(entry.id),
-            details: Set(entry.details.replace(value, "[đã ẩn danh]")),
+            details: Set(entry.details.replace(value, ANONYMISED)),
             ..Default::default()
         }
         .update(db)

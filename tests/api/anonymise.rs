@@ -126,6 +126,21 @@ async fn anonymising_a_finished_contest_leaves_no_personal_data_but_keeps_its_re
         .unwrap_or_else(|| panic!("no attempt id in {attempt}"));
     // A wrong password leaves a phone-keyed throttle row behind.
     app.login(ANNA.phone, "sai mật khẩu").await;
+    // A request whose note repeats their contact details, quotes and a line break included.
+    let note = format!(
+        "Xin xoá dữ liệu \"{}\",\nliên hệ {}",
+        ANNA.email, ANNA.phone
+    );
+    let (status, body) = json_of(
+        app.post_json(
+            "/api/v1/me/requests",
+            Some(&anna),
+            &json!({"kind": "deletion", "note": note}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
     let secrets = [ANNA.phone, ANNA.email, ANNA.national_id, ANNA.birth_date];
     assert!(!occurrences(&app, &secrets).await.is_empty());
 
