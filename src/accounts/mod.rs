@@ -6,6 +6,7 @@
 
 mod identity;
 mod login;
+pub mod mail;
 pub mod participants;
 pub mod password;
 pub mod phone;

@@ -26,6 +26,7 @@ mod pages;
 mod privacy;
 mod process;
 mod recovery;
+mod reset;
 mod rounds;
 mod scaleout;
 mod security;

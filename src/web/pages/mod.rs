@@ -8,6 +8,7 @@ pub mod items;
 pub mod judge;
 pub mod organiser;
 pub mod public;
+pub mod recovery;
 
 use std::future::Future;
 use std::pin::Pin;
