@@ -168,6 +168,7 @@ route_table! {
         GET  "/organiser/units"                       => pages::organiser::units,
         POST "/organiser/units"                       => pages::organiser::import_units,
         GET  "/organiser/participants"                => pages::organiser::participants,
+        POST "/organiser/participants/{id}/reset-code" => pages::organiser::reset_code,
         POST "/organiser/participants/{id}/{action}"  => pages::organiser::set_void,
         GET  "/organiser/duplicates"                  => pages::organiser::duplicates,
         GET  "/organiser/announcements"               => pages::organiser::announcements,

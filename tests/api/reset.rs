@@ -334,3 +334,61 @@ async fn an_emailed_link_resets_a_password_once() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"]["code"], "invalid_code");
 }
+
+#[tokio::test]
+async fn an_organiser_issues_a_code_in_the_console_and_the_participant_resets_on_the_page() {
+    use crate::pages::{browser, csrf_of, log_in, page};
+    let app = spawn_app().await;
+    app.seed_contest().await;
+    let old_token = app.participant("0912345603").await;
+    let id = app.id_of(&old_token).await;
+
+    let staff = browser();
+    log_in(&staff, &app, "btc@example.vn", STAFF_PASSWORD).await;
+    let (_, _, html) = page(&staff, &app, "/organiser/participants").await;
+    assert!(html.contains("Cấp mã đặt lại"), "{html}");
+    let r = staff
+        .post(app.url(&format!("/organiser/participants/{id}/reset-code")))
+        .form(&[("csrf", csrf_of(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let start = html.find("<code>").expect("the code shown") + "<code>".len();
+    let code = html[start..start + 11].to_owned();
+
+    let person = browser();
+    let (_, _, login) = page(&person, &app, "/login").await;
+    assert!(
+        login.contains("/quen-mat-khau"),
+        "the login page links to recovery"
+    );
+    let (status, _, html) = page(&person, &app, "/quen-mat-khau").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_of(&html);
+    let post = |code: String| {
+        person
+            .post(app.url("/quen-mat-khau"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", "0912345603"),
+                ("code", code.as_str()),
+                ("new_password", NEW_PASSWORD),
+            ])
+            .send()
+    };
+    let wrong = post("ABCDE-FGHJK".into()).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert!(wrong.text().await.unwrap().contains("không đúng"));
+    let done = post(code.clone()).await.unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    assert!(done.text().await.unwrap().contains("Đã đặt lại mật khẩu"));
+    assert_eq!(app.me(&old_token).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login_status(&app, "0912345603", NEW_PASSWORD).await,
+        StatusCode::OK
+    );
+    let again = post(code).await.unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+}

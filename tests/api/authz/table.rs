@@ -377,6 +377,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
     );
     row(
         "POST",
+        "/organiser/participants/{id}/reset-code",
+        format!("/organiser/participants/{target}/reset-code"),
+        Box::new(|_| form(&[])),
+        "login 403 403 login 403 200 403",
+    );
+    row(
+        "POST",
         "/organiser/participants/{id}/{action}",
         format!("/organiser/participants/{target}/unvoid"),
         Box::new(|_| form(&[])),
