@@ -108,6 +108,95 @@ pub struct ServeArgs {
     /// Seconds an idle keep-alive connection stays open.
     #[arg(long, env = "CUOCTHI_KEEP_ALIVE_SECS", default_value_t = 5)]
     pub keep_alive_secs: u64,
+
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How password-reset emails are sent (issue #16). Without `--smtp-host` no email is sent:
+/// `POST /api/v1/auth/forgot` still answers 202 and logs that email is not configured.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// The SMTP server's host name.
+    #[arg(long, env = "CUOCTHI_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    /// Its port (default: 587 for `starttls`, 465 for `tls`, 25 for `none`).
+    #[arg(long, env = "CUOCTHI_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// `starttls` (upgrade a plain connection), `tls` (TLS from the start) or `none`
+    /// (plain text: only to a relay on the same machine or network).
+    #[arg(long, env = "CUOCTHI_SMTP_TLS", value_enum, default_value_t = SmtpTls::Starttls)]
+    pub smtp_tls: SmtpTls,
+
+    /// The user to authenticate as; the password comes from `CUOCTHI_SMTP_PASSWORD` only
+    /// (never a flag: flags show in `ps`).
+    #[arg(long, env = "CUOCTHI_SMTP_USER")]
+    pub smtp_user: Option<String>,
+
+    /// The sender, e.g. `Cuộc thi <no-reply@example.vn>`.
+    #[arg(long, env = "CUOCTHI_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// The site's public address, which emailed links start with (e.g.
+    /// `https://cuocthi.example.vn`).
+    #[arg(long, env = "CUOCTHI_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// Resolved SMTP settings: present only when a host is given.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub user: Option<String>,
+    /// From `CUOCTHI_SMTP_PASSWORD`; `SecretString`, so `Debug` never shows it.
+    pub password: Option<secrecy::SecretString>,
+    pub from: String,
+    /// Without a trailing slash.
+    pub public_url: String,
+}
+
+impl MailArgs {
+    /// The mail settings, or `None` when no SMTP host is set.
+    pub fn resolve(&self, bind: SocketAddr) -> Option<MailSettings> {
+        let host = self.smtp_host.clone().filter(|h| !h.is_empty())?;
+        let port = self.smtp_port.unwrap_or(match self.smtp_tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        });
+        Some(MailSettings {
+            host,
+            port,
+            tls: self.smtp_tls,
+            user: self.smtp_user.clone(),
+            password: std::env::var("CUOCTHI_SMTP_PASSWORD")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(secrecy::SecretString::from),
+            from: self
+                .mail_from
+                .clone()
+                .unwrap_or_else(|| "Cuộc thi <no-reply@localhost>".to_owned()),
+            public_url: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{bind}"))
+                .trim_end_matches('/')
+                .to_owned(),
+        })
+    }
 }
 
 /// Limits on logins and registrations (issue #8: password guessing, hash flooding).
@@ -186,6 +275,8 @@ pub struct Settings {
     pub start_limit_per_minute: u32,
     pub auth_limits: AuthLimits,
     pub timeouts: Timeouts,
+    /// Where password-reset emails go out (`None`: email is not configured).
+    pub mail: Option<MailSettings>,
 }
 
 impl Settings {
@@ -224,6 +315,7 @@ impl Settings {
                 keep_alive: Duration::from_secs(args.keep_alive_secs),
                 ..Timeouts::default()
             },
+            mail: args.mail.resolve(args.bind),
         }
     }
 
@@ -243,6 +335,7 @@ impl Settings {
             start_limit_per_minute: 6,
             auth_limits: AuthLimits::new(300, 10),
             timeouts: Timeouts::default(),
+            mail: None,
         }
     }
 }

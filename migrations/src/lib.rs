@@ -17,6 +17,7 @@ mod m20261202_000008_round_notices;
 mod m20261202_000009_question_decisions;
 mod m20261202_000010_announcements;
 mod m20261202_000011_contest_documents;
+mod m20261202_000012_reset_codes;
 mod m20261202_000013_consent_and_requests;
 mod m20261202_000014_retention;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_question_decisions::Migration),
             Box::new(m20261202_000010_announcements::Migration),
             Box::new(m20261202_000011_contest_documents::Migration),
+            Box::new(m20261202_000012_reset_codes::Migration),
             Box::new(m20261202_000013_consent_and_requests::Migration),
             Box::new(m20261202_000014_retention::Migration),
         ]

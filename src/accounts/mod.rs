@@ -7,6 +7,7 @@
 pub mod anonymise;
 mod identity;
 mod login;
+pub mod mail;
 pub mod participants;
 pub mod password;
 pub mod phone;

@@ -180,6 +180,51 @@ impl AuthThrottle {
         .await
     }
 
+    /// Lets a password reset by one-time code for the account `login_key` names through,
+    /// or answers 429. Wrong codes count per account and client, per account from every
+    /// client together, and per client across accounts: a code is guessed only as fast as
+    /// a password would be, and one address cannot sweep many accounts' codes.
+    pub async fn reset_code<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        client: Option<IpAddr>,
+        login_key: Option<&str>,
+    ) -> Result<Attempt<'_>, AppError> {
+        let ip = Self::client_part(client);
+        let mut buckets = vec![(format!("reset/ip/{ip}"), self.account_ceiling)];
+        let turn = match login_key {
+            Some(key) => {
+                buckets.push((format!("reset/client/{key}/{ip}"), self.per_client));
+                buckets.push((format!("reset/account/{key}"), self.account_ceiling));
+                Some(self.turns.lock(&format!("reset/{key}")).await)
+            }
+            None => None,
+        };
+        self.admit(db, buckets, turn, "reset code").await
+    }
+
+    /// Lets a "forgot password" email request through, or answers 429: every request
+    /// counts (sent or not, the answer is the same), per address and per client, so that
+    /// nobody floods one mailbox or the mail server.
+    pub async fn forgot<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        client: Option<IpAddr>,
+        email_key: Option<&str>,
+    ) -> Result<(), AppError> {
+        let ip = Self::client_part(client);
+        // Per client, the ceiling: an office behind one NAT address may have many people
+        // who forgot.
+        let mut buckets = vec![(format!("forgot/ip/{ip}"), self.account_ceiling)];
+        if let Some(email) = email_key {
+            buckets.push((format!("forgot/email/{email}"), self.per_client));
+        }
+        self.admit(db, buckets, None, "forgot password")
+            .await?
+            .failed(db)
+            .await
+    }
+
     fn attempt<'a>(&'a self, buckets: Vec<(String, Rule)>, turn: Option<Turn<'a>>) -> Attempt<'a> {
         Attempt {
             throttle: self,

@@ -18,6 +18,7 @@ pub mod identity_conflict;
 pub mod question;
 pub mod question_decision;
 pub mod rate_limit;
+pub mod reset_code;
 pub mod revoked_session;
 pub mod round;
 pub mod round_notice;

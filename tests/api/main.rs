@@ -29,6 +29,7 @@ mod privacy;
 mod process;
 mod profile;
 mod recovery;
+mod reset;
 mod rounds;
 mod scaleout;
 mod security;

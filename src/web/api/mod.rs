@@ -13,6 +13,7 @@ pub mod exports;
 pub mod health;
 pub mod me;
 pub mod participants;
+pub mod recovery;
 pub mod rounds;
 pub mod staff;
 pub mod units;

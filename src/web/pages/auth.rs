@@ -34,6 +34,7 @@ fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
                 input #password type="password" name="password" autocomplete="current-password" required;
                 div.actions { button type="submit" { "Đăng nhập" } }
             }
+            p { a href="/quen-mat-khau" { "Quên mật khẩu?" } }
             p { "Chưa có tài khoản? " a href="/register" { "Đăng ký dự thi" } }
         },
     )
@@ -53,7 +54,7 @@ pub struct LoginForm {
 }
 
 /// A form answered again with the error's message (401, 403 or 429, with `Retry-After`).
-fn refused_form(ctx: &PageCtx, error: &AppError, markup: Markup) -> HttpResponse {
+pub(super) fn refused_form(ctx: &PageCtx, error: &AppError, markup: Markup) -> HttpResponse {
     let mut response = ctx.html(ResponseError::status_code(error), markup);
     if let AppError::TooManyRequests { retry_after_secs } = error {
         response.headers_mut().insert(

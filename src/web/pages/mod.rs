@@ -9,6 +9,7 @@ pub mod judge;
 pub mod organiser;
 pub mod profile;
 pub mod public;
+pub mod recovery;
 
 use std::future::Future;
 use std::pin::Pin;

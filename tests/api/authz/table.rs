@@ -84,6 +84,48 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "303 303 303 303 303 303 303",
     );
     row("GET", "/register", "/register".into(), none(), all_ok);
+    // Password recovery pages (issue #16): open to everyone; a wrong code or link is 400.
+    row(
+        "GET",
+        "/quen-mat-khau",
+        "/quen-mat-khau".into(),
+        none(),
+        all_ok,
+    );
+    row(
+        "POST",
+        "/quen-mat-khau",
+        "/quen-mat-khau".into(),
+        Box::new(|_| {
+            form(&[
+                ("login", "0912000009"),
+                ("code", "ABCDE-FGHJK"),
+                ("new_password", "mat-khau-moi-123"),
+            ])
+        }),
+        "400 400 400 400 400 400 400",
+    );
+    row(
+        "POST",
+        "/quen-mat-khau/email",
+        "/quen-mat-khau/email".into(),
+        Box::new(|_| form(&[("email", "ai-do-khac@example.vn")])),
+        all_ok,
+    );
+    row(
+        "GET",
+        "/dat-lai-mat-khau",
+        "/dat-lai-mat-khau?token=khong-co".into(),
+        none(),
+        all_ok,
+    );
+    row(
+        "POST",
+        "/dat-lai-mat-khau",
+        "/dat-lai-mat-khau".into(),
+        Box::new(|_| form(&[("token", "khong-co"), ("new_password", "mat-khau-moi-123")])),
+        "400 400 400 400 400 400 400",
+    );
     row(
         "POST",
         "/register",
@@ -336,6 +378,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
     );
     row(
         "POST",
+        "/organiser/participants/{id}/reset-code",
+        format!("/organiser/participants/{target}/reset-code"),
+        Box::new(|_| form(&[])),
+        "login 403 403 login 403 200 403",
+    );
+    row(
+        "POST",
         "/organiser/participants/{id}/{action}",
         format!("/organiser/participants/{target}/unvoid"),
         Box::new(|_| form(&[])),
@@ -544,6 +593,21 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "/api/v1/auth/logout-all".into(),
         none(),
         "401 204 204 401 204 204 204",
+    );
+    // Password recovery (issue #16): anyone may try; a made-up link is `invalid_code`.
+    row(
+        "POST",
+        "/api/v1/auth/reset",
+        "/api/v1/auth/reset".into(),
+        Box::new(|_| Body::Json(json!({"token": "khong-co", "new_password": "mat-khau-moi-123"}))),
+        "400 400 400 400 400 400 400",
+    );
+    row(
+        "POST",
+        "/api/v1/auth/forgot",
+        "/api/v1/auth/forgot".into(),
+        Box::new(|_| Body::Json(json!({"email": "ai-do@example.vn"}))),
+        "202 202 202 202 202 202 202",
     );
     row(
         "GET",
@@ -830,6 +894,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
             Body::Json(json!({"full_name": "Người Được Sửa", "reason": "Kiểm tra phân quyền"}))
         }),
         organiser_api,
+    );
+    row(
+        "POST",
+        "/api/v1/participants/{id}/reset-code",
+        format!("/api/v1/participants/{target}/reset-code"),
+        none(),
+        "401 403 403 401 403 201 403",
     );
     row(
         "GET",

@@ -19,6 +19,8 @@ pub use contest_console::{
 pub use contest_console::{delete_document, upload_document};
 pub use dashboard::dashboard;
 pub use participant_console::{CorrectionForm, correct as correct_participant};
-pub use participant_console::{SearchQuery, VoidForm, duplicates, participants, set_void};
+pub use participant_console::{
+    SearchQuery, VoidForm, duplicates, participants, reset_code, set_void,
+};
 pub use round_console::{close_confirm, close_round, notices_list, round_detail, update_round};
 pub use unit_console::{import_units, units};

@@ -34,7 +34,7 @@ pub async fn participants(
             div.actions { button type="submit" { "Tìm" } }
         }
         div.table-wrap { table #participants {
-            thead { tr { th scope="col" { "Họ và tên" } th scope="col" { "Điện thoại" } th scope="col" { "Đơn vị" } th scope="col" { "Trạng thái" } th scope="col" { "Sửa thông tin" } } }
+            thead { tr { th scope="col" { "Họ và tên" } th scope="col" { "Điện thoại" } th scope="col" { "Đơn vị" } th scope="col" { "Trạng thái" } th scope="col" { "Sửa thông tin" } th scope="col" { "Mật khẩu" } } }
             tbody { @for p in &found { tr {
                 td { (p.full_name) }
                 td { (p.phone.as_deref().unwrap_or_default()) }
@@ -57,6 +57,12 @@ pub async fn participants(
                     }
                 }
                 td { (correction_form(viewer, p, &categories)) }
+                td {
+                    form method="post" action={ "/organiser/participants/" (p.id) "/reset-code" } {
+                        (csrf_field(viewer))
+                        button.secondary type="submit" { "Cấp mã đặt lại" }
+                    }
+                }
             } } }
         } }
     })))
@@ -135,6 +141,34 @@ pub async fn correct(
         "participant corrected from the console"
     );
     Ok(see_other("/organiser/participants"))
+}
+
+/// `POST /organiser/participants/{id}/reset-code` — issues a one-time reset code and shows
+/// it once, to read out to the participant (issue #16).
+pub async fn reset_code(
+    ctx: PageCtx<Organiser>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    form: web::Form<crate::web::pages::auth::CsrfOnly>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let issued =
+        crate::accounts::recovery::issue_code(&state, ctx.user.id(), path.into_inner()).await?;
+    tracing::info!(
+        user.id = ctx.user.id(),
+        participant.id = issued.user_id,
+        "reset code issued from the console"
+    );
+    let until = crate::vn_time::display(issued.expires_at);
+    let viewer = &ctx.viewer;
+    Ok(ctx.ok(console::organiser(viewer, "Mã đặt lại mật khẩu", html! {
+        div.card #reset-code {
+            p { "Đọc mã này cho thí sinh (chỉ hiện một lần, dùng một lần, hết hạn lúc " (until) "):" }
+            p.reset-code { strong { code { (issued.code) } } }
+            p { "Thí sinh vào trang " strong { "Quên mật khẩu" } " (/quen-mat-khau), nhập số điện thoại, mã này và mật khẩu mới." }
+            p { a href="/organiser/participants" { "Quay lại danh sách thí sinh" } }
+        }
+    })))
 }
 
 /// The void form.
