@@ -139,6 +139,11 @@ async fn pages_have_no_serious_accessibility_violations() {
         .expect("click Đăng ký");
     b.find(".field-error").await;
     found.extend(audit(&b, &axe, "register with errors").await);
+    // Getting back in (#16): the code form, and the page an emailed link opens.
+    b.goto("/quen-mat-khau").await;
+    found.extend(audit(&b, &axe, "forgotten password").await);
+    b.goto("/dat-lai-mat-khau?token=abc").await;
+    found.extend(audit(&b, &axe, "reset from an emailed link").await);
     b.goto("/login").await;
     found.extend(audit(&b, &axe, "login").await);
 
