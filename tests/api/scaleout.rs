@@ -87,7 +87,9 @@ async fn two_instances_share_attempts_results_and_leaderboards() {
 
 #[tokio::test]
 async fn expired_attempts_are_finalised_once_when_both_instances_sweep() {
-    let a = spawn_app().await;
+    // Only the two sweeps below run: the background sweepers (every second in tests) would
+    // otherwise take the lock, or the attempts, first.
+    let a = spawn_app_with(|s| s.sweep_every = std::time::Duration::from_secs(3600)).await;
     let b = spawn_second_instance(&a).await;
     let (organiser, contest) = a.seed_contest().await;
     let round = a.create_round(&organiser, contest, &round_spec()).await;
