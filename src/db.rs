@@ -217,6 +217,36 @@ pub fn placeholders(backend: sea_orm::DbBackend, sql: &str) -> String {
     out
 }
 
+/// `(?1, ?2, …), (…)` for `rows` rows of `casts.len()` parameters, numbered from `first`,
+/// each cast as PostgreSQL needs it (it cannot infer a VALUES list's parameter types).
+pub fn values_list(
+    backend: sea_orm::DbBackend,
+    rows: usize,
+    casts: &[&str],
+    first: usize,
+) -> String {
+    let mut out = String::with_capacity(rows * casts.len() * 12);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for (c, cast) in casts.iter().enumerate() {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            let cast = if backend == sea_orm::DbBackend::Postgres {
+                *cast
+            } else {
+                ""
+            };
+            out.push_str(&format!("?{}{cast}", first + r * casts.len() + c));
+        }
+        out.push(')');
+    }
+    placeholders(backend, &out)
+}
+
 #[cfg(test)]
 mod placeholder_tests {
     use super::placeholders;

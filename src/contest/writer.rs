@@ -82,31 +82,18 @@ pub struct AnswerWriter {
 fn upsert_sql(backend: DatabaseBackend, rows: usize) -> String {
     // PostgreSQL cannot infer the types of a VALUES list's parameters from the INSERT
     // (SQLite needs none, and has no `::` casts).
-    let casts: [&str; 5] = match backend {
-        DatabaseBackend::Postgres => [
+    let values = crate::db::values_list(
+        backend,
+        rows,
+        &[
             "::bigint",
             "::integer",
             "::text",
             "::timestamptz",
             "::timestamptz",
         ],
-        _ => [""; 5],
-    };
-    let mut values = String::with_capacity(rows * 48);
-    for r in 0..rows {
-        if r > 0 {
-            values.push_str(", ");
-        }
-        values.push('(');
-        for (c, cast) in casts.iter().enumerate() {
-            if c > 0 {
-                values.push_str(", ");
-            }
-            values.push_str(&format!("?{}{cast}", r * 5 + c + 1));
-        }
-        values.push(')');
-    }
-    let values = crate::db::placeholders(backend, &values);
+        1,
+    );
     // Only PostgreSQL has row locks; SQLite's one writer orders saves and finalisations.
     let lock = match backend {
         DatabaseBackend::Postgres => "FOR SHARE OF a ",

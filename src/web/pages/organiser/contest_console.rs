@@ -3,15 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 use maud::{Markup, html};
 use sea_orm::{ActiveEnum, EntityTrait, QueryOrder};
 use serde_json::json;
 
 use crate::banks::{Difficulty, store};
-use crate::contest::documents::{self, DocumentInfo, Kind};
+use crate::contest::documents::{self};
 use crate::contest::lifecycle::{self, ContestChange};
-use crate::contest::season::{self, SeasonRound, SeasonSpec};
 use crate::contest::{
     self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec, difficulty_vi,
 };
@@ -22,12 +21,10 @@ use crate::state::AppState;
 use crate::text::markdown::markdown;
 use crate::views::console;
 use crate::views::form::FormOutcome;
-use crate::views::format::{capitalised, file_size};
+use crate::views::format::capitalised;
 use crate::views::layout::csrf_field;
 use crate::vn_time;
-use crate::web::api::documents::{DocumentPath, read_document};
 use crate::web::extract::Organiser;
-use crate::web::pages::auth::CsrfOnly;
 use crate::web::pages::{PageCtx, PageResult, see_other};
 
 /// `GET /organiser/contests`.
@@ -103,7 +100,7 @@ pub async fn create_contest(
     }
 }
 
-const QUOTA_ROWS: usize = 3;
+pub(super) const QUOTA_ROWS: usize = 3;
 
 /// How descriptions and rules are formatted, under their fields.
 const FORMAT_HINT: &str = "Mô tả và thể lệ viết theo định dạng Markdown: **chữ đậm**, *chữ nghiêng*, \
@@ -126,44 +123,6 @@ fn preview(c: &contest_entity::Model) -> Markup {
     }
 }
 
-/// The contest's documents, each with its delete button, and the upload form.
-fn documents_section(
-    viewer: &crate::views::layout::Viewer,
-    contest_id: i64,
-    docs: &[DocumentInfo],
-) -> Markup {
-    html! {
-        section #contest-documents .card aria-labelledby="contest-documents-title" {
-            h2 #contest-documents-title { "Tài liệu" }
-            @if docs.is_empty() {
-                p.muted { "Chưa có tài liệu nào." }
-            } @else {
-                ul.documents { @for d in docs {
-                    li {
-                        a href=(d.url) { (d.filename) }
-                        span.muted { (Kind::of_content_type(&d.content_type).map_or("", Kind::name)) " · " (file_size(d.size)) }
-                        form method="post" action={ "/organiser/contests/" (contest_id) "/documents/" (d.id) "/delete" } {
-                            (csrf_field(viewer))
-                            button.secondary type="submit" aria-label={ "Xóa tài liệu " (d.filename) } { "Xóa" }
-                        }
-                    }
-                } }
-            }
-            form #document-upload method="post" enctype="multipart/form-data" action={ "/organiser/contests/" (contest_id) "/documents" } {
-                (csrf_field(viewer))
-                label for="document-file" { "Thêm tài liệu" }
-                input #document-file type="file" name="file" required
-                    accept=".pdf,.docx,.xlsx,.png,.jpg,.jpeg" aria-describedby="document-file-hint";
-                p #document-file-hint .muted {
-                    "PDF, Word (.docx), Excel (.xlsx), ảnh PNG hoặc JPEG, tối đa "
-                    (documents::MAX_BYTES / 1024 / 1024) " MB; tối đa " (documents::MAX_PER_CONTEST) " tài liệu mỗi cuộc thi."
-                }
-                div.actions { button type="submit" { "Tải lên" } }
-            }
-        }
-    }
-}
-
 /// The button that moves a contest to `to`.
 fn transition_label(to: ContestStatus) -> &'static str {
     match to {
@@ -174,7 +133,7 @@ fn transition_label(to: ContestStatus) -> &'static str {
     }
 }
 
-async fn contest_page(
+pub(super) async fn contest_page(
     ctx: &PageCtx<Organiser>,
     state: &AppState,
     contest_id: i64,
@@ -229,7 +188,7 @@ async fn contest_page(
             }
         }
         (preview(&c))
-        (documents_section(viewer, c.id, &docs))
+        (super::document_console::documents_section(viewer, c.id, &docs))
         h2 { "Các vòng thi" }
         div #rounds {
             @for r in &rounds {
@@ -248,7 +207,7 @@ async fn contest_page(
             }
         }
         @if !frozen {
-            (season_form(viewer, c.id, form, now, &banks))
+            (super::season_console::season_form(viewer, c.id, form, now, &banks))
             form #round-create .card method="post" action={ "/organiser/contests/" (c.id) "/rounds" } {
                 h2 { "Tạo vòng thi" }
                 (csrf_field(viewer))
@@ -392,7 +351,7 @@ pub async fn update_contest(
     }
 }
 
-fn round_spec_of(form: &BTreeMap<String, String>) -> Result<RoundSpec, AppError> {
+pub(super) fn round_spec_of(form: &BTreeMap<String, String>) -> Result<RoundSpec, AppError> {
     let mut fields = BTreeMap::new();
     let opens_at =
         vn_time::parse_input(form.get("opens_at").map(String::as_str).unwrap_or_default());
@@ -534,223 +493,4 @@ pub async fn create_round(
         }
         Err(e) => contest_page(&ctx, &state, contest_id, &form, FormOutcome::refused(e)?).await,
     }
-}
-
-/// The season form ("Tạo cả mùa thi"): N rounds from a pattern, weekly by default.
-fn season_form(
-    viewer: &crate::views::layout::Viewer,
-    contest_id: i64,
-    form: &BTreeMap<String, String>,
-    now: chrono::DateTime<chrono::Utc>,
-    banks: &[store::BankSummary],
-) -> maud::Markup {
-    let value = |k: &str, default: &str| {
-        form.get(&format!("season-{k}"))
-            .cloned()
-            .unwrap_or_else(|| default.to_owned())
-    };
-    html! {
-        form #season-create .card method="post" action={ "/organiser/contests/" (contest_id) "/season" } {
-            h2 { "Tạo cả mùa thi" }
-            p.hint { "Tạo nhiều vòng thi cùng lúc, cách đều nhau (mặc định mỗi tuần một vòng). Từng vòng thi sửa được sau khi tạo." }
-            (csrf_field(viewer))
-            label for="season-title" { "Tên vòng thi ({n} là số thứ tự)" }
-            input #season-title type="text" name="season-title" value=(value("title", "Tuần {n}")) required;
-            label for="season-first" { "Vòng đầu tiên mở lúc (giờ Việt Nam)" }
-            input #season-first type="datetime-local" name="season-first_opens_at" value=(value("first_opens_at", &vn_time::input_value(now))) required;
-            label for="season-count" { "Số vòng thi" }
-            input #season-count type="number" name="season-count" min="1" max="52" value=(value("count", "8")) required;
-            label for="season-period" { "Chu kỳ (ngày)" }
-            input #season-period type="number" name="season-period_days" min="1" max="366" value=(value("period_days", "7")) required;
-            label for="season-hours" { "Mỗi vòng mở trong (giờ)" }
-            input #season-hours type="number" name="season-open_hours" min="1" value=(value("open_hours", "167")) required;
-            label for="season-minutes" { "Thời gian làm bài (phút)" }
-            input #season-minutes type="number" name="season-minutes" min="1" max="360" value=(value("minutes", "20")) required;
-            label for="season-attempts" { "Số lượt thi (0 = không giới hạn)" }
-            input #season-attempts type="number" name="season-max_attempts" min="0" max="1000" value=(value("max_attempts", "3")) required;
-            label for="season-bank" { "Ngân hàng câu hỏi" }
-            select #season-bank name="season-quota-0-bank" {
-                @for b in banks {
-                    option value=(b.code) selected[form.get("season-quota-0-bank") == Some(&b.code)] { (b.code) " — " (b.questions) " câu" }
-                }
-            }
-            label for="season-questions" { "Số câu mỗi lượt thi" }
-            input #season-questions type="number" name="season-quota-0-count" min="1" max="200" value=(value("quota-0-count", "20")) required;
-            label for="season-prediction" { "Câu hỏi dự đoán (để trống nếu không dùng)" }
-            input #season-prediction type="text" name="season-prediction"
-                value=(value("prediction", "Theo bạn, vòng thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?"));
-            div.actions { button type="submit" { "Tạo cả mùa thi" } }
-        }
-    }
-}
-
-/// The season a form asks for: its `season-` fields, the round's settings read as the
-/// round form's.
-fn season_spec_of(form: &BTreeMap<String, String>) -> Result<SeasonSpec, AppError> {
-    let mut round_form: BTreeMap<String, String> = form
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("season-").map(|k| (k.to_owned(), v.clone())))
-        .collect();
-    let first = round_form
-        .get("first_opens_at")
-        .cloned()
-        .unwrap_or_default();
-    round_form.insert("opens_at".into(), first.clone());
-    round_form.insert("closes_at".into(), first);
-    round_form.insert("order".into(), "by_difficulty".into());
-    let number = |k: &str| round_form.get(k).and_then(|v| v.trim().parse::<i64>().ok());
-    let mut fields = BTreeMap::new();
-    let count = number("count");
-    let period_days = number("period_days");
-    let open_hours = number("open_hours");
-    for (k, v) in [
-        ("count", count),
-        ("period_days", period_days),
-        ("open_hours", open_hours),
-    ] {
-        if v.is_none() {
-            fields.insert(k.to_owned(), "Phải là một số.".to_owned());
-        }
-    }
-    let round = round_spec_of(&round_form);
-    match (round, count, period_days, open_hours) {
-        (Ok(r), Some(count), Some(period_days), Some(open_hours)) if fields.is_empty() => {
-            Ok(SeasonSpec {
-                first_opens_at: r.opens_at,
-                period_days: Some(period_days),
-                count,
-                open_hours,
-                round: SeasonRound {
-                    title: r.title,
-                    time_limit_secs: r.time_limit_secs,
-                    max_attempts: r.max_attempts,
-                    practice: false,
-                    draw: r.draw,
-                    draw_by_category: None,
-                    order: r.order,
-                    prediction: r.prediction,
-                    score_shown: r.score_shown,
-                    allow_overlap: false,
-                },
-            })
-        }
-        (Err(AppError::Validation { fields: more }), ..) => {
-            fields.extend(more);
-            Err(AppError::Validation { fields })
-        }
-        (Err(e), ..) => Err(e),
-        _ => Err(AppError::Validation { fields }),
-    }
-}
-
-/// `POST /organiser/contests/{id}/season` — creates a whole season (`contest::season`).
-pub async fn create_season(
-    ctx: PageCtx<Organiser>,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-    form: web::Form<BTreeMap<String, String>>,
-) -> PageResult {
-    ctx.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
-    let contest_id = path.into_inner();
-    let form = form.into_inner();
-    let result = async {
-        let spec = season_spec_of(&form)?;
-        season::create_season(
-            &state.db.write,
-            &state.engine,
-            contest_id,
-            spec,
-            Some(ctx.user.id()),
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(rounds) => {
-            tracing::info!(
-                contest.id = contest_id,
-                rounds = rounds.len(),
-                "season created from the console"
-            );
-            Ok(see_other(&format!("/organiser/contests/{contest_id}")))
-        }
-        Err(e) => contest_page(&ctx, &state, contest_id, &form, FormOutcome::refused(e)?).await,
-    }
-}
-
-/// The console again, with why an upload was refused (nothing was stored).
-async fn refused_upload(
-    ctx: &PageCtx<Organiser>,
-    state: &AppState,
-    contest_id: i64,
-    e: AppError,
-) -> PageResult {
-    let outcome = FormOutcome::refused(e)?;
-    contest_page(ctx, state, contest_id, &BTreeMap::new(), outcome).await
-}
-
-/// `POST /organiser/contests/{id}/documents` — attaches the uploaded document
-/// (`contest::documents::add`, as the API).
-pub async fn upload_document(
-    ctx: PageCtx<Organiser>,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<i64>,
-    payload: web::Payload,
-) -> PageResult {
-    let contest_id = path.into_inner();
-    crate::contest::load_contest(&state.db.read, contest_id).await?;
-    let (upload, name, bytes) = match read_document(&req, payload).await {
-        Ok(read) => read,
-        // Nothing was stored: the page shows why (too large, no file).
-        Err(e) => return refused_upload(&ctx, &state, contest_id, e).await,
-    };
-    ctx.check_csrf(
-        upload
-            .fields
-            .get("csrf")
-            .map(String::as_str)
-            .unwrap_or_default(),
-    )?;
-    match documents::add(
-        &state.db.write,
-        contest_id,
-        name.as_deref(),
-        bytes,
-        Some(ctx.user.id()),
-    )
-    .await
-    {
-        Ok(d) => {
-            tracing::info!(
-                contest.id = contest_id,
-                document.id = d.id,
-                "document attached from the console"
-            );
-            Ok(see_other(&format!(
-                "/organiser/contests/{contest_id}#contest-documents"
-            )))
-        }
-        Err(e) => refused_upload(&ctx, &state, contest_id, e).await,
-    }
-}
-
-/// `POST /organiser/contests/{id}/documents/{doc_id}/delete` — removes a document (audited).
-pub async fn delete_document(
-    ctx: PageCtx<Organiser>,
-    state: web::Data<AppState>,
-    path: web::Path<DocumentPath>,
-    form: web::Form<CsrfOnly>,
-) -> PageResult {
-    ctx.check_csrf(&form.csrf)?;
-    documents::remove(&state.db.write, path.id, path.doc_id, Some(ctx.user.id())).await?;
-    tracing::info!(
-        contest.id = path.id,
-        document.id = path.doc_id,
-        "document removed from the console"
-    );
-    Ok(see_other(&format!(
-        "/organiser/contests/{}#contest-documents",
-        path.id
-    )))
 }
