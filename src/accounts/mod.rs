@@ -13,6 +13,7 @@ pub mod password;
 pub mod phone;
 pub mod profile;
 pub mod recovery;
+pub mod requests;
 pub mod sessions;
 pub mod staff;
 pub mod throttle;

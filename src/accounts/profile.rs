@@ -1,6 +1,6 @@
 //! A participant's own personal data (Decree 13/2023/NĐ-CP, issue #16): the consent they
 //! gave at registration, a copy of everything the contest holds about them (JSON or CSV),
-//! and their requests to the organisers to correct or delete it.
+//! and their requests to the organisers to correct or delete it ([`super::requests`]).
 //!
 //! Fairness comes before completeness in the copy: answers are included only for rounds
 //! whose review is public ([`fairness::review_visible`]) and scores only where the round
@@ -12,16 +12,15 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
+use super::requests::{RequestEntry, requests_where};
 use crate::contest::attempts::drawn_of;
 use crate::contest::fairness;
 use crate::db::OneByKey;
-use crate::entities::data_request::{RequestKind, RequestStatus};
-use crate::entities::{answer, app_setting, attempt, consent, data_request, round, unit, user};
+use crate::entities::{answer, app_setting, attempt, consent, round, unit, user};
 use crate::error::{AppError, Result};
-use crate::text;
 
 /// The version of the consent text ([`consent_text`]); a change of the text is a new
 /// version, and the record keeps the version each participant agreed to.
@@ -34,9 +33,6 @@ pub const CONSENT_REQUIRED: &str = "Bạn cần đồng ý để Ban Tổ chức
 pub const ORGANISER_NAME_KEY: &str = "organiser_name";
 /// The organiser's name when none is set.
 pub const DEFAULT_ORGANISER: &str = "Ban Tổ chức cuộc thi";
-
-/// The longest note a request may carry.
-const MAX_NOTE_CHARS: usize = 1000;
 
 /// The consent text shown on the registration form: what the data is for, who processes
 /// it, how long it is kept and what the participant may ask — in the words of the decree.
@@ -198,19 +194,6 @@ pub struct MyAttempt {
     /// review public (an open round's answers stay out, for fairness).
     pub answers_included: bool,
     pub answers: Vec<MyAnswer>,
-}
-
-/// A participant's request to the organisers about their data.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RequestEntry {
-    pub id: i64,
-    pub user_id: i64,
-    pub full_name: String,
-    pub unit_name: Option<String>,
-    pub kind: RequestKind,
-    pub note: String,
-    pub status: RequestStatus,
-    pub created_at: DateTime<Utc>,
 }
 
 /// Everything the contest holds about one account: `GET /api/v1/me/data`.
@@ -411,125 +394,6 @@ pub fn my_data_csv(data: &MyData) -> Result<Vec<u8>> {
     .map_err(csv_err)?;
     w.into_inner()
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("Failed to finish CSV: {e}")))
-}
-
-/// The body of `POST /api/v1/me/requests`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRequest {
-    /// `correction` or `deletion`.
-    pub kind: Option<RequestKind>,
-    /// What to correct (required for a correction), or why (optional for a deletion).
-    pub note: Option<String>,
-}
-
-/// Stores a participant's request for the organisers, audited. A correction needs a note;
-/// one pending deletion at a time (another is `409 request_pending`).
-pub async fn create_request<C: ConnectionTrait>(
-    db: &C,
-    u: &user::Model,
-    request: NewRequest,
-) -> Result<RequestEntry> {
-    let kind = request.kind.ok_or_else(|| {
-        AppError::field(
-            "kind",
-            "Hãy chọn loại yêu cầu: chỉnh sửa (correction) hoặc xoá (deletion).",
-        )
-    })?;
-    let note = text::clean_opt(request.note.as_deref()).unwrap_or_default();
-    if kind == RequestKind::Correction && note.is_empty() {
-        return Err(AppError::field(
-            "note",
-            "Hãy ghi rõ thông tin nào cần chỉnh sửa và giá trị đúng.",
-        ));
-    }
-    if text::char_len(&note) > MAX_NOTE_CHARS {
-        return Err(AppError::field(
-            "note",
-            format!("Ghi chú không được dài quá {MAX_NOTE_CHARS} ký tự."),
-        ));
-    }
-    if kind == RequestKind::Deletion && pending_deletion(db, u.id).await?.is_some() {
-        return Err(AppError::conflict(
-            "request_pending",
-            "Bạn đã gửi yêu cầu xoá dữ liệu; Ban Tổ chức đang xử lý.",
-        ));
-    }
-    let saved = data_request::ActiveModel {
-        user_id: Set(u.id),
-        kind: Set(kind),
-        note: Set(note),
-        status: Set(RequestStatus::Pending),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    crate::audit::record(
-        db,
-        Some(u.id),
-        "data_request.create",
-        Some(("user", u.id)),
-        json!({
-            "request_id": saved.id,
-            "before": null,
-            "after": { "kind": saved.kind, "status": saved.status },
-        }),
-    )
-    .await?;
-    let mut entries = requests_where(db, Some(u.id)).await?;
-    entries.retain(|r| r.id == saved.id);
-    entries.pop().ok_or(AppError::NotFound)
-}
-
-/// The pending deletion request of `user_id`, if any.
-pub async fn pending_deletion<C: ConnectionTrait>(
-    db: &C,
-    user_id: i64,
-) -> Result<Option<data_request::Model>> {
-    Ok(data_request::Entity::find()
-        .filter(data_request::Column::UserId.eq(user_id))
-        .filter(data_request::Column::Kind.eq(RequestKind::Deletion))
-        .filter(data_request::Column::Status.eq(RequestStatus::Pending))
-        .one(db)
-        .await?)
-}
-
-/// Every request (newest first) for the organisers, or one participant's.
-pub async fn requests_where<C: ConnectionTrait>(
-    db: &C,
-    user_id: Option<i64>,
-) -> Result<Vec<RequestEntry>> {
-    let mut query = data_request::Entity::find().order_by_desc(data_request::Column::Id);
-    if let Some(id) = user_id {
-        query = query.filter(data_request::Column::UserId.eq(id));
-    }
-    let rows = query.all(db).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let u = user::Entity::find_by_id(r.user_id)
-            .one_by_key(db)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let unit_name = match u.unit_id {
-            Some(id) => unit::Entity::find_by_id(id)
-                .one_by_key(db)
-                .await?
-                .map(|x| x.name),
-            None => None,
-        };
-        out.push(RequestEntry {
-            id: r.id,
-            user_id: r.user_id,
-            full_name: u.full_name,
-            unit_name,
-            kind: r.kind,
-            note: r.note,
-            status: r.status,
-            created_at: r.created_at,
-        });
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

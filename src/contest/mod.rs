@@ -263,6 +263,15 @@ pub struct ContestView {
     pub categories: Vec<String>,
     /// Where the contest is in its life cycle.
     pub status: contest::Status,
+    /// Months after finishing that participants' phone, email, CCCD and birth date are
+    /// kept (Decree 13/2023, #16).
+    pub retention_months: i32,
+    /// When the contest finished (the retention period runs from here).
+    pub finished_at: Option<DateTime<Utc>>,
+    /// When the retention period runs out (finished contests only).
+    pub retention_ends: Option<DateTime<Utc>>,
+    /// When its participants were anonymised, if they were.
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 /// A contest as the API shows it.
@@ -275,6 +284,10 @@ pub fn contest_view(c: &contest::Model) -> Result<ContestView> {
         rules: c.rules.clone(),
         categories: c.categories()?,
         status: c.status,
+        retention_months: c.retention_months,
+        finished_at: c.finished_at,
+        retention_ends: crate::accounts::anonymise::retention_ends(c),
+        anonymised_at: c.anonymised_at,
     })
 }
 

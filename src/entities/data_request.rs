@@ -14,6 +14,12 @@ pub struct Model {
     pub note: String,
     pub status: RequestStatus,
     pub created_at: DateTimeUtc,
+    /// When an organiser handled it.
+    pub resolved_at: Option<DateTimeUtc>,
+    /// The organiser who handled it.
+    pub resolved_by: Option<i64>,
+    /// The organiser's answer to the participant (required for a rejection).
+    pub resolution: Option<String>,
 }
 
 /// What a participant asks of the organisers.
@@ -62,6 +68,9 @@ pub enum RequestStatus {
     /// Handled (corrected, or anonymised).
     #[sea_orm(string_value = "done")]
     Done,
+    /// Refused, with the reason (e.g. a correction the records do not support).
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

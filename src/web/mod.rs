@@ -183,7 +183,8 @@ route_table! {
         POST "/tai-khoan/mat-khau"                    => pages::profile::change_password,
         POST "/tai-khoan/dang-xuat-tat-ca"            => pages::profile::logout_everywhere,
         POST "/tai-khoan/yeu-cau"                     => pages::profile::create_request,
-        GET  "/organiser/requests"                    => pages::profile::organiser_requests,
+        GET  "/organiser/requests"                    => pages::organiser::requests,
+        POST "/organiser/requests/{id}"               => pages::organiser::resolve_request,
         GET  "/judge"                                 => pages::judge::dashboard,
         GET  "/judge/rounds/{id}"                     => pages::judge::results,
         GET  "/judge/contests/{id}"                   => pages::judge::contest_results,
@@ -257,6 +258,7 @@ route_table! {
         GET  "/me/data"                               => api::me::data,
         POST "/me/requests"                           => api::me::create_request,
         GET  "/requests"                              => api::me::list_requests,
+        POST "/requests/{id}/resolve"                 => api::me::resolve_request,
     }
 }
 

@@ -116,6 +116,7 @@ impl Modify for BearerAuth {
         api::dashboard::get,
         api::me::data,
         api::me::create_request,
+        api::me::resolve_request,
         api::me::list_requests,
     ),
     modifiers(&BearerAuth),

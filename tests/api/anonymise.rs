@@ -6,7 +6,7 @@ use std::process::Command;
 
 use chrono::Duration;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -262,4 +262,96 @@ async fn the_retention_job_anonymises_a_finished_contest_once_its_period_is_over
     )
     .await;
     assert_eq!(board["total"], 1, "{board}");
+}
+
+#[tokio::test]
+async fn an_organiser_honours_a_deletion_request_and_answers_a_correction() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let anna = register_person(&app, &ANNA, "Người Xin Xoá").await;
+    app.take(&anna, round, 5, Some(1)).await;
+    let other = app.participant("0912000072").await;
+    let ask = async |token: &str, body: Value| {
+        let (status, r) = json_of(
+            app.post_json("/api/v1/me/requests", Some(token), &body)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 201, "{r}");
+        r["id"].as_i64().unwrap()
+    };
+    let deletion = ask(&anna, json!({"kind": "deletion"})).await;
+    let correction = ask(&other, json!({"kind": "correction", "note": "Sai đơn vị."})).await;
+    let resolve = async |token: &str, id: i64, body: Value| {
+        json_of(
+            app.post_json(
+                &format!("/api/v1/requests/{id}/resolve"),
+                Some(token),
+                &body,
+            )
+            .await,
+        )
+        .await
+    };
+
+    // Participants cannot handle requests; a rejection needs a reason.
+    let (status, _) = resolve(&anna, deletion, json!({})).await;
+    assert_eq!(status, 403);
+    let (status, body) = resolve(&organiser, correction, json!({"outcome": "rejected"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["fields"]["note"].is_string(), "{body}");
+    let (status, body) = resolve(&organiser, 999_999, json!({})).await;
+    assert_eq!(status, 404, "{body}");
+
+    // Rejected with a reason the participant reads on their profile.
+    let (status, body) = resolve(
+        &organiser,
+        correction,
+        json!({"outcome": "rejected", "note": "Hồ sơ đơn vị khớp với đăng ký."}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "rejected");
+    assert_eq!(body["resolution"], "Hồ sơ đơn vị khớp với đăng ký.");
+    assert!(body["resolved_at"].is_string());
+
+    // The deletion, done: anonymised at once, its tokens dead, its results kept.
+    let secrets = [ANNA.phone, ANNA.email, ANNA.national_id, ANNA.birth_date];
+    assert!(!occurrences(&app, &secrets).await.is_empty());
+    let (status, body) = resolve(&organiser, deletion, json!({"outcome": "done"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "done");
+    assert_eq!(occurrences(&app, &secrets).await, Vec::<String>::new());
+    assert_eq!(app.me(&anna).await.status(), 401);
+    assert_eq!(app.login(ANNA.phone, PASSWORD).await.status(), 401);
+    let (status, body) = resolve(&organiser, deletion, json!({})).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "request_handled");
+    close_and_settle(&app, &organiser, round).await;
+    let (_, board) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/leaderboard"), None)
+            .await,
+    )
+    .await;
+    assert!(board.to_string().contains("Người Xin Xoá"), "{board}");
+
+    // Audited, before and after.
+    let (_, audit) = json_of(app.get("/api/v1/audit?limit=1000", Some(&organiser)).await).await;
+    let handled: Vec<&Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "data_request.resolve")
+        .collect();
+    assert_eq!(handled.len(), 2, "{audit}");
+
+    // The contest shows its retention.
+    let (_, view) = json_of(
+        app.get(&format!("/api/v1/contests/{contest}"), Some(&organiser))
+            .await,
+    )
+    .await;
+    assert_eq!(view["retention_months"], 12, "{view}");
+    assert!(view["retention_ends"].is_null(), "not finished: {view}");
 }

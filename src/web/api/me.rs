@@ -6,7 +6,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::accounts::profile::{self, MyData, NewRequest, RequestEntry};
+use crate::accounts::profile::{self, MyData};
+use crate::accounts::requests::{self, NewRequest, RequestEntry, Resolve};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{AuthUser, Organiser, Participant};
@@ -93,7 +94,8 @@ pub async fn create_request(
     state: web::Data<AppState>,
     body: web::Json<NewRequest>,
 ) -> Result<HttpResponse> {
-    let entry = profile::create_request(&state.db.write, &caller.0.user, body.into_inner()).await?;
+    let entry =
+        requests::create_request(&state.db.write, &caller.0.user, body.into_inner()).await?;
     tracing::info!(request.id = entry.id, "data request sent");
     Ok(HttpResponse::Created().json(entry))
 }
@@ -111,5 +113,43 @@ pub async fn list_requests(
     _organiser: Organiser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse> {
-    Ok(HttpResponse::Ok().json(profile::requests_where(&state.db.read, None).await?))
+    Ok(HttpResponse::Ok().json(requests::requests_where(&state.db.read, None).await?))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/requests/{id}/resolve", tag = "participants",
+    params(("id" = i64, Path, description = "The request")),
+    request_body = Resolve,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Handled: `done` (a deletion anonymises the participant now: phone, email, CCCD and birth date are replaced, results and the published name and unit stay) or `rejected` with the reason the participant reads", body = RequestEntry),
+        (status = 404, description = "No such request", body = crate::error::ErrorBody),
+        (status = 409, description = "`request_handled`: handled already", body = crate::error::ErrorBody),
+        (status = 422, description = "A rejection without a note, or a note too long", body = crate::error::ErrorBody),
+        crate::error::AuthErrors,
+        crate::error::JsonBodyErrors,
+    )
+)]
+/// `POST /api/v1/requests/{id}/resolve` — an organiser handles a participant's request.
+#[tracing::instrument(skip_all, fields(user.id = organiser.0.id(), request.id = *path))]
+pub async fn resolve_request(
+    organiser: Organiser,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<Resolve>,
+) -> Result<HttpResponse> {
+    let (entry, anonymised) = requests::resolve(
+        &state.db.write,
+        path.into_inner(),
+        organiser.0.id(),
+        body.into_inner(),
+        state.engine.now(),
+    )
+    .await?;
+    if anonymised {
+        // Its tokens were revoked: this instance must not serve the cached account.
+        state.users.remove(&entry.user_id).await;
+    }
+    tracing::info!(status = ?entry.status, anonymised, "data request handled");
+    Ok(HttpResponse::Ok().json(entry))
 }

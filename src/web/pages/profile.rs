@@ -1,6 +1,7 @@
 //! `/tai-khoan`, one's own account (issue #16): the data registered, the consent given, a
 //! new password, signing out everywhere, a copy of one's data, and requests to the
-//! organisers to correct or delete it; and the organisers' list of those requests.
+//! organisers to correct or delete it (the organisers handle them in
+//! `organiser::request_console`).
 
 use actix_web::{HttpRequest, ResponseError, web};
 use chrono::Utc;
@@ -9,14 +10,13 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::{PageCtx, PageResult, Refused, csrf_first, see_other};
-use crate::accounts::{self, profile};
+use crate::accounts::{self, profile, requests};
 use crate::entities::data_request::{RequestKind, RequestStatus};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::console;
 use crate::views::layout::{csrf_field, page};
 use crate::vn_time;
-use crate::web::extract::{AuthUser, Organiser, SignedIn};
+use crate::web::extract::{AuthUser, SignedIn};
 use crate::web::session::{client, expired_cookie, token_cookie};
 
 /// What the page says after a form succeeded (`?ok=…`).
@@ -25,17 +25,20 @@ pub struct Done {
     pub ok: Option<String>,
 }
 
-fn kind_label(kind: RequestKind) -> &'static str {
+/// A request's kind, in words.
+pub(crate) fn kind_label(kind: RequestKind) -> &'static str {
     match kind {
         RequestKind::Correction => "Chỉnh sửa thông tin",
         RequestKind::Deletion => "Xoá dữ liệu cá nhân",
     }
 }
 
-fn status_label(status: RequestStatus) -> &'static str {
+/// Where a request stands, in words.
+pub(crate) fn status_label(status: RequestStatus) -> &'static str {
     match status {
         RequestStatus::Pending => "Đang chờ xử lý",
         RequestStatus::Done => "Đã xử lý",
+        RequestStatus::Rejected => "Bị từ chối",
     }
 }
 
@@ -56,7 +59,7 @@ async fn account_page(
         .into_iter()
         .find(|c| Some(&c.code) == me.category.as_ref())
         .map(|c| c.name);
-    let requests = profile::requests_where(db, Some(user.id)).await?;
+    let requests = requests::requests_where(db, Some(user.id)).await?;
     let pending_deletion = requests
         .iter()
         .any(|r| r.kind == RequestKind::Deletion && r.status == RequestStatus::Pending);
@@ -145,7 +148,10 @@ async fn account_page(
                     @if !requests.is_empty() {
                         h3 { "Yêu cầu đã gửi" }
                         ul #my-requests { @for r in &requests {
-                            li { (vn_time::display(r.created_at)) " — " (kind_label(r.kind)) " — " (status_label(r.status)) }
+                            li {
+                                (vn_time::display(r.created_at)) " — " (kind_label(r.kind)) " — " (status_label(r.status))
+                                @if let Some(answer) = &r.resolution { br; span.muted { "Trả lời của Ban Tổ chức: " (answer) } }
+                            }
                         } }
                     }
                 }
@@ -264,45 +270,15 @@ pub async fn create_request(
         return Err(AppError::Forbidden.into());
     }
     let form = form.into_inner();
-    let request = profile::NewRequest {
+    let request = requests::NewRequest {
         kind: form.kind,
         note: Some(form.note),
     };
-    match profile::create_request(&state.db.write, &ctx.user.user, request).await {
+    match requests::create_request(&state.db.write, &ctx.user.user, request).await {
         Ok(_) => Ok(see_other("/tai-khoan?ok=request")),
         Err(e @ (AppError::Validation { .. } | AppError::Conflict { .. })) => {
             refused(&ctx, &state, &e).await
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// `GET /organiser/requests` — participants' correction and deletion requests.
-pub async fn organiser_requests(ctx: PageCtx<Organiser>, state: web::Data<AppState>) -> PageResult {
-    let requests = profile::requests_where(&state.db.read, None).await?;
-    Ok(ctx.ok(console::organiser(
-        &ctx.viewer,
-        "Yêu cầu về dữ liệu cá nhân",
-        html! {
-            p.muted { "Thí sinh yêu cầu chỉnh sửa hoặc xoá dữ liệu (Nghị định 13/2023/NĐ-CP). Chỉnh sửa đơn vị, đối tượng, họ tên tại mục Thí sinh; xoá bằng lệnh cuocthi anonymise (xem SECURITY.md)." }
-            @if requests.is_empty() {
-                p.card { "Chưa có yêu cầu nào." }
-            } @else {
-                div.table-wrap { table #requests {
-                    thead { tr {
-                        th scope="col" { "Gửi lúc" } th scope="col" { "Thí sinh" } th scope="col" { "Đơn vị" }
-                        th scope="col" { "Loại" } th scope="col" { "Nội dung" } th scope="col" { "Trạng thái" }
-                    } }
-                    tbody { @for r in &requests { tr {
-                        td { (vn_time::display(r.created_at)) }
-                        td { (r.full_name) " (#" (r.user_id) ")" }
-                        td { (r.unit_name.as_deref().unwrap_or("—")) }
-                        td { (kind_label(r.kind)) }
-                        td { (r.note) }
-                        td { (status_label(r.status)) }
-                    } } }
-                } }
-            }
-        },
-    )))
 }

@@ -507,6 +507,21 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         none(),
         organiser_api,
     );
+    // A rejection without its reason: refused before the request is looked up.
+    row(
+        "POST",
+        "/api/v1/requests/{id}/resolve",
+        "/api/v1/requests/999999/resolve".into(),
+        Box::new(|_| Body::Json(json!({"outcome": "rejected"}))),
+        "401 403 403 401 403 422 403",
+    );
+    row(
+        "POST",
+        "/organiser/requests/{id}",
+        "/organiser/requests/999999".into(),
+        Box::new(|_| form(&[("outcome", "rejected"), ("note", "")])),
+        "login 403 403 login 403 422 403",
+    );
     row(
         "POST",
         "/admin/staff",

@@ -188,6 +188,7 @@ pub(super) async fn contest_page(
             }
         }
         (preview(&c))
+        (retention_section(viewer, &c))
         (super::document_console::documents_section(viewer, c.id, &docs))
         h2 { "Các vòng thi" }
         div #rounds {
@@ -289,14 +290,52 @@ pub async fn contest_detail(
     .await
 }
 
+/// The retention of participants' personal data (Decree 13/2023, #16): the period, when
+/// it runs out, and whether the contest was anonymised; the period stays settable after
+/// the contest finished.
+fn retention_section(viewer: &crate::views::layout::Viewer, c: &contest_entity::Model) -> Markup {
+    let ends = crate::accounts::anonymise::retention_ends(c);
+    html! {
+        section #contest-retention .card aria-labelledby="contest-retention-title" {
+            h2 #contest-retention-title { "Lưu trữ dữ liệu cá nhân" }
+            p.muted {
+                "Sau thời hạn này, số điện thoại, email, số CCCD và ngày sinh của thí sinh được thay bằng giá trị ẩn danh không khôi phục được; kết quả, họ tên và đơn vị đã công bố được giữ lại (Nghị định 13/2023/NĐ-CP)."
+            }
+            @if let Some(at) = c.anonymised_at {
+                p #retention-state { strong { "Đã ẩn danh lúc " (vn_time::display(at)) "." } }
+            } @else if let Some(end) = ends {
+                p #retention-state { "Kết thúc lúc " (vn_time::display(c.finished_at.unwrap_or(end))) "; dữ liệu cá nhân được ẩn danh từ " strong { (vn_time::display(end)) } "." }
+            } @else {
+                p #retention-state { "Thời hạn được tính từ khi cuộc thi kết thúc." }
+            }
+            @if c.anonymised_at.is_none() {
+                form method="post" action={ "/organiser/contests/" (c.id) } {
+                    (csrf_field(viewer))
+                    label for="retention-months" { "Thời hạn lưu trữ (tháng sau khi kết thúc, 1–120)" }
+                    input #retention-months type="number" name="retention_months" min="1" max="120" value=(c.retention_months) required;
+                    div.actions { button.secondary type="submit" { "Lưu thời hạn" } }
+                }
+            }
+        }
+    }
+}
+
 /// What a post to `/organiser/contests/{id}` asks: a status button moves the contest; the
-/// edit form sends every field (unchanged ones change nothing).
+/// retention form sets the retention period; the edit form sends every field (unchanged
+/// ones change nothing).
 fn contest_change_of(form: &[(String, String)]) -> ContestChange {
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if let Some(status) = get("status") {
         return ContestChange {
             // An unknown status is refused as no change at all.
             status: ContestStatus::try_from_value(&status).ok(),
+            ..ContestChange::default()
+        };
+    }
+    if let Some(months) = get("retention_months") {
+        return ContestChange {
+            // Not a number: out of range, so the API's rule answers it.
+            retention_months: Some(months.trim().parse().unwrap_or(0)),
             ..ContestChange::default()
         };
     }

@@ -9,6 +9,7 @@ mod contest_console;
 mod dashboard;
 mod document_console;
 mod participant_console;
+mod request_console;
 mod round_console;
 mod season_console;
 mod unit_console;
@@ -22,6 +23,7 @@ pub use participant_console::{CorrectionForm, correct as correct_participant};
 pub use participant_console::{
     SearchQuery, VoidForm, duplicates, participants, reset_code, set_void,
 };
+pub use request_console::{requests, resolve as resolve_request};
 pub use round_console::{close_confirm, close_round, notices_list, round_detail, update_round};
 pub use season_console::create_season;
 pub use unit_console::{import_units, units};
