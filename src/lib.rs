@@ -17,6 +17,7 @@ pub mod exports;
 pub mod limits;
 pub mod ratelimit;
 pub mod settings;
+pub mod site;
 pub mod startup;
 pub mod state;
 pub mod text;

@@ -115,6 +115,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         users: Arc::new(TtlCache::new(crate::web::extract::USER_CACHE_TTL, 100_000)),
         throttle,
         sessions: Arc::new(RevokedSessions::new(crate::web::extract::USER_CACHE_TTL)),
+        site: Arc::new(TtlCache::new(crate::site::SITE_CACHE_TTL, 1)),
     })
 }
 

@@ -27,4 +27,15 @@ pub struct AppState {
     pub throttle: Arc<AuthThrottle>,
     /// Sessions ended by logging out (see `accounts::sessions`).
     pub sessions: Arc<RevokedSessions>,
+    /// The site's identity (organiser, province, hotline), read by every page.
+    pub site: Arc<TtlCache<(), crate::site::SiteInfo>>,
+}
+
+impl AppState {
+    /// The site's identity, at most [`crate::site::SITE_CACHE_TTL`] old.
+    pub async fn site(&self) -> crate::error::Result<Arc<crate::site::SiteInfo>> {
+        self.site
+            .get_or_load((), || crate::site::load(&self.db.read))
+            .await
+    }
 }

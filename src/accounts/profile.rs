@@ -19,7 +19,7 @@ use super::requests::{RequestEntry, requests_where};
 use crate::contest::attempts::drawn_of;
 use crate::contest::fairness;
 use crate::db::OneByKey;
-use crate::entities::{answer, app_setting, attempt, consent, round, unit, user};
+use crate::entities::{answer, attempt, consent, round, unit, user};
 use crate::error::{AppError, Result};
 
 /// The version of the consent text ([`consent_text`]); a change of the text is a new
@@ -28,11 +28,6 @@ pub const CONSENT_VERSION: &str = "2026-12-01";
 
 /// The answer to a registration without consent.
 pub const CONSENT_REQUIRED: &str = "Bạn cần đồng ý để Ban Tổ chức xử lý dữ liệu cá nhân theo mục đích nêu trên thì mới đăng ký được.";
-
-/// The `app_settings` key of the organiser's name shown as the data controller.
-pub const ORGANISER_NAME_KEY: &str = "organiser_name";
-/// The organiser's name when none is set.
-pub const DEFAULT_ORGANISER: &str = "Ban Tổ chức cuộc thi";
 
 /// The consent text shown on the registration form: what the data is for, who processes
 /// it, how long it is kept and what the participant may ask — in the words of the decree.
@@ -62,18 +57,6 @@ pub fn consent_text(controller: String) -> ConsentText {
         rights: "Bạn có quyền xem và tải dữ liệu của mình, yêu cầu chỉnh sửa hoặc xoá, \
                  rút lại sự đồng ý tại trang Tài khoản.",
     }
-}
-
-/// The organiser's name (`app_settings.organiser_name`), or [`DEFAULT_ORGANISER`].
-pub async fn organiser_name<C: ConnectionTrait>(db: &C) -> Result<String> {
-    Ok(
-        app_setting::Entity::find_by_id(ORGANISER_NAME_KEY.to_owned())
-            .one(db)
-            .await?
-            .map(|s| s.value)
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_ORGANISER.to_owned()),
-    )
 }
 
 /// Records that `user_id` consented to the current text at `at` (inside the registration's

@@ -101,6 +101,8 @@ impl Modify for BearerAuth {
         api::recovery::reset_code,
         api::recovery::reset,
         api::recovery::forgot,
+        api::site::show,
+        api::site::update,
         api::staff::list,
         api::staff::create,
         api::staff::update,
@@ -123,7 +125,7 @@ impl Modify for BearerAuth {
     tags(
         (name = "health"), (name = "auth"), (name = "units"), (name = "banks"),
         (name = "contests"), (name = "rounds"), (name = "attempts"), (name = "audit"),
-        (name = "participants"), (name = "exports"), (name = "staff"),
+        (name = "participants"), (name = "exports"), (name = "staff"), (name = "site"),
         (name = "announcements"), (name = "dashboard"),
     )
 )]

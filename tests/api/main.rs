@@ -33,6 +33,7 @@ mod reset;
 mod rounds;
 mod scaleout;
 mod security;
+mod site;
 mod staff;
 mod units;
 mod uploads;

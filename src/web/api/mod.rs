@@ -15,6 +15,7 @@ pub mod me;
 pub mod participants;
 pub mod recovery;
 pub mod rounds;
+pub mod site;
 pub mod staff;
 pub mod units;
 

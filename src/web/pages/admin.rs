@@ -1,4 +1,4 @@
-//! The admin console (`/admin`): staff accounts — create, change a role, disable and
+//! The admin console (`/admin`): the site's identity ([`crate::site`]) and staff accounts — create, change a role, disable and
 //! re-enable, hand over a new password — on the rules of [`crate::accounts::staff`], the
 //! API's. A generated password appears once, on the page that answers the form, and the
 //! page is not stored by the browser's cache.
@@ -12,6 +12,7 @@ use crate::accounts::recovery;
 use crate::accounts::staff::{self, NewStaff, StaffChange};
 use crate::entities::user::Role;
 use crate::error::AppError;
+use crate::site::{self, SiteInfo, SitePatch};
 use crate::state::AppState;
 use crate::views::form::FormOutcome;
 use crate::views::layout::{Viewer, csrf_field, page};
@@ -60,10 +61,12 @@ async fn staff_page(
     form: &CreateForm,
 ) -> PageResult {
     let list = recovery::staff(&state.db.read).await?;
+    let site = state.site().await?;
     let viewer = &ctx.viewer;
     let me = ctx.user.id();
     let mut response = ctx.html(outcome.status, console(viewer, html! {
         (outcome)
+        (site_form(viewer, &site))
         form #staff-create .card method="post" action="/admin/staff" {
             h2 { "Tạo tài khoản cán bộ" }
             (csrf_field(viewer))
@@ -113,6 +116,67 @@ async fn staff_page(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// The site's identity: the organiser named as data controller, province, hotline, contact.
+fn site_form(viewer: &Viewer, site: &SiteInfo) -> Markup {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    html! {
+        form #site-settings .card method="post" action="/admin/site" {
+            h2 { "Thông tin Ban Tổ chức" }
+            (csrf_field(viewer))
+            label for="site-organiser" { "Tên Ban Tổ chức (bên xử lý dữ liệu cá nhân, hiện trong lời đồng ý khi đăng ký)" }
+            input #site-organiser type="text" name="organiser_name" maxlength="200" value=(site.organiser_name) required;
+            label for="site-province" { "Tỉnh, bộ, ngành" }
+            input #site-province type="text" name="province" maxlength="100" value=(opt(&site.province));
+            label for="site-hotline" { "Đường dây nóng" }
+            input #site-hotline type="tel" name="hotline" maxlength="30" value=(opt(&site.hotline));
+            label for="site-email" { "Email liên hệ" }
+            input #site-email type="email" name="contact_email" maxlength="200" value=(opt(&site.contact_email));
+            div.actions { button type="submit" { "Lưu thông tin" } }
+        }
+    }
+}
+
+/// The form of `POST /admin/site`.
+#[derive(Debug, Deserialize)]
+pub struct SiteForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub organiser_name: String,
+    #[serde(default)]
+    pub province: String,
+    #[serde(default)]
+    pub hotline: String,
+    #[serde(default)]
+    pub contact_email: String,
+}
+
+/// `POST /admin/site` — sets the site's identity, with the API's rules.
+pub async fn update_site(
+    ctx: PageCtx<Admin>,
+    state: web::Data<AppState>,
+    form: web::Form<SiteForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf)?;
+    let form = form.into_inner();
+    let patch = SitePatch {
+        organiser_name: Some(form.organiser_name),
+        province: Some(form.province),
+        hotline: Some(form.hotline),
+        contact_email: Some(form.contact_email),
+    };
+    let outcome = match site::update(&state.db.write, ctx.user.id(), patch).await {
+        Ok(_) => {
+            state.site.remove(&()).await;
+            FormOutcome::done(
+                html! { div.notice role="status" { p { "Đã lưu thông tin Ban Tổ chức." } } },
+            )
+        }
+        Err(e) => FormOutcome::refused(e)?,
+    };
+    staff_page(&ctx, &state, outcome, &CreateForm::default()).await
 }
 
 /// `GET /admin` — the staff accounts.

@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{PageCtx, PageError, PageResult, see_other};
-use crate::accounts::profile::{self, ConsentText, consent_text};
+use crate::accounts::profile::{ConsentText, consent_text};
 use crate::accounts::{self, Registration, Role};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -218,7 +218,7 @@ async fn register_form(
 ) -> Result<Markup, PageError> {
     let units = crate::units::list(&state.db.read).await?;
     let categories = accounts::categories(&state.db.read).await?;
-    let consent = consent_text(profile::organiser_name(&state.db.read).await?);
+    let consent = consent_text(state.site().await?.organiser_name.clone());
     let viewer = &ctx.viewer;
     Ok(page(
         viewer,

@@ -522,6 +522,26 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         Box::new(|_| form(&[("outcome", "rejected"), ("note", "")])),
         "login 403 403 login 403 422 403",
     );
+    row("GET", "/api/v1/site", "/api/v1/site".into(), none(), all_ok);
+    row(
+        "PATCH",
+        "/api/v1/site",
+        "/api/v1/site".into(),
+        Box::new(|_| Body::Json(json!({"province": "Tỉnh Vĩnh Long"}))),
+        admin_api,
+    );
+    row(
+        "POST",
+        "/admin/site",
+        "/admin/site".into(),
+        Box::new(|_| {
+            form(&[
+                ("organiser_name", "Ban Tổ chức"),
+                ("province", "Tỉnh Vĩnh Long"),
+            ])
+        }),
+        admin_page,
+    );
     row(
         "POST",
         "/admin/staff",
