@@ -25,10 +25,6 @@ pub async fn register_as(app: &TestApp, phone: &str, name: &str, unit: &str) -> 
 }
 
 impl TestApp {
-    pub async fn register(&self, body: &Value) -> Response {
-        self.post_json("/api/v1/auth/register", None, body).await
-    }
-
     pub async fn login(&self, login: &str, password: &str) -> Response {
         self.post_json(
             "/api/v1/auth/login",
@@ -36,17 +32,6 @@ impl TestApp {
             &json!({"login": login, "password": password}),
         )
         .await
-    }
-
-    pub async fn me(&self, token: &str) -> Response {
-        self.get("/api/v1/me", Some(token)).await
-    }
-
-    /// The user id behind a token.
-    pub async fn id_of(&self, token: &str) -> i64 {
-        let (status, me) = json_of(self.me(token).await).await;
-        assert_eq!(status, 200, "{me}");
-        me["id"].as_i64().unwrap()
     }
 
     /// Voids participant `id` through the API as `organiser`; fails unless it answers 200.

@@ -1,17 +1,12 @@
 //! Password recovery (#16 point 1): the organiser's one-time code and the emailed link,
 //! over HTTP, the email through a real SMTP server (Debian's `python3-aiosmtpd`).
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
+use crate::common::smtp::{smtp_sink, wait_for_messages};
 use crate::common::*;
-use cuocthi::settings::{MailSettings, SmtpTls};
 
 const NEW_PASSWORD: &str = "mật khẩu mới rất dài";
 
@@ -152,116 +147,12 @@ async fn a_reset_needs_a_code_or_a_link_and_a_long_enough_password() {
     assert!(body.to_string().contains("new_password"), "{body}");
 }
 
-/// A real SMTP server (aiosmtpd) saving every message it receives into a maildir.
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Starts the SMTP server, or `None` outside CI when it is not installed (under `CI=1`
-/// that is a failure, never a skip).
-async fn smtp_sink() -> Option<SmtpSink> {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("cuocthi-smtp-{}-{port}", std::process::id()));
-    let started = Command::new("/usr/bin/python3")
-        .args(["-m", "aiosmtpd", "-n", "-l"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let ci = std::env::var("CI").is_ok_and(|v| v == "1" || v == "true");
-    let child = match started {
-        Ok(child) => child,
-        Err(e) if !ci => {
-            eprintln!("skipping: cannot start aiosmtpd ({e}); apt-get install python3-aiosmtpd");
-            return None;
-        }
-        Err(e) => panic!("cannot start aiosmtpd: {e}"),
-    };
-    let sink = SmtpSink { child, port, dir };
-    // Waiting for a process to listen: no clock to inject here.
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Some(sink);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(!ci, "aiosmtpd did not start listening");
-    eprintln!("skipping: aiosmtpd did not start (is python3-aiosmtpd installed?)");
-    None
-}
-
-/// The messages received, each as its headers and decoded text body (decoded by Python's
-/// `email` package: the MIME encoding is the mail library's choice).
-fn messages(dir: &Path) -> Vec<String> {
-    const DECODE: &str = "import email, sys\n\
-        m = email.message_from_binary_file(open(sys.argv[1], 'rb'))\n\
-        print(m['To'])\n\
-        print(m['Subject'])\n\
-        print(m.get_payload(decode=True).decode(m.get_content_charset() or 'utf-8'))\n";
-    std::fs::read_dir(dir.join("new"))
-        .map(|entries| {
-            entries
-                .filter_map(|e| {
-                    let out = Command::new("/usr/bin/python3")
-                        .args(["-c", DECODE])
-                        .arg(e.ok()?.path())
-                        .output()
-                        .ok()?;
-                    String::from_utf8(out.stdout).ok()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn wait_for_messages(dir: &Path, count: usize) -> Vec<String> {
-    for _ in 0..100 {
-        let found = messages(dir);
-        if found.len() >= count {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no email arrived");
-}
-
 #[tokio::test]
 async fn an_emailed_link_resets_a_password_once() {
     let Some(sink) = smtp_sink().await else {
         return;
     };
-    let port = sink.port;
-    let app = spawn_app_with(|s| {
-        s.mail = Some(MailSettings {
-            host: "127.0.0.1".into(),
-            port,
-            tls: SmtpTls::None,
-            user: None,
-            password: None,
-            from: "Cuộc thi <no-reply@example.vn>".into(),
-            public_url: "http://cuocthi.test".into(),
-        });
-    })
-    .await;
+    let app = spawn_app_with(|s| s.mail = Some(sink.settings("http://cuocthi.test"))).await;
     app.seed_units().await;
     let mut body = registration("0912345602");
     body["email"] = json!("an.nguyen@example.vn");
@@ -298,18 +189,11 @@ async fn an_emailed_link_resets_a_password_once() {
     let message = &mail[0];
     assert!(message.contains("an.nguyen@example.vn"), "{message}");
     assert!(!message.contains("khong-ai"), "{message}");
-    let start = message
-        .find("http://cuocthi.test/dat-lai-mat-khau?token=")
-        .expect("the link");
-    let link: String = message[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace())
-        .collect();
-    let path = link.trim_start_matches("http://cuocthi.test");
+    let path = crate::common::smtp::reset_link(message, "http://cuocthi.test");
     let token = path.split("token=").nth(1).unwrap().to_owned();
 
     // The link opens the new-password page.
-    let page = app.get(path, None).await;
+    let page = app.get(&path, None).await;
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Đặt lại mật khẩu"));
 

@@ -249,6 +249,16 @@ async fn staff_pages_have_no_serious_accessibility_violations() {
     assert_eq!(status, 201, "{body}");
     app.staff(Role::Judge, "bgk@example.vn").await;
     app.staff(Role::Admin, "qt@example.vn").await;
+    // A pending data request, so its handling form is audited too.
+    let participant = app.participant("0912000099").await;
+    let r = app
+        .post_json(
+            "/api/v1/me/requests",
+            Some(&participant),
+            &serde_json::json!({"kind": "deletion"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
 
     let mut found = Vec::new();
     let b = Browser::launch(&tools, &app.address, true).await;
@@ -264,6 +274,7 @@ async fn staff_pages_have_no_serious_accessibility_violations() {
             "announcements console",
         ),
         (format!("/organiser/rounds/{r}/items"), "item analysis"),
+        ("/organiser/requests".to_owned(), "data requests"),
         ("/".to_owned(), "home with an announcement"),
     ] {
         b.goto(&path).await;

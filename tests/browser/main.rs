@@ -8,6 +8,7 @@
 //! passes — unless `CI` is set, where it fails. Screenshots go to `target/screenshots/`.
 
 mod a11y;
+mod accounts;
 mod app;
 #[path = "../common/mod.rs"]
 mod common;

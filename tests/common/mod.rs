@@ -10,6 +10,8 @@
     reason = "each suite uses its own part of the shared harness; `expect` would fail in the suite that uses all of an item"
 )]
 
+pub mod smtp;
+
 use std::sync::{LazyLock, Once};
 
 use cuocthi::accounts::{self, Role};
@@ -172,6 +174,21 @@ pub struct Correct {
 }
 
 impl TestApp {
+    pub async fn register(&self, body: &Value) -> Response {
+        self.post_json("/api/v1/auth/register", None, body).await
+    }
+
+    pub async fn me(&self, token: &str) -> Response {
+        self.get("/api/v1/me", Some(token)).await
+    }
+
+    /// The user id behind a token.
+    pub async fn id_of(&self, token: &str) -> i64 {
+        let (status, me) = json_of(self.me(token).await).await;
+        assert_eq!(status, 200, "{me}");
+        me["id"].as_i64().unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

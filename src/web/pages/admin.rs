@@ -66,7 +66,6 @@ async fn staff_page(
     let me = ctx.user.id();
     let mut response = ctx.html(outcome.status, console(viewer, html! {
         (outcome)
-        (site_form(viewer, &site))
         form #staff-create .card method="post" action="/admin/staff" {
             h2 { "Tạo tài khoản cán bộ" }
             (csrf_field(viewer))
@@ -110,6 +109,7 @@ async fn staff_page(
                 }
             }
         }
+        (site_form(viewer, &site))
     }));
     // A page that may carry a password once is not kept by any cache.
     response
