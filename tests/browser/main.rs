@@ -15,3 +15,4 @@ mod consoles;
 mod flows;
 mod harness;
 mod participant;
+mod phone;
