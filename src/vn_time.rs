@@ -23,6 +23,11 @@ pub fn display(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// The time of day of an instant in Vietnam, hours and minutes: `14:05`.
+pub fn clock(t: DateTime<Utc>) -> String {
+    t.with_timezone(&OFFSET).format("%H:%M").to_string()
+}
+
 /// The value of a `datetime-local` input showing an instant in Vietnam time.
 pub fn input_value(t: DateTime<Utc>) -> String {
     t.with_timezone(&OFFSET)
@@ -52,6 +57,12 @@ mod tests {
     fn pages_show_the_clock_of_vietnam_seven_hours_ahead_of_utc() {
         let t = Utc.with_ymd_and_hms(2026, 12, 2, 17, 5, 9).unwrap();
         assert_eq!(display(t), "00:05:09 ngày 03/12/2026");
+    }
+
+    #[test]
+    fn the_clock_reads_hours_and_minutes_of_vietnam() {
+        let t = Utc.with_ymd_and_hms(2026, 12, 2, 17, 5, 9).unwrap();
+        assert_eq!(clock(t), "00:05");
     }
 
     #[test]

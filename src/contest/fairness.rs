@@ -49,6 +49,31 @@ pub fn scores_visible(round: &round::Model) -> bool {
     round.score_shown == ScoreShown::OnSubmit || is_settled(round)
 }
 
+/// Whether a finished attempt of a practice round may show its key at once (correct
+/// options, explanations, sources): practice is there to teach, and it is never ranked.
+/// Not when the practice round was allowed to share questions with a ranked round, nor
+/// while any live ranked round was allowed to share questions with practice rounds — the
+/// overlap rule ([`check_overlap`]) keeps every other live ranked round's questions out of
+/// this round's draw, so its key says nothing about a ranked question. One indexed count
+/// query, usually over no rows.
+pub async fn practice_teaches<C: ConnectionTrait>(
+    db: &C,
+    round: &round::Model,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    if !round.practice || round.allow_overlap {
+        return Ok(false);
+    }
+    use sea_orm::PaginatorTrait;
+    let overlapping_ranked = round::Entity::find()
+        .filter(round::Column::Practice.eq(false))
+        .filter(round::Column::AllowOverlap.eq(true))
+        .filter(round::Column::ClosesAt.gt(now))
+        .count(db)
+        .await?;
+    Ok(overlapping_ranked == 0)
+}
+
 /// Whether a round may be settled at `now`: it has closed, the grace after its close is
 /// over (no save or submit can still arrive), and no attempt is left in progress.
 pub fn can_settle(

@@ -85,10 +85,14 @@ pub(super) async fn finish_in<C: ConnectionTrait>(
         return Ok(Some(a));
     }
     let (submitted_at, reason, prediction) = match job.how {
-        Finish::Submitted { at, prediction } => {
-            (at.min(a.deadline), FinishReason::Submitted, prediction)
-        }
-        Finish::Expired => (a.deadline, FinishReason::Expired, None),
+        // A prediction saved while the attempt ran counts unless the submit gives another,
+        // as the answers saved in time count when time runs out.
+        Finish::Submitted { at, prediction } => (
+            at.min(a.deadline),
+            FinishReason::Submitted,
+            prediction.or(a.prediction),
+        ),
+        Finish::Expired => (a.deadline, FinishReason::Expired, a.prediction),
     };
     let backend = conn.get_database_backend();
     if backend == DbBackend::Postgres {

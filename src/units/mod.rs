@@ -23,6 +23,17 @@ use crate::text;
 /// The kinds of unit the tree may hold.
 pub const KINDS: &[&str] = &["province", "department", "district", "commune", "other"];
 
+/// A kind of unit as pages name it (the stored kinds are English codes).
+pub fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "province" => "Cấp tỉnh",
+        "department" => "Sở, ban, ngành",
+        "district" => "Cấp huyện",
+        "commune" => "Cấp xã",
+        _ => "Khác",
+    }
+}
+
 /// One unit as the public API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UnitView {

@@ -6,6 +6,32 @@ pub fn duration(ms: i64) -> String {
     format!("{} phút {:02} giây", s / 60, s % 60)
 }
 
+/// A whole number as Vietnamese write it, thousands grouped with dots: `5.400`.
+pub fn number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A decimal with `places` digits after a decimal comma: `5,50`.
+pub fn decimal(x: f64, places: usize) -> String {
+    format!("{x:.places$}").replace('.', ",")
+}
+
+/// A share (0.0–1.0 and beyond) as a percentage with one decimal: `12,5 %`.
+pub fn percent(share: f64) -> String {
+    format!("{} %", decimal(share * 100.0, 1))
+}
+
 /// A label at the start of a line or a column: its first letter in capitals (`dễ` → `Dễ`),
 /// for names written lower case to fit inside sentences.
 pub fn capitalised(s: &str) -> String {
@@ -40,6 +66,18 @@ mod tests {
         assert_eq!(file_size(35 * 1024), "35 KB");
         assert_eq!(file_size(1_258_291), "1,2 MB");
         assert_eq!(file_size(10 * 1024 * 1024), "10,0 MB");
+    }
+
+    #[test]
+    fn numbers_group_thousands_with_dots_and_decimals_take_a_comma() {
+        assert_eq!(number(0), "0");
+        assert_eq!(number(999), "999");
+        assert_eq!(number(5400), "5.400");
+        assert_eq!(number(1_000_000_000), "1.000.000.000");
+        assert_eq!(number(-12345), "-12.345");
+        assert_eq!(decimal(5.5, 2), "5,50");
+        assert_eq!(percent(0.0), "0,0 %");
+        assert_eq!(percent(0.125), "12,5 %");
     }
 
     #[test]

@@ -89,6 +89,7 @@ impl Modify for BearerAuth {
         api::attempts::get,
         api::attempts::save_answer,
         api::attempts::submit,
+        api::attempts::save_prediction,
         api::audit::verify,
         api::disputes::decide,
         api::audit::list,

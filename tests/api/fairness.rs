@@ -11,7 +11,7 @@ use crate::helpers::{TEST_BANK, TestApp, json_of, round_spec, spawn_app, spawn_a
 
 /// Imports a copy of the synthetic test bank under `code`, its question texts prefixed
 /// with `prefix` ("" keeps the very same questions).
-async fn import_bank(app: &TestApp, organiser: &str, code: &str, prefix: &str) {
+pub(crate) async fn import_bank(app: &TestApp, organiser: &str, code: &str, prefix: &str) {
     let mut bank = cuocthi::banks::synthetic_bank(60);
     bank.code = code.into();
     for q in &mut bank.questions {
@@ -29,7 +29,12 @@ async fn import_bank(app: &TestApp, organiser: &str, code: &str, prefix: &str) {
     assert_eq!(status, 201, "{body}");
 }
 
-async fn create(app: &TestApp, organiser: &str, contest: i64, spec: &Value) -> (u16, Value) {
+pub(crate) async fn create(
+    app: &TestApp,
+    organiser: &str,
+    contest: i64,
+    spec: &Value,
+) -> (u16, Value) {
     let (status, body) = json_of(
         app.post_json(
             &format!("/api/v1/contests/{contest}/rounds"),
@@ -52,7 +57,7 @@ async fn read(app: &TestApp, path: &str, token: Option<&str>) -> Value {
     json_of(app.get(path, token).await).await.1
 }
 
-fn practice_on(bank: &str) -> Value {
+pub(crate) fn practice_on(bank: &str) -> Value {
     let mut spec = round_spec();
     spec["title"] = json!("Thi thử");
     spec["practice"] = json!(true);
@@ -452,7 +457,7 @@ async fn a_round_that_shows_scores_after_close_tells_nothing_until_settled() {
         "{html}"
     );
     let me = page(&app, "/me", Some(&a)).await;
-    assert!(me.contains("Chờ công bố") && !me.contains("7/10"), "{me}");
+    assert!(me.contains("chờ công bố") && !me.contains("7/10"), "{me}");
     let board = read(&app, &format!("/api/v1/rounds/{round}/leaderboard"), None).await;
     assert_eq!(board["scores_hidden"], true, "{board}");
     assert_eq!(board["entries"], json!([]));

@@ -25,6 +25,7 @@ mod helpers;
 mod lifecycle;
 mod openapi;
 mod pages;
+mod phone;
 mod privacy;
 mod process;
 mod profile;

@@ -94,9 +94,17 @@ async fn a_participant_takes_a_round_without_javascript() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/me");
 
-    // Start from the home page's form.
+    // From the home page's "Vào thi" to the ready screen, which starts the clock.
     let (_, _, home) = page(&b, &app, "/").await;
-    assert!(home.contains(&format!("/rounds/{round}/start")));
+    assert!(home.contains(&format!("/rounds/{round}/vao-thi")));
+    let (status, _, ready) = page(&b, &app, &format!("/rounds/{round}/vao-thi")).await;
+    assert_eq!(status, 200);
+    assert!(
+        ready.contains("20 phút") && ready.contains("Số câu hỏi: <strong>10</strong>"),
+        "{ready}"
+    );
+    assert!(ready.contains("còn <strong>2 lượt</strong>"), "{ready}");
+    assert!(ready.contains(&format!("/rounds/{round}/start")));
     let r = b
         .post(app.url(&format!("/rounds/{round}/start")))
         .form(&[("csrf", csrf.as_str())])
@@ -143,20 +151,43 @@ async fn a_participant_takes_a_round_without_javascript() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), attempt_path, "saving stays on the attempt");
+    assert_eq!(
+        location(&r),
+        format!("{attempt_path}?luu=1#saved-summary"),
+        "saving stays on the attempt"
+    );
 
-    // A reload shows the saved answers checked.
-    let (_, _, reloaded) = page(&b, &app, &attempt_path).await;
+    // A reload shows the saved answers checked, and says what was saved.
+    let (_, _, reloaded) = page(&b, &app, &format!("{attempt_path}?luu=1")).await;
+    assert!(reloaded.contains("Đã lưu 10/10 câu trả lời"), "{reloaded}");
     assert_eq!(
         reloaded.matches(" checked").count(),
         key.iter().map(Vec::len).sum::<usize>()
     );
 
+    // "Nộp bài" without script: the prediction is saved and a confirmation asks first.
     fields[1].1 = "submit".into();
     fields.push(("prediction".into(), "7".into()));
     let r = b
         .post(app.url(&attempt_path))
         .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let confirm = r.text().await.unwrap();
+    assert!(
+        confirm.contains("Bạn đã trả lời tất cả các câu"),
+        "{confirm}"
+    );
+    assert!(
+        confirm.contains("Số dự đoán: <strong>7</strong>"),
+        "{confirm}"
+    );
+    assert_eq!(app.attempt(attempt_id).await.prediction, Some(7));
+    let r = b
+        .post(app.url(&attempt_path))
+        .form(&[("csrf", csrf.as_str()), ("action", "confirm")])
         .send()
         .await
         .unwrap();

@@ -15,15 +15,24 @@ pub async fn log_in(b: &Browser, login: &str, password: &str) {
     b.wait_for_path("to leave /login", |p| p != "/login").await;
 }
 
-/// From the home page, clicks "Vào thi" on the round's card; returns the attempt's id.
+/// From the home page, clicks "Vào thi" on the round's card, then "Bắt đầu" on the ready
+/// screen; returns the attempt's id.
 pub async fn start_round(b: &Browser, round: i64) -> i64 {
     b.goto("/").await;
-    let button = b
+    let link = b
         .find_xpath(&format!(
-            "//form[@action='/rounds/{round}/start']//button[normalize-space(.)='Vào thi']"
+            "//a[@href='/rounds/{round}/vao-thi'][normalize-space(.)='Vào thi']"
         ))
         .await;
-    button.click().await.expect("click Vào thi");
+    link.click().await.expect("click Vào thi");
+    b.wait_for_text("#ready", "Thời gian làm bài").await;
+    b.find_xpath(&format!(
+        "//form[@action='/rounds/{round}/start']//button[normalize-space(.)='Bắt đầu']"
+    ))
+    .await
+    .click()
+    .await
+    .expect("click Bắt đầu");
     let path = b
         .wait_for_path("the attempt page", |p| p.starts_with("/attempts/"))
         .await;

@@ -343,11 +343,13 @@ impl Browser {
     /// window includes the browser's own frame, which headless Chromium still counts).
     pub async fn set_viewport(&self, width: u32, height: u32) {
         let (mut w, mut h) = (width, height);
-        for _ in 0..4 {
+        // A loaded machine may report the new size late: measure again before resizing.
+        for _ in 0..10 {
             self.client
                 .set_window_size(w, h)
                 .await
                 .expect("window size");
+            tokio::time::sleep(Duration::from_millis(50)).await;
             let inner = self.js("return [innerWidth, innerHeight]", vec![]).await;
             let (iw, ih) = (
                 inner[0].as_i64().unwrap_or(0),
@@ -386,6 +388,34 @@ impl Browser {
         std::fs::write(&path, png).expect("write screenshot");
         eprintln!("screenshot: {}", path.display());
         path
+    }
+
+    /// Runs a Chrome DevTools command in the page (through chromedriver); returns its value.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self.session.as_deref().expect("a session");
+        let response: Value = reqwest::Client::new()
+            .post(format!(
+                "http://127.0.0.1:{}/session/{session}/goog/cdp/execute",
+                self.port
+            ))
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"))
+            .json()
+            .await
+            .expect("a JSON answer");
+        response["value"].clone()
+    }
+
+    /// Cuts the page off the network (`true`) or brings it back, as a phone losing signal.
+    pub async fn set_offline(&self, offline: bool) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+        )
+        .await;
     }
 
     /// Saves a screenshot of the whole page at the current width (Chromium's own

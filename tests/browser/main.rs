@@ -16,3 +16,4 @@ mod consoles;
 mod flows;
 mod harness;
 mod participant;
+mod phone;

@@ -118,16 +118,13 @@ async fn a_participant_registers_takes_the_round_and_sees_the_result() {
         .click()
         .await
         .expect("jump to a question");
-    let cover = b
-        .js(
-            "return [document.querySelector('.qnav').getBoundingClientRect().bottom,\
-                     document.getElementById(arguments[0]).getBoundingClientRect().top]",
-            vec![serde_json::json!(format!("q{target}"))],
-        )
-        .await;
+    let (bar, heading) = crate::phone::bar_and_heading(&b, target).await;
     eprintln!(
-        "after jumping to question {target} at 360px: the sticky list ends at {}px, the question starts at {}px",
-        cover[0], cover[1]
+        "after jumping to question {target} at 360px: the sticky bar ends at {bar}px, its heading starts at {heading}px"
+    );
+    assert!(
+        heading >= bar && heading < 740.0 / 2.0,
+        "the jump hides the heading of question {target}: bar ends at {bar}, heading at {heading}"
     );
     b.screenshot("attempt-360-jump").await;
     b.set_viewport(1280, 800).await;
@@ -288,7 +285,17 @@ async fn an_attempt_with_javascript_disabled_is_saved_and_scored() {
     b.find("#attempt-form").await;
     assert_eq!(checked(&b).await, expected_checked(&key, first));
 
-    // The rest, then "Nộp bài": no confirmation without script, straight to the result.
+    // "Lưu bài" said what it saved.
+    b.wait_for_text(
+        "#saved-summary",
+        &format!("Đã lưu {}/{} câu trả lời", first.len(), order.len()),
+    )
+    .await;
+    // The notice tells the truth: without script, answers are saved by "Lưu bài".
+    b.wait_for_text("#save-mode", "khi bạn bấm “Lưu bài”").await;
+
+    // The rest but one, then "Nộp bài": a confirmation page lists the unanswered question.
+    let (last, rest) = rest.split_last().expect("questions");
     for &p in rest {
         answer(&b, p, &key[p - 1]).await;
     }
@@ -297,6 +304,30 @@ async fn an_attempt_with_javascript_disabled_is_saved_and_scored() {
         .click()
         .await
         .expect("click Nộp bài");
+    let confirm = b
+        .wait_for_text("#confirm-submit", "Bạn chưa trả lời 1 câu")
+        .await;
+    assert!(confirm.contains(&last.to_string()), "{confirm}");
+    assert_eq!(app.attempt(attempt).await.status, Status::InProgress);
+    b.find_xpath("//a[normalize-space(.)='Quay lại làm tiếp']")
+        .await
+        .click()
+        .await
+        .expect("back to the attempt");
+    b.find("#attempt-form").await;
+    answer(&b, *last, &key[last - 1]).await;
+    b.button("Nộp bài")
+        .await
+        .click()
+        .await
+        .expect("click Nộp bài");
+    b.wait_for_text("#confirm-submit", "Bạn đã trả lời tất cả các câu")
+        .await;
+    b.find_xpath("//div[@id='confirm-submit']//button[normalize-space(.)='Nộp bài']")
+        .await
+        .click()
+        .await
+        .expect("confirm the submit");
     let result = format!("/attempts/{attempt}/result");
     b.wait_for_path("the result page", |p| p == result).await;
     assert!(

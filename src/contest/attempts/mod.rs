@@ -14,7 +14,10 @@ pub use super::finishing::{Finish, FinishJob, FinishReason, Status};
 pub use finish::{
     MAX_PREDICTION, Submitted, check_prediction, finalize, settle_if_expired, submit,
 };
-pub use save::{AnswerSaved, LIVE_TTL, LiveAttempt, save_answer, save_answer_for};
+pub use save::{
+    AnswerSaved, LIVE_TTL, LiveAttempt, PredictionSaved, save_answer, save_answer_for,
+    save_prediction,
+};
 pub use start::{Started, start};
 pub use view::{
     AttemptOption, AttemptQuestion, AttemptResult, AttemptView, Reveal, SavedAnswer, result_of,

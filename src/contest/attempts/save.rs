@@ -209,3 +209,53 @@ async fn save_live(
         Err(attempt_closed())
     }
 }
+
+/// A saved prediction's acknowledgement.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PredictionSaved {
+    pub saved_at: DateTime<Utc>,
+    /// The prediction now stored (`null`: cleared).
+    pub prediction: Option<i64>,
+}
+
+/// Saves the answer to the prediction question of a running attempt of `user_id` (someone
+/// else's attempt is a 404), as an answer is saved: until deadline + grace, and kept by
+/// the submit (unless it gives another) and by the automatic one when time runs out.
+pub async fn save_prediction(
+    engine: &Engine,
+    db: &crate::db::Db,
+    user_id: i64,
+    attempt_id: i64,
+    prediction: Option<i64>,
+) -> Result<DateTime<Utc>> {
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    let prediction = super::check_prediction(prediction)?;
+    let live = live_attempt(engine, db, attempt_id, None).await?;
+    if live.user_id != user_id {
+        return Err(AppError::NotFound);
+    }
+    let now = engine.now();
+    if !live.in_progress {
+        return Err(attempt_closed());
+    }
+    // The database has the last word, as for answers: stored only while the attempt is in
+    // progress and in time (the stored deadline, which a moved close may have changed).
+    let stored = attempt::Entity::update_many()
+        .col_expr(attempt::Column::Prediction, Expr::value(prediction))
+        .filter(attempt::Column::Id.eq(live.id))
+        .filter(attempt::Column::Status.eq(Status::InProgress))
+        .filter(attempt::Column::Deadline.gte(now - engine.grace))
+        .exec(&db.write)
+        .await?;
+    if stored.rows_affected == 1 {
+        return Ok(now);
+    }
+    engine.live.remove(&live.id).await;
+    if let Some(a) = attempt::Entity::find_by_id(live.id)
+        .one_by_key(&db.read)
+        .await?
+    {
+        settle_if_expired(engine, &db.read, a).await?;
+    }
+    Err(attempt_closed())
+}

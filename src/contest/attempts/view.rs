@@ -129,6 +129,24 @@ impl Reveal {
         }
     }
 
+    /// What a viewer may see of a finished attempt of `round`: [`Reveal::for_viewer`], and
+    /// the review at once for a practice round that teaches
+    /// ([`crate::contest::fairness::practice_teaches`]).
+    pub async fn for_finished(
+        engine: &Engine,
+        db: &DatabaseConnection,
+        round: &round::Model,
+        staff: bool,
+    ) -> Result<Self> {
+        let mut reveal = Self::for_viewer(round, staff);
+        if !reveal.review
+            && crate::contest::fairness::practice_teaches(db, round, engine.now()).await?
+        {
+            reveal.review = true;
+        }
+        Ok(reveal)
+    }
+
     /// A running attempt: nothing to reveal.
     pub const RUNNING: Reveal = Reveal {
         review: false,

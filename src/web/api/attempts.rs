@@ -100,6 +100,51 @@ pub async fn save_answer(
     }))
 }
 
+/// The body of a prediction save.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionBody {
+    /// The answer to the round's prediction question; `null` clears it.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub prediction: Option<i64>,
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/attempts/{id}/prediction", tag = "attempts",
+    params(("id" = i64, Path, example = 1, description = "Attempt id")),
+    request_body = PredictionBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved; the submit keeps it unless it gives another", body = engine_attempts::PredictionSaved),
+        crate::error::JsonBodyErrors,
+        crate::error::AuthErrors,
+        crate::error::NotFoundError,
+        (status = 409, description = "The attempt is finished or past its deadline", body = crate::error::ErrorBody),
+        (status = 422, description = "The prediction is out of range", body = crate::error::ErrorBody),
+    )
+)]
+/// `PUT /api/v1/attempts/{id}/prediction` → 200 `{saved_at, prediction}`: the prediction
+/// is saved as it is typed, like an answer.
+pub async fn save_prediction(
+    participant: Participant,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<PredictionBody>,
+) -> Result<HttpResponse> {
+    let saved_at = engine_attempts::save_prediction(
+        &state.engine,
+        &state.db,
+        participant.0.id(),
+        path.into_inner(),
+        body.prediction,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(engine_attempts::PredictionSaved {
+        saved_at,
+        prediction: body.prediction,
+    }))
+}
+
 /// The body of a submit.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -185,7 +230,12 @@ pub async fn get(
     };
     let a = engine_attempts::settle_if_expired(&state.engine, &state.db.read, a).await?;
     let round = engine_attempts::load_round(&state.db.read, a.round_id).await?;
-    let reveal = engine_attempts::Reveal::for_viewer(&round, caller.role.is_staff());
+    let reveal = if a.status == contest::finishing::Status::Finished {
+        let staff = caller.role.is_staff();
+        engine_attempts::Reveal::for_finished(&state.engine, &state.db.read, &round, staff).await?
+    } else {
+        engine_attempts::Reveal::RUNNING
+    };
     let view = engine_attempts::view(&state.engine, &state.db.read, &round, &a, reveal).await?;
     Ok(HttpResponse::Ok().json(view))
 }

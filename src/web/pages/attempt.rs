@@ -2,20 +2,19 @@
 //! JavaScript; `attempt.js` adds saving as you go and a countdown), the result and review,
 //! and "my results".
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use actix_web::web;
 use maud::{Markup, html};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::auth::CsrfOnly;
 use super::{PageCtx, PageError, PageResult, Refused, csrf_first, see_other};
 use crate::contest::attempts;
-use crate::contest::fairness::{self, SCORE_AFTER_CLOSE};
 use crate::entities::{attempt, round};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::format::duration;
+use crate::views::format::number;
 use crate::views::layout::{Viewer, csrf_field, page};
 use crate::vn_time;
 use crate::web::extract::{AuthUser, Participant};
@@ -34,6 +33,42 @@ pub async fn start(
         attempts::Started::New(a) | attempts::Started::Resumed(a) => a,
     };
     Ok(see_other(&format!("/attempts/{}", a.id)))
+}
+
+/// `GET /rounds/{id}/vao-thi` — the "ready?" screen before the clock starts: time limit,
+/// number of questions, attempts used and left. An attempt in progress is resumed instead.
+pub async fn ready(
+    ctx: PageCtx<Participant>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
+    let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
+    if crate::contest::round_status(&r, state.engine.now()) != crate::contest::RoundStatus::Open {
+        return Ok(see_other(&format!("/contests/{}", r.contest_id)));
+    }
+    let mine = attempt::Entity::find()
+        .filter(attempt::Column::UserId.eq(ctx.user.id()))
+        .filter(attempt::Column::RoundId.eq(r.id))
+        .all(&state.db.read)
+        .await?;
+    if let Some(running) = mine
+        .iter()
+        .find(|a| a.status == attempts::Status::InProgress)
+    {
+        return Ok(see_other(&format!("/attempts/{}", running.id)));
+    }
+    let category = ctx.user.user.category_code.clone().unwrap_or_default();
+    let questions: usize = crate::contest::draw_rules(&r)?
+        .for_category(&category)
+        .iter()
+        .map(|q| q.count)
+        .sum();
+    Ok(ctx.ok(super::results::ready_page(
+        &ctx.viewer,
+        &r,
+        questions,
+        mine.len(),
+    )))
 }
 
 async fn own_attempt(
@@ -96,14 +131,32 @@ fn question_fieldset(
     }
 }
 
+/// What the page says of the answers saved so far, after a "Lưu bài" without script:
+/// how many are saved and the time of the latest.
+fn saved_summary(view: &attempts::AttemptView) -> String {
+    let last = view.answers.values().map(|s| s.saved_at).max();
+    match last {
+        Some(t) => format!(
+            "Đã lưu {}/{} câu trả lời, lần lưu gần nhất lúc {}.",
+            view.answers.len(),
+            view.questions.len(),
+            vn_time::clock(t)
+        ),
+        None => "Chưa có câu trả lời nào được lưu.".to_owned(),
+    }
+}
+
 fn attempt_page(
     viewer: &Viewer,
     r: &round::Model,
     view: &attempts::AttemptView,
     notices: &[crate::contest::round_edit::RoundNotice],
+    just_saved: bool,
 ) -> Markup {
     let attempt_id = view.attempt_id;
     let deadline_vn = vn_time::display(view.deadline);
+    let answered = view.answers.len();
+    let total = view.questions.len();
     page(
         viewer,
         &r.title,
@@ -111,33 +164,101 @@ fn attempt_page(
         html! {
             h1 { (r.title) }
             (super::organiser::notices_list(notices))
-            p.notice { "Hạn nộp bài: " strong { (deadline_vn) } " (giờ Việt Nam, theo đồng hồ máy chủ). Câu trả lời được lưu khi bạn chọn; nếu trang không tự lưu, bấm “Lưu bài”." }
+            @if just_saved {
+                p.notice #saved-summary role="status" { (saved_summary(view)) }
+            }
+            p.notice {
+                "Hạn nộp bài: " strong { (deadline_vn) } " (giờ Việt Nam, theo đồng hồ máy chủ). "
+                // The script replaces this with how it saves (each answer as it is chosen).
+                span #save-mode { "Câu trả lời được lưu khi bạn bấm “Lưu bài”; bấm “Lưu bài” thường xuyên." }
+            }
             form #attempt-form method="post" action={ "/attempts/" (attempt_id) }
                 data-attempt=(attempt_id) data-deadline=(wire_time(view.deadline)) data-server-time=(wire_time(view.server_time)) {
                 (csrf_field(viewer))
-                nav.qnav aria-label="Danh sách câu hỏi" {
+                // One line that stays on screen: the way to the list, progress, time left.
+                div.qbar {
+                    a.qbar-list href="#qlist" { "Danh sách câu" }
+                    span #progress .progress title="Số câu đã trả lời" { span #answered-count { (answered) } "/" (total) " câu" }
+                    span #timer .timer role="timer" aria-live="off" { "Hạn: " (vn_time::clock(view.deadline)) }
+                }
+                nav.qnav #qlist aria-label="Danh sách câu hỏi" {
                     @for q in &view.questions {
-                        a.answered[view.answers.contains_key(&q.id.to_string())] href={ "#q" (q.id) } { (q.id) }
+                        a.answered[view.answers.contains_key(&q.id.to_string())] href={ "#q" (q.id) }
+                            aria-label={ "Câu " (q.id) } { (q.id) }
                     }
-                    span #timer .timer role="timer" aria-live="off" { "Hạn: " (deadline_vn) }
                 }
                 @for q in &view.questions { (question_fieldset(q, view.answers.get(&q.id.to_string()))) }
                 @if let Some(pq) = &view.prediction_question {
-                    fieldset.question {
+                    fieldset.question #q-prediction {
                         legend { "Câu hỏi dự đoán" }
                         label for="prediction" { (pq) }
                         input #prediction type="number" name="prediction" min="0" max="1000000000" inputmode="numeric"
                             value=[view.prediction];
+                        p #prediction-state .save-state aria-live="polite" {
+                            @if view.prediction.is_some() { "Đã lưu số dự đoán." }
+                        }
                     }
                 }
                 div #save-banner .banner.hidden role="alert" {}
                 div.actions {
                     button.secondary type="submit" name="action" value="save" { "Lưu bài" }
-                    button type="submit" name="action" value="submit" { "Nộp bài" }
+                    button #submit-button type="submit" name="action" value="submit" { "Nộp bài" }
                 }
             }
         },
     )
+}
+
+/// The page that confirms a submit made without script: what is still unanswered, and
+/// the button that submits for good.
+fn confirm_page(viewer: &Viewer, r: &round::Model, view: &attempts::AttemptView) -> Markup {
+    let attempt_id = view.attempt_id;
+    let missing: Vec<i64> = view
+        .questions
+        .iter()
+        .map(|q| q.id)
+        .filter(|id| !view.answers.contains_key(&id.to_string()))
+        .collect();
+    page(
+        viewer,
+        "Xác nhận nộp bài",
+        &[],
+        html! {
+            h1 { "Xác nhận nộp bài — " (r.title) }
+            div.card #confirm-submit {
+                p { (saved_summary(view)) }
+                @if missing.is_empty() {
+                    p { "Bạn đã trả lời tất cả các câu. Nộp bài ngay?" }
+                } @else {
+                    p.error role="alert" {
+                        "Bạn chưa trả lời " (missing.len()) " câu: "
+                        @for (i, id) in missing.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href={ "/attempts/" (attempt_id) "#q" (id) } { (id) }
+                        }
+                        "."
+                    }
+                }
+                @if view.prediction_question.is_some() {
+                    p { "Số dự đoán: " strong { (view.prediction.map_or_else(|| "chưa trả lời".to_owned(), number)) } }
+                }
+                p.muted { "Sau khi nộp, bạn không sửa được bài này nữa." }
+                form method="post" action={ "/attempts/" (attempt_id) } {
+                    (csrf_field(viewer))
+                    div.actions {
+                        a.button.secondary href={ "/attempts/" (attempt_id) } { "Quay lại làm tiếp" }
+                        button type="submit" name="action" value="confirm" { "Nộp bài" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Query of the attempt page: `luu=1` after a "Lưu bài" (the page says what was saved).
+#[derive(Debug, serde::Deserialize)]
+pub struct ShowQuery {
+    pub luu: Option<String>,
 }
 
 /// `GET /attempts/{id}` — the attempt page (or the result once finished).
@@ -145,6 +266,7 @@ pub async fn show(
     ctx: PageCtx<Participant>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<ShowQuery>,
 ) -> PageResult {
     let (a, r) = own_attempt(&state, &ctx.user, path.into_inner()).await?;
     if a.status == attempts::Status::Finished {
@@ -155,10 +277,21 @@ pub async fn show(
         .await?
         .remove(&r.id)
         .unwrap_or_default();
-    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view, &notices)))
+    let just_saved = query.luu.is_some();
+    Ok(ctx.ok(attempt_page(&ctx.viewer, &r, &view, &notices, just_saved)))
 }
 
-/// `POST /attempts/{id}` — saves the answers of the form, and submits when asked.
+/// A prediction as the form sends it: empty is none; not a number at all gets the same
+/// message as one out of range.
+fn form_prediction(value: Option<&str>) -> Option<i64> {
+    value
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| p.replace(['.', ' '], "").parse::<i64>().unwrap_or(-1))
+}
+
+/// `POST /attempts/{id}` — saves the answers and the prediction of the form; `action=submit`
+/// then shows the confirmation (unanswered questions listed), `action=confirm` submits.
 pub async fn post(
     ctx: Result<PageCtx<Participant>, Refused>,
     state: web::Data<AppState>,
@@ -178,174 +311,74 @@ pub async fn post(
         return Ok(see_other(&result));
     }
     let view = running_view(&state, &r, &a).await?;
-    let total = view.questions.len();
-    for position in 1..=total {
-        let name = format!("q{position}");
-        let chosen: BTreeSet<String> = form
-            .iter()
-            .filter(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-            .collect();
-        let saved: BTreeSet<String> = view
-            .answers
-            .get(&position.to_string())
-            .map(|s| s.choices.iter().cloned().collect())
-            .unwrap_or_default();
-        if chosen == saved {
-            continue;
+    let action = field("action");
+    // The confirmation's form carries no answers: they were saved when it was shown.
+    if action != Some("confirm") {
+        let total = view.questions.len();
+        for position in 1..=total {
+            let name = format!("q{position}");
+            let chosen: BTreeSet<String> = form
+                .iter()
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+                .collect();
+            let saved: BTreeSet<String> = view
+                .answers
+                .get(&position.to_string())
+                .map(|s| s.choices.iter().cloned().collect())
+                .unwrap_or_default();
+            if chosen == saved {
+                continue;
+            }
+            let choices: Vec<String> = chosen.into_iter().collect();
+            match attempts::save_answer(&state.engine, &state.db, &a, position, &choices).await {
+                Ok(_) => {}
+                Err(AppError::Conflict {
+                    code: "attempt_closed",
+                    ..
+                }) => return Ok(see_other(&result)),
+                Err(e) => return Err(e.into()),
+            }
         }
-        let choices: Vec<String> = chosen.into_iter().collect();
-        match attempts::save_answer(&state.engine, &state.db, &a, position, &choices).await {
-            Ok(_) => {}
-            Err(AppError::Conflict {
-                code: "attempt_closed",
-                ..
-            }) => return Ok(see_other(&result)),
-            Err(e) => return Err(e.into()),
+        let prediction = form_prediction(field("prediction"));
+        if field("prediction").is_some() && prediction != view.prediction {
+            let saved = attempts::save_prediction(
+                &state.engine,
+                &state.db,
+                ctx.user.id(),
+                attempt_id,
+                prediction,
+            );
+            match saved.await {
+                Ok(_) => {}
+                Err(AppError::Conflict {
+                    code: "attempt_closed",
+                    ..
+                }) => return Ok(see_other(&result)),
+                Err(e) => return Err(e.into()),
+            }
         }
     }
-    if field("action") == Some("submit") {
-        // Not a number at all gets the same message as one out of range.
-        let prediction = field("prediction")
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| p.parse::<i64>().unwrap_or(-1));
-        match attempts::submit(&state.engine, &state.db.read, a, prediction).await {
-            Ok(_)
-            | Err(AppError::Conflict {
-                code: "attempt_closed",
-                ..
-            }) => {}
-            Err(e) => return Err(e.into()),
+    match action {
+        Some("submit") => {
+            let a = attempts::load_own(&state.db.read, attempt_id, ctx.user.id()).await?;
+            let view = running_view(&state, &r, &a).await?;
+            Ok(ctx.ok(confirm_page(&ctx.viewer, &r, &view)))
         }
-        return Ok(see_other(&result));
+        Some("confirm") => {
+            let a = attempts::load_own(&state.db.read, attempt_id, ctx.user.id()).await?;
+            match attempts::submit(&state.engine, &state.db.read, a, None).await {
+                Ok(_)
+                | Err(AppError::Conflict {
+                    code: "attempt_closed",
+                    ..
+                }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            Ok(see_other(&result))
+        }
+        _ => Ok(see_other(&format!(
+            "/attempts/{attempt_id}?luu=1#saved-summary"
+        ))),
     }
-    Ok(see_other(&format!("/attempts/{attempt_id}")))
-}
-
-/// `GET /attempts/{id}/result` — the score (held back until the round is settled when the
-/// round says so), and the review once the round is settled.
-pub async fn result(
-    ctx: PageCtx<Participant>,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> PageResult {
-    let (a, r) = own_attempt(&state, &ctx.user, path.into_inner()).await?;
-    if a.status != attempts::Status::Finished {
-        return Ok(see_other(&format!("/attempts/{}", a.id)));
-    }
-    let reveal = attempts::Reveal::for_viewer(&r, false);
-    let review = reveal.review;
-    let view = attempts::view(&state.engine, &state.db.read, &r, &a, reveal).await?;
-    let viewer = &ctx.viewer;
-    Ok(ctx.ok(page(
-        viewer,
-        "Kết quả bài thi",
-        &[],
-        html! {
-            h1 { "Kết quả bài thi — " (r.title) }
-            div.card {
-                @if reveal.score {
-                    p { "Điểm: " strong #score { (a.score.unwrap_or(0)) "/" (a.max_score) } }
-                    p { "Số câu đúng: " (a.correct.unwrap_or(0)) "/" (a.total) }
-                } @else {
-                    p #score-hidden role="status" { strong { (SCORE_AFTER_CLOSE) } }
-                }
-                p { "Thời gian làm bài: " (duration(a.time_taken_ms.unwrap_or(0))) }
-                @if let Some(t) = a.submitted_at { p { "Nộp lúc: " (vn_time::display(t)) } }
-                @if a.finish_reason == Some(attempts::FinishReason::Expired) { p.muted { "Hết giờ: bài được chấm với các câu trả lời đã lưu." } }
-                @if let Some(p) = a.prediction { p { "Số dự đoán của bạn: " (p) } }
-            }
-            @if !view.decisions.is_empty() {
-                div.notice #decisions role="status" {
-                    h2 { "Điều chỉnh của Ban Giám khảo" }
-                    ul { @for d in &view.decisions { li { (d.message) } } }
-                    p.muted { "Điểm của bạn đã được chấm lại theo các điều chỉnh này." }
-                }
-            }
-            @if review {
-                h2 { "Đáp án và giải thích" }
-                div.review {
-                    @for q in &view.questions {
-                        @let chosen = view.answers.get(&q.id.to_string()).map_or(&[][..], |s| &s.choices[..]);
-                        div.card {
-                            p { strong { "Câu " (q.id) ". " } (q.text) }
-                            ul {
-                                @for o in &q.options {
-                                    @let right = o.correct == Some(true);
-                                    @let picked = chosen.contains(&o.id);
-                                    li.right[right] .chosen[picked] {
-                                        (o.text)
-                                        @if right { " ✓ (đáp án đúng)" }
-                                        @if picked { " — bạn chọn" }
-                                    }
-                                }
-                            }
-                            @if let Some(Some(e)) = &q.explanation { p { "Giải thích: " (e) } }
-                            @if let Some(Some(s)) = &q.source { p.muted { "Căn cứ: " (s) } }
-                        }
-                    }
-                }
-            } @else {
-                p.notice { "Đáp án và giải thích được công bố khi vòng thi kết thúc và mọi bài thi đã được chấm." }
-            }
-            div.actions {
-                a.button.secondary href="/me" { "Kết quả của tôi" }
-                @if !r.practice { a.button.secondary href={ "/rounds/" (r.id) "/leaderboard" } { "Bảng xếp hạng" } }
-            }
-        },
-    )))
-}
-
-/// `GET /me` — the participant's attempts and results.
-pub async fn my_results(ctx: PageCtx<Participant>, state: web::Data<AppState>) -> PageResult {
-    let user = &ctx.user;
-    let mine = attempt::Entity::find()
-        .filter(attempt::Column::UserId.eq(user.id()))
-        .order_by_desc(attempt::Column::StartedAt)
-        .all(&state.db.read)
-        .await?;
-    let rounds: HashMap<i64, round::Model> = round::Entity::find()
-        .all(&state.db.read)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let viewer = &ctx.viewer;
-    Ok(ctx.ok(page(
-        viewer,
-        "Kết quả của tôi",
-        &[],
-        html! {
-            h1 { "Kết quả của tôi" }
-            p { "Xin chào " strong { (user.user.full_name) } "." }
-            @if user.user.voided {
-                div.error role="alert" { "Tài khoản của bạn đã bị Ban Tổ chức huỷ kết quả: " (user.user.void_reason.clone().unwrap_or_default()) }
-            }
-            @if mine.is_empty() {
-                p.card { "Bạn chưa có lượt thi nào. " a href="/" { "Xem các vòng thi đang mở" } }
-            } @else {
-                div.table-wrap { table {
-                    thead { tr {
-                        th scope="col" { "Vòng thi" } th scope="col" { "Bắt đầu" }
-                        th.num scope="col" { "Điểm" } th.num scope="col" { "Thời gian" } th scope="col" { span.visually-hidden { "Thao tác" } }
-                    } }
-                    tbody { @for a in &mine {
-                        tr {
-                            td { (rounds.get(&a.round_id).map(|r| r.title.clone()).unwrap_or_default()) }
-                            td { (vn_time::display(a.started_at)) }
-                            @if a.status == attempts::Status::Finished {
-                                td.num { @if rounds.get(&a.round_id).is_some_and(fairness::scores_visible) { (a.score.unwrap_or(0)) "/" (a.max_score) } @else { "Chờ công bố" } }
-                                td.num { (duration(a.time_taken_ms.unwrap_or(0))) }
-                                td { a href={ "/attempts/" (a.id) "/result" } { "Xem kết quả" } }
-                            } @else {
-                                td.num { "—" } td.num { "—" }
-                                td { a href={ "/attempts/" (a.id) } { "Làm tiếp" } }
-                            }
-                        }
-                    } }
-                } }
-            }
-        },
-    )))
 }

@@ -16,7 +16,19 @@ use crate::state::AppState;
 use crate::views::layout::{Viewer, csrf_field, page};
 use crate::web::session::{client, device_cookie, expired_cookie, log_out, token_cookie};
 
-fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
+/// Where to go after signing in, when a page sent the person here (`?next=/attempts/12`):
+/// a path of this site only, never another host.
+pub fn safe_next(next: Option<&str>) -> Option<&str> {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && n.len() <= 200
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-_?=&#.".contains(&b))
+    })
+}
+
+fn login_form(viewer: &Viewer, login: &str, error: Option<&str>, next: Option<&str>) -> Markup {
     page(
         viewer,
         "Đăng nhập",
@@ -26,8 +38,12 @@ fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
             @if let Some(error) = error {
                 div.error role="alert" { (error) }
             }
+            @if next.is_some() {
+                p.notice role="status" { "Đăng nhập lại để làm tiếp: bài làm của bạn vẫn được giữ." }
+            }
             form.card method="post" action="/login" {
                 (csrf_field(viewer))
+                @if let Some(next) = next { input type="hidden" name="next" value=(next); }
                 label for="login" { "Số điện thoại hoặc email" }
                 input #login type="text" name="login" value=(login) autocomplete="username" required;
                 label for="password" { "Mật khẩu" }
@@ -40,9 +56,16 @@ fn login_form(viewer: &Viewer, login: &str, error: Option<&str>) -> Markup {
     )
 }
 
-/// `GET /login`.
-pub async fn login_page(ctx: PageCtx) -> HttpResponse {
-    ctx.ok(login_form(&ctx.viewer, "", None))
+/// Query of the login page.
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+/// `GET /login` (`?next=` a path of this site to return to).
+pub async fn login_page(ctx: PageCtx, query: web::Query<NextQuery>) -> HttpResponse {
+    let next = safe_next(query.next.as_deref());
+    ctx.ok(login_form(&ctx.viewer, "", None, next))
 }
 
 /// The login form.
@@ -51,6 +74,9 @@ pub struct LoginForm {
     pub csrf: String,
     pub login: String,
     pub password: secrecy::SecretString,
+    /// The page to return to (see [`safe_next`]).
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 /// A form answered again with the error's message (401, 403 or 429, with `Retry-After`).
@@ -79,10 +105,12 @@ pub async fn login(
                 .tokens
                 .issue(user.id, user.token_version, Utc::now())
                 .map_err(AppError::from)?;
-            let mut response = see_other(match user.role {
-                Role::Participant => "/me",
-                Role::Admin => "/admin",
-                Role::Organiser | Role::Judge => "/",
+            let next = safe_next(form.next.as_deref()).filter(|_| user.role == Role::Participant);
+            let mut response = see_other(match (next, user.role) {
+                (Some(next), _) => next,
+                (None, Role::Participant) => "/me",
+                (None, Role::Admin) => "/admin",
+                (None, Role::Organiser | Role::Judge) => "/",
             });
             signed_in(&mut response, &req, &state, user.id, issued.token)?;
             Ok(response)
@@ -94,7 +122,12 @@ pub async fn login(
         ) => Ok(refused_form(
             &ctx,
             &e,
-            login_form(&ctx.viewer, &form.login, Some(&e.message())),
+            login_form(
+                &ctx.viewer,
+                &form.login,
+                Some(&e.message()),
+                safe_next(form.next.as_deref()),
+            ),
         )),
         Err(e) => Err(e.into()),
     }

@@ -10,6 +10,7 @@ pub mod organiser;
 pub mod profile;
 pub mod public;
 pub mod recovery;
+pub mod results;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -3,7 +3,9 @@
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
-use sea_orm::{EntityTrait, QueryOrder};
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
 use super::{PageCtx, PageResult};
@@ -13,9 +15,9 @@ use crate::entities::{category, contest as contest_entity, round};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::text::markdown::markdown;
-use crate::views::boards::units_table;
-use crate::views::format::{duration, file_size};
-use crate::views::layout::{Viewer, csrf_field, page};
+use crate::views::boards::{UnitOrder, UnitView, unit_filters, units_table_as};
+use crate::views::format::{duration, file_size, number};
+use crate::views::layout::{Viewer, page};
 use crate::views::{announcements as announcement_views, countdown};
 use crate::vn_time;
 
@@ -27,30 +29,66 @@ fn status_vi(status: contest::RoundStatus) -> &'static str {
     }
 }
 
+/// A participant's attempts of one round: how many, and the one in progress.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MyRound {
+    pub used: usize,
+    pub running: Option<i64>,
+}
+
+/// The signed-in participant's attempts per round (one query), empty for anyone else.
+async fn my_rounds(
+    ctx: &PageCtx,
+    db: &sea_orm::DatabaseConnection,
+) -> Result<HashMap<i64, MyRound>, AppError> {
+    let Some(user) = ctx.user.as_ref().filter(|u| u.role == Role::Participant) else {
+        return Ok(HashMap::new());
+    };
+    let mine = crate::entities::attempt::Entity::find()
+        .filter(crate::entities::attempt::Column::UserId.eq(user.id()))
+        .all(db)
+        .await?;
+    let mut out: HashMap<i64, MyRound> = HashMap::new();
+    for a in mine {
+        let entry = out.entry(a.round_id).or_default();
+        entry.used += 1;
+        if a.status == contest::attempts::Status::InProgress {
+            entry.running = Some(a.id);
+        }
+    }
+    Ok(out)
+}
+
 fn round_card(
     viewer: &Viewer,
     r: &round::Model,
     now: DateTime<Utc>,
     notices: &[contest::round_edit::RoundNotice],
+    mine: MyRound,
 ) -> Markup {
     let status = contest::round_status(r, now);
+    let left = super::results::attempts_left(r, mine.used);
     html! {
         div.card {
-            h3 { (r.title) @if r.practice { " (thi thử)" } }
+            h3 { (r.title) @if r.practice && !r.title.to_lowercase().contains("thi thử") { " (thi thử)" } }
             (crate::web::pages::organiser::notices_list(notices))
             p.muted {
                 (status_vi(status)) " · từ " (vn_time::display(r.opens_at)) " đến " (vn_time::display(contest::effective_close(r)))
                 " · " (r.time_limit_secs / 60) " phút"
                 @if r.max_attempts > 0 { " · tối đa " (r.max_attempts) " lượt" } @else { " · không giới hạn lượt" }
             }
+            @if mine.used > 0 { p.attempts-used { (super::results::attempts_used_text(r, mine.used)) } }
             (countdown::round_timing(r, now))
             div.actions {
                 @if status == contest::RoundStatus::Open {
                     @match viewer.role() {
                         Some(Role::Participant) => {
-                            form method="post" action={ "/rounds/" (r.id) "/start" } {
-                                (csrf_field(viewer))
-                                button type="submit" { "Vào thi" }
+                            @if let Some(id) = mine.running {
+                                a.button href={ "/attempts/" (id) } { "Làm tiếp" }
+                            } @else if left == Some(0) {
+                                span.muted { "Bạn đã dùng hết lượt thi." }
+                            } @else {
+                                a.button href={ "/rounds/" (r.id) "/vao-thi" } { "Vào thi" }
                             }
                         }
                         None => { a.button href="/login" { "Đăng nhập để dự thi" } }
@@ -113,6 +151,7 @@ pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
         .await?;
     let notices =
         announcements::live(&state.db.read, announcements::Scope::Everywhere, now).await?;
+    let mine = my_rounds(&ctx, &state.db.read).await?;
     let viewer = &ctx.viewer;
     Ok(ctx.ok(page(
         viewer,
@@ -127,7 +166,7 @@ pub async fn home(ctx: PageCtx, state: web::Data<AppState>) -> PageResult {
                     h2 id={ "contest-" (c.id) } { a href={ "/contests/" (c.id) } { (c.title) } }
                     @if let Some(d) = &c.description { div.prose { (markdown(d)) } }
                     (announcement_views::list(&notices.iter().filter(|a| a.contest_id == Some(c.id)).collect::<Vec<_>>()))
-                    @for r in rounds.iter().filter(|r| r.contest_id == c.id) { (round_card(viewer, r, now, &[])) }
+                    @for r in rounds.iter().filter(|r| r.contest_id == c.id) { (round_card(viewer, r, now, &[], mine.get(&r.id).copied().unwrap_or_default())) }
                 }
             }
         },
@@ -149,6 +188,7 @@ pub async fn contest_page(
     let now = state.engine.now();
     let announced =
         announcements::live(&state.db.read, announcements::Scope::Contest(c.id), now).await?;
+    let mine = my_rounds(&ctx, &state.db.read).await?;
     let viewer = &ctx.viewer;
     Ok(ctx.ok(page(
         viewer,
@@ -178,16 +218,65 @@ pub async fn contest_page(
                 }
             }
             h2 { "Các vòng thi" }
-            @for r in &rounds { (round_card(viewer, r, now, notices.get(&r.id).map_or(&[][..], Vec::as_slice))) }
+            @for r in &rounds { (round_card(viewer, r, now, notices.get(&r.id).map_or(&[][..], Vec::as_slice), mine.get(&r.id).copied().unwrap_or_default())) }
             p { a href={ "/contests/" (c.id) "/leaderboard" } { "Bảng xếp hạng toàn cuộc thi" } }
         },
     )))
 }
 
-/// Query of the leaderboard page.
+/// Query of the leaderboard page: the category, and the page of the ranking (from 1).
 #[derive(Debug, Deserialize)]
 pub struct BoardQuery {
     pub category: Option<String>,
+    pub trang: Option<usize>,
+    /// The units table's order (`ty-le`, `so-nguoi`, `ten`), block and level.
+    #[serde(rename = "sap-xep")]
+    pub order: Option<String>,
+    pub khoi: Option<String>,
+    pub cap: Option<String>,
+}
+
+impl BoardQuery {
+    fn unit_view(&self) -> UnitView {
+        let kept = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        UnitView {
+            order: UnitOrder::parse(self.order.as_deref()),
+            block: kept(&self.khoi),
+            kind: kept(&self.cap),
+        }
+    }
+}
+
+/// The units section of a board: its heading, the order and filter form, the table.
+fn units_section(
+    units: &[boards::UnitStats],
+    query: &BoardQuery,
+    category: &str,
+    scores: bool,
+) -> Markup {
+    let view = query.unit_view();
+    html! {
+        h2 #theo-don-vi { "Theo đơn vị" }
+        (unit_filters(units, &view, &[("category", category)]))
+        (units_table_as(units, &view, scores))
+    }
+}
+
+/// Rows of a leaderboard page.
+pub const BOARD_PAGE: usize = 50;
+
+/// The links to the previous and next pages of a ranking of `total` rows.
+fn pager(category: &str, page: usize, total: usize) -> Markup {
+    let pages = total.div_ceil(BOARD_PAGE).max(1);
+    html! {
+        @if pages > 1 {
+            nav.pager aria-label="Trang của bảng xếp hạng" {
+                @if page > 1 { a.button.secondary rel="prev" href={ "?category=" (category) "&trang=" (page - 1) } { "‹ Trang trước" } }
+                span { "Trang " (page) "/" (pages) }
+                @if page < pages { a.button.secondary rel="next" href={ "?category=" (category) "&trang=" (page + 1) } { "Trang sau ›" } }
+            }
+        }
+    }
 }
 
 /// The category a board shows: the one asked for if it exists, else the first.
@@ -243,12 +332,17 @@ pub async fn leaderboard(
             html! {
                 h1 { "Bảng xếp hạng — " (r.title) }
                 p.notice role="status" { "Bảng xếp hạng được công bố khi vòng thi kết thúc và mọi bài thi đã được chấm." }
-                h2 { "Theo đơn vị" }
-                (units_table(&snapshot.units, false))
+                (units_section(&snapshot.units, &query, &category, false))
             },
         )));
     }
-    let (total, entries) = boards::page(&snapshot, Some(&category), 100, 0);
+    let page_no = query.trang.unwrap_or(1).max(1);
+    let (total, entries) = boards::page(
+        &snapshot,
+        Some(&category),
+        BOARD_PAGE,
+        (page_no - 1).saturating_mul(BOARD_PAGE),
+    );
     Ok(ctx.ok(page(
         viewer,
         &format!("Bảng xếp hạng — {}", r.title),
@@ -257,18 +351,17 @@ pub async fn leaderboard(
             h1 { "Bảng xếp hạng — " (r.title) }
             (category_nav(&categories, &category))
             p.muted {
-                (total) " người dự thi. "
+                (number(total as i64)) " người dự thi trong đối tượng này. "
                 @if closed {
-                    @if let Some(actual) = snapshot.actual { "Đáp án câu hỏi dự đoán: " (actual) "." }
+                    @if let Some(actual) = snapshot.actual { "Đáp án câu hỏi dự đoán: " (number(actual)) "." }
                 } @else {
                     "Vòng thi chưa kết thúc: xếp hạng theo điểm rồi thời gian; câu hỏi dự đoán được xét khi vòng thi kết thúc."
                 }
             }
             div.table-wrap {
-                table {
+                table.stack.board {
                     thead { tr {
-                        th.num scope="col" { "Hạng" }
-                        th scope="col" { "Họ và tên" }
+                        th scope="col" { "Hạng · Họ và tên" }
                         th scope="col" { "Đơn vị" }
                         th.num scope="col" { "Điểm" }
                         th.num scope="col" { "Thời gian" }
@@ -277,22 +370,21 @@ pub async fn leaderboard(
                     tbody {
                         @for e in &entries {
                             tr {
-                                td.num { (e.rank) }
-                                td { (e.name) }
-                                td { (e.unit_name.clone().unwrap_or_default()) }
-                                td.num { (e.score) "/" (e.max_score) }
-                                td.num { (duration(e.time_taken_ms)) }
+                                td.lead { span.rank { (e.rank) "." } " " (e.name) }
+                                td data-label="Đơn vị" { (e.unit_name.clone().unwrap_or_default()) }
+                                td.num data-label="Điểm" { (e.score) "/" (e.max_score) }
+                                td.num data-label="Thời gian" { (duration(e.time_taken_ms)) }
                                 @if closed {
-                                    td.num { (e.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
-                                    td.num { (e.prediction_diff.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
+                                    td.num data-label="Dự đoán" { (e.prediction.map_or_else(|| "—".into(), number)) }
+                                    td.num data-label="Chênh lệch" { (e.prediction_diff.map_or_else(|| "—".into(), number)) }
                                 }
                             }
                         }
                     }
                 }
             }
-            h2 { "Theo đơn vị" }
-            (units_table(&snapshot.units, true))
+            (pager(&category, page_no, total))
+            (units_section(&snapshot.units, &query, &category, true))
             // --- Charts (issue #6): drawn on the server. ---
             (crate::views::charts::round_figures(&snapshot, &[]))
         },
@@ -318,6 +410,7 @@ pub async fn contest_leaderboard(
         .contest_public(&state.db.read, c.id)
         .await?;
     let ranking = boards::contest_ranking(&snapshots, Some(&category));
+    let page_no = query.trang.unwrap_or(1).max(1);
     let units = crate::entities::unit::Entity::find()
         .all(&state.db.read)
         .await?;
@@ -333,35 +426,33 @@ pub async fn contest_leaderboard(
             p { a href={ "/contests/" (c.id) } { "Thể lệ và các vòng thi" } }
             (category_nav(&categories, &category))
             p.muted {
-                (ranking.len()) " người dự thi, " (snapshots.len()) " vòng thi được tính. "
+                (number(ranking.len() as i64)) " người dự thi, " (snapshots.len()) " vòng thi được tính. "
                 "Xếp hạng theo tổng điểm cao nhất của từng vòng, rồi tổng thời gian làm bài."
             }
             div.table-wrap {
-                table {
+                table.stack.board {
                     thead { tr {
-                        th.num scope="col" { "Hạng" }
-                        th scope="col" { "Họ và tên" }
+                        th scope="col" { "Hạng · Họ và tên" }
                         th scope="col" { "Đơn vị" }
                         th.num scope="col" { "Điểm" }
                         th.num scope="col" { "Số vòng" }
                         th.num scope="col" { "Thời gian" }
                     } }
                     tbody {
-                        @for e in ranking.iter().take(100) {
+                        @for e in ranking.iter().skip((page_no - 1).saturating_mul(BOARD_PAGE)).take(BOARD_PAGE) {
                             tr {
-                                td.num { (e.rank) }
-                                td { (e.name) }
-                                td { (e.unit_name.clone().unwrap_or_default()) }
-                                td.num { (e.score) "/" (e.max_score) }
-                                td.num { (e.rounds) }
-                                td.num { (duration(e.time_taken_ms)) }
+                                td.lead { span.rank { (e.rank) "." } " " (e.name) }
+                                td data-label="Đơn vị" { (e.unit_name.clone().unwrap_or_default()) }
+                                td.num data-label="Điểm" { (e.score) "/" (e.max_score) }
+                                td.num data-label="Số vòng" { (e.rounds) }
+                                td.num data-label="Thời gian" { (duration(e.time_taken_ms)) }
                             }
                         }
                     }
                 }
             }
-            h2 { "Theo đơn vị" }
-            (units_table(&unit_stats, true))
+            (pager(&category, page_no, ranking.len()))
+            (units_section(&unit_stats, &query, &category, true))
         },
     )))
 }

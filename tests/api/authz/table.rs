@@ -179,6 +179,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         all_ok,
     );
     row(
+        "GET",
+        "/rounds/{id}/vao-thi",
+        format!("/rounds/{r}/vao-thi"),
+        none(),
+        "login 303 200 login 403 403 403",
+    );
+    row(
         "POST",
         "/rounds/{id}/start",
         format!("/rounds/{r}/start"),
@@ -893,6 +900,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
             "401 200 404 401 403 403 403",
         );
     }
+    row(
+        "PUT",
+        "/api/v1/attempts/{id}/prediction",
+        format!("/api/v1/attempts/{a}/prediction"),
+        Box::new(|_| Body::Json(json!({"prediction": 7}))),
+        "401 200 404 401 403 403 403",
+    );
     row(
         "GET",
         "/api/v1/participants",
