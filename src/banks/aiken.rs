@@ -175,6 +175,7 @@ fn finish(p: Pending, answer: &str, draft: &mut Draft) {
                 text: clean(text),
                 correct: index(*letter).is_some_and(|i| marked[i]),
                 feedback: None,
+                weight: None,
             })
             .collect(),
         explanation: None,

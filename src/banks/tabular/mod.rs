@@ -386,11 +386,13 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
                 text: TRUE_TEXT.to_owned(),
                 correct: verdict,
                 feedback: None,
+                weight: None,
             },
             Choice {
                 text: FALSE_TEXT.to_owned(),
                 correct: !verdict,
                 feedback: None,
+                weight: None,
             },
         ]
     } else {
@@ -431,6 +433,7 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
                 text: text.clone(),
                 correct,
                 feedback: None,
+                weight: None,
             })
             .collect()
     };
