@@ -12,6 +12,8 @@ mod aiken;
 mod export;
 mod gift;
 mod model;
+#[cfg(test)]
+mod moodle_tests;
 mod native;
 pub mod store;
 mod synthetic;
