@@ -22,6 +22,7 @@ use super::text::{clean, clean_opt, clean_tags, clean_topic, decode, option_key}
 use super::{BankMeta, DEFAULT_TOPIC, Draft, LineProblem};
 use crate::limits::{self, CsvReader, MAX_COLUMNS, Tally, column_name, excerpt, too_many_columns};
 
+mod merged;
 mod xlsx;
 
 pub(super) use xlsx::parse_xlsx;
