@@ -7,7 +7,8 @@
 //! ANSWER: A
 //! ```
 //!
-//! Options start with an uppercase letter followed by `.` or `)`. Extensions over Moodle:
+//! Options start with an uppercase letter followed by `.` or `)` (the space after it is
+//! optional, as in Moodle). Extensions over Moodle:
 //! the question text may span several lines, blank lines are ignored, `ANSWER:` is
 //! case-insensitive (Vietnamese `ĐÁP ÁN:` also works) and may list several letters
 //! (`ANSWER: A, C`), which makes a `multiple` question. Every question gets the topic
@@ -40,7 +41,7 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
         if let Some(answer) = answer_line(t) {
             match pending.take() {
                 Some(p) => {
-                    finish(p, answer, &mut draft);
+                    finish(p, answer, line, &mut draft);
                     draft.check_question_limit(line)?;
                 }
                 None => draft.problem(
@@ -65,7 +66,15 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
             Some(p) if p.options.is_empty() => p.text.push(t.to_owned()),
             _ => {
                 if let Some(p) = pending.take() {
-                    missing_answer(&p, &mut draft);
+                    // Moodle names the line where the next question starts.
+                    draft.problem(
+                        line,
+                        format!(
+                            "Câu hỏi ở dòng {} chưa có dòng “ANSWER: …” trước khi câu hỏi mới \
+                             bắt đầu ở dòng {line}.",
+                            p.line
+                        ),
+                    );
                 }
                 pending = Some(Pending {
                     line,
@@ -95,18 +104,50 @@ fn answer_line(t: &str) -> Option<&str> {
     (head == "ANSWER" || head == "ĐÁP ÁN").then_some(value)
 }
 
-/// `A. text` or `A) text`.
+/// `A. text` or `A) text`; as in Moodle (`/^[A-Z][).][ \t]?/`) the space is optional.
 fn option_line(t: &str) -> Option<(char, &str)> {
     let mut chars = t.chars();
     let letter = chars.next().filter(char::is_ascii_uppercase)?;
     let sep = chars.next().filter(|&c| c == '.' || c == ')')?;
     let rest = &t[letter.len_utf8() + sep.len_utf8()..];
-    let starts_with_space = rest.chars().next().is_none_or(char::is_whitespace);
-    starts_with_space.then_some((letter, rest.trim()))
+    Some((letter, rest.trim()))
 }
 
-fn finish(p: Pending, answer: &str, draft: &mut Draft) {
+/// The correct letters of an `ANSWER:` value: every letter of `A, C` (our extension), or,
+/// when the value is not a list of letters (`B) Martin Dougiamas`), its first character,
+/// which is all Moodle reads.
+fn answer_letters(answer: &str) -> Vec<String> {
+    let tokens: Vec<&str> = answer
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let letters = |t: &&str| t.chars().count() == 1 && t.chars().all(|c| c.is_alphabetic());
+    if !tokens.is_empty() && !tokens.iter().all(letters) {
+        if let Some(first) = answer
+            .trim()
+            .chars()
+            .next()
+            .filter(char::is_ascii_uppercase)
+        {
+            return vec![first.to_string()];
+        }
+    }
+    tokens.into_iter().map(str::to_owned).collect()
+}
+
+fn finish(p: Pending, answer: &str, answer_line: usize, draft: &mut Draft) {
     let line = p.line;
+    if p.options.len() < 2 {
+        // Moodle: "Question must have at least 2 answers on line N" (the ANSWER line).
+        draft.problem(
+            answer_line,
+            format!(
+                "Câu hỏi ở dòng {line} cần ít nhất hai phương án trả lời (hiện có {}).",
+                p.options.len()
+            ),
+        );
+        return;
+    }
     let mut broken = false;
     // Option letters are `A`..=`Z`: index them instead of searching lists.
     let index = |letter: char| {
@@ -125,10 +166,7 @@ fn finish(p: Pending, answer: &str, draft: &mut Draft) {
         }
     }
     let mut marked = [false; 26];
-    for token in answer
-        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-    {
+    for token in answer_letters(answer) {
         let mut chars = token.chars();
         let letter = match (chars.next(), chars.next()) {
             (Some(c), None) => index(c.to_ascii_uppercase()).filter(|&i| present[i]),
@@ -141,7 +179,7 @@ fn finish(p: Pending, answer: &str, draft: &mut Draft) {
                     line,
                     format!(
                         "Đáp án “{}” không khớp với phương án nào (ghi chữ cái, ví dụ ANSWER: B).",
-                        excerpt(&clean(token))
+                        excerpt(&clean(&token))
                     ),
                 );
                 broken = true;
@@ -175,6 +213,7 @@ fn finish(p: Pending, answer: &str, draft: &mut Draft) {
                 text: clean(text),
                 correct: index(*letter).is_some_and(|i| marked[i]),
                 feedback: None,
+                weight: None,
             })
             .collect(),
         explanation: None,
@@ -244,8 +283,9 @@ mod tests {
                 (0, "Thiếu mã ngân hàng câu hỏi (tham số code)."),
                 (1, "Phương án A xuất hiện trước nội dung câu hỏi."),
                 (
-                    2,
-                    "Câu hỏi thiếu dòng “ANSWER: …” (ví dụ ANSWER: B) sau các phương án."
+                    5,
+                    "Câu hỏi ở dòng 2 chưa có dòng “ANSWER: …” trước khi câu hỏi mới bắt đầu \
+                     ở dòng 5."
                 ),
                 (
                     5,

@@ -45,6 +45,9 @@ pub fn to_toml(bank: &Bank) -> String {
                 if let Some(f) = &c.feedback {
                     let _ = write!(out, ", feedback = {}", toml_string(f));
                 }
+                if let Some(w) = &c.weight {
+                    let _ = write!(out, ", weight = {}", toml_string(w));
+                }
                 out.push_str(" },\n");
             }
             out.push_str("]\n");
@@ -92,7 +95,11 @@ fn toml_string(s: &str) -> String {
 /// * `// difficulty: …`, `// source: …` and Moodle's `// [tag:…]` comments above each
 ///   question; the key as `::title::`; the explanation as general feedback `####…`;
 /// * `single` as `=right ~wrong`, `multiple` with weights (`~%50%` for each of two
-///   correct options, `~%-100%` for wrong ones), `true_false` as `{TRUE#…#…}`.
+///   correct options, `~%-100%` for wrong ones), `true_false` as `{TRUE#…#…}`; the
+///   weights a GIFT or Moodle XML file gave (kept in [`Choice::weight`]) are written back
+///   instead, so an imported question leaves as it came.
+///
+/// [`Choice::weight`]: super::Choice::weight
 pub fn to_gift(bank: &Bank) -> String {
     let mut out = String::with_capacity(256 + bank.questions.len() * 400);
     let _ = writeln!(out, "// Ngân hàng câu hỏi xuất từ cuocthi");
@@ -181,14 +188,24 @@ fn gift_question(out: &mut String, q: &Question) {
     out.push_str("{\n");
     let correct = q.choices.iter().filter(|c| c.correct).count().max(1);
     let share = weight_text(100.0 / correct as f64);
+    // Weights kept from a Moodle file are written back as they were, so that Moodle reads
+    // the question it exported (partial credit included).
+    let weighted = q.choices.iter().any(|c| c.weight.is_some());
     for c in &q.choices {
-        let prefix = match q.kind {
-            Kind::Single if c.correct => "=".to_owned(),
+        let prefix = match (q.kind, &c.weight) {
+            (Kind::Single, _) if c.correct && c.weight.is_none() => "=".to_owned(),
+            (_, Some(w)) => format!("~%{w}%"),
             // A wrong option whose text looks like a weight gets an explicit zero weight.
-            Kind::Single if c.text.starts_with('%') => "~%0%".to_owned(),
-            Kind::Single => "~".to_owned(),
-            _ if c.correct => format!("~%{share}%"),
-            _ => "~%-100%".to_owned(),
+            (_, None) if !c.correct && (weighted || q.kind == Kind::Single) => {
+                if c.text.starts_with('%') {
+                    "~%0%".to_owned()
+                } else {
+                    "~".to_owned()
+                }
+            }
+            (Kind::Single, None) => "=".to_owned(),
+            (_, None) if c.correct => format!("~%{share}%"),
+            (_, None) => "~%-100%".to_owned(),
         };
         let _ = write!(out, "\t{prefix}{}", gift_text(&c.text));
         if let Some(f) = &c.feedback {
@@ -256,16 +273,19 @@ mod tests {
                             text: "%50% một".into(),
                             correct: true,
                             feedback: Some("#tốt".into()),
+                            weight: None,
                         },
                         Choice {
                             text: "hai".into(),
                             correct: true,
                             feedback: None,
+                            weight: None,
                         },
                         Choice {
                             text: "ba".into(),
                             correct: false,
                             feedback: None,
+                            weight: None,
                         },
                     ],
                     explanation: Some("Vì \"thế\"".into()),
@@ -284,11 +304,13 @@ mod tests {
                             text: "Đúng".into(),
                             correct: false,
                             feedback: Some("Sai rồi".into()),
+                            weight: None,
                         },
                         Choice {
                             text: "Sai".into(),
                             correct: true,
                             feedback: None,
+                            weight: None,
                         },
                     ],
                     explanation: None,

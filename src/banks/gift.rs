@@ -68,6 +68,7 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
             draft.check_question_limit(first_line)?;
         }
     }
+    draft.make_keys_unique();
     Ok(draft)
 }
 
@@ -128,18 +129,29 @@ fn block(lines: &[&str], first_line: usize, topic: &mut String, draft: &mut Draf
             kind,
             choices,
             explanation,
-        } => draft.bank.questions.push(Question {
-            key,
-            topic: topic.clone(),
-            difficulty,
-            kind,
-            text,
-            choices,
-            explanation,
-            source,
-            tags,
-            line,
-        }),
+            partial,
+        } => {
+            if partial {
+                draft.warn(
+                    line,
+                    "Câu hỏi có phương án được một phần điểm (~%…%): cuộc thi chấm trọn câu \
+                     nên chỉ phương án trọn điểm (=) là đúng, phương án một phần điểm tính là \
+                     sai. Trọng số vẫn được giữ khi xuất lại GIFT.",
+                );
+            }
+            draft.bank.questions.push(Question {
+                key,
+                topic: topic.clone(),
+                difficulty,
+                kind,
+                text,
+                choices,
+                explanation,
+                source,
+                tags,
+                line,
+            })
+        }
         Body::Skip(reason) => draft.skipped.push(Skipped { line, reason }),
         Body::Problem(message) => draft.problem(line, message),
     }
@@ -153,6 +165,8 @@ enum Body {
         kind: Kind,
         choices: Vec<Choice>,
         explanation: Option<String>,
+        /// Partial-credit options, scored as wrong (see [`multiple_choice`]).
+        partial: bool,
     },
     Skip(String),
     Problem(String),
@@ -220,15 +234,25 @@ fn question_body(toks: &[Tok]) -> Body {
         return skip("dạng số (numerical)");
     }
     if find(answer, '~').is_some() {
-        return match multiple_choice(answer) {
-            Ok((kind, choices)) => Body::Question {
-                key,
-                text: question,
-                kind,
-                choices,
-                explanation,
-            },
-            Err(message) => Body::Problem(message),
+        let parsed = match multiple_choice(answer) {
+            Ok(parsed) => parsed,
+            Err(message) => return Body::Problem(message),
+        };
+        let right = parsed.choices.iter().filter(|c| c.correct).count();
+        if parsed.kind == Kind::Single && right > 1 {
+            return Body::Skip(format!(
+                "Bỏ qua câu hỏi một lựa chọn có {right} phương án cùng được trọn điểm (=… =…): \
+                 trong cuộc thi, câu hỏi một lựa chọn chỉ có một phương án đúng. Hãy giữ một \
+                 phương án “=”, hoặc viết thành câu hỏi nhiều lựa chọn (~%50%… ~%50%…)."
+            ));
+        }
+        return Body::Question {
+            key,
+            text: question,
+            kind: parsed.kind,
+            choices: parsed.choices,
+            explanation,
+            partial: parsed.partial,
         };
     }
     if find(answer, '=').is_some() && text(answer).contains("->") {
@@ -257,20 +281,31 @@ fn question_body(toks: &[Tok]) -> Body {
                 text: TRUE_TEXT.to_owned(),
                 correct: verdict,
                 feedback: true_feedback,
+                weight: None,
             },
             Choice {
                 text: FALSE_TEXT.to_owned(),
                 correct: !verdict,
                 feedback: false_feedback,
+                weight: None,
             },
         ],
         explanation,
+        partial: false,
     }
 }
 
-/// Parses a `{=right ~wrong ~%50%partly}` block. `single` when exactly one option is
-/// marked `=`; `multiple` otherwise (weights, or several correct options).
-fn multiple_choice(answer: &[Tok]) -> Result<(Kind, Vec<Choice>), String> {
+/// Parses a `{=right ~wrong ~%50%partly}` block with Moodle's meaning
+/// (`qformat_gift::readquestion`, case `multichoice`):
+///
+/// * a block with an unescaped `=` is a **single**-answer question: `=` options and
+///   `~%100%` ones are fully right; an option with partial credit (`~%50%`) scores 0 in
+///   cuocthi, which scores every question all or nothing — imported with a warning, its
+///   weight kept for export; two or more fully right options (`{=a =b ~c}`: either is
+///   right) cannot be a cuocthi single-choice question, so the question is skipped;
+/// * a block without `=` is a **multiple**-answer question: the options with a positive
+///   weight are the set to choose (Moodle's full marks), the others are wrong.
+fn multiple_choice(answer: &[Tok]) -> Result<Choices, String> {
     let mut segments: Vec<(Option<char>, &[Tok])> = Vec::new();
     let mut start = 0;
     let mut marker = None;
@@ -282,9 +317,10 @@ fn multiple_choice(answer: &[Tok]) -> Result<(Kind, Vec<Choice>), String> {
         }
     }
     segments.push((marker, &answer[start..]));
+    let single = segments.iter().any(|(m, _)| *m == Some('='));
 
     let mut choices = Vec::new();
-    let mut has_eq = false;
+    let mut partial = false;
     for (marker, seg) in segments {
         let seg = trim(seg);
         let Some(marker) = marker else {
@@ -297,13 +333,17 @@ fn multiple_choice(answer: &[Tok]) -> Result<(Kind, Vec<Choice>), String> {
                 excerpt(&clean(&text(seg)))
             ));
         };
-        let (correct, seg) = if marker == '=' {
-            has_eq = true;
-            (true, seg)
+        let (correct, weight, seg) = if marker == '=' {
+            (true, None, seg)
         } else {
             match weight(seg) {
-                Some((w, len)) => (w > 0.0, &seg[len..]),
-                None => (false, seg),
+                Some((w, written, len)) => {
+                    let full = (w - 100.0).abs() < 1e-9;
+                    partial |= single && w > 0.0 && !full;
+                    let correct = if single { full } else { w > 0.0 };
+                    (correct, Some(written), &seg[len..])
+                }
+                None => (false, None, seg),
             }
         };
         let parts = split_n(seg, '#', 2);
@@ -311,20 +351,56 @@ fn multiple_choice(answer: &[Tok]) -> Result<(Kind, Vec<Choice>), String> {
             text: clean(strip_marker(&text(parts[0]))),
             correct,
             feedback: parts.get(1).and_then(|p| clean_opt(strip_marker(&text(p)))),
+            weight,
         });
     }
-    let correct = choices.iter().filter(|c| c.correct).count();
-    let kind = if has_eq && correct == 1 {
-        Kind::Single
-    } else {
-        Kind::Multiple
+    let kind = if single { Kind::Single } else { Kind::Multiple };
+    drop_plain_weights(kind, &mut choices);
+    Ok(Choices {
+        kind,
+        choices,
+        partial,
+    })
+}
+
+/// Forgets weights that say no more than `correct` does — what cuocthi's own GIFT export
+/// writes for a question without weights (`~%0%` in a single-answer question; in a
+/// multiple-answer one, an equal share of 100 % for each right option and `-100 %` for
+/// each wrong one) — so that a bank exported and imported again is the same bank.
+fn drop_plain_weights(kind: Kind, choices: &mut [Choice]) {
+    let value = |c: &Choice| c.weight.as_deref().and_then(|w| w.parse::<f64>().ok());
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-4;
+    let plain = match kind {
+        Kind::Single => choices
+            .iter()
+            .all(|c| c.weight.is_none() || value(c).is_some_and(|w| close(w, 0.0))),
+        _ => {
+            let right = choices.iter().filter(|c| c.correct).count().max(1);
+            let share = 100.0 / right as f64;
+            choices
+                .iter()
+                .all(|c| value(c).is_some_and(|w| close(w, if c.correct { share } else { -100.0 })))
+        }
     };
-    Ok((kind, choices))
+    if plain {
+        for c in choices {
+            c.weight = None;
+        }
+    }
+}
+
+/// The options of a multiple-choice block and how to read them.
+struct Choices {
+    kind: Kind,
+    choices: Vec<Choice>,
+    /// A single-answer question with partial-credit options (scored as wrong).
+    partial: bool,
 }
 
 /// Moodle's answer weight `%-*[0-9]{1,2}\.?[0-9]*%` at the start of an option: the weight
-/// in percent and the number of tokens it spans.
-fn weight(seg: &[Tok]) -> Option<(f64, usize)> {
+/// in percent, as a number and as written (one `-` at most, no trailing `.`), and the
+/// number of tokens it spans.
+fn weight(seg: &[Tok]) -> Option<(f64, String, usize)> {
     let plain: Vec<char> = seg.iter().take_while(|t| !t.esc).map(|t| t.c).collect();
     if plain.first() != Some(&'%') {
         return None;
@@ -352,8 +428,14 @@ fn weight(seg: &[Tok]) -> Option<(f64, usize)> {
         return None;
     }
     let number: String = plain[digits_start..i].iter().collect();
-    let value = number.trim_end_matches('.').parse::<f64>().ok()?;
-    Some((if negative { -value } else { value }, i + 1))
+    let number = number.trim_end_matches('.');
+    let value = number.parse::<f64>().ok()?;
+    let (value, written) = if negative && value != 0.0 {
+        (-value, format!("-{number}"))
+    } else {
+        (value, number.to_owned())
+    };
+    Some((value, written, i + 1))
 }
 
 /// The topic named by a `$CATEGORY:` path: its last segment. Like Moodle, a single `/`

@@ -12,6 +12,8 @@ mod aiken;
 mod export;
 mod gift;
 mod model;
+#[cfg(test)]
+mod moodle_tests;
 mod native;
 pub mod store;
 mod synthetic;
@@ -30,7 +32,7 @@ use crate::limits::{self, MAX_QUESTIONS};
 pub use export::{to_gift, to_toml};
 pub use model::{
     Bank, Choice, Difficulty, FALSE_TEXT, Kind, LineProblem, Parsed, Problems, Question, Skipped,
-    TRUE_TEXT,
+    TRUE_TEXT, Warning,
 };
 pub use synthetic::synthetic_bank;
 pub use text::clean;
@@ -167,6 +169,7 @@ struct Draft {
     bank: Bank,
     problems: Problems,
     skipped: Vec<Skipped>,
+    warnings: Vec<Warning>,
     /// The parser already reported a missing code.
     code_reported: bool,
 }
@@ -183,6 +186,7 @@ impl Draft {
             },
             problems: Problems::new(),
             skipped: Vec::new(),
+            warnings: Vec::new(),
             code_reported: false,
         }
     }
@@ -206,11 +210,60 @@ impl Draft {
             code_reported: !problems.is_empty(),
             problems,
             skipped: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
     fn problem(&mut self, line: usize, message: impl Into<String>) {
         self.problems.push(line, message);
+    }
+
+    fn warn(&mut self, line: usize, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            line,
+            message: message.into(),
+        });
+    }
+
+    /// Makes repeated question keys unique, as Moodle allows the same question name twice
+    /// (GIFT `::title::`, Moodle XML `<name>`): every question after the first (in file
+    /// order) named `T` gets the first free key of `T (2)`, `T (3)`, … (free: no question
+    /// of the file is named so, and none got it before). Re-importing the same file gives the same keys, so revisions still map to the
+    /// same questions; each renamed question gets a warning.
+    fn make_keys_unique(&mut self) {
+        use std::collections::HashSet;
+        let taken: HashSet<String> = self
+            .bank
+            .questions
+            .iter()
+            .filter_map(|q| q.key.clone())
+            .collect();
+        let mut assigned: HashSet<String> = HashSet::new();
+        let mut renamed = Vec::new();
+        for q in &mut self.bank.questions {
+            let Some(key) = q.key.clone() else { continue };
+            if assigned.insert(key.clone()) {
+                continue;
+            }
+            let unique = (2..)
+                .map(|k| format!("{key} ({k})"))
+                .find(|u| !taken.contains(u) && !assigned.contains(u))
+                .unwrap_or_default();
+            assigned.insert(unique.clone());
+            renamed.push((q.line, key, unique.clone()));
+            q.key = Some(unique);
+        }
+        for (line, key, unique) in renamed {
+            self.warn(
+                line,
+                format!(
+                    "Tên câu hỏi “{}” đã dùng cho một câu hỏi trước; câu hỏi ở dòng {line} \
+                     được nhận với mã “{}”.",
+                    limits::excerpt(&key),
+                    limits::excerpt(&unique)
+                ),
+            );
+        }
     }
 
     /// `Err` with the one problem of a file holding more than [`MAX_QUESTIONS`] questions
@@ -235,7 +288,7 @@ impl Draft {
 
 /// Validates a draft; `Err` from a parser means the file could not be read at all.
 fn finish(draft: Result<Draft, Problems>) -> Result<Parsed, Problems> {
-    let draft = draft?;
+    let mut draft = draft?;
     let mut problems = draft.problems;
     let checks = validate::Checks {
         empty_bank: problems.is_empty(),
@@ -243,11 +296,19 @@ fn finish(draft: Result<Draft, Problems>) -> Result<Parsed, Problems> {
         // A missing code already explains the missing default title.
         title: !(draft.code_reported && draft.bank.title.is_empty()),
     };
-    validate::validate_into(&draft.bank, checks, &mut problems);
+    validate::validate_into(&draft.bank, checks, &mut problems, &mut draft.warnings);
+    if draft.bank.questions.is_empty() {
+        // A file of nothing but skipped questions: say why each one was skipped.
+        for s in &draft.skipped {
+            problems.push(s.line, s.reason.clone());
+        }
+    }
     if problems.is_empty() {
+        draft.warnings.sort_by_key(|w| w.line);
         Ok(Parsed {
             bank: draft.bank,
             skipped: draft.skipped,
+            warnings: draft.warnings,
         })
     } else {
         Err(problems)

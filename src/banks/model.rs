@@ -40,6 +40,12 @@ pub struct Choice {
     pub correct: bool,
     /// Shown after answering when this option was chosen (GIFT `#feedback`).
     pub feedback: Option<String>,
+    /// Moodle's answer weight in percent as written (`50`, `-100`, `33.33333`), kept from
+    /// GIFT and Moodle XML files so that an export writes back what was imported.
+    /// cuocthi scores every question all or nothing: `correct` alone decides the score
+    /// (see `question-banks/README.md`, "Answer weights").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<String>,
 }
 
 /// One question as written in a bank file.
@@ -96,6 +102,17 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Something the organiser should know about an imported file that does not stop the
+/// import: the same question text twice, a repeated Moodle question name made unique,
+/// partial credit scored as wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Warning {
+    /// 1-based line (or spreadsheet row) of the question concerned; 0 for the whole file.
+    pub line: usize,
+    /// What to check, in Vietnamese.
+    pub message: String,
+}
+
 /// The result of parsing and validating a file: either a bank (plus skipped questions)
 /// or every problem found. Any problem means nothing may be stored.
 #[derive(Debug, Clone)]
@@ -104,6 +121,8 @@ pub struct Parsed {
     pub bank: Bank,
     /// Questions the file contained that cuocthi does not run.
     pub skipped: Vec<Skipped>,
+    /// Things to check that did not stop the import, by line.
+    pub warnings: Vec<Warning>,
 }
 
 /// Text of the first choice of every `true_false` question.

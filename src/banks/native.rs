@@ -40,7 +40,7 @@ use crate::limits::{self, MAX_TOML_ITEMS, excerpt};
 const TOP_KEYS: &str = "code, title, description, questions";
 const QUESTION_KEYS: &str = "id, topic, difficulty, kind, text, options, answer, true_feedback, \
                              false_feedback, explanation, source, tags";
-const OPTION_KEYS: &str = "text, correct, feedback";
+const OPTION_KEYS: &str = "text, correct, feedback, weight";
 
 /// Parses a native TOML bank; `Err` when the file is not UTF-8, not valid TOML, or passes
 /// an upload limit.
@@ -298,11 +298,25 @@ fn options(value: &Spanned<DeValue<'_>>, sink: &mut Sink<'_>) -> Option<Vec<Choi
         let mut text = None;
         let mut correct = Some(false);
         let mut feedback = Some(None);
+        let mut weight = Some(None);
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "text" => text = sink.string(value, "text"),
                 "correct" => correct = sink.boolean(value, "correct"),
                 "feedback" => feedback = sink.string(value, "feedback").map(Some),
+                "weight" => {
+                    weight = sink.string(value, "weight").and_then(|w| {
+                        let parsed = parse_weight(&w);
+                        if parsed.is_none() {
+                            sink.push(format!(
+                                "Phương án thứ {n}: trọng số “{}” không hợp lệ; ghi phần trăm \
+                                 như Moodle, từ \"-100\" đến \"100\" (ví dụ \"50\").",
+                                excerpt(&w)
+                            ));
+                        }
+                        parsed.map(Some)
+                    })
+                }
                 other => sink.push(format!(
                     "Phương án thứ {n}: khóa “{}” không hợp lệ; các khóa hợp lệ: \
                      {OPTION_KEYS}.",
@@ -313,16 +327,31 @@ fn options(value: &Spanned<DeValue<'_>>, sink: &mut Sink<'_>) -> Option<Vec<Choi
         if !table.iter().any(|(k, _)| k.get_ref() == "text") {
             sink.push(format!("Phương án thứ {n} thiếu khóa “text”."));
         }
-        match (text, correct, feedback) {
-            (Some(text), Some(correct), Some(feedback)) => choices.push(Choice {
+        match (text, correct, feedback, weight) {
+            (Some(text), Some(correct), Some(feedback), Some(weight)) => choices.push(Choice {
                 text: clean(&text),
                 correct,
                 feedback: feedback.as_deref().and_then(clean_opt),
+                weight,
             }),
             _ => ok = false,
         }
     }
     ok.then_some(choices)
+}
+
+/// A Moodle answer weight in percent (`50`, `-100`, `33.33333`), as the GIFT importer
+/// keeps it: digits with at most one `.`, an optional leading `-`, between -100 and 100.
+fn parse_weight(w: &str) -> Option<String> {
+    let w = w.trim();
+    let digits = w.strip_prefix('-').unwrap_or(w);
+    let well_formed = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().filter(|&c| c == '.').count() <= 1
+        && !digits.starts_with('.')
+        && !digits.ends_with('.');
+    let value: f64 = w.parse().ok().filter(|_| well_formed)?;
+    (-100.0..=100.0).contains(&value).then(|| w.to_owned())
 }
 
 fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
@@ -372,11 +401,13 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
                         text: TRUE_TEXT.to_owned(),
                         correct: answer,
                         feedback: raw.true_feedback.as_deref().and_then(clean_opt),
+                        weight: None,
                     },
                     Choice {
                         text: FALSE_TEXT.to_owned(),
                         correct: !answer,
                         feedback: raw.false_feedback.as_deref().and_then(clean_opt),
+                        weight: None,
                     },
                 ]
             })

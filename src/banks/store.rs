@@ -59,6 +59,27 @@ pub fn question_key(q: &Question) -> String {
     }
 }
 
+/// The keys of a file's questions, in order: [`question_key`], with a repeated key (two
+/// questions with the same text and no id, legal as in Moodle) made unique by its
+/// occurrence — the k-th copy gets `#k` — so that a re-import of the same file maps each
+/// copy to the same stored question.
+pub fn question_keys(questions: &[Question]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    questions
+        .iter()
+        .map(|q| {
+            let key = question_key(q);
+            let count = seen.entry(key.clone()).or_insert(0);
+            *count += 1;
+            if *count == 1 {
+                key
+            } else {
+                format!("{key}#{count}")
+            }
+        })
+        .collect()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -164,8 +185,8 @@ pub async fn import(
     let mut moved: Vec<(i64, i32)> = Vec::new();
     let mut seen = HashSet::new();
     let (mut created, mut revised, mut unchanged) = (0, 0, 0);
-    for (index, q) in incoming.questions.iter().enumerate() {
-        let key = question_key(q);
+    let keys = question_keys(&incoming.questions);
+    for (index, (q, key)) in incoming.questions.iter().zip(keys).enumerate() {
         let hash = content_hash(q);
         let position = index as i32 + 1;
         seen.insert(key.clone());

@@ -35,11 +35,13 @@ pub fn synthetic_bank(n: usize) -> Bank {
                             text: TRUE_TEXT.to_owned(),
                             correct: number % 2 == 1,
                             feedback: None,
+                            weight: None,
                         },
                         Choice {
                             text: FALSE_TEXT.to_owned(),
                             correct: number % 2 == 0,
                             feedback: Some(format!("Xem lại Điều {} của Nghị định.", i % 30 + 1)),
+                            weight: None,
                         },
                     ],
                 ),
@@ -54,6 +56,7 @@ pub fn synthetic_bank(n: usize) -> Bank {
                                 correct.contains(&j)
                             },
                             feedback: (j == correct[0]).then(|| "Chính xác.".to_owned()),
+                            weight: None,
                         })
                         .collect();
                     (

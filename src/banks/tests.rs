@@ -146,7 +146,7 @@ fn nfd_input_becomes_nfc_in_every_format() {
 }
 
 #[test]
-fn duplicate_questions_across_nfc_and_nfd_are_caught() {
+fn duplicate_questions_across_nfc_and_nfd_are_warned_about() {
     let q = "Chữ ký số là gì?";
     let src = format!(
         "{q}\nA. a\nB. b\nANSWER: A\n\n{}\nA. a\nB. b\nANSWER: B\n",
@@ -155,14 +155,19 @@ fn duplicate_questions_across_nfc_and_nfd_are_caught() {
             .to_uppercase()
             .replace('?', " ?")
     );
-    let problems = parse(Format::Aiken, src.as_bytes(), &meta())
-        .err()
-        .unwrap_or_default();
+    let parsed = match parse(Format::Aiken, src.as_bytes(), &meta()) {
+        Ok(p) => p,
+        Err(e) => panic!("{e:#?}"),
+    };
+    // Legal, as in Moodle: both are imported, and the organiser is told.
+    assert_eq!(parsed.bank.questions.len(), 2);
     assert_eq!(
-        problems,
-        vec![LineProblem {
+        parsed.warnings,
+        vec![Warning {
             line: 6,
-            message: "Câu hỏi ở dòng 6 trùng nội dung với câu hỏi ở dòng 1.".into()
+            message: "Câu hỏi ở dòng 6 trùng nội dung với câu hỏi ở dòng 1; cả hai đều được \
+                      nhập."
+                .into()
         }]
     );
 }
@@ -262,11 +267,13 @@ fn choices(kind: Kind) -> BoxedStrategy<Vec<Choice>> {
                         text: TRUE_TEXT.to_owned(),
                         correct: answer,
                         feedback: on_true,
+                        weight: None,
                     },
                     Choice {
                         text: FALSE_TEXT.to_owned(),
                         correct: !answer,
                         feedback: on_false,
+                        weight: None,
                     },
                 ]
             })
@@ -285,6 +292,7 @@ fn choices(kind: Kind) -> BoxedStrategy<Vec<Choice>> {
                         text: clean(&format!("{text} ({j})")),
                         correct: j == first_correct || (kind == Kind::Multiple && flag),
                         feedback,
+                        weight: None,
                     })
                     .collect()
             })

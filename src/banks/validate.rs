@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use super::model::{Bank, FALSE_TEXT, Kind, Problems, Question, TRUE_TEXT};
+use super::model::{Bank, FALSE_TEXT, Kind, Problems, Question, TRUE_TEXT, Warning};
 use super::text::{option_key, question_key};
 use crate::limits::excerpt;
 
@@ -24,8 +24,9 @@ pub(crate) struct Checks {
 /// Checked: the bank code (`[a-z0-9][a-z0-9_-]{0,63}`), a non-empty title, at least one
 /// question; per question: text, topic, id and tags not empty, at least two options, no
 /// empty or duplicate (case-insensitive) option, at least one correct option, exactly one
-/// for `single`, the `[Đúng, Sai]` shape of `true_false`; across questions: the same text
-/// twice (NFC, case, spacing and trailing punctuation ignored) and the same `id` twice.
+/// for `single`, the `[Đúng, Sai]` shape of `true_false`; across questions: the same `id`
+/// twice. The same text twice (NFC, case, spacing and trailing punctuation ignored) is
+/// legal, as in Moodle: it is a [`Warning`] of [`validate_into`].
 pub fn validate(bank: &Bank) -> Problems {
     let mut problems = Problems::new();
     validate_into(
@@ -36,13 +37,19 @@ pub fn validate(bank: &Bank) -> Problems {
             title: true,
         },
         &mut problems,
+        &mut Vec::new(),
     );
     problems
 }
 
-/// [`validate`] into `problems`, with some bank-level checks switched off (when a parser
-/// already reported the cause).
-pub(crate) fn validate_into(bank: &Bank, checks: Checks, problems: &mut Problems) {
+/// [`validate`] into `problems` and `warnings`, with some bank-level checks switched off
+/// (when a parser already reported the cause).
+pub(crate) fn validate_into(
+    bank: &Bank,
+    checks: Checks,
+    problems: &mut Problems,
+    warnings: &mut Vec<Warning>,
+) {
     let mut push = |line: usize, message: String| problems.push(line, message);
 
     if checks.code {
@@ -74,13 +81,16 @@ pub(crate) fn validate_into(bank: &Bank, checks: Checks, problems: &mut Problems
         if !q.text.is_empty() {
             let line = q.line;
             match texts.entry(question_key(&q.text)) {
-                Entry::Occupied(first) => push(
+                // Legal in Moodle (its own test files repeat questions): imported, and
+                // the organiser is told.
+                Entry::Occupied(first) => warnings.push(Warning {
                     line,
-                    format!(
-                        "Câu hỏi ở dòng {line} trùng nội dung với câu hỏi ở dòng {}.",
+                    message: format!(
+                        "Câu hỏi ở dòng {line} trùng nội dung với câu hỏi ở dòng {}; \
+                         cả hai đều được nhập.",
                         first.get()
                     ),
-                ),
+                }),
                 Entry::Vacant(slot) => {
                     slot.insert(line);
                 }
@@ -201,6 +211,7 @@ mod tests {
             text: text.to_owned(),
             correct,
             feedback: None,
+            weight: None,
         }
     }
 
@@ -284,7 +295,7 @@ mod tests {
             .map(|p| (p.line, p.message))
             .collect();
         let lines: Vec<usize> = lines_messages.iter().map(|(l, _)| *l).collect();
-        assert_eq!(lines, vec![0, 2, 2, 2, 5, 5, 5, 9, 9]);
+        assert_eq!(lines, vec![0, 2, 2, 2, 5, 5, 5, 9]);
         let all: String = lines_messages
             .iter()
             .map(|(_, m)| m.as_str())
@@ -298,7 +309,6 @@ mod tests {
             "Nội dung câu hỏi đang để trống.",
             "ít nhất hai phương án",
             "chưa có phương án đúng",
-            "Câu hỏi ở dòng 9 trùng nội dung với câu hỏi ở dòng 2.",
             "Mã câu hỏi (id) “k1” ở dòng 9 trùng với câu hỏi ở dòng 2.",
         ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");

@@ -341,3 +341,43 @@ async fn reimporting_makes_revisions_and_keeps_used_ones() {
     assert!(!old.current);
     let _ = json!(null);
 }
+
+/// Moodle's `question/format/gift/examples.txt` (tests/fixtures/moodle): legal in Moodle,
+/// it imports with warnings for its repeated questions; a second import of the same file
+/// maps every question, repeats included, to the question it made the first time.
+#[tokio::test]
+async fn moodles_gift_examples_import_with_warnings_and_reimport_unchanged() {
+    const EXAMPLES: &str = include_str!("../fixtures/moodle/examples.txt");
+    let app = spawn_app().await;
+    let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
+    let import = || async {
+        json_of(
+            app.import_bank(
+                Some(&organiser),
+                "format=gift&code=moodle-examples",
+                EXAMPLES.as_bytes().to_vec(),
+            )
+            .await,
+        )
+        .await
+    };
+    let (status, body) = import().await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["questions"], 23);
+    assert_eq!(body["created"], 23);
+    let warnings = body["warnings"].as_array().unwrap();
+    let repeats = warnings
+        .iter()
+        .filter(|w| w["message"].as_str().unwrap().contains("trùng nội dung"))
+        .count();
+    assert_eq!(repeats, 10, "{body}");
+    assert!(warnings.iter().all(|w| w["line"].as_u64().unwrap() > 0));
+
+    let (status, body) = import().await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (&body["created"], &body["unchanged"], &body["retired"]),
+        (&json!(0), &json!(23), &json!(0)),
+        "{body}"
+    );
+}

@@ -229,6 +229,7 @@ pub async fn seed_database(url: &str, participants: usize) -> Seeded {
         &Parsed {
             bank,
             skipped: vec![],
+            warnings: vec![],
         },
         None,
     )

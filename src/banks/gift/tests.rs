@@ -19,6 +19,7 @@ fn c(text: &str, correct: bool, feedback: Option<&str>) -> Choice {
         text: text.to_owned(),
         correct,
         feedback: feedback.map(str::to_owned),
+        weight: None,
     }
 }
 
@@ -212,18 +213,39 @@ fn problems_do_not_hide_each_other() {
 
 #[test]
 fn weights_and_kinds() {
-    let (b, _) = bank(
+    let (b, skipped) = bank(
         "A? {~%100%x ~y}\n\nB? {=x =y ~z}\n\nC? {=x ~%0%%50% giảm ~%-33.3%z}\n\n\
-         D? {~%33.33333%x ~%33.33333%y ~%33.33333%z ~%-100%w}\n",
+         D? {~%33.33333%x ~%33.33333%y ~%33.33333%z ~%-100%w}\n\nE? {~sai ~%50%nửa =đủ}\n",
     );
     let kinds: Vec<Kind> = b.questions.iter().map(|q| q.kind).collect();
     assert_eq!(
         kinds,
-        vec![Kind::Multiple, Kind::Multiple, Kind::Single, Kind::Multiple]
+        vec![Kind::Multiple, Kind::Single, Kind::Multiple, Kind::Single]
     );
-    assert_eq!(b.questions[2].choices[1].text, "%50% giảm");
-    let correct: Vec<bool> = b.questions[3].choices.iter().map(|c| c.correct).collect();
+    // `{=x =y ~z}` is, for Moodle, a single-answer question where x and y are both right:
+    // not a cuocthi question, so it is skipped with its line, never reinterpreted.
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].line, 3);
+    assert!(
+        skipped[0]
+            .reason
+            .contains("2 phương án cùng được trọn điểm")
+    );
+    let c = &b.questions[1].choices;
+    assert_eq!(c[1].text, "%50% giảm");
+    assert_eq!(
+        c.iter().map(|c| c.weight.as_deref()).collect::<Vec<_>>(),
+        vec![None, Some("0"), Some("-33.3")]
+    );
+    let correct: Vec<bool> = b.questions[2].choices.iter().map(|c| c.correct).collect();
     assert_eq!(correct, vec![true, true, true, false]);
+    // The canonical weights of a select-all question say nothing more than `correct`.
+    assert!(b.questions[2].choices.iter().all(|c| c.weight.is_none()));
+    // Partial credit in a single-answer question: only the `=` option is right.
+    let e = &b.questions[3];
+    let correct: Vec<bool> = e.choices.iter().map(|c| c.correct).collect();
+    assert_eq!(correct, vec![false, false, true]);
+    assert_eq!(e.choices[1].weight.as_deref(), Some("50"));
 }
 
 #[test]

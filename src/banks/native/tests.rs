@@ -72,12 +72,14 @@ fn parses_example() {
             Choice {
                 text: "Đúng".into(),
                 correct: true,
-                feedback: None
+                feedback: None,
+                weight: None,
             },
             Choice {
                 text: "Sai".into(),
                 correct: false,
-                feedback: Some("Xem Điều 25.".into())
+                feedback: Some("Xem Điều 25.".into()),
+                weight: None,
             },
         ]
     );
@@ -115,7 +117,7 @@ topic = "T"
 difficulty = "very hard"
 kind = "single"
 text = "Câu một?"
-options = [{ text = "A", correct = true, weight = 2 }, { text = "B" }]
+options = [{ text = "A", correct = true, points = 2 }, { text = "B" }]
 answer = true
 
 [[questions]]
@@ -143,7 +145,7 @@ options = [{ text = "Đúng" }]
     for needle in [
         "Khóa “colour” không hợp lệ ở đầu tệp",
         "Độ khó “very hard” không hợp lệ",
-        "Phương án thứ 1: khóa “weight” không hợp lệ",
+        "Phương án thứ 1: khóa “points” không hợp lệ",
         "Khóa “answer” chỉ dùng cho câu hỏi đúng/sai",
         "Loại câu hỏi “choice” không hợp lệ",
         "Câu hỏi đúng/sai dùng answer = true hoặc false, không dùng options.",

@@ -22,6 +22,7 @@ use super::text::{clean, clean_opt, clean_tags, clean_topic, decode, option_key}
 use super::{BankMeta, DEFAULT_TOPIC, Draft, LineProblem};
 use crate::limits::{self, CsvReader, MAX_COLUMNS, Tally, column_name, excerpt, too_many_columns};
 
+mod merged;
 mod xlsx;
 
 pub(super) use xlsx::parse_xlsx;
@@ -386,11 +387,13 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
                 text: TRUE_TEXT.to_owned(),
                 correct: verdict,
                 feedback: None,
+                weight: None,
             },
             Choice {
                 text: FALSE_TEXT.to_owned(),
                 correct: !verdict,
                 feedback: None,
+                weight: None,
             },
         ]
     } else {
@@ -431,6 +434,7 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
                 text: text.clone(),
                 correct,
                 feedback: None,
+                weight: None,
             })
             .collect()
     };

@@ -283,3 +283,142 @@ fn column_names() {
     assert_eq!(detect_delimiter("a\tb\tc"), b'\t');
     assert_eq!(detect_delimiter("a,b;c"), b',');
 }
+
+/// A workbook as openpyxl writes one: `sheet1.xml` rewritten by `patch` (formulas
+/// without a computed value), everything else as rust_xlsxwriter wrote it.
+fn rewrite_sheet(bytes: &[u8], patch: impl Fn(&str) -> String) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).expect("part");
+        let name = String::from_utf8_lossy(part.name_raw()).into_owned();
+        let mut data = Vec::new();
+        part.read_to_end(&mut data).expect("read");
+        if name == "xl/worksheets/sheet1.xml" {
+            data = patch(&String::from_utf8(data).expect("utf-8")).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        out.write_all(&data).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+/// Issue #19 point 5: a topic merged over rows 2–4 is the topic of rows 3 and 4 too.
+#[test]
+fn a_merged_cell_applies_to_every_row_it_spans() {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, h) in ["Chủ đề", "Câu hỏi", "A", "B", "Đáp án"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("cell");
+    }
+    sheet
+        .merge_range(1, 0, 3, 0, "Dịch vụ công", &XFormat::new())
+        .expect("merge");
+    for r in 1..=3u32 {
+        sheet
+            .write_string(r, 1, format!("Câu hỏi số {r}?"))
+            .expect("cell");
+        sheet.write_string(r, 2, "Có").expect("cell");
+        sheet.write_string(r, 3, "Không").expect("cell");
+        sheet.write_string(r, 4, "A").expect("cell");
+    }
+    sheet
+        .write_string(4, 1, "Câu hỏi không chủ đề?")
+        .expect("cell");
+    sheet.write_string(4, 2, "Có").expect("cell");
+    sheet.write_string(4, 3, "Không").expect("cell");
+    sheet.write_string(4, 4, "B").expect("cell");
+    let bytes = workbook.save_to_buffer().expect("xlsx");
+    let bank = ok(Format::Xlsx, &bytes).bank;
+    let topics: Vec<&str> = bank.questions.iter().map(|q| q.topic.as_str()).collect();
+    assert_eq!(
+        topics,
+        [
+            "Dịch vụ công",
+            "Dịch vụ công",
+            "Dịch vụ công",
+            DEFAULT_TOPIC
+        ]
+    );
+}
+
+/// Issue #19 point 5: a formula without a computed value (openpyxl writes `<v></v>` or no
+/// `<v>` at all) is reported by its cell, not read as an empty cell; other sheets are
+/// named in a warning.
+#[test]
+fn an_uncomputed_formula_is_reported_by_cell_and_other_sheets_are_named() {
+    use rust_xlsxwriter::{Formula, Workbook};
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_formula_result_default("");
+    for (c, h) in ["Câu hỏi", "A", "B", "Đáp án"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("cell");
+    }
+    sheet.write_string(1, 0, "Câu một?").expect("cell");
+    sheet.write_string(1, 1, "x").expect("cell");
+    sheet.write_string(1, 2, "y").expect("cell");
+    sheet.write_string(1, 3, "A").expect("cell");
+    sheet
+        .write_formula(2, 0, Formula::new("=\"Câu \"&\"hai?\""))
+        .expect("cell");
+    sheet.write_string(2, 1, "x").expect("cell");
+    sheet.write_string(2, 2, "y").expect("cell");
+    sheet
+        .write_formula(2, 3, Formula::new("=\"B\""))
+        .expect("cell");
+    workbook.add_worksheet().set_name("Phần 2").expect("name");
+    let bytes = workbook.save_to_buffer().expect("xlsx");
+
+    for (what, drop_v) in [("empty <v>", false), ("no <v>", true)] {
+        let bytes = rewrite_sheet(&bytes, |x| {
+            let x = x.replace(" t=\"str\"><f>", "><f>");
+            if drop_v { x.replace("<v></v>", "") } else { x }
+        });
+        let problems = match parse(Format::Xlsx, &bytes, &meta()) {
+            Ok(p) => panic!("{what}: {:#?}", p.bank),
+            Err(p) => p,
+        };
+        let got: Vec<(usize, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    3,
+                    "Ô A3: công thức chưa được tính — hãy mở và lưu tệp bằng Excel, hoặc dán \
+                     giá trị."
+                ),
+                (
+                    3,
+                    "Ô D3: công thức chưa được tính — hãy mở và lưu tệp bằng Excel, hoặc dán \
+                     giá trị."
+                ),
+            ],
+            "{what}"
+        );
+    }
+
+    // With computed values (as Excel saves them) the file reads, and the second sheet is
+    // named in a warning.
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (c, h) in ["Câu hỏi", "A", "B", "Đáp án"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("cell");
+    }
+    sheet.write_string(1, 0, "Câu một?").expect("cell");
+    sheet.write_string(1, 1, "x").expect("cell");
+    sheet.write_string(1, 2, "y").expect("cell");
+    sheet
+        .write_formula(1, 3, Formula::new("=\"A\"").set_result("A"))
+        .expect("cell");
+    workbook.add_worksheet().set_name("Phần 2").expect("name");
+    let parsed = ok(Format::Xlsx, &workbook.save_to_buffer().expect("xlsx"));
+    assert!(parsed.bank.questions[0].choices[0].correct);
+    assert_eq!(parsed.warnings.len(), 1);
+    assert!(parsed.warnings[0].message.contains("“Phần 2” bị bỏ qua"));
+}

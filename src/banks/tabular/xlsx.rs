@@ -6,6 +6,7 @@ use std::panic::AssertUnwindSafe;
 
 use calamine::{DataRef, Reader, Xlsx, XlsxError};
 
+use super::merged::Merged;
 use super::*;
 use crate::limits::{MAX_XLSX_PART_BYTES, MAX_XLSX_PARTS, MAX_XLSX_TOTAL_BYTES};
 
@@ -30,16 +31,41 @@ fn unreadable_xlsx() -> Problems {
 fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
     check_parts(bytes)?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| unreadable_xlsx())?;
-    let Some(name) = workbook.sheet_names().into_iter().next() else {
+    let names = workbook.sheet_names();
+    let Some(name) = names.first().cloned() else {
         return Err(Problems::from(LineProblem {
             line: 0,
             message: "Tệp XLSX không có trang tính nào.".to_owned(),
         }));
     };
+    // Only the first sheet is read: say so for every other sheet, whose questions would
+    // otherwise vanish without a word.
+    let other_sheets = |mut draft: Draft| {
+        for other in names.iter().skip(1) {
+            draft.warn(
+                0,
+                format!(
+                    "Chỉ trang tính đầu tiên (“{}”) được đọc; trang tính “{}” bị bỏ qua. Hãy \
+                     chuyển câu hỏi sang trang đầu tiên, hoặc tải từng trang lên thành một \
+                     tệp riêng.",
+                    excerpt(&name),
+                    excerpt(other)
+                ),
+            );
+        }
+        draft
+    };
+    let mut merged = Merged::new(
+        workbook
+            .merge_cells_by_sheet_name(&name)
+            .unwrap_or_default(),
+    );
     let mut cells = match workbook.worksheet_cells_reader(&name) {
         Ok(cells) => cells,
         // A chart sheet first: no rows.
-        Err(XlsxError::NotAWorksheet(_)) => return parse_rows(std::iter::empty(), meta),
+        Err(XlsxError::NotAWorksheet(_)) => {
+            return parse_rows(std::iter::empty(), meta).map(other_sheets);
+        }
         Err(_) => return Err(unreadable_xlsx()),
     };
     let mut tally = Tally::default();
@@ -48,6 +74,8 @@ fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
     let mut row: Option<(u32, Vec<String>)> = None;
     let mut ready: VecDeque<Item> = VecDeque::new();
     let mut done = false;
+    // Rows holding a formula without a computed value: reported, not read.
+    let mut uncomputed: std::collections::HashSet<u32> = std::collections::HashSet::new();
     let next = || -> Next {
         loop {
             if let Some(item) = ready.pop_front() {
@@ -56,12 +84,16 @@ fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
             if done {
                 return None;
             }
-            let cell = match cells.next_cell() {
+            let cell = match cells.next_cell_with_formula() {
                 Ok(Some(cell)) => cell,
                 Ok(None) => {
                     done = true;
                     if let Some((r, texts)) = row.take() {
-                        ready.push_back(Item::Row(r as usize + 1, texts));
+                        match finish_row(&mut merged, &uncomputed, r, texts, &mut tally) {
+                            Ok(Some(item)) => ready.push_back(item),
+                            Ok(None) => {}
+                            Err(limit) => return Some(Err(limit)),
+                        }
                     }
                     continue;
                 }
@@ -70,12 +102,30 @@ fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
                     return Some(Err(unreadable_xlsx()));
                 }
             };
-            let value = cell.get_value();
+            let (r, c) = cell.pos;
+            let (line, column) = (r as usize + 1, c as usize);
+            let value = &cell.value;
             if matches!(value, DataRef::Empty) {
+                // Libraries (openpyxl, xlsxwriter…) write formulas without computing
+                // them: there is no value to read, and the row must not pass as empty.
+                if cell
+                    .formula
+                    .as_deref()
+                    .is_some_and(|f| !f.trim().is_empty())
+                    && column < MAX_COLUMNS
+                {
+                    uncomputed.insert(r);
+                    ready.push_back(Item::Problem(LineProblem {
+                        line,
+                        message: format!(
+                            "Ô {}{line}: công thức chưa được tính — hãy mở và lưu tệp bằng \
+                             Excel, hoặc dán giá trị.",
+                            column_name(column)
+                        ),
+                    }));
+                }
                 continue;
             }
-            let (r, c) = cell.get_position();
-            let (line, column) = (r as usize + 1, c as usize);
             let cell_name = format!("{}{line}", column_name(column));
             if column >= MAX_COLUMNS {
                 return Some(Err(too_many_columns(line, &cell_name)));
@@ -92,7 +142,11 @@ fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
             if row.as_ref().is_some_and(|(current, _)| *current != r)
                 && let Some((finished, texts)) = row.take()
             {
-                ready.push_back(Item::Row(finished as usize + 1, texts));
+                match finish_row(&mut merged, &uncomputed, finished, texts, &mut tally) {
+                    Ok(Some(item)) => ready.push_back(item),
+                    Ok(None) => {}
+                    Err(limit) => return Some(Err(limit)),
+                }
             }
             if row.is_none()
                 && let Err(limit) = tally.row(line)
@@ -102,6 +156,7 @@ fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
             if let Err(limit) = tally.cell(line, &cell_name, &text) {
                 return Some(Err(limit));
             }
+            merged.cell(r, c, &text);
             let (_, texts) = row.get_or_insert_with(|| (r, Vec::new()));
             if texts.len() <= column {
                 texts.resize(column + 1, String::new());
@@ -109,7 +164,30 @@ fn read_xlsx(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
             texts[column] = text;
         }
     };
-    parse_rows(std::iter::from_fn(next), meta)
+    parse_rows(std::iter::from_fn(next), meta).map(other_sheets)
+}
+
+/// A finished row `r` (0-based), with the values of the merged areas it lies in; `None`
+/// when the row is not read (it holds a formula without a computed value).
+fn finish_row(
+    merged: &mut Merged,
+    uncomputed: &std::collections::HashSet<u32>,
+    r: u32,
+    mut texts: Vec<String>,
+    tally: &mut Tally,
+) -> Result<Option<Item>, Problems> {
+    if uncomputed.contains(&r) {
+        return Ok(None);
+    }
+    let line = r as usize + 1;
+    for (c, text) in merged.fill(r, &texts) {
+        tally.cell(line, &format!("{}{line}", column_name(c)), &text)?;
+        if texts.len() <= c {
+            texts.resize(c + 1, String::new());
+        }
+        texts[c] = text;
+    }
+    Ok(Some(Item::Row(line, texts)))
 }
 
 /// Checks every part of the workbook before calamine reads any: at most

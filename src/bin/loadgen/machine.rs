@@ -36,6 +36,7 @@ pub async fn setup(url: &str, bank_size: usize) -> anyhow::Result<(i64, Vec<Stri
         &Parsed {
             bank,
             skipped: vec![],
+            warnings: vec![],
         },
         Some(organiser.id),
     )

@@ -25,6 +25,9 @@ pub struct BankImported {
     pub retired: usize,
     /// Entries of the file that were skipped (e.g. essay questions in GIFT), by line.
     pub skipped: Vec<banks::Skipped>,
+    /// Things to check that did not stop the import (the same question text twice, a
+    /// repeated Moodle question name made unique, partial credit scored as wrong), by line.
+    pub warnings: Vec<banks::Warning>,
 }
 
 /// What checking a bank found: it would import.
@@ -34,6 +37,8 @@ pub struct BankChecked {
     pub questions: usize,
     /// Entries of the file that would be skipped, by line.
     pub skipped: Vec<banks::Skipped>,
+    /// Things to check that would not stop the import, by line.
+    pub warnings: Vec<banks::Warning>,
 }
 
 /// Query of the import and check endpoints.
@@ -122,6 +127,7 @@ pub async fn import(
         unchanged: outcome.unchanged,
         retired: outcome.retired,
         skipped: parsed.skipped,
+        warnings: parsed.warnings,
     }))
 }
 
@@ -157,6 +163,7 @@ pub async fn check(
         questions: parsed.bank.questions.len(),
         code: parsed.bank.code,
         skipped: parsed.skipped,
+        warnings: parsed.warnings,
     }))
 }
 

@@ -82,6 +82,7 @@ pub async fn upload_bank(
             return Ok(html! { div.notice role="status" {
                 "Tệp hợp lệ: " (parsed.bank.questions.len()) " câu hỏi, " (parsed.skipped.len()) " câu bị bỏ qua. Chưa lưu gì."
                 @if !parsed.skipped.is_empty() { ul { @for s in &parsed.skipped { li { "Dòng " (s.line) ": " (s.reason) } } } }
+                (warning_list(&parsed.warnings))
             } });
         }
         let outcome = store::import(&state.db.write, &parsed, Some(user.id())).await?;
@@ -91,6 +92,7 @@ pub async fn upload_bank(
             "Đã lưu ngân hàng " strong { (outcome.code) } ": " (outcome.questions) " câu hỏi ("
             (outcome.created) " mới, " (outcome.revised) " sửa đổi, " (outcome.unchanged) " giữ nguyên, " (outcome.retired) " ngừng dùng)."
             @if !parsed.skipped.is_empty() { ul { @for s in &parsed.skipped { li { "Bỏ qua dòng " (s.line) ": " (s.reason) } } } }
+            (warning_list(&parsed.warnings))
         } })
     }
     .await;
@@ -124,4 +126,14 @@ pub async fn bank(
             } } }
         } }
     })))
+}
+
+/// The warnings of an accepted bank file (imported anyway), by line.
+fn warning_list(warnings: &[crate::banks::Warning]) -> Markup {
+    html! {
+        @if !warnings.is_empty() {
+            p { "Cần xem lại (" (warnings.len()) "):" }
+            ul.warnings { @for w in warnings { li { "Dòng " (w.line) ": " (w.message) } } }
+        }
+    }
 }
