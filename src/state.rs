@@ -27,4 +27,8 @@ pub struct AppState {
     pub throttle: Arc<AuthThrottle>,
     /// Sessions ended by logging out (see `accounts::sessions`).
     pub sessions: Arc<RevokedSessions>,
+    /// Public pages rendered once per board snapshot (see `web::cached`).
+    pub pages: Arc<crate::web::cached::PageCache>,
+    /// The last `/readyz` answer (see `web::api::health`).
+    pub ready: Arc<crate::web::api::health::ReadyCache>,
 }

@@ -1,6 +1,6 @@
 //! Public pages: the home page, a contest's rules, a round's leaderboards and unit table.
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use sea_orm::{EntityTrait, QueryOrder};
@@ -18,6 +18,7 @@ use crate::views::format::{duration, file_size};
 use crate::views::layout::{Viewer, csrf_field, page};
 use crate::views::{announcements as announcement_views, countdown};
 use crate::vn_time;
+use crate::web::cached::{BoardPage, PageCache};
 
 fn status_vi(status: contest::RoundStatus) -> &'static str {
     match status {
@@ -216,9 +217,11 @@ fn category_nav(categories: &[category::Model], shown: &str) -> Markup {
     }
 }
 
-/// `GET /rounds/{id}/leaderboard` — per category, and the units table.
+/// `GET /rounds/{id}/leaderboard` — per category, and the units table; rendered once per
+/// snapshot and category (`web::cached`).
 pub async fn leaderboard(
     ctx: PageCtx,
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
@@ -234,28 +237,47 @@ pub async fn leaderboard(
     let category = chosen_category(&categories, query.category.as_deref());
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
-    let viewer = &ctx.viewer;
-    if !contest::fairness::scores_visible(&r) {
-        return Ok(ctx.ok(page(
-            viewer,
-            &format!("Bảng xếp hạng — {}", r.title),
-            &[],
-            html! {
-                h1 { "Bảng xếp hạng — " (r.title) }
+    let visible = contest::fairness::scores_visible(&r);
+    let key = PageCache::key(
+        &format!("round {} {category} {closed} {visible}", r.id),
+        &[&snapshot],
+    );
+    let cached = state
+        .pages
+        .get_or_render(key, &[&snapshot], || async {
+            Ok(round_board(&r, &categories, &category, &snapshot, closed))
+        })
+        .await?;
+    Ok(PageCache::respond(&ctx, &req, &cached))
+}
+
+/// The round's leaderboard page from its snapshot: the category's ranking (first 100) and
+/// the units table — or the units' participation alone while scores are held back.
+pub fn round_board(
+    r: &round::Model,
+    categories: &[category::Model],
+    category: &str,
+    snapshot: &boards::Snapshot,
+    closed: bool,
+) -> BoardPage {
+    let title = format!("Bảng xếp hạng — {}", r.title);
+    if !contest::fairness::scores_visible(r) {
+        return BoardPage {
+            body: html! {
+                h1 { (title) }
                 p.notice role="status" { "Bảng xếp hạng được công bố khi vòng thi kết thúc và mọi bài thi đã được chấm." }
                 h2 { "Theo đơn vị" }
                 (units_table(&snapshot.units, false))
             },
-        )));
+            title,
+            scripts: &[],
+        };
     }
-    let (total, entries) = boards::page(&snapshot, Some(&category), 100, 0);
-    Ok(ctx.ok(page(
-        viewer,
-        &format!("Bảng xếp hạng — {}", r.title),
-        &[],
-        html! {
-            h1 { "Bảng xếp hạng — " (r.title) }
-            (category_nav(&categories, &category))
+    let (total, entries) = boards::page(snapshot, Some(category), 100, 0);
+    BoardPage {
+        body: html! {
+            h1 { (title) }
+            (category_nav(categories, category))
             p.muted {
                 (total) " người dự thi. "
                 @if closed {
@@ -294,16 +316,20 @@ pub async fn leaderboard(
             h2 { "Theo đơn vị" }
             (units_table(&snapshot.units, true))
             // --- Charts (issue #6): drawn on the server. ---
-            (crate::views::charts::round_figures(&snapshot, &[]))
+            (crate::views::charts::round_figures(snapshot, &[]))
         },
-    )))
+        title,
+        scripts: &[],
+    }
 }
 
 /// `GET /contests/{id}/leaderboard` — the contest ranking per category (each round's best
 /// attempt summed, then the time taken summed; rounds holding scores back count once
-/// settled), and participation per unit over the contest.
+/// settled), and participation per unit over the contest; rendered once per set of
+/// snapshots and category (`web::cached`).
 pub async fn contest_leaderboard(
     ctx: PageCtx,
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
@@ -317,21 +343,42 @@ pub async fn contest_leaderboard(
         .boards
         .contest_public(&state.db.read, c.id)
         .await?;
-    let ranking = boards::contest_ranking(&snapshots, Some(&category));
-    let units = crate::entities::unit::Entity::find()
-        .all(&state.db.read)
+    let snaps: Vec<&boards::Snapshot> = snapshots.iter().map(|s| &**s).collect();
+    let key = PageCache::key(&format!("contest {} {category}", c.id), &snaps);
+    let cached = state
+        .pages
+        .get_or_render(key, &snaps, || async {
+            let units = crate::entities::unit::Entity::find()
+                .all(&state.db.read)
+                .await?;
+            Ok(contest_board(
+                &c,
+                &categories,
+                &category,
+                &snapshots,
+                &units,
+            ))
+        })
         .await?;
-    let unit_stats = boards::contest_unit_stats(&units, &snapshots);
+    Ok(PageCache::respond(&ctx, &req, &cached))
+}
+
+/// The contest's leaderboard page from its rounds' snapshots.
+pub fn contest_board(
+    c: &contest_entity::Model,
+    categories: &[category::Model],
+    category: &str,
+    snapshots: &[std::sync::Arc<boards::Snapshot>],
+    units: &[crate::entities::unit::Model],
+) -> BoardPage {
+    let ranking = boards::contest_ranking(snapshots, Some(category));
+    let unit_stats = boards::contest_unit_stats(units, snapshots);
     let title = format!("Bảng xếp hạng toàn cuộc thi — {}", c.title);
-    let viewer = &ctx.viewer;
-    Ok(ctx.ok(page(
-        viewer,
-        &title,
-        &[],
-        html! {
+    BoardPage {
+        body: html! {
             h1 { (title) }
             p { a href={ "/contests/" (c.id) } { "Thể lệ và các vòng thi" } }
-            (category_nav(&categories, &category))
+            (category_nav(categories, category))
             p.muted {
                 (ranking.len()) " người dự thi, " (snapshots.len()) " vòng thi được tính. "
                 "Xếp hạng theo tổng điểm cao nhất của từng vòng, rồi tổng thời gian làm bài."
@@ -363,5 +410,7 @@ pub async fn contest_leaderboard(
             h2 { "Theo đơn vị" }
             (units_table(&unit_stats, true))
         },
-    )))
+        title,
+        scripts: &[],
+    }
 }
