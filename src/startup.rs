@@ -106,8 +106,18 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         ),
     });
     let throttle = Arc::new(AuthThrottle::new(&settings.auth_limits));
+    // Readiness is checked once a second (every time in tests, which run without caches).
+    let ready = Arc::new(crate::web::api::health::ReadyCache::new(
+        if settings.board_staleness.is_zero() {
+            std::time::Duration::ZERO
+        } else {
+            std::time::Duration::from_secs(1)
+        },
+    ));
+    let pages = Arc::new(crate::web::cached::PageCache::new(settings.board_staleness));
     Ok(AppState {
         db,
+        pages,
         settings,
         hasher,
         tokens,
@@ -116,7 +126,20 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         throttle,
         sessions: Arc::new(RevokedSessions::new(crate::web::extract::USER_CACHE_TTL)),
         site: Arc::new(TtlCache::new(crate::site::SITE_CACHE_TTL, 1)),
+        ready,
     })
+}
+
+/// Binds `addr` with an accept queue of `backlog` connections (`std::net::TcpListener`
+/// always asks for 128, which a contest's 09:00 burst overflows). As std does, the address
+/// is reusable at once after a restart.
+pub fn listen(addr: std::net::SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
+    Ok(socket.into())
 }
 
 /// A built application: the server, not yet awaited, and where it listens.
@@ -135,13 +158,14 @@ impl Application {
 
     /// Binds and builds the server around an existing state.
     pub fn with_state(state: AppState) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(state.settings.bind)
+        let listener = listen(state.settings.bind, state.settings.listen_backlog)
             .with_context(|| format!("Failed to bind {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
         let timeouts = state.settings.timeouts.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::web::compress::compress))
                 .wrap(from_fn(crate::web::timeout::body_timeout))
                 .wrap(crate::web::security::headers())
                 .wrap(TracingLogger::<crate::web::RequestSpan>::new())
@@ -182,5 +206,26 @@ impl Application {
     /// Serves until the server stops (SIGINT/SIGTERM stop it gracefully).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{SocketAddr, TcpStream};
+    use std::time::Duration;
+
+    #[test]
+    fn the_listener_holds_a_burst_of_connections_longer_than_std_s_backlog() {
+        // Nobody accepts: every connection must wait in the accept queue. With std's
+        // backlog of 128 the kernel drops the SYNs beyond it and these connects time out.
+        let listener = super::listen(SocketAddr::from(([127, 0, 0, 1], 0)), 1024).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held: Vec<TcpStream> = (0..600)
+            .map(|i| {
+                TcpStream::connect_timeout(&addr, Duration::from_millis(500))
+                    .unwrap_or_else(|e| panic!("connection {i} was not queued: {e}"))
+            })
+            .collect();
+        assert_eq!(held.len(), 600);
     }
 }

@@ -29,6 +29,10 @@ pub struct AppState {
     pub sessions: Arc<RevokedSessions>,
     /// The site's identity (organiser, province, hotline), read by every page.
     pub site: Arc<TtlCache<(), crate::site::SiteInfo>>,
+    /// Public pages rendered once per board snapshot (see `web::cached`).
+    pub pages: Arc<crate::web::cached::PageCache>,
+    /// The last `/readyz` answer (see `web::api::health`).
+    pub ready: Arc<crate::web::api::health::ReadyCache>,
 }
 
 impl AppState {

@@ -57,6 +57,11 @@ pub struct BoardEntry {
 #[derive(Debug)]
 pub struct Snapshot {
     pub built: Instant,
+    /// Unique to this build within the process: what caches of pages rendered from a
+    /// snapshot key on (see `web::cached`).
+    pub id: u64,
+    /// When it was built, by the wall clock (the boards' `Last-Modified`).
+    pub built_at: std::time::SystemTime,
     /// The whole round in ranking order.
     pub entries: Vec<BoardEntry>,
     pub units: Vec<UnitStats>,
@@ -66,10 +71,30 @@ pub struct Snapshot {
     encoded: Mutex<HashMap<String, bytes::Bytes>>,
 }
 
+/// A new snapshot id.
+fn next_snapshot_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// Encoded bodies kept per snapshot at most (other requests are encoded each time).
 const ENCODED_PER_SNAPSHOT: usize = 64;
 
 impl Snapshot {
+    /// A snapshot of a round nobody has finished (for tests of what reads snapshots).
+    #[cfg(test)]
+    pub(crate) fn empty() -> Self {
+        Snapshot {
+            built: Instant::now(),
+            id: next_snapshot_id(),
+            built_at: std::time::SystemTime::now(),
+            entries: Vec::new(),
+            units: Vec::new(),
+            actual: None,
+            encoded: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// The body for `key`, encoded by `encode` the first time it is asked of this snapshot.
     pub fn encoded(
         &self,
@@ -171,6 +196,8 @@ async fn build<C: ConnectionTrait>(db: &C, round: &round::Model) -> Result<Snaps
     let unit_rows = unit_stats(&units, &entries);
     Ok(Snapshot {
         built: Instant::now(),
+        id: next_snapshot_id(),
+        built_at: std::time::SystemTime::now(),
         entries,
         units: unit_rows,
         actual,
@@ -420,13 +447,7 @@ mod tests {
     use super::*;
 
     fn empty_snapshot() -> Arc<Snapshot> {
-        Arc::new(Snapshot {
-            built: Instant::now(),
-            entries: Vec::new(),
-            units: Vec::new(),
-            actual: None,
-            encoded: Mutex::new(HashMap::new()),
-        })
+        Arc::new(Snapshot::empty())
     }
 
     #[test]

@@ -400,6 +400,16 @@ impl AnswerWriter {
         AnswerWriter { jobs }
     }
 
+    /// Whether the writer's task is still there to take jobs (`/readyz`).
+    pub fn running(&self) -> bool {
+        !self.jobs.is_closed()
+    }
+
+    /// Jobs waiting for the writer (the metrics' queue depth).
+    pub fn queued(&self) -> usize {
+        self.jobs.max_capacity() - self.jobs.capacity()
+    }
+
     /// Stores an answer; `Ok(true)` once committed, `Ok(false)` when the attempt no longer
     /// takes answers.
     pub async fn save(&self, save: AnswerSave) -> Result<bool> {

@@ -3,9 +3,10 @@
 
 use std::sync::LazyLock;
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
+
+use crate::web::compress::Precompressed;
 
 /// One embedded asset.
 pub struct Asset {
@@ -13,6 +14,8 @@ pub struct Asset {
     pub content_type: &'static str,
     pub body: &'static str,
     pub hash: String,
+    /// The body, compressed once (gzip and brotli) when first asked for.
+    served: LazyLock<Precompressed, Box<dyn FnOnce() -> Precompressed + Send>>,
 }
 
 fn asset(name: &'static str, content_type: &'static str, body: &'static str) -> Asset {
@@ -20,11 +23,22 @@ fn asset(name: &'static str, content_type: &'static str, body: &'static str) -> 
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    // Cached for a year: the URL changes with the content (`?v=` hash).
+    let served = LazyLock::new(Box::new(move || {
+        Precompressed::new(
+            content_type,
+            bytes::Bytes::from_static(body.as_bytes()),
+            std::time::SystemTime::now(),
+            "public, max-age=31536000, immutable".to_owned(),
+            crate::web::compress::Effort::Best,
+        )
+    }) as Box<dyn FnOnce() -> Precompressed + Send>);
     Asset {
         name,
         content_type,
         body,
         hash,
+        served,
     }
 }
 
@@ -61,14 +75,10 @@ pub fn url(name: &str) -> String {
     }
 }
 
-/// `GET /static/{name}`.
-pub async fn serve(path: web::Path<String>) -> HttpResponse {
+/// `GET /static/{name}`: precompressed, 304 on a matching `If-None-Match`.
+pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     match ASSETS.iter().find(|a| a.name == path.as_str()) {
-        Some(a) => HttpResponse::Ok()
-            .content_type(a.content_type)
-            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-            .insert_header((header::ETAG, format!("\"{}\"", a.hash)))
-            .body(a.body),
+        Some(a) => a.served.respond(&req),
         None => HttpResponse::NotFound().finish(),
     }
 }

@@ -1,6 +1,8 @@
 //! HTTP: every route registered in one place, readable as a table.
 
 pub mod api;
+pub mod cached;
+pub mod compress;
 pub mod extract;
 pub mod openapi;
 pub mod pages;
@@ -125,6 +127,7 @@ macro_rules! route_table {
 route_table! {
     site {
         GET  "/healthz"                               => api::health::healthz,
+        GET  "/readyz"                                => api::health::readyz,
         GET  "/api/openapi.json"                      => openapi::document,
         GET  "/static/{name}"                         => crate::views::assets::serve,
         GET  "/"                                      => pages::public::home,

@@ -55,6 +55,7 @@ impl Modify for BearerAuth {
     ),
     paths(
         api::health::healthz,
+        api::health::readyz,
         api::auth::register,
         api::auth::login,
         api::auth::logout,

@@ -11,6 +11,7 @@ mod bad_input;
 mod banks;
 #[path = "../common/mod.rs"]
 mod common;
+mod compression;
 mod contest;
 mod corrections;
 mod crash;

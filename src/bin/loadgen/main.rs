@@ -23,8 +23,10 @@ use rand::Rng;
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter};
 use serde_json::json;
 
+mod burst;
 mod machine;
 mod report;
+mod servers;
 mod target;
 
 use machine::*;
@@ -72,6 +74,18 @@ struct Args {
     /// talks to instance i mod N, readers alternate.
     #[arg(long, default_value_t = 1)]
     instances: usize,
+    /// Instead of the scenario: open this many connections at once to a fresh server's
+    /// `/healthz` (the 09:00 burst) and report their latency and the kernel's listen
+    /// overflows.
+    #[arg(long)]
+    burst: Option<usize>,
+    /// The servers' first port (then one per instance); default free ports.
+    #[arg(long)]
+    base_port: Option<u16>,
+    /// A further argument for every `cuocthi serve` (repeatable), e.g.
+    /// `--server-arg=--listen-backlog=128`.
+    #[arg(long, allow_hyphen_values = true)]
+    server_arg: Vec<String>,
 }
 
 const PASSWORD: &str = "mật khẩu tải thử 2026";
@@ -96,6 +110,68 @@ fn name_of(i: usize) -> String {
     )
 }
 
+/// `--burst N`: one fresh server, N connections at once, the report.
+async fn burst_only(
+    args: &Args,
+    url: &str,
+    n: usize,
+    client: &reqwest::Client,
+    temp_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let server_bin = server_binary(args)?;
+    let (mut servers, bases) = servers::start(
+        &servers::ServerPlan {
+            binary: &server_bin,
+            database_url: url,
+            instances: 1,
+            base_port: args.base_port,
+            extra_args: &args.server_arg,
+        },
+        client,
+    )
+    .await?;
+    let addr: std::net::SocketAddr = bases[0].trim_start_matches("http://").parse()?;
+    let report = burst::burst(addr, n).await;
+    for s in &mut servers {
+        s.stop();
+    }
+    if let Some(dir) = temp_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    std::fs::create_dir_all(&args.out)?;
+    std::fs::write(
+        args.out.join("burst.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    println!(
+        "burst: {} connections at once to /healthz: {} errors, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+         ListenOverflows {} -> {} (+{}), ListenDrops {} -> {}",
+        report.connections,
+        report.errors,
+        report.p50_ms,
+        report.p95_ms,
+        report.p99_ms,
+        report.max_ms,
+        report.before.listen_overflows,
+        report.after.listen_overflows,
+        report.overflows(),
+        report.before.listen_drops,
+        report.after.listen_drops,
+    );
+    if report.errors > 0 {
+        bail!("{} of {} connections failed", report.errors, n);
+    }
+    Ok(())
+}
+
+/// The server binary: `--server`, else `cuocthi` beside this one.
+fn server_binary(args: &Args) -> anyhow::Result<PathBuf> {
+    Ok(match &args.server {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?.with_file_name("cuocthi"),
+    })
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = Args::parse();
@@ -116,39 +192,6 @@ async fn main() -> anyhow::Result<()> {
         args.participants, args.concurrency, args.bank
     );
 
-    let (round, units) = setup(&url, args.bank).await?;
-    let server_bin = match &args.server {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()?.with_file_name("cuocthi"),
-    };
-    let instances = args.instances.max(1);
-    if instances > 1 && backend == "SQLite" {
-        bail!("several instances share a PostgreSQL database: pass --database postgres://…");
-    }
-    let mut servers = Vec::with_capacity(instances);
-    let mut bases = Vec::with_capacity(instances);
-    for _ in 0..instances {
-        let port = free_port()?;
-        servers.push(ServerProcess(
-            std::process::Command::new(&server_bin)
-                .args([
-                    "serve",
-                    "--bind",
-                    &format!("127.0.0.1:{port}"),
-                    "--database",
-                    &url,
-                    // Every simulated participant signs in from 127.0.0.1.
-                    "--auth-limit-per-ip",
-                    "0",
-                ])
-                .env("RUST_LOG", "warn")
-                .spawn()
-                .with_context(|| format!("cannot start {}", server_bin.display()))?,
-        ));
-        bases.push(format!("http://127.0.0.1:{port}"));
-    }
-    let pids: Vec<u32> = servers.iter().map(|s| s.0.id()).collect();
-    let base = bases[0].clone();
     // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
     // request never goes out on a connection the server is closing.
     let client = reqwest::Client::builder()
@@ -156,24 +199,28 @@ async fn main() -> anyhow::Result<()> {
         .pool_idle_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(120))
         .build()?;
-    for base in &bases {
-        let mut ready = false;
-        for _ in 0..100 {
-            if client
-                .get(format!("{base}/healthz"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                ready = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        if !ready {
-            bail!("the server at {base} did not become healthy");
-        }
+    if let Some(n) = args.burst {
+        return burst_only(&args, &url, n, &client, temp_dir).await;
     }
+    let (round, units) = setup(&url, args.bank).await?;
+    let server_bin = server_binary(&args)?;
+    let instances = args.instances.max(1);
+    if instances > 1 && backend == "SQLite" {
+        bail!("several instances share a PostgreSQL database: pass --database postgres://…");
+    }
+    let (mut servers, bases) = servers::start(
+        &servers::ServerPlan {
+            binary: &server_bin,
+            database_url: &url,
+            instances,
+            base_port: args.base_port,
+            extra_args: &args.server_arg,
+        },
+        &client,
+    )
+    .await?;
+    let pids: Vec<u32> = servers.iter().map(|s| s.0.id()).collect();
+    let base = bases[0].clone();
 
     let rec = Arc::new(Recorder {
         started: Some(Instant::now()),

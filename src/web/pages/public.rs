@@ -1,6 +1,6 @@
 //! Public pages: the home page, a contest's rules, a round's leaderboards and unit table.
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use std::collections::HashMap;
@@ -20,6 +20,7 @@ use crate::views::format::{duration, file_size, number};
 use crate::views::layout::{Viewer, page};
 use crate::views::{announcements as announcement_views, countdown};
 use crate::vn_time;
+use crate::web::cached::{BoardPage, PageCache};
 
 fn status_vi(status: contest::RoundStatus) -> &'static str {
     match status {
@@ -305,9 +306,24 @@ fn category_nav(categories: &[category::Model], shown: &str) -> Markup {
     }
 }
 
-/// `GET /rounds/{id}/leaderboard` — per category, and the units table.
+/// The part of a board's query a cached page depends on besides the category: the page
+/// of the ranking and the units table's order and filters, as a cache-key fragment.
+fn view_key(query: &BoardQuery) -> String {
+    let view = query.unit_view();
+    format!(
+        "p{} {:?} {:?} {:?}",
+        query.trang.unwrap_or(1).max(1),
+        view.order,
+        view.block,
+        view.kind
+    )
+}
+
+/// `GET /rounds/{id}/leaderboard` — per category, and the units table; rendered once per
+/// snapshot, category, page and units view (`web::cached`).
 pub async fn leaderboard(
     ctx: PageCtx,
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
@@ -323,33 +339,64 @@ pub async fn leaderboard(
     let category = chosen_category(&categories, query.category.as_deref());
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
-    let viewer = &ctx.viewer;
-    if !contest::fairness::scores_visible(&r) {
-        return Ok(ctx.ok(page(
-            viewer,
-            &format!("Bảng xếp hạng — {}", r.title),
-            &[],
-            html! {
-                h1 { "Bảng xếp hạng — " (r.title) }
+    let visible = contest::fairness::scores_visible(&r);
+    let key = PageCache::key(
+        &format!(
+            "round {} {category} {closed} {visible} {}",
+            r.id,
+            view_key(&query)
+        ),
+        &[&snapshot],
+    );
+    let cached = state
+        .pages
+        .get_or_render(key, &[&snapshot], || async {
+            Ok(round_board(
+                &r,
+                &categories,
+                &category,
+                &snapshot,
+                closed,
+                &query,
+            ))
+        })
+        .await?;
+    Ok(PageCache::respond(&ctx, &req, &cached))
+}
+
+/// The round's leaderboard page from its snapshot: a page of the category's ranking and
+/// the units table — or the units' participation alone while scores are held back.
+pub fn round_board(
+    r: &round::Model,
+    categories: &[category::Model],
+    category: &str,
+    snapshot: &boards::Snapshot,
+    closed: bool,
+    query: &BoardQuery,
+) -> BoardPage {
+    let title = format!("Bảng xếp hạng — {}", r.title);
+    if !contest::fairness::scores_visible(r) {
+        return BoardPage {
+            body: html! {
+                h1 { (title) }
                 p.notice role="status" { "Bảng xếp hạng được công bố khi vòng thi kết thúc và mọi bài thi đã được chấm." }
-                (units_section(&snapshot.units, &query, &category, false))
+                (units_section(&snapshot.units, query, category, false))
             },
-        )));
+            title,
+            scripts: &[],
+        };
     }
     let page_no = query.trang.unwrap_or(1).max(1);
     let (total, entries) = boards::page(
-        &snapshot,
-        Some(&category),
+        snapshot,
+        Some(category),
         BOARD_PAGE,
         (page_no - 1).saturating_mul(BOARD_PAGE),
     );
-    Ok(ctx.ok(page(
-        viewer,
-        &format!("Bảng xếp hạng — {}", r.title),
-        &[],
-        html! {
-            h1 { "Bảng xếp hạng — " (r.title) }
-            (category_nav(&categories, &category))
+    BoardPage {
+        body: html! {
+            h1 { (title) }
+            (category_nav(categories, category))
             p.muted {
                 (number(total as i64)) " người dự thi trong đối tượng này. "
                 @if closed {
@@ -383,19 +430,23 @@ pub async fn leaderboard(
                     }
                 }
             }
-            (pager(&category, page_no, total))
-            (units_section(&snapshot.units, &query, &category, true))
+            (pager(category, page_no, total))
+            (units_section(&snapshot.units, query, category, true))
             // --- Charts (issue #6): drawn on the server. ---
-            (crate::views::charts::round_figures(&snapshot, &[]))
+            (crate::views::charts::round_figures(snapshot, &[]))
         },
-    )))
+        title,
+        scripts: &[],
+    }
 }
 
 /// `GET /contests/{id}/leaderboard` — the contest ranking per category (each round's best
 /// attempt summed, then the time taken summed; rounds holding scores back count once
-/// settled), and participation per unit over the contest.
+/// settled), and participation per unit over the contest; rendered once per set of
+/// snapshots, category, page and units view (`web::cached`).
 pub async fn contest_leaderboard(
     ctx: PageCtx,
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
@@ -409,22 +460,48 @@ pub async fn contest_leaderboard(
         .boards
         .contest_public(&state.db.read, c.id)
         .await?;
-    let ranking = boards::contest_ranking(&snapshots, Some(&category));
-    let page_no = query.trang.unwrap_or(1).max(1);
-    let units = crate::entities::unit::Entity::find()
-        .all(&state.db.read)
+    let snaps: Vec<&boards::Snapshot> = snapshots.iter().map(|s| &**s).collect();
+    let key = PageCache::key(
+        &format!("contest {} {category} {}", c.id, view_key(&query)),
+        &snaps,
+    );
+    let cached = state
+        .pages
+        .get_or_render(key, &snaps, || async {
+            let units = crate::entities::unit::Entity::find()
+                .all(&state.db.read)
+                .await?;
+            Ok(contest_board(
+                &c,
+                &categories,
+                &category,
+                &snapshots,
+                &units,
+                &query,
+            ))
+        })
         .await?;
-    let unit_stats = boards::contest_unit_stats(&units, &snapshots);
+    Ok(PageCache::respond(&ctx, &req, &cached))
+}
+
+/// The contest's leaderboard page from its rounds' snapshots.
+pub fn contest_board(
+    c: &contest_entity::Model,
+    categories: &[category::Model],
+    category: &str,
+    snapshots: &[std::sync::Arc<boards::Snapshot>],
+    units: &[crate::entities::unit::Model],
+    query: &BoardQuery,
+) -> BoardPage {
+    let ranking = boards::contest_ranking(snapshots, Some(category));
+    let page_no = query.trang.unwrap_or(1).max(1);
+    let unit_stats = boards::contest_unit_stats(units, snapshots);
     let title = format!("Bảng xếp hạng toàn cuộc thi — {}", c.title);
-    let viewer = &ctx.viewer;
-    Ok(ctx.ok(page(
-        viewer,
-        &title,
-        &[],
-        html! {
+    BoardPage {
+        body: html! {
             h1 { (title) }
             p { a href={ "/contests/" (c.id) } { "Thể lệ và các vòng thi" } }
-            (category_nav(&categories, &category))
+            (category_nav(categories, category))
             p.muted {
                 (number(ranking.len() as i64)) " người dự thi, " (snapshots.len()) " vòng thi được tính. "
                 "Xếp hạng theo tổng điểm cao nhất của từng vòng, rồi tổng thời gian làm bài."
@@ -451,8 +528,10 @@ pub async fn contest_leaderboard(
                     }
                 }
             }
-            (pager(&category, page_no, ranking.len()))
-            (units_section(&unit_stats, &query, &category, true))
+            (pager(category, page_no, ranking.len()))
+            (units_section(&unit_stats, query, category, true))
         },
-    )))
+        title,
+        scripts: &[],
+    }
 }

@@ -53,6 +53,7 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
 
     // Pages.
     row("GET", "/healthz", "/healthz".into(), none(), all_ok);
+    row("GET", "/readyz", "/readyz".into(), none(), all_ok);
     row(
         "GET",
         "/api/openapi.json",
