@@ -66,6 +66,12 @@ pub struct ServeArgs {
     #[arg(long, env = "CUOCTHI_SWEEP_SECS", default_value_t = 5)]
     pub sweep_secs: u64,
 
+    /// Attempts that must have drawn a question before the item analysis flags it (too
+    /// easy, too hard, negative discrimination); below it the question reads "chưa đủ dữ
+    /// liệu".
+    #[arg(long, env = "CUOCTHI_ITEM_MIN_SAMPLE", default_value_t = crate::contest::items::MIN_SAMPLE)]
+    pub item_min_sample: u64,
+
     /// New attempts a participant may start per minute, over all rounds, practice
     /// included (a burst of the same size; 0: no limit). Resuming never counts. Repeated
     /// attempts are what turns any shown score into an answer-key oracle.
@@ -283,6 +289,8 @@ pub struct Settings {
     pub grace: Duration,
     pub board_staleness: Duration,
     pub sweep_every: Duration,
+    /// Attempts of a question before the item analysis flags it.
+    pub item_min_sample: u64,
     /// New attempts per participant per minute (0: no limit).
     pub start_limit_per_minute: u32,
     pub auth_limits: AuthLimits,
@@ -315,6 +323,7 @@ impl Settings {
             grace: Duration::from_secs(u64::from(args.grace_secs)),
             board_staleness: Duration::from_millis(args.board_staleness_ms),
             sweep_every: Duration::from_secs(args.sweep_secs.max(1)),
+            item_min_sample: args.item_min_sample.max(1),
             start_limit_per_minute: args.start_limit_per_minute,
             auth_limits: AuthLimits {
                 trusted_proxies: args.trusted_proxy.clone(),
@@ -346,6 +355,7 @@ impl Settings {
             grace: Duration::from_secs(10),
             board_staleness: Duration::ZERO,
             sweep_every: Duration::from_secs(1),
+            item_min_sample: crate::contest::items::MIN_SAMPLE,
             start_limit_per_minute: 6,
             auth_limits: AuthLimits::new(300, 10),
             timeouts: Timeouts::default(),

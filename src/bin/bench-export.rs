@@ -330,6 +330,7 @@ async fn run(url: &str, participants: usize, formats: &[Format]) -> anyhow::Resu
             ExportKind::RoundResults,
             round_id,
             contact,
+            cuocthi::contest::items::MIN_SAMPLE,
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -30,14 +30,24 @@ pub(super) async fn export(args: ExportArgs) -> anyhow::Result<()> {
         .truncate(true)
         .open(&args.out)
         .with_context(|| format!("Failed to create {}", args.out.display()))?;
-    let produced =
-        match exports::produce(&db.read, &boards, kind, args.id, format, contact, file).await {
-            Ok(p) => p,
-            Err(e) => {
-                let _ = std::fs::remove_file(&args.out);
-                anyhow::bail!("{} ({})", e.message(), e.code());
-            }
-        };
+    let produced = match exports::produce(
+        &db.read,
+        &boards,
+        kind,
+        args.id,
+        format,
+        contact,
+        crate::contest::items::MIN_SAMPLE,
+        file,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = std::fs::remove_file(&args.out);
+            anyhow::bail!("{} ({})", e.message(), e.code());
+        }
+    };
     exports::record_hook(
         &db.write,
         &ExportRecord {

@@ -32,6 +32,10 @@ use crate::error::Result;
 pub const TOO_EASY: f64 = 0.95;
 /// Below this facility a question is flagged too hard.
 pub const TOO_HARD: f64 = 0.10;
+/// Attempts that must have drawn a question before it is flagged at all (the default of
+/// `--item-min-sample`): with fewer, a facility of 100 % or a negative correlation says
+/// more about chance than about the question.
+pub const MIN_SAMPLE: u64 = 30;
 
 /// Attempts whose answers are read per query (an `IN` list far below the bind-parameter
 /// limits of SQLite and PostgreSQL).
@@ -95,6 +99,8 @@ pub struct ItemStats {
     pub discrimination: Option<f64>,
     /// How often each option (by bank index) was chosen.
     pub option_counts: Vec<u64>,
+    /// Whether it was drawn often enough to be flagged ([`MIN_SAMPLE`]).
+    pub enough_data: bool,
     pub flags: Vec<ItemFlag>,
 }
 
@@ -125,15 +131,25 @@ fn pearson(s: &Sums) -> Option<f64> {
 
 /// An item analysis being accumulated attempt by attempt (so a large round never needs
 /// all its attempts in memory at once).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ItemAnalysis {
     sums: BTreeMap<i64, Sums>,
+    min_sample: u64,
+}
+
+impl Default for ItemAnalysis {
+    fn default() -> Self {
+        Self::new(MIN_SAMPLE)
+    }
 }
 
 impl ItemAnalysis {
-    /// An empty analysis.
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty analysis flagging questions drawn at least `min_sample` times.
+    pub fn new(min_sample: u64) -> Self {
+        ItemAnalysis {
+            sums: BTreeMap::new(),
+            min_sample,
+        }
     }
 
     /// Adds one finished attempt.
@@ -165,6 +181,7 @@ impl ItemAnalysis {
 
     /// The statistics of every question drawn, by question id.
     pub fn finish(self) -> Vec<ItemStats> {
+        let min_sample = self.min_sample;
         self.sums
             .into_iter()
             .map(|(question_id, s)| {
@@ -174,14 +191,15 @@ impl ItemAnalysis {
                     0.0
                 };
                 let discrimination = pearson(&s);
+                let enough_data = s.n as u64 >= min_sample;
                 let mut flags = Vec::new();
-                if facility > TOO_EASY {
+                if enough_data && facility > TOO_EASY {
                     flags.push(ItemFlag::TooEasy);
                 }
-                if facility < TOO_HARD {
+                if enough_data && facility < TOO_HARD {
                     flags.push(ItemFlag::TooHard);
                 }
-                if discrimination.is_some_and(|d| d < 0.0) {
+                if enough_data && discrimination.is_some_and(|d| d < 0.0) {
                     flags.push(ItemFlag::NegativeDiscrimination);
                 }
                 ItemStats {
@@ -192,6 +210,7 @@ impl ItemAnalysis {
                     facility,
                     discrimination,
                     option_counts: s.options,
+                    enough_data,
                     flags,
                 }
             })
@@ -200,8 +219,8 @@ impl ItemAnalysis {
 }
 
 /// The item analysis of a set of attempts.
-pub fn analyse(attempts: &[AttemptItems]) -> Vec<ItemStats> {
-    let mut analysis = ItemAnalysis::new();
+pub fn analyse(attempts: &[AttemptItems], min_sample: u64) -> Vec<ItemStats> {
+    let mut analysis = ItemAnalysis::new(min_sample);
     for a in attempts {
         analysis.add(a);
     }
@@ -234,6 +253,9 @@ pub struct ItemReport {
     pub facility: f64,
     pub discrimination: Option<f64>,
     pub options: Vec<OptionReport>,
+    /// Whether it was drawn often enough to be flagged (`--item-min-sample`, 30 by
+    /// default); below it no flag is raised ("chưa đủ dữ liệu").
+    pub enough_data: bool,
     pub flags: Vec<ItemFlag>,
 }
 
@@ -259,6 +281,7 @@ pub async fn load<C: ConnectionTrait>(
     db: &C,
     pools: &Pools,
     round_id: i64,
+    min_sample: u64,
 ) -> Result<Vec<ItemReport>> {
     attempts::load_round(db, round_id).await?;
     let backend = db.get_database_backend();
@@ -269,7 +292,7 @@ pub async fn load<C: ConnectionTrait>(
     ))
     .all(db)
     .await?;
-    let mut analysis = ItemAnalysis::new();
+    let mut analysis = ItemAnalysis::new(min_sample);
     let mut questions = HashMap::new();
     for chunk in rows.chunks(ATTEMPT_CHUNK) {
         let ids: Vec<i64> = chunk.iter().map(|a| a.id).collect();
@@ -349,6 +372,7 @@ pub async fn load<C: ConnectionTrait>(
                         chosen: s.option_counts.get(index).copied().unwrap_or(0),
                     })
                     .collect(),
+                enough_data: s.enough_data,
                 flags: s.flags,
             })
         })
@@ -449,7 +473,7 @@ mod tests {
 
     #[test]
     fn facility_is_the_share_answered_correctly() {
-        let stats = analyse(&fixture());
+        let stats = analyse(&fixture(), 1);
         // q1: 3 of 5; q2: 2 of 5; q4: 2 of 5; q5: 3 of 3; q6: 0 of 2.
         assert_eq!(by_id(&stats, 1).facility, 0.6);
         assert_eq!(by_id(&stats, 2).facility, 0.4);
@@ -464,7 +488,7 @@ mod tests {
 
     #[test]
     fn discrimination_correlates_a_question_with_the_rest_of_the_attempt() {
-        let stats = analyse(&fixture());
+        let stats = analyse(&fixture(), 1);
         // r = (nΣxy − ΣxΣy) / √((nΣx² − (Σx)²)(nΣy² − (Σy)²)), y = total − x.
         //
         // q2: x = 1,0,0,1,0; y = 2,2,3,3,1. n = 5, Σx = 2, Σy = 11, Σx² = 2,
@@ -485,7 +509,7 @@ mod tests {
 
     #[test]
     fn questions_are_flagged_too_easy_too_hard_or_negatively_discriminating() {
-        let stats = analyse(&fixture());
+        let stats = analyse(&fixture(), 1);
         assert_eq!(by_id(&stats, 5).flags, [ItemFlag::TooEasy]);
         assert_eq!(by_id(&stats, 6).flags, [ItemFlag::TooHard]);
         assert_eq!(by_id(&stats, 4).flags, [ItemFlag::NegativeDiscrimination]);
@@ -494,8 +518,20 @@ mod tests {
     }
 
     #[test]
+    fn nothing_is_flagged_below_the_minimum_sample() {
+        // Five attempts: the flags of the test above, but not with a sample of six.
+        let stats = analyse(&fixture(), 6);
+        assert!(stats.iter().all(|s| s.flags.is_empty() && !s.enough_data));
+        let stats = analyse(&fixture(), 5);
+        assert!(by_id(&stats, 1).enough_data, "drawn 5 times");
+        assert!(!by_id(&stats, 5).enough_data, "drawn 3 times");
+        assert!(by_id(&stats, 5).flags.is_empty());
+        assert_eq!(by_id(&stats, 4).flags, [ItemFlag::NegativeDiscrimination]);
+    }
+
+    #[test]
     fn option_choices_are_counted_by_bank_index() {
-        let stats = analyse(&fixture());
+        let stats = analyse(&fixture(), 1);
         let q1 = by_id(&stats, 1);
         assert_eq!(q1.option_counts, [1, 0, 3, 0]);
         assert_eq!(q1.unanswered, 1);
@@ -505,6 +541,6 @@ mod tests {
 
     #[test]
     fn no_attempts_give_no_items() {
-        assert!(analyse(&[]).is_empty());
+        assert!(analyse(&[], 1).is_empty());
     }
 }

@@ -308,13 +308,15 @@ pub async fn contest_units<C: ConnectionTrait>(
     })
 }
 
-/// Loads an export; only results exports carry `contact` fields.
+/// Loads an export; only results exports carry `contact` fields; the item analysis flags
+/// questions drawn `item_min_sample` times or more.
 pub async fn load<C: ConnectionTrait>(
     db: &C,
     boards: &Boards,
     kind: ExportKind,
     id: i64,
     contact: ContactFields,
+    item_min_sample: u64,
 ) -> Result<Export> {
     Ok(match kind {
         ExportKind::RoundResults => {
@@ -327,7 +329,7 @@ pub async fn load<C: ConnectionTrait>(
         ExportKind::RoundItems => {
             // Question revisions never change, so a private cache reads the same ones.
             let pools = Pools::new(std::time::Duration::from_secs(2));
-            Export::Items(items::load(db, &pools, id).await?)
+            Export::Items(items::load(db, &pools, id, item_min_sample).await?)
         }
     })
 }
@@ -362,9 +364,10 @@ pub async fn produce<C: ConnectionTrait>(
     id: i64,
     format: Format,
     contact: ContactFields,
+    item_min_sample: u64,
     file: File,
 ) -> Result<Produced> {
-    let export = load(db, boards, kind, id, contact).await?;
+    let export = load(db, boards, kind, id, contact, item_min_sample).await?;
     tokio::task::spawn_blocking(move || write(&export, format, file))
         .await
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the export task failed: {e}")))?

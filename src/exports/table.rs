@@ -302,12 +302,15 @@ pub fn item_cells(item: &ItemReport) -> Vec<Cell<'_>> {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let flags = item
-        .flags
-        .iter()
-        .map(|f| f.label_vi())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let flags = if item.enough_data {
+        item.flags
+            .iter()
+            .map(|f| f.label_vi())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        "chưa đủ dữ liệu".to_owned()
+    };
     vec![
         Cell::Int(item.question_id),
         Cell::Int(item.bank_id),

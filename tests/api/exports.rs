@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
-use crate::helpers::{TestApp, json_of, registration, round_spec, spawn_app};
+use crate::helpers::{TestApp, json_of, registration, round_spec, spawn_app, spawn_app_with};
 
 const OFFICIALS: &str = "Cán bộ, công chức, viên chức";
 const CITIZENS: &str = "Người dân, doanh nghiệp";
@@ -605,7 +605,8 @@ async fn an_unknown_export_format_is_not_found_whoever_asks() {
 
 #[tokio::test]
 async fn the_item_analysis_computes_facility_and_discrimination_per_question() {
-    let app = spawn_app().await;
+    // Two attempts: flagged only because the minimum sample is lowered to one.
+    let app = spawn_app_with(|s| s.item_min_sample = 1).await;
     let (organiser, contest) = app.seed_contest().await;
     let round = app.create_round(&organiser, contest, &round_spec()).await;
     // One participant answers everything right, one everything wrong.
@@ -663,6 +664,7 @@ async fn the_item_analysis_computes_facility_and_discrimination_per_question() {
             .map(|o| o["chosen"].as_u64().unwrap())
             .sum();
         assert_eq!(item["drawn"], json!(u64::from(s) + u64::from(w)));
+        assert_eq!(item["enough_data"], true);
         assert!(
             chosen >= item["drawn"].as_u64().unwrap(),
             "every question was answered"
@@ -736,6 +738,48 @@ async fn the_item_analysis_computes_facility_and_discrimination_per_question() {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn the_item_analysis_flags_nothing_below_its_minimum_sample() {
+    let app = spawn_app().await;
+    let (organiser, contest) = app.seed_contest().await;
+    let round = app.create_round(&organiser, contest, &round_spec()).await;
+    let strong = app.participant("0912000001").await;
+    app.take(&strong, round, 10, None).await;
+    let (status, items) = json_of(
+        app.get(&format!("/api/v1/rounds/{round}/items"), Some(&organiser))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{items}");
+    let items = items.as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        assert_eq!(item["facility"], json!(1.0), "{item}");
+        assert_eq!(item["enough_data"], false, "{item}");
+        assert_eq!(
+            item["flags"],
+            json!([]),
+            "one attempt flags nothing: {item}"
+        );
+    }
+    let html = app
+        .client
+        .get(app.url(&format!("/organiser/rounds/{round}/items")))
+        .bearer_auth(&organiser)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("chưa đủ dữ liệu"), "{html}");
+    assert!(
+        html.contains("ít nhất 30 lần"),
+        "the page says the threshold"
+    );
+    assert!(!html.contains("<mark>"), "no flag is highlighted");
 }
 
 #[tokio::test]

@@ -151,6 +151,7 @@ async fn download(
         id,
         format,
         contact,
+        state.settings.item_min_sample,
         file,
     )
     .await?;
@@ -307,7 +308,13 @@ pub async fn round_items(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let reports = items::load(&state.db.read, &state.engine.pools, path.into_inner()).await?;
+    let reports = items::load(
+        &state.db.read,
+        &state.engine.pools,
+        path.into_inner(),
+        state.settings.item_min_sample,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(reports))
 }
 

@@ -23,14 +23,14 @@ use crate::web::extract::Organiser;
 fn facility_cell(item: &ItemReport) -> maud::Markup {
     let text = format!("{:.0}%", item.facility * 100.0);
     html! {
-        @if item.facility > TOO_EASY || item.facility < TOO_HARD { mark { (text) } } @else { (text) }
+        @if item.enough_data && (item.facility > TOO_EASY || item.facility < TOO_HARD) { mark { (text) } } @else { (text) }
     }
 }
 
 fn discrimination_cell(item: &ItemReport) -> maud::Markup {
     html! {
         @match item.discrimination {
-            Some(d) if d < 0.0 => { mark { (format!("{d:.2}")) } }
+            Some(d) if d < 0.0 && item.enough_data => { mark { (format!("{d:.2}")) } }
             Some(d) => { (format!("{d:.2}")) }
             None => { span title="Không xác định: mọi lượt đều đúng hoặc đều sai" { "—" } }
         }
@@ -145,7 +145,13 @@ async fn items_page(
     outcome: FormOutcome,
 ) -> PageResult {
     let round = attempts::load_round(&state.db.read, round_id).await?;
-    let reports = items::load(&state.db.read, &state.engine.pools, round.id).await?;
+    let reports = items::load(
+        &state.db.read,
+        &state.engine.pools,
+        round.id,
+        state.settings.item_min_sample,
+    )
+    .await?;
     let decisions: HashMap<i64, question_decision::Model> =
         disputes::of_round(&state.db.read, round.id)
             .await?
@@ -168,6 +174,7 @@ async fn items_page(
             p.muted {
                 (reports.len()) " câu hỏi đã được rút trong các bài đã nộp; " (flagged) " câu cần xem lại. "
                 "Độ dễ = tỷ lệ trả lời đúng (cần xem lại khi trên 95% hoặc dưới 10%). "
+                "Chỉ cảnh báo khi câu hỏi đã được rút ít nhất " (state.settings.item_min_sample) " lần; ít hơn là chưa đủ dữ liệu. "
                 "Độ phân biệt = hệ số tương quan giữa điểm câu hỏi và điểm các câu còn lại "
                 "(âm: người làm bài kém lại đúng nhiều hơn — thường là đáp án sai)."
             }
@@ -205,6 +212,7 @@ async fn items_page(
                         } }
                         @if item.unanswered > 0 { span.muted { "Bỏ trống: " (item.unanswered) } } }
                         td {
+                            @if !item.enough_data { span.muted { "chưa đủ dữ liệu" } }
                             @for f in &item.flags { mark { (f.label_vi()) } " " }
                             @if let Some(d) = decisions.get(&item.question_id) { br; strong { "Đã " (decision_vi(d.decision)) } }
                             br; a href={ "#decide-" (item.question_id) } { "Điều chỉnh" }
