@@ -77,6 +77,9 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                     }
                 }
                 main id="main" { (body) }
+                footer.site {
+                    div.bar { a href="/huong-dan" { "Hướng dẫn dự thi" } }
+                }
             }
         }
     }

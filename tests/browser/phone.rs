@@ -404,6 +404,7 @@ async fn no_page_scrolls_sideways_on_a_360px_phone() {
         ("/", "home"),
         ("/login", "login"),
         ("/register", "register"),
+        ("/huong-dan", "guide"),
     ] {
         check_page(&b, path, name, &mut failures).await;
     }
