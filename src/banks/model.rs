@@ -140,6 +140,15 @@ impl Kind {
         }
     }
 
+    /// The kind as pages name it: `một đáp án`, `nhiều đáp án`, `đúng/sai`.
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            Kind::Single => "một đáp án",
+            Kind::Multiple => "nhiều đáp án",
+            Kind::TrueFalse => "đúng/sai",
+        }
+    }
+
     /// Parses a kind name, case-insensitively: the canonical names plus common aliases
     /// (`true-false`, `truefalse`, `tf`, `một đáp án`, `nhiều đáp án`, `đúng/sai`, …).
     pub fn from_name(name: &str) -> Option<Kind> {

@@ -117,6 +117,15 @@ impl RoundStatus {
             RoundStatus::Closed => "closed",
         }
     }
+
+    /// The status as pages write it: `Đang mở`, `Sắp mở`, `Đã kết thúc`.
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            RoundStatus::Open => "Đang mở",
+            RoundStatus::Upcoming => "Sắp mở",
+            RoundStatus::Closed => "Đã kết thúc",
+        }
+    }
 }
 
 /// Where `round` is in time at `now`.

@@ -60,6 +60,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             include_str!("../../static/attempt.js"),
         ),
         asset(
+            "favicon.svg",
+            "image/svg+xml",
+            include_str!("../../static/favicon.svg"),
+        ),
+        asset(
             "countdown.js",
             "text/javascript; charset=utf-8",
             include_str!("../../static/countdown.js"),

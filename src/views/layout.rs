@@ -35,6 +35,8 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — cuocthi" }
+                meta name="description" content="Cuộc thi trực tuyến: đăng ký dự thi, làm bài, xem kết quả và bảng xếp hạng.";
+                link rel="icon" type="image/svg+xml" href=(assets::url("favicon.svg"));
                 link rel="stylesheet" href=(assets::url("app.css"));
                 @for s in scripts {
                     script src=(assets::url(s)) defer {}
@@ -75,6 +77,9 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                     }
                 }
                 main id="main" { (body) }
+                footer.site {
+                    div.bar { a href="/huong-dan" { "Hướng dẫn dự thi" } }
+                }
             }
         }
     }

@@ -142,6 +142,7 @@ route_table! {
         GET  "/dat-lai-mat-khau"                      => pages::recovery::link_form,
         POST "/dat-lai-mat-khau"                      => pages::recovery::reset_with_link,
         GET  "/me"                                    => pages::results::my_results,
+        GET  "/huong-dan"                             => pages::help::guide,
         GET  "/contests/{id}"                         => pages::public::contest_page,
         GET  "/rounds/{id}/leaderboard"               => pages::public::leaderboard,
         GET  "/contests/{id}/leaderboard"             => pages::public::contest_leaderboard,

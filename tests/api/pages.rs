@@ -544,7 +544,7 @@ async fn the_judge_console_shows_results_and_the_full_record() {
     let attempt = result["attempt_id"].as_i64().unwrap();
     let (status, _, record) = page(&b, &app, &format!("/judge/attempts/{attempt}")).await;
     assert_eq!(status, 200);
-    assert!(record.contains("seed") && record.contains("Lưu lúc"));
+    assert!(record.contains("Mã rút đề") && record.contains("Lưu lúc"));
     // take() chose the correct set for the first 7 questions and one wrong option for the rest.
     let key = app.option_ids(attempt).await;
     let chosen: usize = key[..7].iter().map(Vec::len).sum::<usize>() + 3;

@@ -304,11 +304,50 @@ async fn round_cards_and_results_say_where_you_stand() {
     b.close().await;
 }
 
+/// Codes and English status words that must never reach a page a person reads (#18, 9).
+const ENGLISH: &[&str] = &[
+    "open",
+    "upcoming",
+    "closed",
+    "official",
+    "citizen",
+    "finished",
+    "in_progress",
+    "single",
+    "multiple",
+    "true_false",
+    "seed",
+    "draw[0]",
+    "code:",
+    "province",
+    "department",
+    "district",
+    "commune",
+    "on_submit",
+    "after_close",
+    "submitted",
+    "expired",
+];
+
 /// Checks a page at 360×740 (nothing wider than the screen, no table scrolling inside
-/// itself) and writes its screenshots at 360×740 and 1280×800.
+/// itself, no English status word) and writes its screenshots at 360×740 and 1280×800.
 async fn check_page(b: &Browser, path: &str, name: &str, failures: &mut Vec<String>) {
     b.goto(path).await;
     b.find("main").await;
+    let found = b
+        .js(
+            "var text = document.body.innerText + ' ' + Array.from(document.querySelectorAll('option'))\
+               .map(function (o) { return o.textContent; }).join(' ');\
+             return arguments[0].filter(function (w) {\
+               var escaped = w.replace(/[\\[\\]]/g, '\\\\$&');\
+               return new RegExp('(^|[^\\\\p{L}_])' + escaped + '($|[^\\\\p{L}_])', 'u').test(text);\
+             });",
+            vec![json!(ENGLISH)],
+        )
+        .await;
+    if found.as_array().is_some_and(|f| !f.is_empty()) {
+        failures.push(format!("{name} ({path}) shows {found}"));
+    }
     let overflow = b.screenshots(name, 360, 740).await;
     let widths = b
         .js(
@@ -365,6 +404,7 @@ async fn no_page_scrolls_sideways_on_a_360px_phone() {
         ("/", "home"),
         ("/login", "login"),
         ("/register", "register"),
+        ("/huong-dan", "guide"),
     ] {
         check_page(&b, path, name, &mut failures).await;
     }

@@ -178,7 +178,10 @@ fn attempt_page(
                 // One line that stays on screen: the way to the list, progress, time left.
                 div.qbar {
                     a.qbar-list href="#qlist" { "Danh sách câu" }
-                    span #progress .progress title="Số câu đã trả lời" { span #answered-count { (answered) } "/" (total) " câu" }
+                    span #progress .progress title="Số câu đã trả lời" {
+                        span.visually-hidden { "Đã trả lời " } span #answered-count { (answered) } "/" (total)
+                        span.visually-hidden { " câu" }
+                    }
                     span #timer .timer role="timer" aria-live="off" { "Hạn: " (vn_time::clock(view.deadline)) }
                 }
                 nav.qnav #qlist aria-label="Danh sách câu hỏi" {

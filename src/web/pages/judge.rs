@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use actix_web::web;
 use maud::{Markup, html};
-use sea_orm::{ActiveEnum, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 
 use super::{PageCtx, PageResult};
@@ -44,7 +44,7 @@ pub async fn dashboard(ctx: PageCtx<Staff>, state: web::Data<AppState>) -> PageR
                 ul.card { @for r in rounds {
                     li {
                         a href={ "/judge/rounds/" (r.id) } { (r.title) }
-                        " — " (contest::round_status(r, now).as_str()) @if r.practice { " (thi thử)" }
+                        " — " (contest::round_status(r, now).name_vi()) @if r.practice { " (thi thử)" }
                         " · " a href={ "/judge/rounds/" (r.id) "/units" } { "thống kê đơn vị" }
                     }
                 } }
@@ -233,6 +233,11 @@ pub async fn attempt_record(
         .await?
         .ok_or(AppError::NotFound)?;
     let r = attempts::load_round(&state.db.read, a.round_id).await?;
+    let category = crate::accounts::categories(&state.db.read)
+        .await?
+        .into_iter()
+        .find(|k| k.code == a.category_code)
+        .map_or_else(|| a.category_code.clone(), |k| k.name);
     let who = user::Entity::find_by_id(a.user_id)
         .one_by_key(&state.db.read)
         .await?;
@@ -263,14 +268,14 @@ pub async fn attempt_record(
     Ok(ctx.ok(console::judge(&ctx.viewer, &format!("Bài thi #{}", a.id), html! {
         div.card {
             p { "Thí sinh: " strong { (who.as_ref().map(|u| u.full_name.clone()).unwrap_or_default()) }
-                " — " (unit.as_ref().map(|u| u.name.clone()).unwrap_or_default()) " — " (a.category_code) }
-            p { "Vòng thi: " (r.title) " · lượt thứ " (a.seq) " · trạng thái " (a.status.to_value()) }
+                " — " (unit.as_ref().map(|u| u.name.clone()).unwrap_or_default()) " — " (category) }
+            p { "Vòng thi: " (r.title) " · lượt thứ " (a.seq) " · trạng thái " (if a.status == crate::contest::attempts::Status::Finished { "đã kết thúc" } else { "đang làm bài" }) }
             p { "Bắt đầu: " (vn_time::display(a.started_at)) " · hạn: " (vn_time::display(a.deadline))
                 @if let Some(t) = a.submitted_at { " · nộp: " (vn_time::display(t)) } }
             p { "Điểm: " (a.score.map(|s| s.to_string()).unwrap_or_else(|| "—".into())) "/" (a.max_score)
                 " · thời gian: " (a.time_taken_ms.map(duration).unwrap_or_else(|| "—".into()))
                 " · dự đoán: " (a.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
-            p.muted { "Hạt giống rút đề (seed): " code { (a.seed) } }
+            p.muted { "Mã rút đề: " code { (a.seed) } }
             @if !review {
                 p.notice role="status" { "Đáp án được hiển thị khi vòng thi kết thúc và mọi bài thi đã được chấm (không đáp án nào được lộ ra khi còn bài thi có thể thay đổi)." }
             }
@@ -281,7 +286,7 @@ pub async fn attempt_record(
             @let chosen: BTreeSet<usize> = saved.map(|(_, c)| c.clone()).unwrap_or_default();
             @if let Some(q) = questions.get(&d.question_id) {
                 div.card {
-                    p { strong { "Câu " (position) } " (mã phiên bản câu hỏi " (q.id) ", " (q.kind.as_str()) "): " (q.text) }
+                    p { strong { "Câu " (position) } " (mã phiên bản câu hỏi " (q.id) ", " (q.kind.name_vi()) "): " (q.text) }
                     ol { @for &bank_index in &d.option_order {
                         li {
                             (q.choices.get(bank_index).cloned().unwrap_or_default())

@@ -22,14 +22,6 @@ use crate::views::{announcements as announcement_views, countdown};
 use crate::vn_time;
 use crate::web::cached::{BoardPage, PageCache};
 
-fn status_vi(status: contest::RoundStatus) -> &'static str {
-    match status {
-        contest::RoundStatus::Open => "Đang mở",
-        contest::RoundStatus::Upcoming => "Sắp mở",
-        contest::RoundStatus::Closed => "Đã kết thúc",
-    }
-}
-
 /// A participant's attempts of one round: how many, and the one in progress.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct MyRound {
@@ -74,7 +66,7 @@ fn round_card(
             h3 { (r.title) @if r.practice && !r.title.to_lowercase().contains("thi thử") { " (thi thử)" } }
             (crate::web::pages::organiser::notices_list(notices))
             p.muted {
-                (status_vi(status)) " · từ " (vn_time::display(r.opens_at)) " đến " (vn_time::display(contest::effective_close(r)))
+                (status.name_vi()) " · từ " (vn_time::display(r.opens_at)) " đến " (vn_time::display(contest::effective_close(r)))
                 " · " (r.time_limit_secs / 60) " phút"
                 @if r.max_attempts > 0 { " · tối đa " (r.max_attempts) " lượt" } @else { " · không giới hạn lượt" }
             }

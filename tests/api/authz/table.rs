@@ -179,6 +179,7 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         none(),
         all_ok,
     );
+    row("GET", "/huong-dan", "/huong-dan".into(), none(), all_ok);
     row(
         "GET",
         "/rounds/{id}/vao-thi",

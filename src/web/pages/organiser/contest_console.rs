@@ -195,7 +195,7 @@ pub(super) async fn contest_page(
             @for r in &rounds {
                 div.card {
                     h3 { (r.title) @if r.practice { " (thi thử)" } }
-                    p.muted { (contest::round_status(r, now).as_str()) " · " (vn_time::display(r.opens_at)) " → " (vn_time::display(contest::effective_close(r))) }
+                    p.muted { (contest::round_status(r, now).name_vi()) " · " (vn_time::display(r.opens_at)) " → " (vn_time::display(contest::effective_close(r))) }
                     div.actions {
                         a.button.secondary href={ "/judge/rounds/" (r.id) } { "Kết quả" }
                         a.button.secondary href={ "/organiser/rounds/" (r.id) "/items" } { "Phân tích câu hỏi" }

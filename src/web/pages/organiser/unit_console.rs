@@ -32,7 +32,7 @@ async fn units_page(
             tbody { @for u in &units { tr {
                 td { (u.code) }
                 td { @for _ in 0..u.depth { "\u{00a0}\u{00a0}\u{00a0}" } (u.name) }
-                td { (u.kind) } td { (u.block.clone().unwrap_or_default()) } td.num { (u.headcount) }
+                td { (crate::units::kind_name(&u.kind)) } td { (u.block.clone().unwrap_or_default()) } td.num { (u.headcount) }
             } } }
         } }
     })))
