@@ -28,6 +28,17 @@ pub fn csrf_field(viewer: &Viewer) -> Markup {
 
 /// A whole page. `scripts` are asset names loaded with `defer`.
 pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Markup {
+    page_with_head(viewer, title, scripts, html! {}, body)
+}
+
+/// [`page`] with more in its `head` (the Open Graph tags of a shared results page).
+pub fn page_with_head(
+    viewer: &Viewer,
+    title: &str,
+    scripts: &[&str],
+    head: Markup,
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="vi" {
@@ -35,6 +46,7 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — cuocthi" }
+                (head)
                 link rel="stylesheet" href=(assets::url("app.css"));
                 @for s in scripts {
                     script src=(assets::url(s)) defer {}

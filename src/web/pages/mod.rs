@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod attempt;
 pub mod auth;
+pub mod awards;
 pub mod items;
 pub mod judge;
 pub mod organiser;
