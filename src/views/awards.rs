@@ -302,3 +302,21 @@ pub fn print_sheet(list: &AwardListView) -> Markup {
         }
     }
 }
+
+/// The participant's certificates on "Kết quả của tôi" (nothing when there are none).
+pub fn my_certificates(certs: &[CertificateView]) -> Markup {
+    html! {
+        @if !certs.is_empty() {
+            h2 { "Giấy chứng nhận của tôi" }
+            ul.card {
+                @for c in certs {
+                    li {
+                        strong { (c.entry.prize) } " — " (c.scope_title) " (" (c.contest_title) ") · "
+                        a href={ "/api/v1/certificates/" (c.code) ".pdf" } { "Tải giấy chứng nhận (PDF)" }
+                        " · " a href={ "/xac-minh/" (c.code) } { "Xác minh" }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -81,6 +81,24 @@ async fn a_certificate_names_its_winner_and_its_qr_code_opens_its_verification_p
     );
     assert!(html.contains(list["digest"].as_str().unwrap()));
 
+    // "Kết quả của tôi" lists it for the winner, signed in by cookie as a browser is.
+    let b = crate::pages::browser();
+    crate::pages::log_in(&b, &app, WINNER_PHONE, crate::helpers::PASSWORD).await;
+    let me = b
+        .get(app.url("/me"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        me.contains(&format!("/api/v1/certificates/{code}.pdf")),
+        "{me}"
+    );
+    let by_cookie = b.get(app.url(&pdf_path)).send().await.unwrap();
+    assert_eq!(by_cookie.status(), 200);
+
     // A forged code, a stranger, an anonymous caller.
     assert_eq!(app.get("/xac-minh/ABCD-2345", None).await.status(), 404);
     assert_eq!(app.get("/xac-minh/not-a-code", None).await.status(), 404);
