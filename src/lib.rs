@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod awards;
 pub mod backup;
 pub mod banks;
 pub mod cache;

@@ -20,6 +20,7 @@ mod m20261202_000011_contest_documents;
 mod m20261202_000012_reset_codes;
 mod m20261202_000013_consent_and_requests;
 mod m20261202_000014_retention;
+mod m20261203_000015_awards;
 mod m20261203_000035_request_resolution;
 
 /// Every migration of the app, in order.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_reset_codes::Migration),
             Box::new(m20261202_000013_consent_and_requests::Migration),
             Box::new(m20261202_000014_retention::Migration),
+            Box::new(m20261203_000015_awards::Migration),
             Box::new(m20261203_000035_request_resolution::Migration),
         ]
     }

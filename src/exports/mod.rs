@@ -172,7 +172,7 @@ pub enum Export {
 }
 
 /// `(code, name)` of a contest's categories, in the categories' order.
-async fn contest_categories<C: ConnectionTrait>(
+pub async fn contest_categories<C: ConnectionTrait>(
     db: &C,
     contest: &contest_entity::Model,
 ) -> Result<(Vec<(String, String)>, HashMap<String, String>)> {
@@ -351,6 +351,21 @@ pub fn write(export: &Export, format: Format, mut file: File) -> Result<Produced
         (Export::Items(items), Format::Csv) => {
             return csv::table(&ITEMS_TABLE, items.iter().map(item_cells), file);
         }
+    }
+    hash_file(file)
+}
+
+/// Writes a plain table (a header row, then `rows`) as XLSX (one sheet) or CSV with a BOM
+/// into `file` (blocking), and hashes it: for lists other modules build (award lists).
+pub fn write_table<'a>(
+    table: &Table<'_>,
+    rows: impl Iterator<Item = Vec<Cell<'a>>>,
+    format: Format,
+    mut file: File,
+) -> Result<Produced> {
+    match format {
+        Format::Xlsx => xlsx::table(table, rows, &mut file)?,
+        Format::Csv => return csv::table(table, rows, file),
     }
     hash_file(file)
 }

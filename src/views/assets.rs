@@ -69,6 +69,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             "text/javascript; charset=utf-8",
             include_str!("../../static/countdown.js"),
         ),
+        asset(
+            "awards.css",
+            "text/css; charset=utf-8",
+            include_str!("../../static/awards.css"),
+        ),
     ]
 });
 

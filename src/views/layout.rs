@@ -28,6 +28,18 @@ pub fn csrf_field(viewer: &Viewer) -> Markup {
 
 /// A whole page. `scripts` are asset names loaded with `defer`.
 pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Markup {
+    page_with_head(viewer, title, scripts, html! {}, body)
+}
+
+/// [`page`] with more in its `head` (the Open Graph tags of a shared results page, which
+/// then carry the page's own description).
+pub fn page_with_head(
+    viewer: &Viewer,
+    title: &str,
+    scripts: &[&str],
+    head: Markup,
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="vi" {
@@ -35,8 +47,11 @@ pub fn page(viewer: &Viewer, title: &str, scripts: &[&str], body: Markup) -> Mar
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — cuocthi" }
-                meta name="description" content="Cuộc thi trực tuyến: đăng ký dự thi, làm bài, xem kết quả và bảng xếp hạng.";
+                @if head.0.is_empty() {
+                    meta name="description" content="Cuộc thi trực tuyến: đăng ký dự thi, làm bài, xem kết quả và bảng xếp hạng.";
+                }
                 link rel="icon" type="image/svg+xml" href=(assets::url("favicon.svg"));
+                (head)
                 link rel="stylesheet" href=(assets::url("app.css"));
                 @for s in scripts {
                     script src=(assets::url(s)) defer {}

@@ -196,6 +196,13 @@ route_table! {
         GET  "/judge/contests/{id}"                   => pages::judge::contest_results,
         GET  "/judge/rounds/{id}/units"               => pages::judge::units,
         GET  "/judge/attempts/{id}"                   => pages::judge::attempt_record,
+        GET  "/judge/rounds/{id}/giai"                => pages::awards::round_list,
+        GET  "/judge/contests/{id}/giai"              => pages::awards::contest_list,
+        GET  "/judge/rounds/{id}/giai/in"             => pages::awards::round_print,
+        GET  "/judge/contests/{id}/giai/in"           => pages::awards::contest_print,
+        GET  "/ket-qua/vong/{id}"                     => pages::awards::round_results,
+        GET  "/ket-qua/cuoc-thi/{id}"                 => pages::awards::contest_results,
+        GET  "/xac-minh/{code}"                       => pages::awards::verify,
     }
     api "/api/v1" {
         // The contest-day hot paths first (see `register_routes`).
@@ -268,6 +275,26 @@ route_table! {
         POST "/me/requests"                           => api::me::create_request,
         GET  "/requests"                              => api::me::list_requests,
         POST "/requests/{id}/resolve"                 => api::me::resolve_request,
+        // Prizes, published results and certificates (issue #17).
+        PUT  "/contests/{id}/prize-plan"              => api::awards::put_plan,
+        GET  "/contests/{id}/prize-plan"              => api::awards::get_plan,
+        POST "/rounds/{id}/awards"                    => api::awards::round_propose,
+        GET  "/rounds/{id}/awards"                    => api::awards::round_show,
+        POST "/rounds/{id}/awards/exclusions"         => api::awards::round_exclude,
+        POST "/rounds/{id}/awards/publish"            => api::awards::round_publish,
+        POST "/rounds/{id}/awards/unpublish"          => api::awards::round_unpublish,
+        GET  "/rounds/{id}/awards/public"             => api::awards::round_public,
+        POST "/contests/{id}/awards"                  => api::awards::contest_propose,
+        GET  "/contests/{id}/awards"                  => api::awards::contest_show,
+        POST "/contests/{id}/awards/exclusions"       => api::awards::contest_exclude,
+        POST "/contests/{id}/awards/publish"          => api::awards::contest_publish,
+        POST "/contests/{id}/awards/unpublish"        => api::awards::contest_unpublish,
+        GET  "/contests/{id}/awards/public"           => api::awards::contest_public,
+        GET  "/rounds/{id}/awards.{format}"           => api::award_files::round_export,
+        GET  "/contests/{id}/awards.{format}"         => api::award_files::contest_export,
+        GET  "/rounds/{id}/certificates.zip"          => api::award_files::round_zip,
+        GET  "/contests/{id}/certificates.zip"        => api::award_files::contest_zip,
+        GET  "/certificates/{code}.pdf"               => api::award_files::pdf,
     }
 }
 

@@ -80,7 +80,7 @@ async fn move_to(app: &TestApp, organiser: &str, contest: i64, status: &str) {
 }
 
 /// Closes the round now, lets the grace pass on the engine's clock and sweeps: settled.
-async fn settle(app: &TestApp, organiser: &str, round: i64) {
+pub(crate) async fn settle(app: &TestApp, organiser: &str, round: i64) {
     let close = format!("/api/v1/rounds/{round}/close");
     let response = app
         .post_json(

@@ -6,6 +6,7 @@ mod anonymise;
 mod auth;
 mod auth_scaleout;
 mod authz;
+mod awards;
 mod backup;
 mod bad_input;
 mod banks;

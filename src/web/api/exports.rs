@@ -42,7 +42,7 @@ pub struct ResultsQuery {
 impl ResultsQuery {
     /// The contact fields asked for, checked against the caller's role: only organisers
     /// may take contact data out of the system.
-    fn contact_for(&self, caller: &AuthUser) -> Result<ContactFields> {
+    pub fn contact_for(&self, caller: &AuthUser) -> Result<ContactFields> {
         let fields = ContactFields::parse(self.contact.as_deref().unwrap_or_default())
             .map_err(|message| AppError::field("contact", message))?;
         if !fields.is_empty() && caller.role != Role::Organiser {

@@ -4,6 +4,8 @@ pub mod announcements;
 pub mod attempts;
 pub mod audit;
 pub mod auth;
+pub mod award_files;
+pub mod awards;
 pub mod banks;
 pub mod contests;
 pub mod dashboard;

@@ -40,12 +40,16 @@ pub async fn dashboard(ctx: PageCtx<Staff>, state: web::Data<AppState>) -> PageR
         html! {
             @for (c, rounds, unusual) in &sections {
                 h2 { (c.title) }
-                p { a href={ "/judge/contests/" (c.id) } { "Kết quả toàn cuộc thi và tải về" } }
+                p {
+                    a href={ "/judge/contests/" (c.id) } { "Kết quả toàn cuộc thi và tải về" }
+                    " · " a href={ "/judge/contests/" (c.id) "/giai" } { "danh sách giải toàn cuộc thi" }
+                }
                 ul.card { @for r in rounds {
                     li {
                         a href={ "/judge/rounds/" (r.id) } { (r.title) }
                         " — " (contest::round_status(r, now).name_vi()) @if r.practice { " (thi thử)" }
                         " · " a href={ "/judge/rounds/" (r.id) "/units" } { "thống kê đơn vị" }
+                        @if !r.practice { " · " a href={ "/judge/rounds/" (r.id) "/giai" } { "danh sách giải" } }
                     }
                 } }
                 @if !unusual.is_empty() { (unusual_table(c.id, unusual)) }

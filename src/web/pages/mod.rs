@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod attempt;
 pub mod auth;
+pub mod awards;
 pub mod help;
 pub mod items;
 pub mod judge;

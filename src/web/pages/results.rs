@@ -222,6 +222,7 @@ pub async fn my_results(ctx: PageCtx<Participant>, state: web::Data<AppState>) -
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
+    let certificates = crate::awards::workflow::certificates_of(&state.db.read, user.id()).await?;
     let viewer = &ctx.viewer;
     Ok(ctx.ok(page(
         viewer,
@@ -257,6 +258,7 @@ pub async fn my_results(ctx: PageCtx<Participant>, state: web::Data<AppState>) -
                     }
                 }
             }
+            (crate::views::awards::my_certificates(&certificates))
         },
     )))
 }

@@ -1052,6 +1052,175 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         none(),
         organiser_api,
     );
+    // Prizes (issue #17). The round is not settled and nothing is published: staff reach
+    // the rule (409) or find no list (404); the public pages have nothing to show.
+    row(
+        "PUT",
+        "/api/v1/contests/{id}/prize-plan",
+        format!("/api/v1/contests/{c}/prize-plan"),
+        Box::new(|_| {
+            Body::Json(json!({"individual": [{"prize": "Giải Nhất", "count": 1}], "min_score": 0}))
+        }),
+        organiser_api,
+    );
+    row(
+        "GET",
+        "/api/v1/contests/{id}/prize-plan",
+        format!("/api/v1/contests/{c}/prize-plan"),
+        none(),
+        staff_api,
+    );
+    let staff_rule = "401 403 403 401 409 409 403";
+    let organiser_rule = "401 403 403 401 403 409 403";
+    let staff_none = "401 403 403 401 404 404 403";
+    for (prefix, id) in [("rounds", r), ("contests", c)] {
+        let routes: [(&'static str, &'static str, &'static str, &'static str); 6] =
+            if prefix == "rounds" {
+                [
+                    ("POST", "/api/v1/rounds/{id}/awards", "", staff_rule),
+                    ("GET", "/api/v1/rounds/{id}/awards", "", staff_none),
+                    (
+                        "POST",
+                        "/api/v1/rounds/{id}/awards/exclusions",
+                        "/exclusions",
+                        staff_rule,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/rounds/{id}/awards/publish",
+                        "/publish",
+                        organiser_rule,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/rounds/{id}/awards/unpublish",
+                        "/unpublish",
+                        organiser_rule,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/rounds/{id}/awards/public",
+                        "/public",
+                        no_such_path,
+                    ),
+                ]
+            } else {
+                [
+                    ("POST", "/api/v1/contests/{id}/awards", "", staff_rule),
+                    ("GET", "/api/v1/contests/{id}/awards", "", staff_none),
+                    (
+                        "POST",
+                        "/api/v1/contests/{id}/awards/exclusions",
+                        "/exclusions",
+                        staff_rule,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/contests/{id}/awards/publish",
+                        "/publish",
+                        organiser_rule,
+                    ),
+                    (
+                        "POST",
+                        "/api/v1/contests/{id}/awards/unpublish",
+                        "/unpublish",
+                        organiser_rule,
+                    ),
+                    (
+                        "GET",
+                        "/api/v1/contests/{id}/awards/public",
+                        "/public",
+                        no_such_path,
+                    ),
+                ]
+            };
+        for (method, route, suffix, expect) in routes {
+            row(
+                method,
+                route,
+                format!("/api/v1/{prefix}/{id}/awards{suffix}"),
+                Box::new(move |_| {
+                    Body::Json(if suffix == "/exclusions" {
+                        json!({"participant_id": 1, "reason": "Kiểm tra phân quyền."})
+                    } else {
+                        json!({"reason": "Kiểm tra phân quyền."})
+                    })
+                }),
+                expect,
+            );
+        }
+        let (export_route, zip_route, list_page, print_page, public_page) = if prefix == "rounds" {
+            (
+                "/api/v1/rounds/{id}/awards.{format}",
+                "/api/v1/rounds/{id}/certificates.zip",
+                "/judge/rounds/{id}/giai",
+                "/judge/rounds/{id}/giai/in",
+                ("/ket-qua/vong/{id}", format!("/ket-qua/vong/{id}")),
+            )
+        } else {
+            (
+                "/api/v1/contests/{id}/awards.{format}",
+                "/api/v1/contests/{id}/certificates.zip",
+                "/judge/contests/{id}/giai",
+                "/judge/contests/{id}/giai/in",
+                ("/ket-qua/cuoc-thi/{id}", format!("/ket-qua/cuoc-thi/{id}")),
+            )
+        };
+        for (format, expect) in [
+            ("xlsx", staff_none),
+            ("csv", staff_none),
+            ("pdf", no_such_path),
+        ] {
+            row(
+                "GET",
+                export_route,
+                format!("/api/v1/{prefix}/{id}/awards.{format}"),
+                none(),
+                expect,
+            );
+        }
+        row(
+            "GET",
+            zip_route,
+            format!("/api/v1/{prefix}/{id}/certificates.zip"),
+            none(),
+            "401 403 403 401 403 404 403",
+        );
+        let judge_base = if prefix == "rounds" {
+            "/judge/rounds"
+        } else {
+            "/judge/contests"
+        };
+        row(
+            "GET",
+            list_page,
+            format!("{judge_base}/{id}/giai"),
+            none(),
+            staff_page,
+        );
+        row(
+            "GET",
+            print_page,
+            format!("{judge_base}/{id}/giai/in"),
+            none(),
+            staff_page,
+        );
+        row("GET", public_page.0, public_page.1, none(), no_such_path);
+    }
+    row(
+        "GET",
+        "/xac-minh/{code}",
+        "/xac-minh/ABCD-2345".into(),
+        none(),
+        no_such_path,
+    );
+    row(
+        "GET",
+        "/api/v1/certificates/{code}.pdf",
+        "/api/v1/certificates/ABCD-2345.pdf".into(),
+        none(),
+        "401 404 404 401 404 404 404",
+    );
     // Last: submitting ends the owner's attempt.
     row(
         "POST",
