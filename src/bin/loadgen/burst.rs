@@ -64,7 +64,9 @@ impl BurstReport {
     /// Listen overflows during the burst (machine-wide: anything else overflowing at the
     /// same moment counts too).
     pub fn overflows(&self) -> u64 {
-        self.after.listen_overflows - self.before.listen_overflows
+        self.after
+            .listen_overflows
+            .saturating_sub(self.before.listen_overflows)
     }
 }
 
@@ -142,7 +144,7 @@ pub async fn run(
     if let Some(dir) = temp_dir {
         let _ = std::fs::remove_dir_all(dir);
     }
-    std::fs::create_dir_all(&out)?;
+    std::fs::create_dir_all(out)?;
     std::fs::write(
         out.join("burst.json"),
         serde_json::to_string_pretty(&report)?,
