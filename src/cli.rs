@@ -336,9 +336,11 @@ async fn user_list(args: DatabaseArgs) -> anyhow::Result<()> {
 
 async fn anonymise(args: AnonymiseArgs) -> anyhow::Result<()> {
     let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
+    let progress = crate::progress::Progress::new("Đang ẩn danh", None);
     let outcome = accounts::anonymise::contest(&db.write, args.contest, None, chrono::Utc::now())
         .await
         .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+    progress.finish();
     println!(
         "Đã ẩn danh {} thí sinh của cuộc thi {}; giữ nguyên {} thí sinh còn tham gia cuộc thi khác.",
         outcome.anonymised, args.contest, outcome.kept
@@ -490,7 +492,10 @@ fn bank_check(args: BankFileArgs) -> anyhow::Result<()> {
 }
 
 async fn bank_import(args: BankFileArgs) -> anyhow::Result<()> {
-    let parsed = match read_bank(&args)? {
+    let reading = crate::progress::Progress::new("Đang đọc và kiểm tra tệp", None);
+    let read = read_bank(&args)?;
+    reading.finish();
+    let parsed = match read {
         Ok(parsed) => parsed,
         Err(problems) => {
             print_problems(&problems);
@@ -498,9 +503,11 @@ async fn bank_import(args: BankFileArgs) -> anyhow::Result<()> {
         }
     };
     let db = crate::db::connect_and_migrate(&database_url(&args.database)).await?;
+    let storing = crate::progress::Progress::new("Đang lưu các câu hỏi", None);
     let outcome = crate::banks::store::import(&db.write, &parsed, None)
         .await
         .map_err(|e| anyhow::anyhow!("{} ({})", e.message(), e.code()))?;
+    storing.finish();
     println!(
         "Đã nhập ngân hàng {} (#{}): {} câu hỏi — {} mới, {} sửa đổi, {} giữ nguyên, {} ngừng dùng; {} câu bị bỏ qua.",
         outcome.code,

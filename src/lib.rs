@@ -16,6 +16,8 @@ pub mod entities;
 pub mod error;
 pub mod exports;
 pub mod limits;
+pub mod metrics;
+pub mod progress;
 pub mod ratelimit;
 pub mod settings;
 pub mod site;

@@ -282,6 +282,9 @@ pub struct Settings {
     /// The HS256 secret; `None` means "the one kept in the database". A `SecretString`, so
     /// that printing the settings (`Debug`) cannot show it.
     pub jwt_secret: Option<secrecy::SecretString>,
+    /// The bearer token non-loopback clients of `/metrics` must present
+    /// (`CUOCTHI_METRICS_TOKEN`; environment only).
+    pub metrics_token: Option<secrecy::SecretString>,
     pub token_ttl: Duration,
     pub secure_cookies: bool,
     pub hash_concurrency: usize,
@@ -313,6 +316,10 @@ impl Settings {
                 .unwrap_or_else(|| default_database.to_owned()),
             // Secrets come from the environment only, never from a flag (flags show in `ps`).
             jwt_secret: std::env::var("CUOCTHI_JWT_SECRET")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(secrecy::SecretString::from),
+            metrics_token: std::env::var("CUOCTHI_METRICS_TOKEN")
                 .ok()
                 .filter(|s| !s.is_empty())
                 .map(secrecy::SecretString::from),
@@ -348,6 +355,7 @@ impl Settings {
             listen_backlog: DEFAULT_LISTEN_BACKLOG,
             database_url: database_url.to_owned(),
             jwt_secret: None,
+            metrics_token: None,
             token_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
             hash_concurrency: 2,

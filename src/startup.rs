@@ -87,6 +87,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
     )
     .await?;
     let tokens = TokenKeys::new(&secret, settings.token_ttl)?;
+    crate::metrics::handle();
     let concurrency = settings.hash_concurrency;
     let hasher = tokio::task::spawn_blocking(move || Hasher::new(concurrency)).await??;
     let engine = Arc::new(ContestEngine {
@@ -166,6 +167,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::web::compress::compress))
+                .wrap(from_fn(crate::metrics::track))
                 .wrap(from_fn(crate::web::timeout::body_timeout))
                 .wrap(crate::web::security::headers())
                 .wrap(TracingLogger::<crate::web::RequestSpan>::new())

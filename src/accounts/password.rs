@@ -125,11 +125,13 @@ impl Hasher {
         &self,
         job: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
+        let queued = std::time::Instant::now();
         let _permit = self
             .permits
             .acquire()
             .await
             .context("The password hasher is shut down")?;
+        crate::metrics::observe_since("cuocthi_argon2_queue_wait_seconds", queued);
         let memories = self.memories.clone();
         tokio::task::spawn_blocking(move || {
             // A permit guarantees a free memory; allocate only if that ever fails.

@@ -30,6 +30,7 @@ pub(super) async fn export(args: ExportArgs) -> anyhow::Result<()> {
         .truncate(true)
         .open(&args.out)
         .with_context(|| format!("Failed to create {}", args.out.display()))?;
+    let progress = crate::progress::Progress::file("Đang xuất (byte)", args.out.clone());
     let produced = match exports::produce(
         &db.read,
         &boards,
@@ -48,6 +49,7 @@ pub(super) async fn export(args: ExportArgs) -> anyhow::Result<()> {
             anyhow::bail!("{} ({})", e.message(), e.code());
         }
     };
+    progress.finish();
     exports::record_hook(
         &db.write,
         &ExportRecord {
@@ -68,7 +70,9 @@ pub(super) async fn export(args: ExportArgs) -> anyhow::Result<()> {
 }
 
 pub(super) async fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    let progress = crate::progress::Progress::new("Đang sao lưu", None);
     let done = crate::backup::run(&database_url(&args.database), &args.out).await?;
+    progress.finish();
     println!(
         "Đã sao lưu cơ sở dữ liệu vào {} ({} byte; {}).",
         args.out.display(),

@@ -102,8 +102,10 @@ impl Snapshot {
         encode: impl FnOnce() -> serde_json::Result<Vec<u8>>,
     ) -> Result<bytes::Bytes> {
         let lock = || self.encoded.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(body) = lock().get(&key) {
-            return Ok(body.clone());
+        let hit = lock().get(&key).cloned();
+        crate::metrics::cache_lookup("encoded_body", hit.is_some());
+        if let Some(body) = hit {
+            return Ok(body);
         }
         let body = bytes::Bytes::from(encode().map_err(anyhow::Error::from)?);
         let mut map = lock();
@@ -142,6 +144,13 @@ pub struct Boards {
 
 /// Loads and ranks a round's standings.
 async fn build<C: ConnectionTrait>(db: &C, round: &round::Model) -> Result<Snapshot> {
+    let began = Instant::now();
+    let snapshot = build_unmeasured(db, round).await;
+    crate::metrics::observe_since("cuocthi_board_rebuild_duration_seconds", began);
+    snapshot
+}
+
+async fn build_unmeasured<C: ConnectionTrait>(db: &C, round: &round::Model) -> Result<Snapshot> {
     let backend = db.get_database_backend();
     let rows = Row::find_by_statement(Statement::from_sql_and_values(
         backend,
@@ -263,6 +272,16 @@ impl Boards {
             .cloned()
     }
 
+    /// The age of the oldest snapshot held (`None`: none is held).
+    pub fn oldest_age(&self) -> Option<Duration> {
+        self.snapshots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .map(|s| s.built.elapsed())
+            .max()
+    }
+
     /// Drops a round's snapshot (after a change on this instance that must show at once,
     /// such as closing the round or voiding a participant).
     pub fn invalidate(&self, round_id: Option<i64>) {
@@ -338,6 +357,7 @@ impl Boards {
             && s.actual == round.prediction_actual
             && let Some(rebuild) = serve_cached(s.built.elapsed(), self.staleness)
         {
+            crate::metrics::cache_lookup("board_snapshot", true);
             if rebuild && let Ok(guard) = self.building.clone().try_lock_owned() {
                 let (db, round) = (db.clone(), round.clone());
                 let (map, generation) = (self.snapshots.clone(), self.generation.clone());
@@ -354,6 +374,7 @@ impl Boards {
             }
             return Ok(s);
         }
+        crate::metrics::cache_lookup("board_snapshot", false);
         self.snapshot(db, round).await
     }
 }

@@ -352,10 +352,21 @@ async fn commit_group(
 fn reply(job: Job, outcome: std::result::Result<Outcome, DbErr>) {
     match (job, outcome) {
         (Job::Save { reply, .. }, Ok(Outcome::Saved(ok))) => {
+            if ok {
+                metrics::counter!("cuocthi_answers_saved_total").increment(1);
+            }
             let _ = reply.send(Ok(ok));
         }
-        (Job::Start { reply, .. }, Ok(Outcome::Started(a)))
-        | (Job::Finish { reply, .. }, Ok(Outcome::Finished(a))) => {
+        (Job::Start { reply, .. }, Ok(Outcome::Started(a))) => {
+            if a.is_some() {
+                metrics::counter!("cuocthi_attempts_started_total").increment(1);
+            }
+            let _ = reply.send(Ok(a.map(|a| *a)));
+        }
+        (Job::Finish { reply, .. }, Ok(Outcome::Finished(a))) => {
+            if a.is_some() {
+                metrics::counter!("cuocthi_attempts_finalised_total").increment(1);
+            }
             let _ = reply.send(Ok(a.map(|a| *a)));
         }
         (Job::Save { reply, .. }, Err(e)) => {
@@ -382,7 +393,11 @@ impl AnswerWriter {
                 upserts: HashMap::new(),
             };
             while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
-                match commit_group(&db, &mut statements, &group).await {
+                let began = std::time::Instant::now();
+                metrics::histogram!("cuocthi_writer_group_jobs").record(group.len() as f64);
+                let committed = commit_group(&db, &mut statements, &group).await;
+                crate::metrics::observe_since("cuocthi_writer_commit_duration_seconds", began);
+                match committed {
                     Ok(outcomes) => {
                         for (job, outcome) in group.drain(..).zip(outcomes) {
                             reply(job, Ok(outcome));

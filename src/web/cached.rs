@@ -91,8 +91,11 @@ impl PageCache {
             .max()
             .unwrap_or_else(SystemTime::now);
         let cache_control = self.cache_control.clone();
-        self.pages
+        let rendered = std::sync::atomic::AtomicBool::new(false);
+        let page = self
+            .pages
             .get_or_load(key, || {
+                rendered.store(true, std::sync::atomic::Ordering::Relaxed);
                 let made = render();
                 let cache_control = cache_control.clone();
                 async move {
@@ -123,7 +126,12 @@ impl PageCache {
                     })
                 }
             })
-            .await
+            .await;
+        crate::metrics::cache_lookup(
+            "board_page",
+            !rendered.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        page
     }
 
     /// The response: an anonymous visitor gets the shared precompressed page (or 304); a

@@ -128,6 +128,7 @@ route_table! {
     site {
         GET  "/healthz"                               => api::health::healthz,
         GET  "/readyz"                                => api::health::readyz,
+        GET  "/metrics"                               => api::metrics::metrics,
         GET  "/api/openapi.json"                      => openapi::document,
         GET  "/static/{name}"                         => crate::views::assets::serve,
         GET  "/"                                      => pages::public::home,

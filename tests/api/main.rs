@@ -25,6 +25,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod lifecycle;
+mod metrics;
 mod openapi;
 mod pages;
 mod phone;

@@ -5,11 +5,16 @@
 //! accept queue had no room for shows there, and its client retries the SYN 1, 3, 7… s
 //! later.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
+
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::servers::ServerPlan;
 
 /// The kernel's accept-queue counters (`TcpExt` in `/proc/net/netstat`), machine-wide.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -59,7 +64,9 @@ impl BurstReport {
     /// Listen overflows during the burst (machine-wide: anything else overflowing at the
     /// same moment counts too).
     pub fn overflows(&self) -> u64 {
-        self.after.listen_overflows - self.before.listen_overflows
+        self.after
+            .listen_overflows
+            .saturating_sub(self.before.listen_overflows)
     }
 }
 
@@ -117,6 +124,50 @@ pub async fn burst(addr: std::net::SocketAddr, n: usize) -> BurstReport {
         before,
         after,
     }
+}
+
+/// `--burst N`: one fresh server (`plan`), N connections at once, the report (printed, and
+/// written to `out/burst.json`).
+pub async fn run(
+    plan: &ServerPlan<'_>,
+    n: usize,
+    client: &reqwest::Client,
+    out: &Path,
+    temp_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let (mut servers, bases) = super::servers::start(plan, client).await?;
+    let addr: std::net::SocketAddr = bases[0].trim_start_matches("http://").parse()?;
+    let report = burst(addr, n).await;
+    for s in &mut servers {
+        s.stop();
+    }
+    if let Some(dir) = temp_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    std::fs::create_dir_all(out)?;
+    std::fs::write(
+        out.join("burst.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    println!(
+        "burst: {} connections at once to /healthz: {} errors, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+         ListenOverflows {} -> {} (+{}), ListenDrops {} -> {}",
+        report.connections,
+        report.errors,
+        report.p50_ms,
+        report.p95_ms,
+        report.p99_ms,
+        report.max_ms,
+        report.before.listen_overflows,
+        report.after.listen_overflows,
+        report.overflows(),
+        report.before.listen_drops,
+        report.after.listen_drops,
+    );
+    if report.errors > 0 {
+        bail!("{} of {} connections failed", report.errors, n);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

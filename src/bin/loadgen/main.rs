@@ -20,15 +20,17 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::Parser;
 use rand::Rng;
-use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter};
 use serde_json::json;
 
 mod burst;
 mod machine;
+mod proxy;
 mod report;
 mod servers;
 mod target;
+mod verify;
 
+use cuocthi::progress::Progress;
 use machine::*;
 use report::*;
 use target::*;
@@ -86,6 +88,18 @@ struct Args {
     /// `--server-arg=--listen-backlog=128`.
     #[arg(long, allow_hyphen_values = true)]
     server_arg: Vec<String>,
+    /// Send the participants' and readers' requests through this reverse proxy (e.g.
+    /// `https://localhost:8443`, in front of the instances started here on `--base-port`)
+    /// and check the deployment through it (HTTP/2, Secure cookies, /metrics hidden).
+    #[arg(long)]
+    via: Option<String>,
+    /// The proxy's certificate (PEM), pinned: the only one the generator trusts.
+    #[arg(long)]
+    ca_cert: Option<PathBuf>,
+    /// Every participant session opens its own connections (as phones do) instead of
+    /// sharing the generator's pool.
+    #[arg(long)]
+    new_connection_per_session: bool,
 }
 
 const PASSWORD: &str = "mật khẩu tải thử 2026";
@@ -108,60 +122,6 @@ fn name_of(i: usize) -> String {
         GIVEN[(i / 100) % 10],
         GIVEN[(i / 1000) % 10]
     )
-}
-
-/// `--burst N`: one fresh server, N connections at once, the report.
-async fn burst_only(
-    args: &Args,
-    url: &str,
-    n: usize,
-    client: &reqwest::Client,
-    temp_dir: Option<PathBuf>,
-) -> anyhow::Result<()> {
-    let server_bin = server_binary(args)?;
-    let (mut servers, bases) = servers::start(
-        &servers::ServerPlan {
-            binary: &server_bin,
-            database_url: url,
-            instances: 1,
-            base_port: args.base_port,
-            extra_args: &args.server_arg,
-        },
-        client,
-    )
-    .await?;
-    let addr: std::net::SocketAddr = bases[0].trim_start_matches("http://").parse()?;
-    let report = burst::burst(addr, n).await;
-    for s in &mut servers {
-        s.stop();
-    }
-    if let Some(dir) = temp_dir {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    std::fs::create_dir_all(&args.out)?;
-    std::fs::write(
-        args.out.join("burst.json"),
-        serde_json::to_string_pretty(&report)?,
-    )?;
-    println!(
-        "burst: {} connections at once to /healthz: {} errors, p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
-         ListenOverflows {} -> {} (+{}), ListenDrops {} -> {}",
-        report.connections,
-        report.errors,
-        report.p50_ms,
-        report.p95_ms,
-        report.p99_ms,
-        report.max_ms,
-        report.before.listen_overflows,
-        report.after.listen_overflows,
-        report.overflows(),
-        report.before.listen_drops,
-        report.after.listen_drops,
-    );
-    if report.errors > 0 {
-        bail!("{} of {} connections failed", report.errors, n);
-    }
-    Ok(())
 }
 
 /// The server binary: `--server`, else `cuocthi` beside this one.
@@ -192,15 +152,18 @@ async fn main() -> anyhow::Result<()> {
         args.participants, args.concurrency, args.bank
     );
 
-    // Idle connections are dropped before the server's 5 s keep-alive closes them, so a
-    // request never goes out on a connection the server is closing.
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(4096)
-        .pool_idle_timeout(Duration::from_secs(2))
-        .timeout(Duration::from_secs(120))
-        .build()?;
+    // Servers are waited on directly; the traffic goes through `--via` when given.
+    let direct = proxy::client(None)?;
+    let client = proxy::client(args.ca_cert.as_deref())?;
     if let Some(n) = args.burst {
-        return burst_only(&args, &url, n, &client, temp_dir).await;
+        let plan = servers::ServerPlan {
+            binary: &server_binary(&args)?,
+            database_url: &url,
+            instances: 1,
+            base_port: args.base_port,
+            extra_args: &args.server_arg,
+        };
+        return burst::run(&plan, n, &direct, &args.out, temp_dir).await;
     }
     let (round, units) = setup(&url, args.bank).await?;
     let server_bin = server_binary(&args)?;
@@ -216,9 +179,14 @@ async fn main() -> anyhow::Result<()> {
             base_port: args.base_port,
             extra_args: &args.server_arg,
         },
-        &client,
+        &direct,
     )
     .await?;
+    let instance_bases = bases.clone();
+    let bases: Vec<String> = match &args.via {
+        Some(via) => vec![via.trim_end_matches('/').to_owned(); instances],
+        None => bases,
+    };
     let pids: Vec<u32> = servers.iter().map(|s| s.0.id()).collect();
     let base = bases[0].clone();
 
@@ -245,6 +213,7 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let limit = Arc::new(tokio::sync::Semaphore::new(64));
     let mut tasks = Vec::new();
+    let progress = Progress::new("register", Some(phones.len() as u64));
     for (i, phone) in phones.iter().enumerate() {
         let t = targets[i % instances].clone();
         let permit = limit.clone().acquire_owned().await?;
@@ -269,7 +238,9 @@ async fn main() -> anyhow::Result<()> {
     }
     for t in tasks {
         t.await?;
+        progress.inc(1);
     }
+    progress.finish();
 
     // 2. Login storm, with a probe saving answers and reading the leaderboard meanwhile.
     let probe_token = {
@@ -331,6 +302,7 @@ async fn main() -> anyhow::Result<()> {
     let tokens: Arc<Mutex<HashMap<usize, String>>> = Arc::new(Mutex::new(HashMap::new()));
     let limit = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
     let mut tasks = Vec::new();
+    let progress = Progress::new("login", Some(phones.len() as u64 - 1));
     for (i, phone) in phones.iter().enumerate().skip(1) {
         let t = targets[i % instances].clone();
         let permit = limit.clone().acquire_owned().await?;
@@ -357,7 +329,9 @@ async fn main() -> anyhow::Result<()> {
     }
     for t in tasks {
         t.await?;
+        progress.inc(1);
     }
+    progress.finish();
     stop_probe.store(true, std::sync::atomic::Ordering::Relaxed);
     probe.await?;
     target
@@ -417,6 +391,10 @@ async fn main() -> anyhow::Result<()> {
         })
     };
     let ids: Vec<usize> = (1..phones.len()).collect();
+    let progress = Progress::new(
+        "participants (start, 20 saves, submit)",
+        Some(ids.len() as u64),
+    );
     for wave in ids.chunks(args.concurrency) {
         let barrier = Arc::new(tokio::sync::Barrier::new(wave.len()));
         let mut tasks = Vec::new();
@@ -429,7 +407,16 @@ async fn main() -> anyhow::Result<()> {
             else {
                 continue;
             };
-            let t = targets[i % instances].clone();
+            let shared = &targets[i % instances];
+            let t = if args.new_connection_per_session {
+                Arc::new(Target {
+                    base: shared.base.clone(),
+                    client: proxy::client(args.ca_cert.as_deref())?,
+                    rec: rec.clone(),
+                })
+            } else {
+                shared.clone()
+            };
             let barrier = barrier.clone();
             let acked = acked.clone();
             let think = args.think_ms;
@@ -480,65 +467,32 @@ async fn main() -> anyhow::Result<()> {
         }
         for t in tasks {
             t.await?;
+            progress.inc(1);
         }
     }
+    progress.finish();
     stop_readers.store(true, std::sync::atomic::Ordering::Relaxed);
     readers.await?;
     let wall = run_started.elapsed();
+    if let Some(via) = &args.via {
+        proxy::check(
+            &client,
+            via.trim_end_matches('/'),
+            &instance_bases[0],
+            &phones[1],
+            PASSWORD,
+            &args.out,
+        )
+        .await?;
+    }
     let (cpu_s, rss_mib) = pids.iter().fold((0.0, 0.0), |(cpu, rss), &pid| {
         let (c, r) = process_usage(pid);
         (cpu + c, f64::max(rss, r))
     });
 
     // 4. Every acknowledged answer is in the database, as the option shown first.
-    let db = Database::connect(&url).await?;
     let acked = acked.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let attempt_ids: Vec<i64> = {
-        let mut v: Vec<i64> = acked.iter().map(|a| a.0).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let mut stored: HashMap<(i64, i32), Vec<usize>> = HashMap::new();
-    let mut first_option: HashMap<(i64, i32), usize> = HashMap::new();
-    for chunk in attempt_ids.chunks(500) {
-        for a in cuocthi::entities::attempt::Entity::find()
-            .filter(cuocthi::entities::attempt::Column::Id.is_in(chunk.to_vec()))
-            .all(&db)
-            .await?
-        {
-            for (i, d) in cuocthi::contest::attempts::drawn_of(&a)
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .iter()
-                .enumerate()
-            {
-                first_option.insert(
-                    (a.id, i as i32 + 1),
-                    d.option_order.first().copied().unwrap_or(usize::MAX),
-                );
-            }
-        }
-        for row in cuocthi::entities::answer::Entity::find()
-            .filter(cuocthi::entities::answer::Column::AttemptId.is_in(chunk.to_vec()))
-            .all(&db)
-            .await?
-        {
-            stored.insert(
-                (row.attempt_id, row.position),
-                serde_json::from_str(&row.choices).unwrap_or_default(),
-            );
-        }
-    }
-    let lost = acked
-        .iter()
-        .filter(|(a, p, _)| {
-            stored.get(&(*a, *p))
-                != Some(&vec![
-                    first_option.get(&(*a, *p)).copied().unwrap_or(usize::MAX),
-                ])
-        })
-        .count();
-    db.close().await.ok();
+    let lost = verify::lost_answers(&url, &acked).await?;
     for server in &mut servers {
         server.stop();
     }

@@ -19,7 +19,7 @@ pub struct ServerPlan<'a> {
     pub extra_args: &'a [String],
 }
 
-/// Starts the servers and returns them with their base URLs, once each answers `/healthz`.
+/// Starts the servers and returns them with their base URLs, once each answers `/readyz`.
 pub async fn start(
     plan: &ServerPlan<'_>,
     client: &reqwest::Client,
@@ -56,11 +56,11 @@ pub async fn start(
     Ok((servers, bases))
 }
 
-/// Waits (10 s at most) until `base` answers `/healthz` with 200.
+/// Waits (10 s at most) until `base` answers `/readyz` with 200.
 pub async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
     for _ in 0..100 {
         if client
-            .get(format!("{base}/healthz"))
+            .get(format!("{base}/readyz"))
             .send()
             .await
             .is_ok_and(|r| r.status().is_success())

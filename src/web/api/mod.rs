@@ -14,6 +14,7 @@ pub mod documents;
 pub mod exports;
 pub mod health;
 pub mod me;
+pub mod metrics;
 pub mod participants;
 pub mod recovery;
 pub mod rounds;

@@ -54,6 +54,8 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
     // Pages.
     row("GET", "/healthz", "/healthz".into(), none(), all_ok);
     row("GET", "/readyz", "/readyz".into(), none(), all_ok);
+    // Tests connect from loopback, which scrapes without a token.
+    row("GET", "/metrics", "/metrics".into(), none(), all_ok);
     row(
         "GET",
         "/api/openapi.json",
