@@ -367,7 +367,7 @@ fn multiple_choice(answer: &[Tok]) -> Result<Choices, String> {
 /// writes for a question without weights (`~%0%` in a single-answer question; in a
 /// multiple-answer one, an equal share of 100 % for each right option and `-100 %` for
 /// each wrong one) — so that a bank exported and imported again is the same bank.
-fn drop_plain_weights(kind: Kind, choices: &mut [Choice]) {
+pub(super) fn drop_plain_weights(kind: Kind, choices: &mut [Choice]) {
     let value = |c: &Choice| c.weight.as_deref().and_then(|w| w.parse::<f64>().ok());
     let close = |a: f64, b: f64| (a - b).abs() < 1e-4;
     let plain = match kind {
@@ -440,7 +440,7 @@ fn weight(seg: &[Tok]) -> Option<(f64, String, usize)> {
 
 /// The topic named by a `$CATEGORY:` path: its last segment. Like Moodle, a single `/`
 /// separates segments and `//` stands for a literal `/`.
-fn category_topic(path: &str) -> String {
+pub(super) fn category_topic(path: &str) -> String {
     let chars: Vec<char> = path.chars().collect();
     let mut segments = vec![String::new()];
     for (i, &c) in chars.iter().enumerate() {
