@@ -296,7 +296,7 @@ pub(super) fn html_text(s: &str) -> String {
     clean(&out)
 }
 
-/// A weight in percent as GIFT writes it: `50`, `-100`, `33.33333`.
+/// A weight in percent as Moodle writes it in GIFT: `50`, `-100`, `33.33333`.
 pub(super) fn weight_text(w: f64) -> String {
     let s = format!("{w:.5}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
