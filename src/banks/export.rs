@@ -7,8 +7,8 @@
 use std::fmt::Write;
 
 use super::gift::marker_len;
-use super::moodle_xml::weight_text;
 use super::model::{Bank, Kind, Question};
+use super::moodle_xml::weight_text;
 
 /// Writes a bank in the native TOML format (see the `native` module).
 pub fn to_toml(bank: &Bank) -> String {
