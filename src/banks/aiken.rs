@@ -122,15 +122,15 @@ fn answer_letters(answer: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .collect();
     let letters = |t: &&str| t.chars().count() == 1 && t.chars().all(|c| c.is_alphabetic());
-    if !tokens.is_empty() && !tokens.iter().all(letters) {
-        if let Some(first) = answer
+    if !tokens.is_empty()
+        && !tokens.iter().all(letters)
+        && let Some(first) = answer
             .trim()
             .chars()
             .next()
             .filter(char::is_ascii_uppercase)
-        {
-            return vec![first.to_string()];
-        }
+    {
+        return vec![first.to_string()];
     }
     tokens.into_iter().map(str::to_owned).collect()
 }

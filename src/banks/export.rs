@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use super::gift::marker_len;
 use super::model::{Bank, Kind, Question};
+use super::moodle_xml::weight_text;
 
 /// Writes a bank in the native TOML format (see the `native` module).
 pub fn to_toml(bank: &Bank) -> String {
@@ -217,12 +218,6 @@ fn gift_question(out: &mut String, q: &Question) {
         let _ = writeln!(out, "\t{e}");
     }
     out.push_str("}\n");
-}
-
-/// A weight in percent as Moodle writes it: `50`, `33.33333`.
-fn weight_text(w: f64) -> String {
-    let s = format!("{w:.5}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// An escaped text, protected by a `[plain]` marker when it starts like a marker itself.

@@ -10,10 +10,12 @@
 
 mod aiken;
 mod export;
+mod export_xml;
 mod gift;
 mod model;
 #[cfg(test)]
 mod moodle_tests;
+mod moodle_xml;
 mod native;
 pub mod store;
 mod synthetic;
@@ -30,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::limits::{self, MAX_QUESTIONS};
 
 pub use export::{to_gift, to_toml};
+pub use export_xml::to_moodle_xml;
 pub use model::{
     Bank, Choice, Difficulty, FALSE_TEXT, Kind, LineProblem, Parsed, Problems, Question, Skipped,
     TRUE_TEXT, Warning,
@@ -56,19 +59,23 @@ pub enum Format {
     Csv,
     /// An Excel workbook (first sheet) with the CSV column layout.
     Xlsx,
+    /// Moodle XML, the format Moodle exports whole banks in.
+    MoodleXml,
 }
 
 impl Format {
     /// Every format, in documentation order.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Toml,
         Format::Gift,
         Format::Aiken,
         Format::Csv,
         Format::Xlsx,
+        Format::MoodleXml,
     ];
 
-    /// The format's name as used in query strings: `toml`, `gift`, `aiken`, `csv`, `xlsx`.
+    /// The format's name as used in query strings: `toml`, `gift`, `aiken`, `csv`, `xlsx`,
+    /// `moodlexml`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Toml => "toml",
@@ -76,10 +83,11 @@ impl Format {
             Format::Aiken => "aiken",
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
+            Format::MoodleXml => "moodlexml",
         }
     }
 
-    /// Parses a query value (`toml|gift|aiken|csv|xlsx`), case-insensitively.
+    /// Parses a query value (`toml|gift|aiken|csv|xlsx|moodlexml`), case-insensitively.
     pub fn from_name(name: &str) -> Option<Format> {
         let name = name.trim();
         Format::ALL
@@ -89,7 +97,8 @@ impl Format {
 
     /// Guesses the format from a file name's extension, case-insensitively:
     /// `.toml`; `.gift`, `.gift.txt` and plain `.txt` (Moodle exports GIFT as `.txt`) →
-    /// GIFT; `.aiken` and `.aiken.txt` → Aiken; `.csv`; `.xlsx`. Anything else → `None`.
+    /// GIFT; `.aiken` and `.aiken.txt` → Aiken; `.csv`; `.xlsx`; `.xml` → Moodle XML.
+    /// Anything else → `None`.
     pub fn from_file_name(file_name: &str) -> Option<Format> {
         let lower = file_name.trim().to_lowercase();
         let ends = |suffix: &str| lower.ends_with(suffix);
@@ -103,6 +112,8 @@ impl Format {
             Some(Format::Csv)
         } else if ends(".xlsx") {
             Some(Format::Xlsx)
+        } else if ends(".xml") {
+            Some(Format::MoodleXml)
         } else {
             None
         }
@@ -160,6 +171,7 @@ pub fn parse(format: Format, bytes: &[u8], meta: &BankMeta) -> Result<Parsed, Pr
         Format::Aiken => aiken::parse(bytes, meta),
         Format::Csv => tabular::parse_csv(bytes, meta),
         Format::Xlsx => tabular::parse_xlsx(bytes, meta),
+        Format::MoodleXml => moodle_xml::parse(bytes, meta),
     };
     finish(draft)
 }

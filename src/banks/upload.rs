@@ -15,7 +15,7 @@ pub fn detect_format(named: Option<&str>, file_name: Option<&str>) -> Result<For
     .ok_or_else(|| {
         AppError::bad_request(
             "unknown_format",
-            "Định dạng tệp không được hỗ trợ; dùng format=toml, gift, aiken, csv hoặc xlsx.",
+            "Định dạng tệp không được hỗ trợ; dùng format=toml, gift, aiken, csv, xlsx hoặc moodlexml.",
         )
     })
 }

@@ -381,3 +381,45 @@ async fn moodles_gift_examples_import_with_warnings_and_reimport_unchanged() {
         "{body}"
     );
 }
+
+/// Issue #19 point 7: a bank exported as Moodle XML imports back as the same questions.
+#[tokio::test]
+async fn a_bank_exported_as_moodle_xml_imports_back_unchanged() {
+    let app = spawn_app().await;
+    let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
+    let mut bank = banks::synthetic_bank(30);
+    bank.code = "xml-goc".into();
+    for q in &mut bank.questions {
+        // What Moodle XML cannot carry.
+        q.difficulty = banks::Difficulty::Medium;
+        q.source = None;
+    }
+    let (status, body) = json_of(
+        app.import_bank(
+            Some(&organiser),
+            "format=toml",
+            banks::to_toml(&bank).into_bytes(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let response = app
+        .get(
+            &format!("/api/v1/banks/{id}/export?format=moodlexml"),
+            Some(&organiser),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let xml = response.bytes().await.unwrap().to_vec();
+    assert!(xml.starts_with(b"<?xml"));
+    let query = format!("format=moodlexml&code={}&title={}", bank.code, "xml");
+    let (status, body) = json_of(app.import_bank(Some(&organiser), &query, xml).await).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (&body["unchanged"], &body["created"], &body["revised"]),
+        (&json!(30), &json!(0), &json!(0)),
+        "{body}"
+    );
+}

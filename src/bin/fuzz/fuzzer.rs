@@ -84,6 +84,23 @@ fn tokens(format: Format) -> &'static [&'static str] {
             ":",
             ",",
         ],
+        Format::MoodleXml => &[
+            "<question type=\"multichoice\">",
+            "</question>",
+            "<answer fraction=\"50\">",
+            "</answer>",
+            "<text>",
+            "</text>",
+            "<![CDATA[",
+            "]]>",
+            "&amp;",
+            "&nbsp;",
+            "&#x1F600;",
+            "<!DOCTYPE x [<!ENTITY a \"b\">]>",
+            "<single>false</single>",
+            "<",
+            ">",
+        ],
         Format::Csv | Format::Xlsx => &[
             ",",
             "\"",
@@ -165,6 +182,7 @@ pub fn seeds(format: Format) -> Vec<Vec<u8>> {
         Format::Aiken => vec![to_aiken(&bank).into_bytes()],
         Format::Csv => vec![to_csv(&rows(&bank))],
         Format::Xlsx => vec![to_xlsx(&rows(&bank))],
+        Format::MoodleXml => vec![banks::to_moodle_xml(&bank).into_bytes()],
     }
 }
 

@@ -46,7 +46,7 @@ pub struct BankChecked {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
-    /// `toml|gift|aiken|csv|xlsx`; for multipart uploads, defaults from the file name.
+    /// `toml|gift|aiken|csv|xlsx|moodlexml`; for multipart uploads, defaults from the file name.
     pub format: Option<String>,
     /// Bank code for formats that carry none (GIFT, Aiken, CSV, XLSX).
     pub code: Option<String>,
@@ -204,7 +204,7 @@ pub async fn detail(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
-    /// `toml` (the default) or `gift`.
+    /// `toml` (the default), `gift` or `moodlexml`.
     pub format: Option<String>,
 }
 
@@ -219,7 +219,7 @@ pub struct ExportQuery {
         crate::error::NotFoundError,
     )
 )]
-/// `GET /api/v1/banks/{id}/export?format=toml|gift`.
+/// `GET /api/v1/banks/{id}/export?format=toml|gift|moodlexml`.
 pub async fn export(
     _staff: Staff,
     state: web::Data<AppState>,
@@ -229,20 +229,26 @@ pub async fn export(
     let format = match query.format.as_deref().unwrap_or("toml") {
         "toml" => Format::Toml,
         "gift" => Format::Gift,
+        "moodlexml" => Format::MoodleXml,
         _ => {
             return Err(AppError::bad_request(
                 "unknown_format",
-                "Chỉ xuất được định dạng toml hoặc gift.",
+                "Chỉ xuất được định dạng toml, gift hoặc moodlexml.",
             ));
         }
     };
     let bank = store::load_bank(&state.db.read, path.into_inner()).await?;
-    let (text, extension) = match format {
-        Format::Gift => (banks::to_gift(&bank), "gift"),
-        _ => (banks::to_toml(&bank), "toml"),
+    let (text, extension, content_type) = match format {
+        Format::Gift => (banks::to_gift(&bank), "gift", "text/plain; charset=utf-8"),
+        Format::MoodleXml => (
+            banks::to_moodle_xml(&bank),
+            "xml",
+            "application/xml; charset=utf-8",
+        ),
+        _ => (banks::to_toml(&bank), "toml", "text/plain; charset=utf-8"),
     };
     Ok(HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
+        .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{}.{extension}\"", bank.code),

@@ -27,12 +27,12 @@ async fn banks_page(
         form #bank-upload .card method="post" action="/organiser/banks" enctype="multipart/form-data" {
             h2 { "Tải lên ngân hàng câu hỏi" }
             (csrf_field(viewer))
-            label for="bank-file" { "Tệp (.toml, .gift, .txt, .aiken.txt, .csv, .xlsx)" }
+            label for="bank-file" { "Tệp (.toml, .gift, .txt, .aiken.txt, .csv, .xlsx, .xml của Moodle)" }
             input #bank-file type="file" name="file" required;
             label for="bank-format" { "Định dạng" }
             select #bank-format name="format" {
                 option value="" { "Theo đuôi tệp" }
-                @for f in ["toml", "gift", "aiken", "csv", "xlsx"] { option value=(f) { (f) } }
+                @for f in ["toml", "gift", "aiken", "csv", "xlsx", "moodlexml"] { option value=(f) { (f) } }
             }
             label for="bank-code" { "Mã ngân hàng (cho GIFT, Aiken, CSV, XLSX)" }
             input #bank-code type="text" name="code";

@@ -1,0 +1,575 @@
+//! Moodle XML (`format=moodlexml`), the format Moodle exports whole question banks in:
+//! `<quiz>` of `<question type="…">` elements.
+//!
+//! Read as a stream of XML events (quick-xml), never as a tree: the nesting depth, each
+//! text and the number of questions are bounded, a `<!DOCTYPE>` is refused (so no entity
+//! can be declared, let alone expanded) and only XML's five entities and character
+//! references are resolved. Imported: `multichoice` (single and multiple, fractions read
+//! as the GIFT weights are, see `gift::multiple_choice`), `truefalse`, categories as
+//! topics (last path segment), `generalfeedback` as the explanation, tags, and the
+//! `idnumber` (else the `name`) as the key. HTML texts are reduced to their text, which is
+//! what cuocthi shows. Other types are skipped with their line.
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::gift::{category_topic, drop_plain_weights};
+use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Question, Skipped, TRUE_TEXT};
+use super::text::{LineIndex, clean, clean_opt, clean_tags, decode};
+use super::{BankMeta, DEFAULT_TOPIC, Draft, Problems};
+use crate::limits::{MAX_QUESTION_BYTES, excerpt};
+
+/// Deepest element nesting read (Moodle's own files stay under 8).
+const MAX_DEPTH: usize = 32;
+
+/// A question being read.
+#[derive(Default)]
+struct Pending {
+    line: usize,
+    kind: String,
+    name: Option<String>,
+    idnumber: Option<String>,
+    text: String,
+    html: bool,
+    explanation: String,
+    single: Option<bool>,
+    answers: Vec<Answer>,
+    tags: Vec<String>,
+    category: Option<String>,
+    files: usize,
+}
+
+#[derive(Default)]
+struct Answer {
+    fraction: String,
+    text: String,
+    feedback: String,
+    html: bool,
+}
+
+/// Parses a Moodle XML file; `Err` when it is not UTF-8, not well-formed or passes a
+/// limit.
+pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
+    let source = decode(bytes)?;
+    let lines = LineIndex::new(source);
+    let mut reader = Reader::from_str(source);
+    let mut draft = Draft::from_meta(meta);
+    let mut topic = DEFAULT_TOPIC.to_owned();
+    let mut path: Vec<String> = Vec::new();
+    let mut text = String::new();
+    let mut pending: Option<Pending> = None;
+    let refuse =
+        |line: usize, message: String| Err(Problems::from(super::LineProblem { line, message }));
+    loop {
+        let at = lines.line(reader.buffer_position() as usize);
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(e) => {
+                return refuse(
+                    lines.line(reader.error_position() as usize),
+                    format!(
+                        "Tệp Moodle XML không hợp lệ (dòng {}): {}.",
+                        lines.line(reader.error_position() as usize),
+                        excerpt(&e.to_string())
+                    ),
+                );
+            }
+        };
+        match event {
+            Event::DocType(_) => {
+                return refuse(
+                    at,
+                    "Tệp Moodle XML không được có khai báo <!DOCTYPE> (không nhận thực thể \
+                     tự định nghĩa)."
+                        .to_owned(),
+                );
+            }
+            Event::Start(e) => {
+                if path.len() >= MAX_DEPTH {
+                    return refuse(at, format!("Các thẻ XML lồng nhau quá {MAX_DEPTH} tầng."));
+                }
+                let name = e.local_name().into_inner().to_owned();
+                start(&name, &e, &path, at, &mut pending);
+                path.push(name);
+                text.clear();
+            }
+            Event::Empty(e) => {
+                let name = e.local_name().into_inner().to_owned();
+                start(&name, &e, &path, at, &mut pending);
+                path.push(name);
+                end(&path, "", &mut pending);
+                path.pop();
+            }
+            Event::Text(t) => push(&mut text, &t.xml10_content(), at)?,
+            Event::CData(c) => push(&mut text, &c.into_inner(), at)?,
+            Event::GeneralRef(r) => {
+                let name = r.clone().into_inner().to_string();
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c.to_string()),
+                    _ => quick_xml::escape::resolve_predefined_entity(&name).map(str::to_owned),
+                };
+                match resolved {
+                    Some(s) => push(&mut text, &s, at)?,
+                    None => {
+                        return refuse(
+                            at,
+                            format!(
+                                "Thực thể “&{};” không được nhận; chỉ dùng &lt; &gt; &amp; \
+                                 &quot; &apos; và &#…;.",
+                                excerpt(&name)
+                            ),
+                        );
+                    }
+                }
+            }
+            Event::End(_) => {
+                end(&path, &text, &mut pending);
+                text.clear();
+                if path.len() == 2
+                    && path[1] == "question"
+                    && let Some(p) = pending.take()
+                {
+                    finish(p, &mut topic, &mut draft);
+                    draft.check_question_limit(at)?;
+                }
+                path.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    draft.make_keys_unique();
+    Ok(draft)
+}
+
+/// Adds text to the element being read, within [`MAX_QUESTION_BYTES`].
+fn push(text: &mut String, more: &str, line: usize) -> Result<(), Problems> {
+    if text.len() + more.len() > MAX_QUESTION_BYTES {
+        return Err(Problems::over_limit(
+            "question_bytes",
+            line,
+            format!(
+                "Một đoạn văn bản ở dòng {line} dài hơn {} KiB.",
+                MAX_QUESTION_BYTES / 1024
+            ),
+        ));
+    }
+    text.push_str(more);
+    Ok(())
+}
+
+fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    e.try_get_attribute(name).ok().flatten().and_then(|a| {
+        let raw = a.value.to_string();
+        quick_xml::escape::unescape(&raw)
+            .ok()
+            .map(|v| v.into_owned())
+    })
+}
+
+/// An element starts inside `path`.
+fn start(
+    name: &str,
+    e: &BytesStart<'_>,
+    path: &[String],
+    line: usize,
+    pending: &mut Option<Pending>,
+) {
+    let parent = path.last().map(String::as_str);
+    match (parent, name) {
+        (Some("quiz"), "question") => {
+            *pending = Some(Pending {
+                line,
+                kind: attr(e, "type").unwrap_or_default(),
+                ..Pending::default()
+            });
+        }
+        (Some("question"), "questiontext") => {
+            if let Some(p) = pending {
+                p.html = attr(e, "format").as_deref() == Some("html");
+            }
+        }
+        (Some("question"), "answer") => {
+            if let Some(p) = pending {
+                p.answers.push(Answer {
+                    fraction: attr(e, "fraction").unwrap_or_default(),
+                    html: attr(e, "format").as_deref() == Some("html"),
+                    ..Answer::default()
+                });
+            }
+        }
+        (Some("questiontext"), "file") => {
+            if let Some(p) = pending {
+                p.files += 1;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The element at the end of `path` ends, with its text.
+fn end(path: &[String], text: &str, pending: &mut Option<Pending>) {
+    let Some(p) = pending else { return };
+    let n = path.len();
+    let tail = |k: usize| path.get(n.wrapping_sub(k)).map(String::as_str);
+    match (tail(3), tail(2), tail(1)) {
+        (Some("question"), Some("name"), Some("text")) => p.name = clean_opt(text),
+        (Some("question"), Some("questiontext"), Some("text")) => p.text = text.to_owned(),
+        (Some("question"), Some("generalfeedback"), Some("text")) => {
+            p.explanation = text.to_owned();
+        }
+        (Some("question"), Some("category"), Some("text")) => p.category = Some(text.to_owned()),
+        (_, Some("question"), Some("single")) => {
+            p.single = Some(matches!(text.trim(), "true" | "1"));
+        }
+        (_, Some("question"), Some("idnumber")) => p.idnumber = clean_opt(text),
+        (Some("question"), Some("answer"), Some("text")) => {
+            if let Some(a) = p.answers.last_mut() {
+                a.text = text.to_owned();
+            }
+        }
+        (Some("answer"), Some("feedback"), Some("text")) => {
+            if let Some(a) = p.answers.last_mut() {
+                a.feedback = text.to_owned();
+            }
+        }
+        (Some("tags"), Some("tag"), Some("text")) => p.tags.push(text.to_owned()),
+        _ => {}
+    }
+}
+
+/// A text as cuocthi keeps it: HTML reduced to its text (tags dropped, entities
+/// resolved, line breaks and paragraphs become spaces), then [`clean`].
+pub(super) fn html_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(['<', '&']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('<') {
+            let is_tag = rest[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+            match rest.find('>').filter(|_| is_tag) {
+                Some(close) => {
+                    out.push(' ');
+                    rest = &rest[close + 1..];
+                }
+                None => {
+                    out.push('<');
+                    rest = &rest[1..];
+                }
+            }
+        } else {
+            let entity = rest[1..]
+                .find(';')
+                .filter(|&k| k <= 10)
+                .map(|k| &rest[1..=k]);
+            let decoded = entity.and_then(|e| match e {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                _ => e
+                    .strip_prefix("#x")
+                    .or_else(|| e.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| e.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            });
+            match (entity, decoded) {
+                (Some(e), Some(c)) => {
+                    out.push(c);
+                    rest = &rest[e.len() + 2..];
+                }
+                _ => {
+                    out.push('&');
+                    rest = &rest[1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    clean(&out)
+}
+
+/// A weight in percent as Moodle writes it in GIFT: `50`, `-100`, `33.33333`.
+pub(super) fn weight_text(w: f64) -> String {
+    let s = format!("{w:.5}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn finish(p: Pending, topic: &mut String, draft: &mut Draft) {
+    let line = p.line;
+    let text_of = |s: &str, html: bool| if html { html_text(s) } else { clean(s) };
+    let skip_reason = |kind: &str| {
+        format!("Bỏ qua câu hỏi loại “{kind}”: cuộc thi chỉ dùng câu hỏi trắc nghiệm và đúng/sai.")
+    };
+    let (kind, choices, partial) = match p.kind.as_str() {
+        "category" => {
+            if let Some(path) = &p.category {
+                *topic = category_topic(path.trim());
+            }
+            return;
+        }
+        "multichoice" => {
+            let single = p.single.unwrap_or(true);
+            let mut partial = false;
+            let mut choices = Vec::new();
+            for a in &p.answers {
+                let w: f64 = a.fraction.trim().parse().unwrap_or(0.0);
+                let full = (w - 100.0).abs() < 1e-9;
+                partial |= single && w > 0.0 && !full;
+                choices.push(Choice {
+                    text: text_of(&a.text, a.html),
+                    correct: if single { full } else { w > 0.0 },
+                    feedback: clean_opt(&text_of(&a.feedback, true)),
+                    weight: Some(weight_text(w)),
+                });
+            }
+            let kind = if single { Kind::Single } else { Kind::Multiple };
+            if single {
+                // `=` options carry no weight in GIFT: a full mark says no more than `correct`.
+                for c in &mut choices {
+                    if c.correct {
+                        c.weight = None;
+                    }
+                }
+                let right = choices.iter().filter(|c| c.correct).count();
+                if right > 1 {
+                    draft.skipped.push(Skipped {
+                        line,
+                        reason: format!(
+                            "Bỏ qua câu hỏi một lựa chọn có {right} phương án cùng được trọn \
+                             điểm: trong cuộc thi, câu hỏi một lựa chọn chỉ có một phương án đúng."
+                        ),
+                    });
+                    return;
+                }
+            }
+            drop_plain_weights(kind, &mut choices);
+            (kind, choices, partial)
+        }
+        "truefalse" => {
+            let answer = |value: &str| {
+                p.answers
+                    .iter()
+                    .find(|a| clean(&html_text(&a.text)).eq_ignore_ascii_case(value))
+            };
+            let (t, f) = (answer("true"), answer("false"));
+            let verdict = t.is_some_and(|a| a.fraction.trim().parse::<f64>().unwrap_or(0.0) > 0.0);
+            let feedback = |a: Option<&Answer>| a.and_then(|a| clean_opt(&html_text(&a.feedback)));
+            (
+                Kind::TrueFalse,
+                vec![
+                    Choice {
+                        text: TRUE_TEXT.to_owned(),
+                        correct: verdict,
+                        feedback: feedback(t),
+                        weight: None,
+                    },
+                    Choice {
+                        text: FALSE_TEXT.to_owned(),
+                        correct: !verdict,
+                        feedback: feedback(f),
+                        weight: None,
+                    },
+                ],
+                false,
+            )
+        }
+        other => {
+            let kind = if other.is_empty() { "?" } else { other };
+            draft.skipped.push(Skipped {
+                line,
+                reason: skip_reason(&excerpt(kind)),
+            });
+            return;
+        }
+    };
+    if partial {
+        draft.warn(
+            line,
+            "Câu hỏi có phương án được một phần điểm: cuộc thi chấm trọn câu nên chỉ phương án \
+             trọn điểm là đúng, phương án một phần điểm tính là sai. Trọng số vẫn được giữ khi \
+             xuất lại.",
+        );
+    }
+    if p.files > 0 {
+        draft.warn(
+            line,
+            format!(
+                "Câu hỏi có {} tệp đính kèm (ảnh): cuộc thi chưa nhận ảnh trong câu hỏi nên các \
+                 tệp này bị bỏ qua.",
+                p.files
+            ),
+        );
+    }
+    draft.bank.questions.push(Question {
+        key: p.idnumber.or(p.name),
+        topic: topic.clone(),
+        difficulty: Difficulty::Medium,
+        kind,
+        text: text_of(&p.text, p.html),
+        choices,
+        explanation: clean_opt(&html_text(&p.explanation)),
+        source: None,
+        tags: clean_tags(p.tags),
+        line,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Format, parse, synthetic_bank, to_moodle_xml};
+    use super::*;
+
+    const EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+<!-- question: 0  -->
+  <question type="category">
+    <category>
+      <text>$course$/top/Cổng Dịch vụ công</text>
+    </category>
+  </question>
+  <question type="multichoice">
+    <name>
+      <text>dvc-kenh</text>
+    </name>
+    <questiontext format="html">
+      <text><![CDATA[<p>Hồ sơ nộp <b>trực tuyến</b> qua kênh nào?</p>]]></text>
+      <file name="buoc-2.png" path="/" encoding="base64">iVBORw0KGgo=</file>
+    </questiontext>
+    <generalfeedback format="html">
+      <text>&lt;p&gt;Xem Điều 9.&lt;/p&gt;</text>
+    </generalfeedback>
+    <single>true</single>
+    <answer fraction="100" format="html">
+      <text>Cổng Dịch vụ công quốc gia</text>
+      <feedback format="html"><text>Đúng.</text></feedback>
+    </answer>
+    <answer fraction="50" format="html"><text>Zalo</text></answer>
+    <answer fraction="0" format="html"><text>Thư tay &amp; fax</text></answer>
+    <tags><tag><text>kênh</text></tag></tags>
+    <idnumber>DVC-01</idnumber>
+  </question>
+  <question type="multichoice">
+    <name><text>chon-nhieu</text></name>
+    <questiontext format="moodle_auto_format"><text>Chọn các cổng</text></questiontext>
+    <single>false</single>
+    <answer fraction="50"><text>A</text></answer>
+    <answer fraction="50"><text>B</text></answer>
+    <answer fraction="-100"><text>C</text></answer>
+  </question>
+  <question type="truefalse">
+    <name><text>tf</text></name>
+    <questiontext format="html"><text>Kết quả điện tử có giá trị pháp lý.</text></questiontext>
+    <answer fraction="100" format="moodle_auto_format"><text>true</text><feedback><text>Đúng vậy</text></feedback></answer>
+    <answer fraction="0" format="moodle_auto_format"><text>false</text></answer>
+  </question>
+  <question type="essay">
+    <name><text>tu-luan</text></name>
+    <questiontext format="html"><text>Ý kiến?</text></questiontext>
+  </question>
+</quiz>
+"#;
+
+    fn meta() -> BankMeta {
+        BankMeta::new("moodle-xml", "Moodle XML")
+    }
+
+    #[test]
+    fn a_moodle_export_imports_with_moodles_meaning() {
+        let parsed = match parse(Format::MoodleXml, EXPORT.as_bytes(), &meta()) {
+            Ok(p) => p,
+            Err(e) => panic!("{e:#?}"),
+        };
+        let b = &parsed.bank;
+        assert_eq!(b.questions.len(), 3);
+        let q = &b.questions[0];
+        assert_eq!(q.key.as_deref(), Some("DVC-01"));
+        assert_eq!(q.topic, "Cổng Dịch vụ công");
+        assert_eq!(q.kind, Kind::Single);
+        assert_eq!(q.text, "Hồ sơ nộp trực tuyến qua kênh nào?");
+        assert_eq!(q.explanation.as_deref(), Some("Xem Điều 9."));
+        assert_eq!(q.tags, ["kênh"]);
+        let c: Vec<(&str, bool, Option<&str>)> = q
+            .choices
+            .iter()
+            .map(|c| (c.text.as_str(), c.correct, c.weight.as_deref()))
+            .collect();
+        assert_eq!(
+            c,
+            [
+                ("Cổng Dịch vụ công quốc gia", true, None),
+                ("Zalo", false, Some("50")),
+                ("Thư tay & fax", false, Some("0")),
+            ]
+        );
+        let multi = &b.questions[1];
+        assert_eq!(multi.kind, Kind::Multiple);
+        assert_eq!(
+            multi.choices.iter().map(|c| c.correct).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+        assert_eq!(b.questions[2].true_false_answer(), Some(true));
+        assert_eq!(parsed.skipped.len(), 1);
+        assert!(parsed.skipped[0].reason.contains("essay"));
+        // Partial credit and the (not yet supported) embedded picture are warnings.
+        assert_eq!(parsed.warnings.len(), 2, "{:#?}", parsed.warnings);
+
+        // Round trip: exported and imported again, the same bank.
+        let again = parse(Format::MoodleXml, to_moodle_xml(b).as_bytes(), &meta())
+            .map(|p| p.bank)
+            .unwrap_or_else(|e| panic!("{e:#?}"));
+        assert!(again.same_content(b), "{again:#?}\n{b:#?}");
+    }
+
+    #[test]
+    fn a_bank_round_trips_through_moodle_xml() {
+        let mut bank = synthetic_bank(60);
+        bank.description = None;
+        bank.code = "moodle-xml".into();
+        bank.title = "Moodle XML".into();
+        for q in &mut bank.questions {
+            // What Moodle XML cannot carry.
+            q.difficulty = Difficulty::Medium;
+            q.source = None;
+        }
+        bank.questions[0].text = "a < b & \"c\" <b>không phải thẻ</b>".into();
+        let again = parse(Format::MoodleXml, to_moodle_xml(&bank).as_bytes(), &meta())
+            .map(|p| p.bank)
+            .unwrap_or_else(|e| panic!("{e:#?}"));
+        assert!(again.same_content(&bank));
+    }
+
+    #[test]
+    fn entities_and_doctypes_are_refused() {
+        let bomb = "<?xml version=\"1.0\"?><!DOCTYPE q [<!ENTITY a \"aaaa\"><!ENTITY b \
+                    \"&a;&a;&a;\">]><quiz><question type=\"truefalse\"><questiontext><text>&b;\
+                    </text></questiontext></question></quiz>";
+        let problems = parse(Format::MoodleXml, bomb.as_bytes(), &meta())
+            .err()
+            .unwrap_or_default();
+        assert!(problems[0].message.contains("DOCTYPE"), "{problems:#?}");
+        let unknown = "<quiz><question type=\"truefalse\"><questiontext><text>&nbsp;</text>\
+                       </questiontext></question></quiz>";
+        let problems = parse(Format::MoodleXml, unknown.as_bytes(), &meta())
+            .err()
+            .unwrap_or_default();
+        assert!(problems[0].message.contains("&nbsp;"), "{problems:#?}");
+        let broken = "<quiz><question type=\"truefalse\">\n<text></quiz>";
+        let problems = parse(Format::MoodleXml, broken.as_bytes(), &meta())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(problems[0].line, 2, "{problems:#?}");
+    }
+}
