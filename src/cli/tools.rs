@@ -34,11 +34,13 @@ pub(super) async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let produced = match exports::produce(
         &db.read,
         &boards,
-        kind,
-        args.id,
-        format,
-        contact,
-        crate::contest::items::MIN_SAMPLE,
+        exports::ExportSpec {
+            kind,
+            id: args.id,
+            format,
+            contact,
+            item_min_sample: crate::contest::items::MIN_SAMPLE,
+        },
         file,
     )
     .await

@@ -370,18 +370,32 @@ pub fn write_table<'a>(
     hash_file(file)
 }
 
+/// What to export: the kind, its round or contest, the file format, the contact fields
+/// asked for, and the item analysis's minimum sample.
+#[derive(Debug, Clone)]
+pub struct ExportSpec {
+    pub kind: ExportKind,
+    pub id: i64,
+    pub format: Format,
+    pub contact: ContactFields,
+    pub item_min_sample: u64,
+}
+
 /// Loads an export and writes it into `file` (a temporary file for a download, the
 /// output file for the command line).
 pub async fn produce<C: ConnectionTrait>(
     db: &C,
     boards: &Boards,
-    kind: ExportKind,
-    id: i64,
-    format: Format,
-    contact: ContactFields,
-    item_min_sample: u64,
+    spec: ExportSpec,
     file: File,
 ) -> Result<Produced> {
+    let ExportSpec {
+        kind,
+        id,
+        format,
+        contact,
+        item_min_sample,
+    } = spec;
     let export = load(db, boards, kind, id, contact, item_min_sample).await?;
     tokio::task::spawn_blocking(move || write(&export, format, file))
         .await

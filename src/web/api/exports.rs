@@ -147,11 +147,13 @@ async fn download(
     let produced = exports::produce(
         &state.db.read,
         &state.engine.boards,
-        kind,
-        id,
-        format,
-        contact,
-        state.settings.item_min_sample,
+        exports::ExportSpec {
+            kind,
+            id,
+            format,
+            contact,
+            item_min_sample: state.settings.item_min_sample,
+        },
         file,
     )
     .await?;
