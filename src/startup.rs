@@ -78,6 +78,12 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
 
 /// The shared state over an already migrated database.
 pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
+    let filled = crate::accounts::participants::backfill_search_names(&db.write)
+        .await
+        .map_err(|e| anyhow::anyhow!("Failed to fill the search names: {e}"))?;
+    if filled > 0 {
+        tracing::info!(filled, "search names filled for older accounts");
+    }
     let secret = jwt_secret(
         &db.write,
         settings

@@ -59,6 +59,20 @@ pub fn nfc(input: &str) -> String {
     input.chars().filter(|&c| !dropped(c)).nfc().collect()
 }
 
+/// A text folded for searching: lower case, Vietnamese diacritics dropped ("đ" as "d"),
+/// spaces collapsed — "Nguyễn  Thị Ánh" and "nguyen thi anh" fold alike.
+pub fn fold(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in clean(input).nfd() {
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c if ('\u{300}'..='\u{36f}').contains(&c) => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
 /// [`clean`], but `None` for a missing or blank value.
 pub fn clean_opt(input: Option<&str>) -> Option<String> {
     input.map(clean).filter(|s| !s.is_empty())
@@ -109,6 +123,14 @@ pub fn is_format_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_drops_case_and_vietnamese_marks() {
+        assert_eq!(fold("  Nguyễn  Thị Ánh "), "nguyen thi anh");
+        assert_eq!(fold("ĐẶNG Văn Đức"), "dang van duc");
+        assert_eq!(fold("Xã Long Hồ"), "xa long ho");
+        assert_eq!(fold(&fold("Trương Ngọc Ẩn")), fold("Trương Ngọc Ẩn"));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -191,6 +191,7 @@ pub(super) async fn insert_participant<C: ConnectionTrait + TransactionTrait>(
     let model = user::ActiveModel {
         role: Set(Role::Participant),
         full_name: Set(reg.full_name.clone()),
+        search_name: Set(crate::text::fold(&reg.full_name)),
         email: Set(plan.email),
         phone: Set(Some(reg.phone.clone())),
         national_id: Set(plan.national_id),

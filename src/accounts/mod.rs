@@ -285,6 +285,7 @@ pub async fn create_staff<C: ConnectionTrait>(
     let now = Utc::now();
     let model = user::ActiveModel {
         role: Set(role),
+        search_name: Set(text::fold(&full_name)),
         full_name: Set(full_name),
         email: Set(Some(email)),
         password_hash: Set(password_hash),

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use chrono::{DateTime, NaiveDate};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::TransactionTrait;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -72,20 +73,47 @@ async fn units_by_id(state: &AppState) -> Result<HashMap<i64, unit::Model>> {
         .collect())
 }
 
-/// Participants matching a name fragment, a phone number or a unit code.
+/// Participants matching a name fragment (diacritics and case ignored: "nguyen" finds
+/// "Nguyễn"), part of a phone number (3 digits or more), or a unit's code or part of its
+/// name (diacritics ignored too).
 pub async fn search(state: &AppState, query: &str, limit: u64) -> Result<Vec<ParticipantView>> {
     let q = text::clean(query);
+    let units = units_by_id(state).await?;
     let mut find = user::Entity::find().filter(user::Column::Role.eq(Role::Participant));
     if !q.is_empty() {
-        let mut any = Condition::any().add(
-            Expr::expr(Func::lower(Expr::col(user::Column::FullName)))
-                .like(format!("%{}%", q.to_lowercase().replace(['%', '_'], ""))),
-        );
+        let folded = text::fold(&q).replace(['%', '_', '\\'], "");
+        let mut any = Condition::any();
+        let mut asked = false;
+        if !folded.trim().is_empty() {
+            any = any.add(user::Column::SearchName.contains(&folded));
+            asked = true;
+        }
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        let only_digits = q
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '.');
         if let Some(p) = phone::normalize(&q) {
             any = any.add(user::Column::Phone.eq(p));
+            asked = true;
+        } else if digits.len() >= 3 && only_digits {
+            any = any.add(user::Column::Phone.contains(&digits));
+            asked = true;
         }
-        if let Some(u) = crate::units::find_by_code(&state.db.read, &q).await? {
-            any = any.add(user::Column::UnitId.eq(u.id));
+        let matching: Vec<i64> = units
+            .values()
+            .filter(|u| {
+                u.code.eq_ignore_ascii_case(&q)
+                    || (folded.chars().count() >= 3 && text::fold(&u.name).contains(&folded))
+            })
+            .map(|u| u.id)
+            .collect();
+        if !matching.is_empty() {
+            any = any.add(user::Column::UnitId.is_in(matching));
+            asked = true;
+        }
+        if !asked {
+            // Nothing searchable in the query (only wildcards or punctuation).
+            return Ok(Vec::new());
         }
         find = find.filter(any);
     }
@@ -94,8 +122,42 @@ pub async fn search(state: &AppState, query: &str, limit: u64) -> Result<Vec<Par
         .limit(limit.clamp(1, 1000))
         .all(&state.db.read)
         .await?;
-    let units = units_by_id(state).await?;
     Ok(rows.iter().map(|u| participant_view(u, &units)).collect())
+}
+
+/// Fills `search_name` for accounts older than the column (run at startup; a few
+/// thousand rows per pass, nothing to do afterwards). Returns how many were filled.
+pub async fn backfill_search_names(db: &sea_orm::DatabaseConnection) -> Result<usize> {
+    let mut filled = 0;
+    loop {
+        let rows = user::Entity::find()
+            .filter(user::Column::SearchName.eq(""))
+            .filter(user::Column::FullName.ne(""))
+            .limit(2000)
+            .all(db)
+            .await?;
+        if rows.is_empty() {
+            return Ok(filled);
+        }
+        let txn = db.begin().await?;
+        for u in &rows {
+            user::Entity::update_many()
+                .col_expr(
+                    user::Column::SearchName,
+                    // Never empty again, or this loop would meet the row forever.
+                    Expr::value(
+                        Some(text::fold(&u.full_name))
+                            .filter(|f| !f.is_empty())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
+                )
+                .filter(user::Column::Id.eq(u.id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        filled += rows.len();
+    }
 }
 
 /// A void's reason, checked: required, at most 500 characters.
@@ -328,6 +390,7 @@ pub async fn correct(
     };
     if let Some(name) = &full_name {
         update.full_name = Set(name.clone());
+        update.search_name = Set(text::fold(name));
     }
     if let Some(u) = &unit {
         update.unit_id = Set(Some(u.id));

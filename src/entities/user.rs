@@ -9,6 +9,8 @@ pub struct Model {
     pub id: i64,
     pub role: Role,
     pub full_name: String,
+    /// The name folded for search (`text::fold`): lower case, no diacritics.
+    pub search_name: String,
     #[sea_orm(unique)]
     pub email: Option<String>,
     #[sea_orm(unique)]

@@ -169,3 +169,85 @@ async fn the_category_of_a_participant_without_attempts_can_be_corrected() {
         404
     );
 }
+
+/// The names found by the organisers' participant search for `query`.
+async fn found(app: &TestApp, organiser: &str, query: &str) -> Vec<String> {
+    let url = format!("/api/v1/participants?query={}", urlencoding(query));
+    let (status, list) = json_of(app.get(&url, Some(organiser)).await).await;
+    assert_eq!(status, 200, "{list}");
+    let mut names: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["full_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_participant_search_ignores_diacritics_and_finds_part_of_a_phone_and_a_unit_name() {
+    let app = spawn_app().await;
+    let (organiser, _) = app.seed_contest().await;
+    register_as(&app, "0912345671", "Nguyễn Thị Ánh", "SO-TP").await;
+    register_as(&app, "0987000002", "Đặng Văn Đức", "X-LH-TT").await;
+    register_as(&app, "0977000003", "Trần Minh Nguyên", "SO-TP").await;
+
+    // Without diacritics or case, with them, by a part of the name.
+    assert_eq!(
+        found(&app, &organiser, "nguyen").await,
+        ["Nguyễn Thị Ánh", "Trần Minh Nguyên"]
+    );
+    assert_eq!(
+        found(&app, &organiser, "NGUYỄN thi").await,
+        ["Nguyễn Thị Ánh"]
+    );
+    assert_eq!(
+        found(&app, &organiser, "dang van duc").await,
+        ["Đặng Văn Đức"]
+    );
+    // A part of a phone number, and a whole one.
+    assert_eq!(found(&app, &organiser, "345671").await, ["Nguyễn Thị Ánh"]);
+    assert_eq!(
+        found(&app, &organiser, "0987 000 002").await,
+        ["Đặng Văn Đức"]
+    );
+    // A unit's name without diacritics, or its code.
+    assert_eq!(
+        found(&app, &organiser, "thi tran long ho").await,
+        ["Đặng Văn Đức"]
+    );
+    assert_eq!(found(&app, &organiser, "SO-TP").await.len(), 2);
+    // Wildcards are text, not patterns.
+    assert!(found(&app, &organiser, "%").await.is_empty());
+
+    // A corrected name is found by its new spelling; older rows are filled at startup.
+    let (status, _) = json_of(
+        app.get("/api/v1/participants?query=an", Some(&organiser))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    cuocthi::entities::user::Entity::update_many()
+        .col_expr(cuocthi::entities::user::Column::SearchName, Expr::value(""))
+        .filter(cuocthi::entities::user::Column::FullName.eq("Đặng Văn Đức"))
+        .exec(&app.state.db.write)
+        .await
+        .unwrap();
+    assert!(found(&app, &organiser, "duc").await.is_empty());
+    let filled = cuocthi::accounts::participants::backfill_search_names(&app.state.db.write)
+        .await
+        .unwrap();
+    assert_eq!(filled, 1);
+    assert_eq!(found(&app, &organiser, "duc").await, ["Đặng Văn Đức"]);
+}

@@ -40,7 +40,8 @@ pub struct SearchQuery {
         crate::error::AuthErrors,
     )
 )]
-/// `GET /api/v1/participants?query=` — by name, phone or unit code.
+/// `GET /api/v1/participants?query=` — by name (diacritics and case ignored), part of a
+/// phone number, or a unit's code or name.
 pub async fn search(
     _organiser: Organiser,
     state: web::Data<AppState>,

@@ -29,7 +29,7 @@ pub async fn participants(
     let viewer = &ctx.viewer;
     Ok(ctx.ok(console::organiser(viewer, "Thí sinh", html! {
         form.card method="get" action="/organiser/participants" role="search" {
-            label for="participant-query" { "Tìm theo họ tên, số điện thoại hoặc mã đơn vị" }
+            label for="participant-query" { "Tìm theo họ tên (có dấu hoặc không dấu), số điện thoại (một phần) hoặc tên, mã đơn vị" }
             input #participant-query type="search" name="query" value=(q);
             div.actions { button type="submit" { "Tìm" } }
         }
