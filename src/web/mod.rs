@@ -197,6 +197,7 @@ route_table! {
         GET  "/judge/contests/{id}"                   => pages::judge::contest_results,
         GET  "/judge/rounds/{id}/units"               => pages::judge::units,
         GET  "/judge/attempts/{id}"                   => pages::judge::attempt_record,
+        GET  "/judge/attempts/{id}/verify"            => pages::judge::verify_page,
         GET  "/judge/rounds/{id}/giai"                => pages::awards::round_list,
         GET  "/judge/contests/{id}/giai"              => pages::awards::contest_list,
         GET  "/judge/rounds/{id}/giai/in"             => pages::awards::round_print,

@@ -280,6 +280,7 @@ pub async fn attempt_record(
                 " · thời gian: " (a.time_taken_ms.map(duration).unwrap_or_else(|| "—".into()))
                 " · dự đoán: " (a.prediction.map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
             p.muted { "Mã rút đề: " code { (a.seed) } }
+            div.actions { a.button.secondary href={ "/judge/attempts/" (a.id) "/verify" } { "Kiểm tra lại bài thi" } }
             @if !review {
                 p.notice role="status" { "Đáp án được hiển thị khi vòng thi kết thúc và mọi bài thi đã được chấm (không đáp án nào được lộ ra khi còn bài thi có thể thay đổi)." }
             }
@@ -305,5 +306,44 @@ pub async fn attempt_record(
                 }
             }
         }
+    })))
+}
+
+/// `GET /judge/attempts/{id}/verify` — the verification of one attempt as a page: the draw
+/// derived again from its seed and bank versions, the score computed again, and whether
+/// both match what is stored (the same as `GET /api/v1/attempts/{id}/verify`).
+pub async fn verify_page(
+    ctx: PageCtx<Staff>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> PageResult {
+    let v = crate::contest::verify::verify(&state.db.read, path.into_inner()).await?;
+    let yes_no = |ok: bool| if ok { "khớp" } else { "KHÔNG khớp" };
+    let score = |s: &crate::contest::verify::ScoreView| {
+        format!("{}/{} điểm, {} câu đúng", s.score, s.max_score, s.correct)
+    };
+    Ok(ctx.ok(console::judge(&ctx.viewer, &format!("Kiểm tra bài thi #{}", v.attempt_id), html! {
+        @if v.matches {
+            p.notice #verify-result role="status" { strong { "Kết quả khớp." } " Đề được rút lại từ mã rút đề và phiên bản ngân hàng câu hỏi, bài được chấm lại độc lập: trùng với kết quả đã lưu." }
+        } @else {
+            div.error #verify-result role="alert" { strong { "Kết quả không khớp." } " Xem các khác biệt dưới đây." }
+        }
+        div.card {
+            p { "Đề thi rút lại: " strong { (yes_no(v.draw_matches)) } }
+            p { "Điểm chấm lại: " strong { (yes_no(v.score_matches)) } }
+            p { "Đã lưu: " (v.stored.as_ref().map_or_else(|| "chưa có (bài chưa kết thúc)".to_owned(), score)) }
+            p { "Chấm lại: " (score(&v.recomputed)) }
+        }
+        @if !v.differences.is_empty() {
+            h2 { "Khác biệt" }
+            ul { @for d in &v.differences { li { (d) } } }
+        }
+        @if !v.decisions.is_empty() {
+            h2 { "Điều chỉnh của Ban Giám khảo đã áp dụng khi chấm lại" }
+            ul { @for d in &v.decisions {
+                li { "Câu hỏi #" (d.question_id) ": " (crate::contest::disputes::decision_vi(d.decision)) " — " (d.reason) " (" (vn_time::display(d.decided_at)) ")" }
+            } }
+        }
+        div.actions { a.button.secondary href={ "/judge/attempts/" (v.attempt_id) } { "Quay lại bài thi" } }
     })))
 }

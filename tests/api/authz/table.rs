@@ -610,6 +610,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         none(),
         staff_page,
     );
+    row(
+        "GET",
+        "/judge/attempts/{id}/verify",
+        format!("/judge/attempts/{a}/verify"),
+        none(),
+        staff_page,
+    );
 
     // API.
     row(

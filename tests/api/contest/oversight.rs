@@ -161,6 +161,31 @@ async fn verify_matches_untouched_attempts_and_reports_tampering() {
     assert_eq!(v["draw_matches"], true);
     assert_eq!(v["recomputed"]["score"], 5);
     assert!(v["differences"][0].as_str().unwrap().contains("chấm lại"));
+    // The same as a page, linked from the attempt record.
+    let record = app
+        .get(&format!("/judge/attempts/{id}"), Some(&judge))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(record.contains(&format!("/judge/attempts/{id}/verify")), "linked");
+    let verify_page = |attempt: i64| {
+        let app = &app;
+        let judge = judge.clone();
+        async move {
+            let r = app
+                .get(&format!("/judge/attempts/{attempt}/verify"), Some(&judge))
+                .await;
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    let html = verify_page(id).await;
+    assert!(html.contains("Kết quả không khớp"), "{html}");
+    assert!(html.contains("Điểm chấm lại: <strong>KHÔNG khớp"), "{html}");
+    assert!(html.contains("Chấm lại: 5/"), "{html}");
+    let untouched = verify_page(second["attempt_id"].as_i64().unwrap()).await;
+    assert!(untouched.contains("Kết quả khớp."), "{untouched}");
 
     // Swap the stored questions: the draw no longer matches.
     let second_id = second["attempt_id"].as_i64().unwrap();
