@@ -13,19 +13,39 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Organiser, Staff};
 
-/// The plan with its rules stated in Vietnamese (`GET/PUT …/prize-plan`).
+/// The plan with its rules stated in Vietnamese (`GET/PUT …/prize-plan`): the fields of
+/// [`PrizePlan`] spelled out (the request schema refuses unknown fields, so a flattened
+/// one would refuse `rules` too), then the rules.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct PlanView {
-    #[serde(flatten)]
-    pub plan: PrizePlan,
+    pub individual: Vec<crate::awards::plan::PrizeCount>,
+    pub one_per_person: bool,
+    pub min_score: i64,
+    pub collective: crate::awards::plan::CollectivePlan,
+    pub organiser: Option<String>,
+    pub signer: Option<String>,
     /// The plan's rules, in Vietnamese (which tie-breaks, which optional rules apply).
     pub rules: Vec<String>,
 }
 
 fn plan_view(plan: PrizePlan) -> PlanView {
+    let rules = plan.rules_vi();
+    let PrizePlan {
+        individual,
+        one_per_person,
+        min_score,
+        collective,
+        organiser,
+        signer,
+    } = plan;
     PlanView {
-        rules: plan.rules_vi(),
-        plan,
+        individual,
+        one_per_person,
+        min_score,
+        collective,
+        organiser,
+        signer,
+        rules,
     }
 }
 
