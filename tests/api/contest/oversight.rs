@@ -168,7 +168,10 @@ async fn verify_matches_untouched_attempts_and_reports_tampering() {
         .text()
         .await
         .unwrap();
-    assert!(record.contains(&format!("/judge/attempts/{id}/verify")), "linked");
+    assert!(
+        record.contains(&format!("/judge/attempts/{id}/verify")),
+        "linked"
+    );
     let verify_page = |attempt: i64| {
         let app = &app;
         let judge = judge.clone();
