@@ -10,6 +10,7 @@
 //! certificate with a QR code ([`certificate`]).
 
 pub mod certificate;
+mod compute;
 pub mod export;
 pub mod plan;
 pub mod propose;

@@ -12,17 +12,16 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::compute::compute;
 use super::plan::PrizePlan;
-use super::propose::{self, Candidate, UnitCandidate};
 pub use super::published::{
     CertificateView, PublicAwards, PublicEntry, certificate, certificates_of, public,
     published_certificates,
 };
 use super::{AwardBody, AwardEntry, Exclusion, UnitAward};
-use crate::contest::boards::{self, UnitStats};
-use crate::contest::{Engine, fairness};
+use crate::contest::Engine;
 use crate::entities::award_list::{self, Status};
-use crate::entities::{certificate, contest, prize_plan, round, unit};
+use crate::entities::{certificate, contest, prize_plan, round};
 use crate::error::{AppError, Result};
 use crate::text;
 
@@ -175,90 +174,6 @@ pub async fn put_plan<C: ConnectionTrait>(
     Ok(plan)
 }
 
-/// The ranking a list is proposed from: candidates in ranking order and unit figures.
-async fn standings<C: ConnectionTrait>(
-    db: &C,
-    engine: &Engine,
-    scope: &Scope,
-) -> Result<(Vec<Candidate>, Vec<UnitCandidate>)> {
-    let units_of = |stats: &[UnitStats]| -> Vec<UnitCandidate> {
-        stats
-            .iter()
-            .map(|u| UnitCandidate {
-                unit_code: u.unit_code.clone(),
-                unit_name: u.unit_name.clone(),
-                block: u.block.clone(),
-                participants: u.participants,
-                participation_rate: u.participation_rate,
-                avg_score: u.avg_best_score,
-                perfect_scores: u.perfect_scores,
-            })
-            .collect()
-    };
-    match scope {
-        Scope::Round { round, .. } => {
-            if round.practice {
-                return Err(AppError::conflict(
-                    "round_not_ranked",
-                    "Vòng thi thử không xếp hạng nên không xét giải.",
-                ));
-            }
-            if !fairness::is_settled(round) {
-                return Err(AppError::conflict(
-                    "round_not_settled",
-                    "Vòng thi chưa kết thúc và chốt kết quả: chưa thể lập danh sách giải.",
-                ));
-            }
-            let snapshot = engine.boards.snapshot(db, round).await?;
-            let candidates = snapshot
-                .entries
-                .iter()
-                .map(|e| Candidate {
-                    participant_id: e.user_id,
-                    category: e.category.clone(),
-                    name: e.name.clone(),
-                    unit: e.unit_name.clone(),
-                    score: i64::from(e.score),
-                    time_taken_ms: e.time_taken_ms,
-                })
-                .collect();
-            Ok((candidates, units_of(&snapshot.units)))
-        }
-        Scope::Contest(c) => {
-            let rounds = crate::contest::rounds_of(db, c.id).await?;
-            let ranked: Vec<&round::Model> = rounds.iter().filter(|r| !r.practice).collect();
-            let unsettled: Vec<&str> = ranked
-                .iter()
-                .filter(|r| !fairness::is_settled(r))
-                .map(|r| r.title.as_str())
-                .collect();
-            if ranked.is_empty() || !unsettled.is_empty() {
-                return Err(AppError::conflict_with(
-                    "contest_not_settled",
-                    "Còn vòng thi chưa chốt kết quả (hoặc cuộc thi chưa có vòng xếp hạng): \
-                     chưa thể lập danh sách giải toàn cuộc thi.",
-                    serde_json::Map::from_iter([("rounds".to_owned(), json!(unsettled))]),
-                ));
-            }
-            let snapshots = engine.boards.contest_public(db, c.id).await?;
-            let candidates = boards::contest_ranking(&snapshots, None)
-                .into_iter()
-                .map(|e| Candidate {
-                    participant_id: e.user_id,
-                    category: e.category,
-                    name: e.name,
-                    unit: e.unit_name,
-                    score: e.score,
-                    time_taken_ms: e.time_taken_ms,
-                })
-                .collect();
-            let units = unit::Entity::find().all(db).await?;
-            let stats = boards::contest_unit_stats(&units, &snapshots);
-            Ok((candidates, units_of(&stats)))
-        }
-    }
-}
-
 /// The latest list of a scope (or the given version).
 pub(super) async fn latest<C: ConnectionTrait>(
     db: &C,
@@ -290,50 +205,12 @@ fn exclusions_of(list: &award_list::Model) -> Result<Vec<Exclusion>> {
     )
 }
 
-/// People holding a prize in another published list of the contest (for `one_per_person`).
-async fn awarded_elsewhere<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<HashSet<i64>> {
-    let lists = award_list::Entity::find()
-        .filter(award_list::Column::ContestId.eq(scope.contest().id))
-        .filter(award_list::Column::Status.eq(Status::Published))
-        .all(db)
-        .await?;
-    let mut out = HashSet::new();
-    for list in lists.iter().filter(|l| l.round_id != scope.round_id()) {
-        out.extend(body_of(list)?.entries.iter().map(|e| e.participant_id));
-    }
-    Ok(out)
-}
-
 async fn required_plan<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<PrizePlan> {
     load_plan(db, scope.contest().id).await?.ok_or_else(|| {
         AppError::conflict(
             "no_prize_plan",
             "Cuộc thi chưa có cơ cấu giải: Ban Tổ chức cần đặt cơ cấu giải trước.",
         )
-    })
-}
-
-/// The list the ranking and plan give today, with these exclusions.
-async fn compute<C: ConnectionTrait>(
-    db: &C,
-    engine: &Engine,
-    scope: &Scope,
-    plan: &PrizePlan,
-    exclusions: &[Exclusion],
-) -> Result<AwardBody> {
-    let (candidates, units) = standings(db, engine, scope).await?;
-    let categories = crate::exports::contest_categories(db, scope.contest())
-        .await?
-        .0;
-    let excluded: HashSet<i64> = exclusions.iter().map(|e| e.participant_id).collect();
-    let awarded = if plan.one_per_person {
-        awarded_elsewhere(db, scope).await?
-    } else {
-        HashSet::new()
-    };
-    Ok(AwardBody {
-        entries: propose::propose(plan, &categories, &candidates, &excluded, &awarded),
-        units: propose::propose_units(plan, &units),
     })
 }
 
