@@ -137,12 +137,6 @@ pub struct ItemAnalysis {
     min_sample: u64,
 }
 
-impl Default for ItemAnalysis {
-    fn default() -> Self {
-        Self::new(MIN_SAMPLE)
-    }
-}
-
 impl ItemAnalysis {
     /// An empty analysis flagging questions drawn at least `min_sample` times.
     pub fn new(min_sample: u64) -> Self {
