@@ -15,6 +15,7 @@ pub mod export;
 pub mod plan;
 pub mod propose;
 pub mod published;
+mod review;
 pub mod workflow;
 
 use chrono::{DateTime, Utc};

@@ -18,6 +18,7 @@ pub use super::published::{
     CertificateView, PublicAwards, PublicEntry, certificate, certificates_of, public,
     published_certificates,
 };
+pub use super::review::{exclude, restore};
 use super::{AwardBody, AwardEntry, Exclusion, UnitAward};
 use crate::contest::Engine;
 use crate::entities::award_list::{self, Status};
@@ -197,7 +198,7 @@ pub(super) fn body_of(list: &award_list::Model) -> Result<AwardBody> {
     crate::entities::decode_json(format_args!("award list {}", list.id), "body", &list.body)
 }
 
-fn exclusions_of(list: &award_list::Model) -> Result<Vec<Exclusion>> {
+pub(super) fn exclusions_of(list: &award_list::Model) -> Result<Vec<Exclusion>> {
     crate::entities::decode_json(
         format_args!("award list {}", list.id),
         "exclusions",
@@ -205,7 +206,7 @@ fn exclusions_of(list: &award_list::Model) -> Result<Vec<Exclusion>> {
     )
 }
 
-async fn required_plan<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<PrizePlan> {
+pub(super) async fn required_plan<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<PrizePlan> {
     load_plan(db, scope.contest().id).await?.ok_or_else(|| {
         AppError::conflict(
             "no_prize_plan",
@@ -215,7 +216,7 @@ async fn required_plan<C: ConnectionTrait>(db: &C, scope: &Scope) -> Result<Priz
 }
 
 /// A reason (of an exclusion, an unpublish), cleaned; never empty.
-fn clean_reason(raw: &str) -> Result<String> {
+pub(super) fn clean_reason(raw: &str) -> Result<String> {
     let reason = text::clean(raw);
     if reason.is_empty() || text::char_len(&reason) > MAX_REASON_CHARS {
         return Err(AppError::field(
@@ -226,21 +227,21 @@ fn clean_reason(raw: &str) -> Result<String> {
     Ok(reason)
 }
 
-fn published_conflict() -> AppError {
+pub(super) fn published_conflict() -> AppError {
     AppError::conflict(
         "awards_published",
         "Danh sách giải đã công bố và không thể sửa; hãy hủy công bố trước nếu cần lập lại.",
     )
 }
 
-fn no_proposal() -> AppError {
+pub(super) fn no_proposal() -> AppError {
     AppError::conflict(
         "no_proposal",
         "Chưa có danh sách đề xuất: hãy lập danh sách giải trước.",
     )
 }
 
-fn encode(body: &AwardBody) -> Result<String> {
+pub(super) fn encode(body: &AwardBody) -> Result<String> {
     Ok(serde_json::to_string(body).map_err(anyhow::Error::from)?)
 }
 
@@ -295,63 +296,6 @@ pub async fn generate<C: ConnectionTrait>(
         "awards.propose",
         Some(scope.subject()),
         json!({ "list": saved.id, "version": saved.version, "entries": body.entries.len(), "units": body.units.len() }),
-    )
-    .await?;
-    view(scope, &saved, &plan, false)
-}
-
-/// `POST …/awards/exclusions`: the judges exclude a person (with a reason); the list is
-/// proposed again, so the next eligible person takes the place.
-pub async fn exclude<C: ConnectionTrait>(
-    db: &C,
-    engine: &Engine,
-    scope: &Scope,
-    spec: ExclusionSpec,
-    actor: Option<i64>,
-) -> Result<AwardListView> {
-    let reason = clean_reason(&spec.reason)?;
-    let plan = required_plan(db, scope).await?;
-    let list = latest(db, scope, None).await?.ok_or_else(no_proposal)?;
-    match list.status {
-        Status::Published => return Err(published_conflict()),
-        Status::Unpublished => return Err(no_proposal()),
-        Status::Proposed => {}
-    }
-    let body = body_of(&list)?;
-    let Some(entry) = body
-        .entries
-        .iter()
-        .find(|e| e.participant_id == spec.participant_id)
-    else {
-        return Err(AppError::Unprocessable {
-            code: "not_in_list",
-            message: "Người này không có trong danh sách đề xuất.".into(),
-            details: serde_json::Map::new(),
-        });
-    };
-    let mut exclusions = exclusions_of(&list)?;
-    exclusions.push(Exclusion {
-        participant_id: spec.participant_id,
-        name: entry.name.clone(),
-        reason: reason.clone(),
-        by: actor,
-        at: Utc::now(),
-    });
-    let body = compute(db, engine, scope, &plan, &exclusions).await?;
-    let saved = award_list::ActiveModel {
-        id: Set(list.id),
-        body: Set(encode(&body)?),
-        exclusions: Set(serde_json::to_string(&exclusions).map_err(anyhow::Error::from)?),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
-    crate::audit::record(
-        db,
-        actor,
-        "awards.exclude",
-        Some(scope.subject()),
-        json!({ "list": saved.id, "participant_id": spec.participant_id, "reason": reason }),
     )
     .await?;
     view(scope, &saved, &plan, false)
@@ -527,7 +471,7 @@ pub fn same_awards(a: &AwardBody, b: &AwardBody) -> bool {
     people(a) == people(b) && units(a) == units(b)
 }
 
-fn view(
+pub(super) fn view(
     scope: &Scope,
     list: &award_list::Model,
     plan: &PrizePlan,

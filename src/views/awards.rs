@@ -9,7 +9,7 @@ use crate::awards::{AwardEntry, UnitAward};
 use crate::entities::award_list::Status;
 use crate::views::assets;
 use crate::views::format::duration;
-use crate::views::layout::{Viewer, page, page_with_head};
+use crate::views::layout::{Viewer, page_with_head};
 use crate::vn_time;
 
 /// A share as pages write it: `62,5 %`.
@@ -30,7 +30,7 @@ fn grouped<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> Vec<(&'a st
     out
 }
 
-fn units_table(units: &[UnitAward]) -> Markup {
+pub(super) fn units_table(units: &[UnitAward]) -> Markup {
     html! {
         @for (block, list) in grouped(units, |u| u.block.as_str()) {
             h3 { "Khối " (block) }
@@ -154,7 +154,7 @@ pub fn verify_page(viewer: &Viewer, cert: &CertificateView) -> Markup {
     )
 }
 
-fn status_vi(status: Status) -> &'static str {
+pub(super) fn status_vi(status: Status) -> &'static str {
     match status {
         Status::Proposed => "Danh sách đề xuất (chưa công bố)",
         Status::Published => "Danh sách đã công bố",
@@ -162,7 +162,13 @@ fn status_vi(status: Status) -> &'static str {
     }
 }
 
-fn staff_entries(entries: &[AwardEntry], numbered: bool) -> Markup {
+/// A list's entries by category, numbered for the printed sheet; `review` adds a cell with
+/// the judges' form for each entry (the exclusion form of a proposal).
+pub(super) fn staff_entries(
+    entries: &[AwardEntry],
+    numbered: bool,
+    review: Option<&dyn Fn(&AwardEntry) -> Markup>,
+) -> Markup {
     html! {
         @for (_, list) in grouped(entries, |e| e.category.as_str()) {
             h2 { "Đối tượng: " (list[0].category_name) }
@@ -171,6 +177,7 @@ fn staff_entries(entries: &[AwardEntry], numbered: bool) -> Markup {
                     thead { tr {
                         @if numbered { th { "STT" } }
                         th { "Họ và tên" } th { "Đơn vị" } th { "Giải" } th { "Hạng" } th { "Điểm" } th { "Thời gian" }
+                        @if review.is_some() { th { "Xét duyệt" } }
                     } }
                     tbody {
                         @for (i, e) in list.iter().enumerate() {
@@ -182,6 +189,7 @@ fn staff_entries(entries: &[AwardEntry], numbered: bool) -> Markup {
                                 td.num { (e.rank) }
                                 td.num { (e.score) }
                                 td.num { (duration(e.time_taken_ms)) }
+                                @if let Some(review) = review { td { (review(e)) } }
                             }
                         }
                     }
@@ -189,66 +197,6 @@ fn staff_entries(entries: &[AwardEntry], numbered: bool) -> Markup {
             }
         }
     }
-}
-
-/// The staff's view of a list (judge console): status, warning, entries, exclusions and
-/// the links to print and export it.
-pub fn staff_page(viewer: &Viewer, list: &AwardListView, base: &str) -> Markup {
-    let title = format!("Danh sách giải — {}", list.title);
-    page_with_head(
-        viewer,
-        &title,
-        &[],
-        html! { link rel="stylesheet" href=(assets::url("awards.css")); },
-        html! {
-            h1 { (title) }
-            p { strong { (status_vi(list.status)) } " — phiên bản " (list.version) }
-            @if let Some(w) = &list.warning {
-                p.notice.withdrawn role="alert" { (w) }
-            }
-            p.print-actions {
-                a href=(format!("{base}/giai/in")) { "Bản in để ký (A4)" } " · "
-                a href=(format!("/api/v1{}/awards.xlsx", api_base(list))) { "Tải XLSX" } " · "
-                a href=(format!("/api/v1{}/awards.csv", api_base(list))) { "Tải CSV" }
-                @if list.status == Status::Published {
-                    " · " a href=(format!("/api/v1{}/certificates.zip", api_base(list))) { "Tải tất cả giấy chứng nhận (ZIP)" }
-                }
-            }
-            ul { @for r in &list.rules { li { (r) } } }
-            (staff_entries(&list.entries, false))
-            @if !list.units.is_empty() {
-                h2 { "Giải tập thể" }
-                (units_table(&list.units))
-            }
-            @if !list.exclusions.is_empty() {
-                h2 { "Loại khỏi danh sách" }
-                ul { @for x in &list.exclusions { li { (x.name) ": " (x.reason) } } }
-            }
-            @if let Some(d) = &list.digest {
-                p.digest { "SHA-256: " (d) }
-            }
-        },
-    )
-}
-
-fn api_base(list: &AwardListView) -> String {
-    match list.round_id {
-        Some(id) => format!("/rounds/{id}"),
-        None => format!("/contests/{}", list.contest_id),
-    }
-}
-
-/// A message page for a scope without a list yet.
-pub fn no_list(viewer: &Viewer, title: &str) -> Markup {
-    page(
-        viewer,
-        title,
-        &[],
-        html! {
-            h1 { (title) }
-            p { "Chưa có danh sách giải. Ban Giám khảo lập danh sách đề xuất khi vòng thi đã chốt kết quả." }
-        },
-    )
 }
 
 /// The printable list for signing: A4, the plan's rules, signature blocks, and the digest
@@ -281,7 +229,7 @@ pub fn print_sheet(list: &AwardListView) -> Markup {
                     h1 { "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG" }
                     p.sub { (list.contest_title) br; (list.title) }
                     p.status { (status_vi(list.status)) }
-                    (staff_entries(&list.entries, true))
+                    (staff_entries(&list.entries, true, None))
                     @if !list.units.is_empty() {
                         h2 { "Giải tập thể" }
                         (units_table(&list.units))

@@ -2,6 +2,7 @@
 
 pub mod announcements;
 pub mod assets;
+pub mod award_review;
 pub mod awards;
 pub mod boards;
 pub mod charts;

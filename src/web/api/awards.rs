@@ -149,6 +149,24 @@ async fn exclude(
     Ok(HttpResponse::Ok().json(list))
 }
 
+async fn restore(
+    state: &AppState,
+    kind: Kind,
+    (id, participant_id): (i64, i64),
+    actor: i64,
+) -> Result<HttpResponse> {
+    let scope = scope(state, kind, id).await?;
+    let list = workflow::restore(
+        &state.db.write,
+        &state.engine,
+        &scope,
+        participant_id,
+        Some(actor),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
 async fn publish(state: &AppState, kind: Kind, id: i64, actor: i64) -> Result<HttpResponse> {
     let scope = scope(state, kind, id).await?;
     let list = workflow::publish(&state.db.write, &scope, Some(actor)).await?;
@@ -179,7 +197,7 @@ async fn public(state: &AppState, kind: Kind, id: i64) -> Result<HttpResponse> {
 /// Defines the handlers of one kind of list (round or contest), each documented.
 macro_rules! list_handlers {
     ($kind:expr, $what:literal, $prefix:literal,
-     $propose:ident, $show:ident, $exclude:ident, $publish:ident, $unpublish:ident, $public:ident) => {
+     $propose:ident, $show:ident, $exclude:ident, $restore:ident, $publish:ident, $unpublish:ident, $public:ident) => {
         #[utoipa::path(
             post, path = concat!("/api/v1/", $prefix, "/{id}/awards"), tag = "awards",
             params(("id" = i64, Path, example = 1, description = $what)),
@@ -244,6 +262,29 @@ macro_rules! list_handlers {
             body: web::Json<ExclusionSpec>,
         ) -> Result<HttpResponse> {
             exclude(&state, $kind, path.into_inner(), body.into_inner(), staff.0.id()).await
+        }
+
+        #[utoipa::path(
+            delete, path = concat!("/api/v1/", $prefix, "/{id}/awards/exclusions/{participant_id}"), tag = "awards",
+            params(
+                ("id" = i64, Path, example = 1, description = $what),
+                ("participant_id" = i64, Path, example = 1, description = "The excluded person"),
+            ),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "The list again: the exclusion withdrawn, the person back where the ranking puts them", body = AwardListView),
+                crate::error::AuthErrors,
+                (status = 404, description = "No such scope, or the person is not excluded (`not_found`)", body = crate::error::ErrorBody),
+                (status = 409, description = "No proposal (`no_proposal`), no plan (`no_prize_plan`) or already published (`awards_published`)", body = crate::error::ErrorBody),
+            )
+        )]
+        #[tracing::instrument(skip_all, fields(user.id = staff.0.id()))]
+        pub async fn $restore(
+            staff: Staff,
+            state: web::Data<AppState>,
+            path: web::Path<(i64, i64)>,
+        ) -> Result<HttpResponse> {
+            restore(&state, $kind, path.into_inner(), staff.0.id()).await
         }
 
         #[utoipa::path(
@@ -314,6 +355,7 @@ list_handlers!(
     round_propose,
     round_show,
     round_exclude,
+    round_restore,
     round_publish,
     round_unpublish,
     round_public
@@ -325,6 +367,7 @@ list_handlers!(
     contest_propose,
     contest_show,
     contest_exclude,
+    contest_restore,
     contest_publish,
     contest_unpublish,
     contest_public

@@ -16,6 +16,7 @@ use crate::helpers::{TestApp, json_of, round_spec};
 use crate::lifecycle::settle;
 
 mod certificates;
+mod review;
 mod workflow;
 
 /// The winner who signs in to download their certificate (NFC, with every kind of mark).
