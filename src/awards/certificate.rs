@@ -166,6 +166,16 @@ impl Writer<'_, '_> {
 
 /// The PDF of one certificate. `base_url` is the site's public address (no trailing
 /// slash needed).
+/// The certificate's main line: the prize, or for a participation certificate the score
+/// with which the round was completed.
+pub fn achievement(cert: &CertificateView) -> String {
+    if cert.entry.prize == super::propose::PARTICIPATION {
+        format!("Đã hoàn thành phần thi với {} điểm", cert.entry.score)
+    } else {
+        format!("Đã đạt {}", cert.entry.prize)
+    }
+}
+
 pub fn render(cert: &CertificateView, base_url: &str) -> Result<Vec<u8>> {
     let faces = FACES
         .as_ref()
@@ -237,14 +247,7 @@ pub fn render(cert: &CertificateView, base_url: &str) -> Result<Vec<u8>> {
             false,
             TEXT_WIDTH,
         );
-        w.centred(
-            &format!("Đã đạt {}", cert.entry.prize),
-            mid,
-            340.0,
-            22.0,
-            true,
-            TEXT_WIDTH,
-        );
+        w.centred(&achievement(cert), mid, 340.0, 22.0, true, TEXT_WIDTH);
         w.centred(&cert.scope_title, mid, 366.0, 14.0, false, TEXT_WIDTH);
         w.centred(
             &format!("Cuộc thi «{}»", cert.contest_title),

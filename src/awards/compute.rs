@@ -133,8 +133,13 @@ pub(super) async fn compute<C: ConnectionTrait>(
     } else {
         HashSet::new()
     };
+    let participation = match scope {
+        Scope::Round { .. } => propose::participation(plan, &categories, &candidates, &excluded),
+        Scope::Contest(_) => Vec::new(),
+    };
     Ok(AwardBody {
         entries: propose::propose(plan, &categories, &candidates, &excluded, &awarded),
         units: propose::propose_units(plan, &units),
+        participation,
     })
 }

@@ -30,6 +30,18 @@ pub use propose::{AwardEntry, UnitAward};
 pub struct AwardBody {
     pub entries: Vec<AwardEntry>,
     pub units: Vec<UnitAward>,
+    /// The participation certificates of a round's list, when the plan enables them
+    /// (absent from lists without them, so their bytes stay what they were).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participation: Vec<AwardEntry>,
+}
+
+impl AwardBody {
+    /// Every entry that gets a certificate: the prizes, then the participation
+    /// certificates. A certificate's `position` indexes this sequence.
+    pub fn certified(&self) -> impl Iterator<Item = &AwardEntry> {
+        self.entries.iter().chain(&self.participation)
+    }
 }
 
 /// A judges' exclusion of a person from a list, with its reason.

@@ -53,6 +53,16 @@ impl Default for CollectivePlan {
     }
 }
 
+/// Participation certificates: everyone who finished a ranked round with at least
+/// `min_score` gets a "Giấy chứng nhận tham gia" with that round's list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipationPlan {
+    /// The least score of the round that earns the certificate.
+    #[serde(default)]
+    pub min_score: i64,
+}
+
 /// The body of `PUT /api/v1/contests/{id}/prize-plan`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -76,6 +86,9 @@ pub struct PrizePlan {
     /// The signer line of certificates, e.g. `TM. BAN TỔ CHỨC — Trưởng ban`.
     #[serde(default)]
     pub signer: Option<String>,
+    /// Participation certificates with each round's list (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participation: Option<ParticipationPlan>,
 }
 
 impl PrizePlan {
@@ -90,6 +103,12 @@ impl PrizePlan {
         );
         if self.min_score < 0 {
             fields.insert("min_score".into(), "Điểm tối thiểu không được âm.".into());
+        }
+        if self.participation.as_ref().is_some_and(|p| p.min_score < 0) {
+            fields.insert(
+                "participation.min_score".into(),
+                "Điểm tối thiểu không được âm.".into(),
+            );
         }
         self.collective.min_participants = self.collective.min_participants.max(1);
         for (name, line) in [
@@ -137,6 +156,13 @@ impl PrizePlan {
                  của người dự thi cao hơn, rồi nhiều bài đạt điểm tuyệt đối hơn; đơn vị có \
                  dưới {} người dự thi không được xét.",
                 self.collective.min_participants
+            ));
+        }
+        if let Some(p) = &self.participation {
+            rules.push(format!(
+                "Giấy chứng nhận tham gia: cấp cho mọi người hoàn thành vòng thi xếp hạng với \
+                 từ {} điểm trở lên (tài khoản bị vô hiệu và người bị loại không được cấp).",
+                p.min_score
             ));
         }
         rules

@@ -82,6 +82,64 @@ pub struct UnitAward {
     pub perfect_scores: i64,
 }
 
+/// The categories in the contest's order (code, printed name), then any category of the
+/// candidates the contest does not name, by code.
+fn category_order(
+    categories: &[(String, String)],
+    candidates: &[Candidate],
+) -> Vec<(String, String)> {
+    let mut codes: Vec<(String, String)> = categories.to_vec();
+    let mut extra: Vec<&str> = candidates
+        .iter()
+        .map(|c| c.category.as_str())
+        .filter(|c| !categories.iter().any(|(code, _)| code == c))
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
+    codes.extend(extra.into_iter().map(|c| (c.to_owned(), c.to_owned())));
+    codes
+}
+
+/// What participation certificates say in place of a prize.
+pub const PARTICIPATION: &str = "Chứng nhận tham gia";
+
+/// The participation certificates of a round's list (none unless the plan enables them):
+/// per category in ranking order, everyone with at least the plan's score who is not
+/// excluded by the judges. Their `level` comes after every prize level of the plan.
+pub fn participation(
+    plan: &PrizePlan,
+    categories: &[(String, String)],
+    candidates: &[Candidate],
+    excluded: &HashSet<i64>,
+) -> Vec<AwardEntry> {
+    let Some(rule) = &plan.participation else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (code, name) in &category_order(categories, candidates) {
+        let ranked = candidates.iter().filter(|c| &c.category == code);
+        for (i, c) in ranked.enumerate() {
+            if c.score < rule.min_score || excluded.contains(&c.participant_id) {
+                continue;
+            }
+            out.push(AwardEntry {
+                participant_id: c.participant_id,
+                category: code.clone(),
+                category_name: name.clone(),
+                prize: PARTICIPATION.to_owned(),
+                level: plan.individual.len(),
+                rank: i + 1,
+                name: c.name.clone(),
+                unit: c.unit.clone(),
+                score: c.score,
+                time_taken_ms: c.time_taken_ms,
+                certificate_code: None,
+            });
+        }
+    }
+    out
+}
+
 /// The proposed individual prizes: `candidates` in ranking order, `categories` as
 /// `(code, name)` in the order the list shows them (categories not named come after, by
 /// code).
@@ -92,18 +150,8 @@ pub fn propose(
     excluded: &HashSet<i64>,
     already_awarded: &HashSet<i64>,
 ) -> Vec<AwardEntry> {
-    let mut codes: Vec<(String, String)> = categories.to_vec();
-    let mut extra: Vec<&str> = candidates
-        .iter()
-        .map(|c| c.category.as_str())
-        .filter(|c| !categories.iter().any(|(code, _)| code == c))
-        .collect();
-    extra.sort_unstable();
-    extra.dedup();
-    codes.extend(extra.into_iter().map(|c| (c.to_owned(), c.to_owned())));
-
     let mut out = Vec::new();
-    for (code, name) in &codes {
+    for (code, name) in &category_order(categories, candidates) {
         let mut slots = plan
             .individual
             .iter()
@@ -192,7 +240,7 @@ pub fn propose_units(plan: &PrizePlan, units: &[UnitCandidate]) -> Vec<UnitAward
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::awards::plan::{CollectivePlan, PrizeCount};
+    use crate::awards::plan::{CollectivePlan, ParticipationPlan, PrizeCount};
     use proptest::prelude::*;
 
     fn levels(counts: &[u32]) -> Vec<PrizeCount> {
@@ -215,6 +263,7 @@ mod tests {
             collective: CollectivePlan::default(),
             organiser: None,
             signer: None,
+            participation: None,
         }
     }
 
@@ -274,6 +323,34 @@ mod tests {
         assert_eq!(out[2].rank, 3);
         assert_eq!(out[4].rank, 2);
         assert_eq!(out[3].category_name, "Nhân dân");
+    }
+
+    #[test]
+    fn participation_certificates_go_to_everyone_above_the_score_but_the_excluded() {
+        let ranking = vec![
+            cand(1, "official", 20),
+            cand(2, "citizen", 12),
+            cand(3, "official", 10),
+            cand(4, "official", 9),
+            cand(5, "citizen", 10),
+        ];
+        let mut p = plan(&[1, 2], 0, false);
+        assert!(participation(&p, &cats(), &ranking, &HashSet::new()).is_empty());
+        p.participation = Some(ParticipationPlan { min_score: 10 });
+        let out = participation(&p, &cats(), &ranking, &HashSet::from([5]));
+        let got: Vec<(i64, usize, &str)> = out
+            .iter()
+            .map(|e| (e.participant_id, e.rank, e.prize.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, 1, PARTICIPATION),
+                (3, 2, PARTICIPATION),
+                (2, 1, PARTICIPATION)
+            ]
+        );
+        assert!(out.iter().all(|e| e.level == 2), "after the plan's levels");
     }
 
     #[test]

@@ -112,9 +112,9 @@ pub async fn certificate<C: ConnectionTrait>(db: &C, code: &str) -> Result<Certi
         None => Scope::of_contest(db, list.contest_id).await?,
     };
     let entry = body_of(&list)?
-        .entries
-        .into_iter()
+        .certified()
         .nth(cert.position as usize)
+        .cloned()
         .filter(|e| e.participant_id == cert.participant_id)
         .ok_or_else(|| anyhow::anyhow!("certificate {code} does not match its list"))?;
     let plan = load_plan(db, list.contest_id).await?;
@@ -163,11 +163,16 @@ pub async fn published_certificates<C: ConnectionTrait>(
     let plan = load_plan(db, list.contest_id).await?;
     let body = body_of(&list)?;
     Ok(body
-        .entries
-        .into_iter()
+        .certified()
         .filter_map(|entry| {
             let code = entry.certificate_code.clone()?;
-            Some(certificate_view(code, entry, scope, &list, plan.as_ref()))
+            Some(certificate_view(
+                code,
+                entry.clone(),
+                scope,
+                &list,
+                plan.as_ref(),
+            ))
         })
         .collect())
 }

@@ -100,6 +100,8 @@ pub struct AwardListView {
     pub contest_title: String,
     pub entries: Vec<AwardEntry>,
     pub units: Vec<UnitAward>,
+    /// The participation certificates (round lists whose plan enables them).
+    pub participation: Vec<AwardEntry>,
     pub exclusions: Vec<Exclusion>,
     /// Lowercase hex SHA-256 of the published body (published lists only).
     pub digest: Option<String>,
@@ -319,7 +321,7 @@ pub async fn publish(
     {
         let mut rng = rand::rng();
         let mut seen = HashSet::new();
-        for e in &mut body.entries {
+        for e in body.entries.iter_mut().chain(&mut body.participation) {
             let code = loop {
                 let code = super::new_code(&mut rng);
                 if seen.insert(code.clone()) {
@@ -352,8 +354,7 @@ pub async fn publish(
         return Err(published_conflict());
     }
     let rows: Vec<certificate::ActiveModel> = body
-        .entries
-        .iter()
+        .certified()
         .enumerate()
         .filter_map(|(i, e)| {
             Some(certificate::ActiveModel {
@@ -374,7 +375,7 @@ pub async fn publish(
         actor,
         "awards.publish",
         Some(scope.subject()),
-        json!({ "list": list.id, "version": list.version, "digest": digest, "entries": body.entries.len() }),
+        json!({ "list": list.id, "version": list.version, "digest": digest, "entries": body.entries.len(), "participation": body.participation.len() }),
     )
     .await?;
     txn.commit().await?;
@@ -443,6 +444,7 @@ pub async fn current<C: ConnectionTrait>(
             collective: Default::default(),
             organiser: None,
             signer: None,
+            participation: None,
         });
     let differs = if list.status == Status::Published {
         let published = body_of(&list)?;
@@ -454,11 +456,11 @@ pub async fn current<C: ConnectionTrait>(
     view(scope, &list, &plan, differs)
 }
 
-/// Whether two lists award the same people and units the same prizes.
+/// Whether two lists award the same people and units the same prizes (and the same
+/// participation certificates).
 pub fn same_awards(a: &AwardBody, b: &AwardBody) -> bool {
     let people = |x: &AwardBody| -> Vec<(i64, String, String)> {
-        x.entries
-            .iter()
+        x.certified()
             .map(|e| (e.participant_id, e.category.clone(), e.prize.clone()))
             .collect()
     };
@@ -488,6 +490,7 @@ pub(super) fn view(
         contest_title: scope.contest().title.clone(),
         entries: body.entries,
         units: body.units,
+        participation: body.participation,
         exclusions: exclusions_of(list)?,
         digest: list.digest.clone(),
         published_at: list.published_at,

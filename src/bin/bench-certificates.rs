@@ -169,6 +169,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         collective: CollectivePlan::default(),
         organiser: Some("Ban Tổ chức Cuộc thi tỉnh Vĩnh Long".into()),
         signer: Some("TM. BAN TỔ CHỨC — Trưởng ban".into()),
+        participation: None,
     };
     workflow::put_plan(db, contest.id, plan, None)
         .await

@@ -129,6 +129,14 @@ pub fn staff_page(
                 h2 { "Giải tập thể" }
                 (units_table(&list.units))
             }
+            @if !list.participation.is_empty() {
+                h2 { "Giấy chứng nhận tham gia" }
+                p {
+                    (crate::views::format::number(list.participation.len() as i64))
+                    " người hoàn thành vòng thi đạt điểm tối thiểu được cấp giấy chứng nhận tham gia \
+                     khi danh sách được công bố (có trong tệp ZIP giấy chứng nhận)."
+                }
+            }
             @if !list.exclusions.is_empty() {
                 h2 { "Loại khỏi danh sách" }
                 ul.exclusions {

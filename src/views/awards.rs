@@ -143,6 +143,7 @@ pub fn verify_page(viewer: &Viewer, cert: &CertificateView) -> Markup {
                     dt { "Đơn vị" } dd { (e.unit.as_deref().unwrap_or("—")) }
                     dt { "Đối tượng" } dd { (e.category_name) }
                     dt { "Giải" } dd { strong { (e.prize) } }
+                    dt { "Điểm" } dd { (e.score) }
                     dt { "Xét giải" } dd { (cert.scope_title) }
                     dt { "Cuộc thi" } dd { (cert.contest_title) }
                     dt { "Công bố lúc" } dd { (vn_time::display(cert.published_at)) }

@@ -24,6 +24,7 @@ pub struct PlanView {
     pub collective: crate::awards::plan::CollectivePlan,
     pub organiser: Option<String>,
     pub signer: Option<String>,
+    pub participation: Option<crate::awards::plan::ParticipationPlan>,
     /// The plan's rules, in Vietnamese (which tie-breaks, which optional rules apply).
     pub rules: Vec<String>,
 }
@@ -37,6 +38,7 @@ fn plan_view(plan: PrizePlan) -> PlanView {
         collective,
         organiser,
         signer,
+        participation,
     } = plan;
     PlanView {
         individual,
@@ -45,6 +47,7 @@ fn plan_view(plan: PrizePlan) -> PlanView {
         collective,
         organiser,
         signer,
+        participation,
         rules,
     }
 }

@@ -1,6 +1,8 @@
 //! Certificates over HTTP: the PDF's text and QR code, the verification page, the ZIP,
 //! the winners list exports.
 
+use std::collections::HashSet;
+
 use serde_json::json;
 
 use super::*;
@@ -176,4 +178,132 @@ async fn a_certificate_names_its_winner_and_its_qr_code_opens_its_verification_p
     assert!(html.contains("hủy công bố"), "{html}");
     assert_eq!(app.get(&pdf_path, Some(&w.winner)).await.status(), 404);
     let _ = w.contest;
+}
+
+#[tokio::test]
+async fn participation_certificates_go_with_the_round_list_when_the_plan_enables_them() {
+    // Arrange: the plan also grants participation certificates from 10 points.
+    let app = spawn_app().await;
+    let w = settled_round(&app, 40).await;
+    let mut with_participation = plan();
+    with_participation["participation"] = json!({"min_score": 10});
+    let (status, body) = json_of(
+        app.put_json(
+            &format!("/api/v1/contests/{}/prize-plan", w.contest),
+            Some(&w.organiser),
+            &with_participation,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["participation"]["min_score"], 10);
+    assert!(
+        body["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("chứng nhận tham gia")),
+        "{body}"
+    );
+    let awards = format!("/api/v1/rounds/{}/awards", w.round);
+
+    // Act: propose and publish.
+    let (status, proposed) =
+        json_of(app.post_json(&awards, Some(&w.judge), &json!({})).await).await;
+    assert_eq!(status, 201, "{proposed}");
+    let (status, list) = json_of(
+        app.post_json(&format!("{awards}/publish"), Some(&w.organiser), &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+
+    // Assert: everyone with at least 10 points, and only them, with a code each.
+    let participation = list["participation"].as_array().unwrap();
+    let mut got: Vec<i64> = participation
+        .iter()
+        .map(|e| e["participant_id"].as_i64().unwrap())
+        .collect();
+    got.sort_unstable();
+    let mut want: Vec<i64> = w
+        .people
+        .iter()
+        .filter(|p| p.score >= 10)
+        .map(|p| p.id)
+        .collect();
+    want.sort_unstable();
+    assert!(
+        !want.is_empty() && want.len() < w.people.len(),
+        "a real cut"
+    );
+    assert_eq!(got, want);
+    assert!(
+        participation
+            .iter()
+            .all(|e| e["prize"] == "Chứng nhận tham gia"
+                && e["certificate_code"].as_str().is_some_and(|c| c.len() == 9))
+    );
+
+    // A participant without a prize has a certificate that verifies and prints the score.
+    let winners: HashSet<i64> = awarded(&list).iter().map(|(id, _)| *id).collect();
+    let only = participation
+        .iter()
+        .find(|e| !winners.contains(&e["participant_id"].as_i64().unwrap()))
+        .expect("someone certified without a prize");
+    let code = only["certificate_code"].as_str().unwrap();
+    let name = only["name"].as_str().unwrap();
+    let html = app
+        .get(&format!("/xac-minh/{code}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(name) && html.contains("Chứng nhận tham gia") && html.contains("hợp lệ"),
+        "{html}"
+    );
+    let pdf = app
+        .get(&format!("/api/v1/certificates/{code}.pdf"), Some(&w.judge))
+        .await;
+    assert_eq!(pdf.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gcn.pdf");
+    std::fs::write(&file, pdf.bytes().await.unwrap()).unwrap();
+    let text = String::from_utf8(run(
+        "pdftotext",
+        &["-enc", "UTF-8", file.to_str().unwrap(), "-"],
+    ))
+    .unwrap();
+    assert!(text.contains(name), "{text}");
+    assert!(
+        text.contains(&format!(
+            "Đã hoàn thành phần thi với {} điểm",
+            only["score"]
+        )),
+        "{text}"
+    );
+
+    // The public list names the winners only; the ZIP holds every certificate.
+    let public = app
+        .get(&format!("{awards}/public"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!public.contains(name), "{public}");
+    let zip = app
+        .get(
+            &format!("/api/v1/rounds/{}/certificates.zip", w.round),
+            Some(&w.organiser),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
+    assert_eq!(
+        zip.len(),
+        list["entries"].as_array().unwrap().len() + participation.len()
+    );
 }
