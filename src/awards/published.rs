@@ -2,14 +2,16 @@
 //! only), the certificates by code (the verification page, the PDFs, the ZIP), and a
 //! participant's own certificates.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use super::AwardEntry;
 use super::UnitAward;
 use super::plan::PrizePlan;
 use super::workflow::{Scope, body_of, latest, load_plan};
+use super::{AwardBody, AwardEntry};
 use crate::entities::award_list::{self, Status};
 use crate::entities::certificate;
 use crate::error::{AppError, Result};
@@ -107,23 +109,39 @@ pub async fn certificate<C: ConnectionTrait>(db: &C, code: &str) -> Result<Certi
         .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let scope = match list.round_id {
-        Some(id) => Scope::of_round(db, id).await?,
-        None => Scope::of_contest(db, list.contest_id).await?,
-    };
-    let entry = body_of(&list)?
+    let scope = scope_of(db, &list).await?;
+    let plan = load_plan(db, list.contest_id).await?;
+    let body = body_of(&list)?;
+    view_of(&cert, &body, &scope, &list, plan.as_ref())
+}
+
+async fn scope_of<C: ConnectionTrait>(db: &C, list: &award_list::Model) -> Result<Scope> {
+    match list.round_id {
+        Some(id) => Scope::of_round(db, id).await,
+        None => Scope::of_contest(db, list.contest_id).await,
+    }
+}
+
+/// The view of `cert`, whose list (with its body) is `list`.
+fn view_of(
+    cert: &certificate::Model,
+    body: &AwardBody,
+    scope: &Scope,
+    list: &award_list::Model,
+    plan: Option<&PrizePlan>,
+) -> Result<CertificateView> {
+    let entry = body
         .certified()
         .nth(cert.position as usize)
-        .cloned()
         .filter(|e| e.participant_id == cert.participant_id)
-        .ok_or_else(|| anyhow::anyhow!("certificate {code} does not match its list"))?;
-    let plan = load_plan(db, list.contest_id).await?;
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("certificate {} does not match its list", cert.code))?;
     Ok(certificate_view(
-        cert.code,
+        cert.code.clone(),
         entry,
-        &scope,
-        &list,
-        plan.as_ref(),
+        scope,
+        list,
+        plan,
     ))
 }
 
@@ -186,11 +204,24 @@ pub async fn certificates_of<C: ConnectionTrait>(
         .filter(certificate::Column::ParticipantId.eq(participant_id))
         .all(db)
         .await?;
+    // The published lists holding them, in one query; each list's scope and plan once
+    // (a person holds a few certificates, often several from one list's contest).
+    let lists = award_list::Entity::find()
+        .filter(award_list::Column::Id.is_in(certs.iter().map(|c| c.award_list_id)))
+        .filter(award_list::Column::Status.eq(Status::Published))
+        .all(db)
+        .await?;
+    let mut plans: HashMap<i64, Option<PrizePlan>> = HashMap::new();
     let mut out = Vec::with_capacity(certs.len());
-    for c in certs {
-        let view = certificate(db, &c.code).await?;
-        if view.valid {
-            out.push(view);
+    for list in &lists {
+        let scope = scope_of(db, list).await?;
+        if !plans.contains_key(&list.contest_id) {
+            plans.insert(list.contest_id, load_plan(db, list.contest_id).await?);
+        }
+        let plan = plans[&list.contest_id].as_ref();
+        let body = body_of(list)?;
+        for cert in certs.iter().filter(|c| c.award_list_id == list.id) {
+            out.push(view_of(cert, &body, &scope, list, plan)?);
         }
     }
     out.sort_by_key(|c| std::cmp::Reverse(c.published_at));
