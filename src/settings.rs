@@ -155,8 +155,8 @@ pub struct MailArgs {
     #[arg(long, env = "CUOCTHI_MAIL_FROM")]
     pub mail_from: Option<String>,
 
-    /// The site's public address, which emailed links start with (e.g.
-    /// `https://cuocthi.example.vn`).
+    /// The site's public address, which emailed links and certificates' QR codes start
+    /// with (e.g. `https://cuocthi.example.vn`).
     #[arg(long, env = "CUOCTHI_PUBLIC_URL")]
     pub public_url: Option<String>,
 }
@@ -300,6 +300,8 @@ pub struct Settings {
     pub timeouts: Timeouts,
     /// Where password-reset emails go out (`None`: email is not configured).
     pub mail: Option<MailSettings>,
+    /// `CUOCTHI_PUBLIC_URL` without a trailing slash (`None`: the request's host).
+    pub public_url: Option<String>,
 }
 
 impl Settings {
@@ -345,6 +347,12 @@ impl Settings {
                 ..Timeouts::default()
             },
             mail: args.mail.resolve(args.bind),
+            public_url: args
+                .mail
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty()),
         }
     }
 
@@ -368,6 +376,7 @@ impl Settings {
             auth_limits: AuthLimits::new(300, 10),
             timeouts: Timeouts::default(),
             mail: None,
+            public_url: None,
         }
     }
 }

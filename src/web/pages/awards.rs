@@ -16,8 +16,8 @@ use crate::web::extract::{Organiser, Staff};
 /// (behind a proxy it is the only trustworthy one), else the scheme and host the request
 /// came to. Certificates' QR codes and the share cards' URLs start with it.
 pub fn public_base(req: &HttpRequest, state: &AppState) -> String {
-    if let Some(mail) = &state.settings.mail {
-        return mail.public_url.trim_end_matches('/').to_owned();
+    if let Some(url) = &state.settings.public_url {
+        return url.clone();
     }
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())

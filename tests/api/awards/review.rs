@@ -195,3 +195,42 @@ async fn the_staff_page_proposes_reviews_and_publishes_a_list_without_javascript
     let (_, html) = staff_page(&app, &page, &w.judge).await;
     assert!(html.contains("Lập danh sách đề xuất mới"), "{html}");
 }
+
+#[tokio::test]
+async fn the_public_url_setting_starts_shared_links_without_mail_configured() {
+    // Arrange: no SMTP, a public URL (behind a proxy the request's host is not it).
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.mail = None;
+        s.public_url = Some("https://cuocthi.vinhlong.example.vn".into());
+    })
+    .await;
+    let w = settled_round(&app, 10).await;
+    let awards = format!("/api/v1/rounds/{}/awards", w.round);
+    assert_eq!(
+        app.post_json(&awards, Some(&w.judge), &json!({}))
+            .await
+            .status(),
+        201
+    );
+    let publish = app
+        .post_json(&format!("{awards}/publish"), Some(&w.organiser), &json!({}))
+        .await;
+    assert_eq!(publish.status(), 200);
+
+    // Act
+    let html = app
+        .get(&format!("/ket-qua/vong/{}", w.round), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    // Assert: the share card's URL starts with the setting.
+    assert!(
+        html.contains(&format!(
+            "content=\"https://cuocthi.vinhlong.example.vn/ket-qua/vong/{}\"",
+            w.round
+        )),
+        "{html}"
+    );
+}
