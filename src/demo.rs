@@ -308,6 +308,47 @@ async fn past_results(
             .map_err(|e| anyhow::anyhow!("demo submit of {phone}: {e}"))?;
     }
     crate::contest::sweeper::settle_closed_rounds(&state.engine, &db.write).await?;
+    publish_awards(state, round).await
+}
+
+/// The settled round's prizes, published: a plan (per category one Nhất, one Nhì, one Ba;
+/// one collective prize per block; participation certificates from 10 points), the
+/// proposal from its ranking, and its publication — so `/ket-qua/vong/{id}` and the demo
+/// participants' certificates show at once. An organiser may unpublish it to try the
+/// workflow.
+async fn publish_awards(
+    state: &AppState,
+    round: &crate::entities::round::Model,
+) -> anyhow::Result<()> {
+    use crate::awards::plan::{CollectivePlan, ParticipationPlan, PrizeCount, PrizePlan};
+    use crate::awards::workflow::{self, Scope};
+
+    let db = &state.db.write;
+    let prize = |prize: &str| PrizeCount {
+        prize: prize.to_owned(),
+        count: 1,
+    };
+    let plan = PrizePlan {
+        individual: vec![prize("Giải Nhất"), prize("Giải Nhì"), prize("Giải Ba")],
+        one_per_person: true,
+        min_score: 10,
+        collective: CollectivePlan {
+            per_block: vec![prize("Giải Nhất")],
+            min_participants: 1,
+        },
+        organiser: Some("Ban Tổ chức Cuộc thi tỉnh Vĩnh Long".to_owned()),
+        signer: Some("TM. BAN TỔ CHỨC — Trưởng ban".to_owned()),
+        participation: Some(ParticipationPlan { min_score: 10 }),
+    };
+    let failed = |e: crate::error::AppError| anyhow::anyhow!("demo awards: {}", e.log_text());
+    workflow::put_plan(db, round.contest_id, plan, None)
+        .await
+        .map_err(failed)?;
+    let scope = Scope::of_round(db, round.id).await.map_err(failed)?;
+    workflow::generate(db, &state.engine, &scope, None)
+        .await
+        .map_err(failed)?;
+    workflow::publish(db, &scope, None).await.map_err(failed)?;
     Ok(())
 }
 

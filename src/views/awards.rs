@@ -12,6 +12,16 @@ use crate::views::format::duration;
 use crate::views::layout::{Viewer, page_with_head};
 use crate::vn_time;
 
+/// A block's heading: its name as the unit list gives it, "Khối …" added unless the name
+/// says it already.
+fn block_title(block: &str) -> String {
+    if block.to_lowercase().starts_with("khối") {
+        block.to_owned()
+    } else {
+        format!("Khối {block}")
+    }
+}
+
 /// A share as pages write it: `62,5 %`.
 fn percent(share: f64) -> String {
     format!("{:.1} %", share * 100.0).replace('.', ",")
@@ -33,7 +43,7 @@ fn grouped<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> Vec<(&'a st
 pub(super) fn units_table(units: &[UnitAward]) -> Markup {
     html! {
         @for (block, list) in grouped(units, |u| u.block.as_str()) {
-            h3 { "Khối " (block) }
+            h3 { (block_title(block)) }
             div.table-wrap {
                 table.award-list {
                     thead { tr { th { "Giải" } th { "Đơn vị" } th { "Tỷ lệ tham gia" } th { "Điểm TB" } } }

@@ -518,6 +518,37 @@ async fn the_demo_contest_is_a_season_with_a_settled_round_an_open_one_and_upcom
         entries[0]["name"], "Trần Văn Bình",
         "closest prediction first"
     );
+    // Its prizes are published: a winner per category, one certificate per person with
+    // at least 10 points (all five).
+    let (status, awards) = json_of(
+        app.get(
+            &format!("/api/v1/rounds/{}/awards/public", past["id"]),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{awards}");
+    let winners: Vec<(&str, &str)> = awards["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["prize"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        winners,
+        [
+            ("Trần Văn Bình", "Giải Nhất"),
+            ("Lê Thị Mai", "Giải Nhì"),
+            ("Phạm Quốc Cường", "Giải Ba"),
+            ("Võ Thị Hạnh", "Giải Nhất"),
+            ("Huỳnh Minh Khoa", "Giải Nhì"),
+        ]
+    );
+    let page = app
+        .get(&format!("/ket-qua/vong/{}", past["id"]), None)
+        .await;
+    assert_eq!(page.status(), 200);
 }
 
 #[tokio::test]

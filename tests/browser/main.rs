@@ -10,6 +10,7 @@
 mod a11y;
 mod accounts;
 mod app;
+mod awards;
 #[path = "../common/mod.rs"]
 mod common;
 mod consoles;
