@@ -3,6 +3,7 @@
 //! participant's own certificates.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -215,8 +216,8 @@ pub async fn certificates_of<C: ConnectionTrait>(
     let mut out = Vec::with_capacity(certs.len());
     for list in &lists {
         let scope = scope_of(db, list).await?;
-        if !plans.contains_key(&list.contest_id) {
-            plans.insert(list.contest_id, load_plan(db, list.contest_id).await?);
+        if let Entry::Vacant(slot) = plans.entry(list.contest_id) {
+            slot.insert(load_plan(db, list.contest_id).await?);
         }
         let plan = plans[&list.contest_id].as_ref();
         let body = body_of(list)?;
