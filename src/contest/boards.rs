@@ -66,9 +66,6 @@ pub struct Snapshot {
     pub entries: Vec<BoardEntry>,
     pub units: Vec<UnitStats>,
     pub actual: Option<i64>,
-    /// Response bodies already encoded from this snapshot, by request (page, category…):
-    /// readers polling the same page share one encoding per snapshot.
-    encoded: Mutex<HashMap<String, bytes::Bytes>>,
 }
 
 /// A new snapshot id.
@@ -76,9 +73,6 @@ fn next_snapshot_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
-
-/// Encoded bodies kept per snapshot at most (other requests are encoded each time).
-const ENCODED_PER_SNAPSHOT: usize = 64;
 
 impl Snapshot {
     /// A snapshot of a round nobody has finished (for tests of what reads snapshots).
@@ -91,28 +85,7 @@ impl Snapshot {
             entries: Vec::new(),
             units: Vec::new(),
             actual: None,
-            encoded: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// The body for `key`, encoded by `encode` the first time it is asked of this snapshot.
-    pub fn encoded(
-        &self,
-        key: String,
-        encode: impl FnOnce() -> serde_json::Result<Vec<u8>>,
-    ) -> Result<bytes::Bytes> {
-        let lock = || self.encoded.lock().unwrap_or_else(|e| e.into_inner());
-        let hit = lock().get(&key).cloned();
-        crate::metrics::cache_lookup("encoded_body", hit.is_some());
-        if let Some(body) = hit {
-            return Ok(body);
-        }
-        let body = bytes::Bytes::from(encode().map_err(anyhow::Error::from)?);
-        let mut map = lock();
-        if map.len() < ENCODED_PER_SNAPSHOT {
-            map.insert(key, body.clone());
-        }
-        Ok(body)
     }
 }
 
@@ -210,7 +183,6 @@ async fn build_unmeasured<C: ConnectionTrait>(db: &C, round: &round::Model) -> R
         entries,
         units: unit_rows,
         actual,
-        encoded: Mutex::new(HashMap::new()),
     })
 }
 
@@ -512,25 +484,5 @@ mod tests {
             empty_snapshot(),
         );
         assert!(boards.cached(7).is_some());
-    }
-
-    #[test]
-    fn a_body_is_encoded_once_per_snapshot_and_key_and_the_cache_is_bounded() {
-        let s = empty_snapshot();
-        let mut calls = 0;
-        for _ in 0..3 {
-            let body = s
-                .encoded("page 1".into(), || {
-                    calls += 1;
-                    Ok(b"[1]".to_vec())
-                })
-                .unwrap();
-            assert_eq!(&body[..], b"[1]");
-        }
-        assert_eq!(calls, 1);
-        for k in 0..2 * ENCODED_PER_SNAPSHOT {
-            s.encoded(format!("k{k}"), || Ok(vec![b'0'])).unwrap();
-        }
-        assert_eq!(s.encoded.lock().unwrap().len(), ENCODED_PER_SNAPSHOT);
     }
 }

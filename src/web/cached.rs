@@ -44,14 +44,17 @@ pub struct CachedPage {
     public: Precompressed,
 }
 
-/// Rendered pages by key and snapshot ids.
+/// Rendered pages (and the JSON bodies of the board API) by key and snapshot ids.
 pub struct PageCache {
     pages: TtlCache<String, CachedPage>,
+    bodies: TtlCache<String, Precompressed>,
     cache_control: String,
 }
 
 /// Pages kept at most (each holds its HTML three times: plain, gzip, brotli).
 const CAPACITY: u64 = 256;
+/// JSON bodies kept at most (pages of leaderboards by category, limit and offset).
+const BODY_CAPACITY: u64 = 1024;
 
 impl PageCache {
     /// A cache for boards rebuilt every `staleness`: a snapshot is served up to twice
@@ -60,6 +63,7 @@ impl PageCache {
         let max_age = staleness.as_secs_f64().ceil() as u64;
         PageCache {
             pages: TtlCache::new(staleness.saturating_mul(2), CAPACITY),
+            bodies: TtlCache::new(staleness.saturating_mul(2), BODY_CAPACITY),
             cache_control: format!("public, max-age={max_age}"),
         }
     }
@@ -85,11 +89,7 @@ impl PageCache {
     where
         F: Future<Output = Result<BoardPage, AppError>>,
     {
-        let built = snapshots
-            .iter()
-            .map(|s| s.built_at)
-            .max()
-            .unwrap_or_else(SystemTime::now);
+        let built = newest(snapshots);
         let cache_control = self.cache_control.clone();
         let rendered = std::sync::atomic::AtomicBool::new(false);
         let page = self
@@ -134,6 +134,41 @@ impl PageCache {
         page
     }
 
+    /// The JSON body under `key` (see [`PageCache::key`]), or else the one `encode` makes:
+    /// encoded and compressed (gzip and brotli) once per snapshot, with the validators of
+    /// a public page ([`Precompressed::respond`] answers with it, or 304).
+    pub async fn json(
+        &self,
+        key: String,
+        snapshots: &[&Snapshot],
+        encode: impl Fn() -> serde_json::Result<Vec<u8>>,
+    ) -> Result<Arc<Precompressed>, AppError> {
+        let built = newest(snapshots);
+        let encoded = std::sync::atomic::AtomicBool::new(false);
+        let body = self
+            .bodies
+            .get_or_load(key, || {
+                encoded.store(true, std::sync::atomic::Ordering::Relaxed);
+                let made = encode().map_err(|e| AppError::from(anyhow::Error::from(e)));
+                let cache_control = self.cache_control.clone();
+                async move {
+                    Ok::<_, AppError>(Precompressed::new(
+                        "application/json",
+                        Bytes::from(made?),
+                        built,
+                        cache_control,
+                        Effort::Good,
+                    ))
+                }
+            })
+            .await;
+        crate::metrics::cache_lookup(
+            "board_json",
+            !encoded.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        body
+    }
+
     /// The response: an anonymous visitor gets the shared precompressed page (or 304); a
     /// signed-in viewer gets the content in their own layout, not stored by caches.
     pub fn respond(ctx: &PageCtx, req: &HttpRequest, cached: &CachedPage) -> HttpResponse {
@@ -152,6 +187,28 @@ impl PageCache {
         );
         response
     }
+}
+
+/// When the newest of `snapshots` was built (`Last-Modified`).
+fn newest(snapshots: &[&Snapshot]) -> SystemTime {
+    snapshots
+        .iter()
+        .map(|s| s.built_at)
+        .max()
+        .unwrap_or_else(SystemTime::now)
+}
+
+/// A board's JSON answer: the shared precompressed body (or 304); not stored by shared
+/// caches when the contest is not public (staff reading a draft).
+pub fn respond_json(req: &HttpRequest, body: &Precompressed, public: bool) -> HttpResponse {
+    let mut response = body.respond(req);
+    if !public {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-cache"),
+        );
+    }
+    response
 }
 
 #[cfg(test)]
@@ -190,5 +247,31 @@ mod tests {
         cache.get_or_render(key_b, &[&b], render).await.unwrap();
         assert_eq!(renders.load(Ordering::SeqCst), 2);
         assert_eq!(cache.cache_control, "public, max-age=1");
+    }
+
+    #[tokio::test]
+    async fn a_json_body_is_encoded_and_compressed_once_per_snapshot() {
+        let cache = PageCache::new(Duration::from_secs(1));
+        let encodes = AtomicUsize::new(0);
+        let encode = || {
+            encodes.fetch_add(1, Ordering::SeqCst);
+            serde_json::to_vec(&serde_json::json!({"entries": vec!["Hạng 1"; 50]}))
+        };
+        let (a, b) = (Snapshot::empty(), Snapshot::empty());
+        for _ in 0..3 {
+            let key = PageCache::key("round 1 leaderboard", &[&a]);
+            let body = cache.json(key, &[&a], encode).await.unwrap();
+            assert_eq!(body.content_type, "application/json");
+            assert!(body.brotli.len() < body.identity.len());
+            assert_eq!(body.cache_control, "public, max-age=1");
+        }
+        assert_eq!(encodes.load(Ordering::SeqCst), 1);
+        let key = PageCache::key("round 1 leaderboard", &[&b]);
+        cache.json(key, &[&b], encode).await.unwrap();
+        assert_eq!(
+            encodes.load(Ordering::SeqCst),
+            2,
+            "a new snapshot, a new body"
+        );
     }
 }

@@ -155,6 +155,59 @@ async fn public_boards_are_served_precompressed_with_validators_and_answer_304()
 }
 
 #[tokio::test]
+async fn the_json_boards_are_precompressed_per_snapshot_with_validators_and_answer_304() {
+    let app = spawn_app().await;
+    let (round, contest, _) = finished_round(&app).await;
+    for path in [
+        format!("/api/v1/rounds/{round}/leaderboard"),
+        format!("/api/v1/rounds/{round}/units"),
+        format!("/api/v1/contests/{contest}/leaderboard"),
+        format!("/api/v1/contests/{contest}/units"),
+    ] {
+        let plain = fetch(&app, &path, None).await;
+        assert_eq!(plain.status(), 200, "{path}");
+        let headers = plain.headers().clone();
+        assert!(headers.get("content-encoding").is_none(), "{path}");
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{path}"
+        );
+        assert_eq!(headers["cache-control"], "public, max-age=0", "{path}");
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        let body = plain.text().await.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if path.ends_with("leaderboard") {
+            assert_eq!(json["entries"][0]["name"], "Phạm Thị Lan", "{path}: {json}");
+        } else {
+            assert!(
+                json.as_array().is_some_and(|a| !a.is_empty()),
+                "{path}: {json}"
+            );
+        }
+
+        let br = fetch(&app, &path, Some("br")).await;
+        assert_eq!(br.headers()["content-encoding"], "br", "{path}");
+        assert_eq!(br.headers()["etag"].to_str().unwrap(), etag);
+        assert_eq!(unbrotli(&br.bytes().await.unwrap()), body);
+        let gz = fetch(&app, &path, Some("gzip")).await;
+        assert_eq!(gz.headers()["content-encoding"], "gzip", "{path}");
+        assert_eq!(gunzip(&gz.bytes().await.unwrap()), body);
+
+        let revalidated = app
+            .client
+            .get(app.url(&path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revalidated.status(), 304, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn a_signed_in_viewer_gets_the_board_in_their_own_layout_kept_private() {
     let app = spawn_app().await;
     let (round, _, token) = finished_round(&app).await;

@@ -13,6 +13,7 @@ use crate::contest::{self, ContestSpec, ContestView, RoundSpec, RoundView, attem
 use crate::entities::{attempt, contest as contest_entity, round};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
+use crate::web::cached::{PageCache, respond_json};
 use crate::web::extract::{Organiser, Participant, PublicCaller};
 
 /// A created contest.
@@ -374,12 +375,13 @@ pub struct BoardQuery {
 /// `GET /api/v1/rounds/{id}/leaderboard` (public): names and units, never contact data.
 pub async fn leaderboard(
     caller: PublicCaller,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse> {
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
-    visible_round(&caller, &state, &r).await?;
+    let public = visible_round(&caller, &state, &r).await?;
     let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
     if r.practice {
         return Ok(HttpResponse::Ok().json(RoundLeaderboard {
@@ -400,19 +402,26 @@ pub async fn leaderboard(
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let offset = query.offset.unwrap_or(0);
     let category = query.category.as_deref();
-    let key = format!("leaderboard {closed} {category:?} {limit} {offset}");
-    let body = snapshot.encoded(key, || {
-        let (total, entries) = boards::page(&snapshot, category, limit, offset);
-        serde_json::to_vec(&RoundLeaderboard {
-            prediction_actual: Some(snapshot.actual),
-            total: i64::try_from(total).unwrap_or(i64::MAX),
-            entries,
-            ..RoundLeaderboard::empty(r.id, closed)
+    let key = PageCache::key(
+        &format!(
+            "round {} leaderboard {closed} {category:?} {limit} {offset}",
+            r.id
+        ),
+        &[&snapshot],
+    );
+    let body = state
+        .pages
+        .json(key, &[&snapshot], || {
+            let (total, entries) = boards::page(&snapshot, category, limit, offset);
+            serde_json::to_vec(&RoundLeaderboard {
+                prediction_actual: Some(snapshot.actual),
+                total: i64::try_from(total).unwrap_or(i64::MAX),
+                entries,
+                ..RoundLeaderboard::empty(r.id, closed)
+            })
         })
-    })?;
-    Ok(HttpResponse::Ok()
-        .content_type(actix_web::http::header::ContentType::json())
-        .body(body))
+        .await?;
+    Ok(respond_json(&req, &body, public))
 }
 
 #[utoipa::path(
@@ -426,43 +435,51 @@ pub async fn leaderboard(
 /// `GET /api/v1/rounds/{id}/units` (public): participation per unit, rolled up the tree.
 pub async fn round_units(
     caller: PublicCaller,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
     let r = attempts::cached_round(&state.engine, &state.db.read, path.into_inner()).await?;
-    visible_round(&caller, &state, &r).await?;
+    let public = visible_round(&caller, &state, &r).await?;
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
-    let body = if contest::fairness::scores_visible(&r) {
-        snapshot.encoded("units".to_owned(), || serde_json::to_vec(&snapshot.units))?
-    } else {
-        snapshot.encoded("units hidden".to_owned(), || {
-            serde_json::to_vec(&boards::without_scores(&snapshot.units))
-        })?
-    };
-    Ok(HttpResponse::Ok()
-        .content_type(actix_web::http::header::ContentType::json())
-        .body(body))
+    let visible = contest::fairness::scores_visible(&r);
+    let key = PageCache::key(&format!("round {} units {visible}", r.id), &[&snapshot]);
+    let body = state
+        .pages
+        .json(key, &[&snapshot], || {
+            if visible {
+                serde_json::to_vec(&snapshot.units)
+            } else {
+                serde_json::to_vec(&boards::without_scores(&snapshot.units))
+            }
+        })
+        .await?;
+    Ok(respond_json(&req, &body, public))
 }
 
 /// 404 unless the caller may see the round's contest (read from the engine's cache: the
-/// leaderboards are contest-day hot paths).
-async fn visible_round(caller: &PublicCaller, state: &AppState, r: &round::Model) -> Result<()> {
+/// leaderboards are contest-day hot paths); whether everyone may (a public contest, whose
+/// boards shared caches may keep).
+async fn visible_round(caller: &PublicCaller, state: &AppState, r: &round::Model) -> Result<bool> {
     let c = attempts::cached_contest(&state.engine, &state.db.read, r.contest_id).await?;
-    caller.ensure_sees(&c).await
+    caller.ensure_sees(&c).await?;
+    Ok(lifecycle::visible_to(c.status, None))
 }
 
+/// The contest's round snapshots, and whether the contest is public (as [`visible_round`]).
 async fn contest_snapshots(
     caller: &PublicCaller,
     state: &AppState,
     contest_id: i64,
-) -> Result<Vec<Arc<boards::Snapshot>>> {
+) -> Result<(Vec<Arc<boards::Snapshot>>, bool)> {
     let c = crate::contest::load_contest(&state.db.read, contest_id).await?;
     caller.ensure_sees(&c).await?;
-    state
+    let snapshots = state
         .engine
         .boards
         .contest_public(&state.db.read, contest_id)
-        .await
+        .await?;
+    Ok((snapshots, lifecycle::visible_to(c.status, None)))
 }
 
 #[utoipa::path(
@@ -477,22 +494,36 @@ async fn contest_snapshots(
 /// `GET /api/v1/contests/{id}/leaderboard` (public): sum of best round scores, then time.
 pub async fn contest_leaderboard(
     caller: PublicCaller,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<BoardQuery>,
 ) -> Result<HttpResponse> {
     let contest_id = path.into_inner();
-    let snapshots = contest_snapshots(&caller, &state, contest_id).await?;
-    let all = boards::contest_ranking(&snapshots, query.category.as_deref());
+    let (snapshots, public) = contest_snapshots(&caller, &state, contest_id).await?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let offset = query.offset.unwrap_or(0);
-    let total = all.len();
-    let entries: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
-    Ok(HttpResponse::Ok().json(ContestLeaderboard {
-        contest_id,
-        total: i64::try_from(total).unwrap_or(i64::MAX),
-        entries,
-    }))
+    let category = query.category.as_deref();
+    let parts: Vec<&boards::Snapshot> = snapshots.iter().map(|s| s.as_ref()).collect();
+    let key = PageCache::key(
+        &format!("contest {contest_id} leaderboard {category:?} {limit} {offset}"),
+        &parts,
+    );
+    // The ranking over every round is computed once per set of snapshots, not per read.
+    let body = state
+        .pages
+        .json(key, &parts, || {
+            let all = boards::contest_ranking(&snapshots, category);
+            let total = all.len();
+            let entries: Vec<_> = all.into_iter().skip(offset).take(limit).collect();
+            serde_json::to_vec(&ContestLeaderboard {
+                contest_id,
+                total: i64::try_from(total).unwrap_or(i64::MAX),
+                entries,
+            })
+        })
+        .await?;
+    Ok(respond_json(&req, &body, public))
 }
 
 #[utoipa::path(
@@ -507,12 +538,24 @@ pub async fn contest_leaderboard(
 /// counts once, with their best round.
 pub async fn contest_units(
     caller: PublicCaller,
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse> {
-    let snapshots = contest_snapshots(&caller, &state, path.into_inner()).await?;
+    let contest_id = path.into_inner();
+    let (snapshots, public) = contest_snapshots(&caller, &state, contest_id).await?;
+    let parts: Vec<&boards::Snapshot> = snapshots.iter().map(|s| s.as_ref()).collect();
+    let key = PageCache::key(&format!("contest {contest_id} units"), &parts);
+    // The unit list is read when the body is made (once per set of snapshots); a unit
+    // imported meanwhile shows with the next snapshot.
     let units = crate::entities::unit::Entity::find()
         .all(&state.db.read)
         .await?;
-    Ok(HttpResponse::Ok().json(boards::contest_unit_stats(&units, &snapshots)))
+    let body = state
+        .pages
+        .json(key, &parts, || {
+            serde_json::to_vec(&boards::contest_unit_stats(&units, &snapshots))
+        })
+        .await?;
+    Ok(respond_json(&req, &body, public))
 }
