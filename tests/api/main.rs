@@ -19,6 +19,7 @@ mod crash;
 mod dashboard;
 mod disputes;
 mod documents;
+mod error_pages;
 mod exports;
 mod fairness;
 mod hardening;
