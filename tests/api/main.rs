@@ -13,6 +13,7 @@ mod banks;
 #[path = "../common/mod.rs"]
 mod common;
 mod compression;
+mod console_forms;
 mod contest;
 mod corrections;
 mod crash;
