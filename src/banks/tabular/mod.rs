@@ -105,10 +105,10 @@ fn header_vi(col: Col) -> String {
     format!("«{vi}» ({en})")
 }
 
-/// The columns a bank sheet may have, as an unsupported header's problem lists them.
-const VALID_COLUMNS: &str = "Chủ đề (topic), Độ khó (difficulty), Loại câu hỏi (kind), \
-     Câu hỏi (question), Phương án A–F (A–F), Đáp án đúng (correct), Giải thích \
-     (explanation), Nguồn (source), Mã câu hỏi (id), Nhãn (tags)";
+/// The columns a bank sheet may have, as an unsupported header's problem lists them (by
+/// their Vietnamese headers; the English names are accepted too).
+const VALID_COLUMNS: &str = "Chủ đề, Độ khó, Loại câu hỏi, Câu hỏi, Phương án A–F, Đáp án \
+     đúng, Giải thích, Nguồn, Mã câu hỏi, Nhãn";
 
 /// What a reader yields: a row — its line (or spreadsheet row) and its cells as text, up
 /// to the last non-empty one — or a problem with one row or cell that does not stop it.

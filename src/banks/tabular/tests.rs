@@ -440,9 +440,9 @@ fn problems_name_columns_by_their_vietnamese_headers() {
         .map(|p| p.message)
         .collect();
     assert_eq!(messages.len(), 2, "{messages:?}");
-    assert!(messages[0].starts_with("Cột “Màu” không được hỗ trợ; các cột hợp lệ: Chủ đề (topic)"));
+    assert!(messages[0].starts_with("Cột “Màu” không được hỗ trợ; các cột hợp lệ: Chủ đề, Độ khó"));
     assert!(
-        messages[0].contains("Đáp án đúng (correct)"),
+        messages[0].contains("Đáp án đúng, Giải thích"),
         "{}",
         messages[0]
     );
