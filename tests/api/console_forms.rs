@@ -189,3 +189,36 @@ async fn voiding_a_participant_keeps_the_search_and_says_so() {
     let (_, _, html) = page(&b, &app, &location(&r)).await;
     assert!(html.contains("Đã khôi phục thí sinh."));
 }
+
+#[tokio::test]
+async fn uploading_a_bank_without_a_file_says_no_file_was_chosen() {
+    let app = spawn_app().await;
+    app.seed_contest().await;
+    let b = browser();
+    let csrf = log_in(&b, &app, "btc@example.vn", STAFF_PASSWORD).await;
+
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("format", "")
+        .text("action", "import")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
+        );
+    let r = b
+        .post(app.url("/organiser/banks"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("role=\"alert\"><p>Chưa chọn tệp.</p>"),
+        "a message above the form: {html}"
+    );
+    assert!(
+        html.contains("id=\"bank-file\""),
+        "the upload form is still there"
+    );
+}
