@@ -172,6 +172,7 @@ impl Application {
         let timeouts = state.settings.timeouts.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::web::pages::error_layout))
                 .wrap(from_fn(crate::web::compress::compress))
                 .wrap(from_fn(crate::metrics::track))
                 .wrap(from_fn(crate::web::timeout::body_timeout))

@@ -366,7 +366,8 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
         let d = Difficulty::from_name(name);
         if d.is_none() {
             sink.push(format!(
-                "Độ khó “{}” không hợp lệ; chỉ nhận easy, medium hoặc hard.",
+                "Độ khó “{}” không hợp lệ; chỉ nhận dễ (easy), trung bình (medium) hoặc khó \
+                 (hard).",
                 excerpt(&clean(name))
             ));
         }
@@ -376,7 +377,8 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
         let k = Kind::from_name(name);
         if k.is_none() {
             sink.push(format!(
-                "Loại câu hỏi “{}” không hợp lệ; chỉ nhận single, multiple hoặc true_false.",
+                "Loại câu hỏi “{}” không hợp lệ; chỉ nhận một đáp án (single), nhiều đáp án \
+                 (multiple) hoặc đúng/sai (true_false).",
                 excerpt(&clean(name))
             ));
         }

@@ -450,6 +450,34 @@ pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<BankSummary>> {
         .collect())
 }
 
+/// A topic of a bank and its current questions, for the forms that pick a topic.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct BankTopic {
+    /// The bank.
+    pub bank_id: i64,
+    /// The topic, as the bank names it.
+    pub topic: String,
+    /// Its current questions.
+    pub questions: i64,
+}
+
+/// Every bank's topics with their question counts (one grouped query), by bank and topic.
+pub async fn topics<C: ConnectionTrait>(db: &C) -> Result<Vec<BankTopic>> {
+    Ok(question::Entity::find()
+        .select_only()
+        .column(question::Column::BankId)
+        .column(question::Column::Topic)
+        .column_as(question::Column::Id.count(), "questions")
+        .filter(question::Column::Current.eq(true))
+        .group_by(question::Column::BankId)
+        .group_by(question::Column::Topic)
+        .order_by_asc(question::Column::BankId)
+        .order_by_asc(question::Column::Topic)
+        .into_model::<BankTopic>()
+        .all(db)
+        .await?)
+}
+
 /// Question counts of one topic, by difficulty and kind.
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct TopicCounts {

@@ -67,10 +67,41 @@ fn error_box(e: &AppError) -> Markup {
                 }
                 AppError::Validation { fields } => {
                     p { (e.message()) }
-                    ul { @for (k, v) in fields { li { (k) ": " (v) } } }
+                    ul { @for (k, v) in fields { li { (field_vi(k)) ": " (v) } } }
                 }
                 other => { p { (other.message()) } }
             }
         }
+    }
+}
+
+/// A refused field's name as the form labels it (the API's key when no label is known).
+fn field_vi(key: &str) -> &str {
+    match key {
+        "code" => "Mã",
+        "title" => "Tên",
+        "description" => "Mô tả",
+        "rules" => "Thể lệ",
+        "categories" => "Đối tượng dự thi",
+        "status" => "Trạng thái",
+        "opens_at" => "Mở lúc",
+        "closes_at" => "Đóng lúc",
+        "minutes" | "time_limit_secs" => "Thời gian làm bài",
+        "max_attempts" => "Số lượt thi",
+        "quotas" => "Nhóm câu hỏi",
+        "prediction" => "Câu hỏi dự đoán",
+        "reason" => "Lý do",
+        "full_name" => "Họ và tên",
+        "phone" => "Số điện thoại",
+        "email" => "Email",
+        "password" => "Mật khẩu",
+        "unit_code" => "Mã đơn vị",
+        "category" => "Đối tượng",
+        "organiser_name" => "Tên Ban Tổ chức",
+        "province" => "Tỉnh/thành",
+        "hotline" => "Đường dây nóng",
+        "contact_email" => "Email liên hệ",
+        "retention_months" => "Thời hạn lưu trữ",
+        other => other,
     }
 }

@@ -1,8 +1,11 @@
 //! The one page layout: `lang="vi"`, phone-first, navigation by role, no inline script.
 
+use std::sync::Arc;
+
 use maud::{DOCTYPE, Markup, html};
 
 use crate::accounts::Role;
+use crate::site::SiteInfo;
 use crate::views::assets;
 
 /// Who is looking at a page, and the form token for its forms.
@@ -12,12 +15,25 @@ pub struct Viewer {
     pub user: Option<(String, Role)>,
     /// The CSRF token every form of the page carries.
     pub csrf: String,
+    /// Who runs the site (organiser, province, hotline, contact), shown in the header
+    /// and the footer of every page.
+    pub site: Arc<SiteInfo>,
 }
 
 impl Viewer {
     /// The viewer's role, if signed in.
     pub fn role(&self) -> Option<Role> {
         self.user.as_ref().map(|(_, r)| *r)
+    }
+
+    /// Nobody signed in, no form token, the site as given (cached public pages, pages
+    /// rendered before the request is known).
+    pub fn anonymous(site: Arc<SiteInfo>) -> Self {
+        Viewer {
+            user: None,
+            csrf: String::new(),
+            site,
+        }
     }
 }
 
@@ -61,7 +77,13 @@ pub fn page_with_head(
                 a.skip href="#main" { "Bỏ qua điều hướng" }
                 header.top {
                     div.bar {
-                        a.brand href="/" { "Cuộc thi trực tuyến" }
+                        div.identity {
+                            a.brand href="/" { "Cuộc thi trực tuyến" }
+                            p.organiser {
+                                (viewer.site.organiser_name)
+                                @if let Some(province) = &viewer.site.province { " · " (province) }
+                            }
+                        }
                         nav aria-label="Điều hướng chính" {
                             a href="/" { "Trang chủ" }
                             @match viewer.role() {
@@ -82,6 +104,7 @@ pub fn page_with_head(
                                         Role::Judge => { a href="/judge" { "Ban Giám khảo" } }
                                         Role::Admin => { a href="/admin" { "Quản trị" } }
                                     }
+                                    span.who { (viewer.user.as_ref().map(|(name, _)| name.as_str()).unwrap_or_default()) }
                                     form method="post" action="/logout" {
                                         (csrf_field(viewer))
                                         button type="submit" { "Đăng xuất" }
@@ -93,7 +116,16 @@ pub fn page_with_head(
                 }
                 main id="main" { (body) }
                 footer.site {
-                    div.bar { a href="/huong-dan" { "Hướng dẫn dự thi" } }
+                    div.bar {
+                        p { strong { (viewer.site.organiser_name) } @if let Some(province) = &viewer.site.province { " — " (province) } }
+                        @if let Some(email) = &viewer.site.contact_email {
+                            p { "Liên hệ: " a href={ "mailto:" (email) } { (email) } }
+                        }
+                        @if let Some(hotline) = &viewer.site.hotline {
+                            p { "Đường dây nóng: " a href={ "tel:" (hotline.replace(' ', "")) } { (hotline) } }
+                        }
+                        p { a href="/huong-dan" { "Hướng dẫn dự thi" } }
+                    }
                 }
             }
         }

@@ -79,16 +79,25 @@ impl PageCache {
 
     /// The page under `key`, or else the one `render` makes (rendered and compressed once;
     /// callers missing it together wait for one render). `Last-Modified` is the newest
-    /// snapshot's build time.
+    /// snapshot's build time. The page's header and footer show `site`, which is part of
+    /// the key: a changed organiser or hotline is a new entry.
     pub async fn get_or_render<F>(
         &self,
         key: String,
         snapshots: &[&Snapshot],
+        site: Arc<crate::site::SiteInfo>,
         render: impl Fn() -> F,
     ) -> Result<Arc<CachedPage>, AppError>
     where
         F: Future<Output = Result<BoardPage, AppError>>,
     {
+        let key = format!(
+            "{key} | {}|{}|{}|{}",
+            site.organiser_name,
+            site.province.as_deref().unwrap_or_default(),
+            site.hotline.as_deref().unwrap_or_default(),
+            site.contact_email.as_deref().unwrap_or_default()
+        );
         let built = newest(snapshots);
         let cache_control = self.cache_control.clone();
         let rendered = std::sync::atomic::AtomicBool::new(false);
@@ -98,12 +107,10 @@ impl PageCache {
                 rendered.store(true, std::sync::atomic::Ordering::Relaxed);
                 let made = render();
                 let cache_control = cache_control.clone();
+                let site = site.clone();
                 async move {
                     let made = made.await?;
-                    let anonymous = Viewer {
-                        user: None,
-                        csrf: String::new(),
-                    };
+                    let anonymous = Viewer::anonymous(site.clone());
                     let body = made.body.into_string();
                     let html = page(
                         &anonymous,
@@ -235,7 +242,7 @@ mod tests {
         let key_a = PageCache::key("round 1 official", &[&a]);
         for _ in 0..3 {
             let page = cache
-                .get_or_render(key_a.clone(), &[&a], render)
+                .get_or_render(key_a.clone(), &[&a], Arc::default(), render)
                 .await
                 .unwrap();
             assert!(page.body.contains("Hạng 1"));
@@ -244,7 +251,10 @@ mod tests {
         assert_eq!(renders.load(Ordering::SeqCst), 1);
         let key_b = PageCache::key("round 1 official", &[&b]);
         assert_ne!(key_a, key_b, "a rebuilt snapshot is a new page");
-        cache.get_or_render(key_b, &[&b], render).await.unwrap();
+        cache
+            .get_or_render(key_b, &[&b], Arc::default(), render)
+            .await
+            .unwrap();
         assert_eq!(renders.load(Ordering::SeqCst), 2);
         assert_eq!(cache.cache_control, "public, max-age=1");
     }

@@ -13,12 +13,14 @@ mod banks;
 #[path = "../common/mod.rs"]
 mod common;
 mod compression;
+mod console_forms;
 mod contest;
 mod corrections;
 mod crash;
 mod dashboard;
 mod disputes;
 mod documents;
+mod error_pages;
 mod exports;
 mod fairness;
 mod hardening;

@@ -432,8 +432,13 @@ async fn a_season_is_created_from_the_console_form() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], console.as_str());
-    let html = text_of(&b, app.url(&console)).await;
+    let done = format!("{console}?ok=season");
+    assert_eq!(r.headers()["location"], done.as_str());
+    let html = text_of(&b, app.url(&done)).await;
+    assert!(
+        html.contains("Đã tạo chuỗi vòng thi."),
+        "the success message"
+    );
     for n in 1..=8 {
         assert!(html.contains(&format!("<h3>Tuần {n}</h3>")), "Tuần {n}");
     }

@@ -151,6 +151,7 @@ async fn organiser_console_reports_bank_errors_by_line_and_creates_a_round() {
         .expect("create the round");
     b.wait_for_text("#rounds", "Tuần 2 (tạo từ trang quản trị)")
         .await;
+    b.wait_for_text("#done-notice", "Đã tạo vòng thi.").await;
     b.screenshots("organiser-contest", 1280, 800).await;
     b.close().await;
 }

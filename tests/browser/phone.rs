@@ -371,6 +371,24 @@ async fn check_page(b: &Browser, path: &str, name: &str, failures: &mut Vec<Stri
             "{name} ({path}): {scrolling} table(s) scroll sideways at 360"
         ));
     }
+    if scrolling > 0 {
+        // A staff table wider than the phone scrolls inside its own box, and says so.
+        let hinted = b
+            .js(
+                "return Array.from(document.querySelectorAll('.table-wrap')).every(function (w) {\
+                   if (w.closest('details:not([open])') !== null || w.scrollWidth <= w.clientWidth + 1) return true;\
+                   var hint = w.previousElementSibling;\
+                   return hint !== null && hint.classList.contains('scroll-hint') && hint.offsetHeight > 0;\
+                 })",
+                vec![],
+            )
+            .await;
+        if hinted != json!(true) {
+            failures.push(format!(
+                "{name} ({path}): a table scrolls inside without a visible hint"
+            ));
+        }
+    }
     b.screenshots(name, 1280, 800).await;
 }
 
@@ -397,6 +415,22 @@ async fn no_page_scrolls_sideways_on_a_360px_phone() {
     }
     app.participant_named("Phan Văn Đức", "0913000099").await;
     app.staff(Role::Judge, "bgk@example.vn").await;
+    // The header and footer as a province sets them, long names included.
+    let admin = app.staff(Role::Admin, "quantri@example.vn").await;
+    let saved = app
+        .client
+        .patch(app.url("/api/v1/site"))
+        .bearer_auth(&admin)
+        .json(&json!({
+            "organiser_name": "Sở Thông tin và Truyền thông tỉnh Vĩnh Long",
+            "province": "Tỉnh Vĩnh Long",
+            "hotline": "0270 3822 111",
+            "contact_email": "cuocthi.hotro@vinhlong.gov.vn"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(saved.status().is_success(), "site settings saved");
     let mut failures = Vec::new();
 
     let b = Browser::launch(&tools, &app.address, true).await;
@@ -405,6 +439,7 @@ async fn no_page_scrolls_sideways_on_a_360px_phone() {
         ("/login", "login"),
         ("/register", "register"),
         ("/huong-dan", "guide"),
+        ("/khong-co-trang-nay", "not-found"),
     ] {
         check_page(&b, path, name, &mut failures).await;
     }
@@ -447,6 +482,7 @@ async fn no_page_scrolls_sideways_on_a_360px_phone() {
                     "/organiser/participants".to_owned(),
                     "organiser-participants",
                 ),
+                ("/admin".to_owned(), "forbidden-signed-in"),
             ],
         ),
         (

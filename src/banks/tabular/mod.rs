@@ -80,6 +80,36 @@ impl Col {
     }
 }
 
+/// The Vietnamese header of each column, as the XLSX template writes it, with the
+/// English name the reader also accepts: problems name columns this way, `cột «Đáp án
+/// đúng» (correct)`, so a person reading the message finds the column in their sheet.
+fn column_vi(col: Col) -> String {
+    format!("cột {}", header_vi(col))
+}
+
+/// A column's Vietnamese header and English name: `«Đáp án đúng» (correct)`.
+fn header_vi(col: Col) -> String {
+    let (vi, en) = match col {
+        Col::Topic => ("Chủ đề", "topic"),
+        Col::Difficulty => ("Độ khó", "difficulty"),
+        Col::Kind => ("Loại câu hỏi", "kind"),
+        Col::Question => ("Câu hỏi", "question"),
+        Col::Option(i) => return format!("«Phương án {}» ({})", LETTERS[i], LETTERS[i]),
+        Col::Correct => ("Đáp án đúng", "correct"),
+        Col::Explanation => ("Giải thích", "explanation"),
+        Col::Source => ("Nguồn", "source"),
+        Col::Id => ("Mã câu hỏi", "id"),
+        Col::Tags => ("Nhãn", "tags"),
+        Col::Ignored => ("Ghi chú", "note"),
+    };
+    format!("«{vi}» ({en})")
+}
+
+/// The columns a bank sheet may have, as an unsupported header's problem lists them (by
+/// their Vietnamese headers; the English names are accepted too).
+const VALID_COLUMNS: &str = "Chủ đề, Độ khó, Loại câu hỏi, Câu hỏi, Phương án A–F, Đáp án \
+     đúng, Giải thích, Nguồn, Mã câu hỏi, Nhãn";
+
 /// What a reader yields: a row — its line (or spreadsheet row) and its cells as text, up
 /// to the last non-empty one — or a problem with one row or cell that does not stop it.
 enum Item {
@@ -179,8 +209,8 @@ fn parse_rows(
     if header.is_none() {
         return Err(Problems::from(LineProblem {
             line: 0,
-            message: "Tệp không có dữ liệu: cần một dòng tiêu đề cột (question, A, B, …, \
-                      correct) và các dòng câu hỏi."
+            message: "Tệp không có dữ liệu: cần một dòng tiêu đề cột (Câu hỏi, Phương án A, \
+                      Phương án B, …, Đáp án đúng) và các dòng câu hỏi."
                 .to_owned(),
         }));
     }
@@ -202,8 +232,7 @@ fn read_header(
             None => draft.problem(
                 header_line,
                 format!(
-                    "Cột “{}” không được hỗ trợ; các cột hợp lệ: topic, difficulty, kind, \
-                     question, A–F, correct, explanation, source, id, tags.",
+                    "Cột “{}” không được hỗ trợ; các cột hợp lệ: {VALID_COLUMNS}.",
                     excerpt(&clean(name))
                 ),
             ),
@@ -216,11 +245,14 @@ fn read_header(
         columns.push(col);
     }
     let mut missing = false;
-    for (col, name) in [(Col::Question, "question"), (Col::Correct, "correct")] {
+    for col in [Col::Question, Col::Correct] {
         if !seen.contains(&col) {
             draft.problem(
                 header_line,
-                format!("Thiếu cột bắt buộc “{name}” ở dòng tiêu đề (dòng {header_line})."),
+                format!(
+                    "Thiếu cột bắt buộc {} ở dòng tiêu đề (dòng {header_line}).",
+                    header_vi(col)
+                ),
             );
             missing = true;
         }
@@ -296,9 +328,10 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
         problem(
             draft,
             format!(
-                "Độ khó “{}” không hợp lệ; chỉ nhận easy, medium, hard (hoặc dễ, trung bình, \
-                 khó).",
-                excerpt(&difficulty_text)
+                "Độ khó “{}” không hợp lệ ({}); chỉ nhận dễ, trung bình, khó (hoặc easy, \
+                 medium, hard).",
+                excerpt(&difficulty_text),
+                column_vi(Col::Difficulty)
             ),
         );
         broken = true;
@@ -315,8 +348,9 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
             problem(
                 draft,
                 format!(
-                    "Phương án {} để trống trong khi phương án sau nó có nội dung.",
-                    LETTERS[i]
+                    "Phương án {} để trống ({}) trong khi phương án sau nó có nội dung.",
+                    LETTERS[i],
+                    column_vi(Col::Option(i))
                 ),
             );
             broken = true;
@@ -344,8 +378,10 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
         problem(
             draft,
             format!(
-                "Loại câu hỏi “{}” không hợp lệ; chỉ nhận single, multiple, true_false.",
-                excerpt(&kind_text)
+                "Loại câu hỏi “{}” không hợp lệ ({}); chỉ nhận một đáp án, nhiều đáp án, \
+                 đúng/sai (hoặc single, multiple, true_false).",
+                excerpt(&kind_text),
+                column_vi(Col::Kind)
             ),
         );
         return None;
@@ -375,8 +411,9 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
             problem(
                 draft,
                 format!(
-                    "Đáp án của câu đúng/sai phải là Đúng hoặc Sai (hoặc T/F, true/false, A/B); \
-                     đang ghi “{}”.",
+                    "Đáp án của câu đúng/sai ({}) phải là Đúng hoặc Sai (hoặc T/F, true/false, \
+                     A/B); đang ghi “{}”.",
+                    column_vi(Col::Correct),
                     excerpt(&correct)
                 ),
             );
@@ -410,7 +447,11 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
                 Some(i) => {
                     problem(
                         draft,
-                        format!("Đáp án đúng {} trỏ tới phương án để trống.", LETTERS[i]),
+                        format!(
+                            "Đáp án đúng {} ({}) trỏ tới phương án để trống.",
+                            LETTERS[i],
+                            column_vi(Col::Correct)
+                        ),
                     );
                     broken = true;
                 }
@@ -418,9 +459,10 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
                     problem(
                         draft,
                         format!(
-                            "Đáp án đúng “{}” không hợp lệ: ghi chữ cái của phương án, ví \
-                             dụ B hoặc A,C.",
-                            excerpt(token)
+                            "Đáp án đúng “{}” không hợp lệ ({}): ghi chữ cái của phương án, \
+                             ví dụ B hoặc A,C.",
+                            excerpt(token),
+                            column_vi(Col::Correct)
                         ),
                     );
                     broken = true;

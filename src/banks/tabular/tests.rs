@@ -105,7 +105,13 @@ fn csv_problems_name_rows() {
     );
     assert_eq!(got[2].0, 3);
     assert!(got[2].1.starts_with("Độ khó “rất khó”"));
-    assert_eq!(got[3], (3, "Đáp án đúng C trỏ tới phương án để trống."));
+    assert_eq!(
+        got[3],
+        (
+            3,
+            "Đáp án đúng C (cột «Đáp án đúng» (correct)) trỏ tới phương án để trống."
+        )
+    );
     assert_eq!(got[4].0, 4);
     assert!(got[4].1.starts_with("Đáp án đúng “Z” không hợp lệ"));
     assert_eq!(got[5].0, 5);
@@ -123,8 +129,8 @@ fn missing_columns_and_empty_file() {
     assert_eq!(
         messages,
         vec![
-            "Thiếu cột bắt buộc “question” ở dòng tiêu đề (dòng 1).",
-            "Thiếu cột bắt buộc “correct” ở dòng tiêu đề (dòng 1).",
+            "Thiếu cột bắt buộc «Câu hỏi» (question) ở dòng tiêu đề (dòng 1).",
+            "Thiếu cột bắt buộc «Đáp án đúng» (correct) ở dòng tiêu đề (dòng 1).",
         ]
     );
     let problems = parse(Format::Csv, b"\n\n", &meta())
@@ -421,4 +427,48 @@ fn an_uncomputed_formula_is_reported_by_cell_and_other_sheets_are_named() {
     assert!(parsed.bank.questions[0].choices[0].correct);
     assert_eq!(parsed.warnings.len(), 1);
     assert!(parsed.warnings[0].message.contains("“Phần 2” bị bỏ qua"));
+}
+
+#[test]
+fn problems_name_columns_by_their_vietnamese_headers() {
+    let csv = "Câu hỏi,Phương án A,Phương án B,Loại câu hỏi,Độ khó,Màu\n\
+               Thủ đô?,Hà Nội,Huế,kiểu lạ,rất khó,\n";
+    let messages: Vec<String> = parse(Format::Csv, csv.as_bytes(), &meta())
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("Cột “Màu” không được hỗ trợ; các cột hợp lệ: Chủ đề, Độ khó"));
+    assert!(
+        messages[0].contains("Đáp án đúng, Giải thích"),
+        "{}",
+        messages[0]
+    );
+    assert_eq!(
+        messages[1],
+        "Thiếu cột bắt buộc «Đáp án đúng» (correct) ở dòng tiêu đề (dòng 1)."
+    );
+
+    let csv = "Câu hỏi,A,B,Loại câu hỏi,Độ khó,Đáp án đúng\nThủ đô?,Hà Nội,Huế,kiểu lạ,rất khó,A\n";
+    let messages: Vec<String> = parse(Format::Csv, csv.as_bytes(), &meta())
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("(cột «Độ khó» (difficulty))")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("(cột «Loại câu hỏi» (kind))")
+                && m.contains("một đáp án, nhiều đáp án, đúng/sai")),
+        "{messages:?}"
+    );
 }

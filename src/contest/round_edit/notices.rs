@@ -8,7 +8,7 @@ use super::*;
 pub struct RoundNotice {
     pub id: i64,
     pub kind: Kind,
-    /// In Vietnamese, e.g. "Ban Tổ chức gia hạn vòng thi đến 09:00:00 ngày 14/12/2026.".
+    /// In Vietnamese, e.g. "Ban Tổ chức gia hạn vòng thi đến 9h00 thứ Hai 14/12/2020.".
     pub message: String,
     pub created_at: DateTime<Utc>,
 }

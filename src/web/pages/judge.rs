@@ -68,6 +68,7 @@ fn unusual_table(contest_id: i64, rows: &[fairness::UnusualAttempts]) -> Markup 
                 "Từ " (fairness::UNUSUAL_ATTEMPTS) " lượt trở lên trong một vòng thi. Làm bài rất nhiều lần (nhất là ở vòng thi thử) "
                 "có thể là cách dò đáp án; hãy xem các bài thi của những tài khoản này."
             }
+            p.scroll-hint aria-hidden="true" { "Vuốt ngang bảng để xem thêm cột →" }
             div.table-wrap { table.unusual {
                 thead { tr {
                     th scope="col" { "Họ và tên" } th scope="col" { "Đơn vị" } th scope="col" { "Vòng thi" }
@@ -127,6 +128,7 @@ pub async fn contest_results(
         @for (k, ranking) in &rankings {
             section aria-labelledby={ "ranking-" (k.code) } {
                 h2 id={ "ranking-" (k.code) } { (k.name) " — " (ranking.len()) " thí sinh" }
+                p.scroll-hint aria-hidden="true" { "Vuốt ngang bảng để xem thêm cột →" }
                 div.table-wrap { table {
                     thead { tr {
                         th.num scope="col" { "Hạng" } th scope="col" { "Họ và tên" } th scope="col" { "Đơn vị" }
@@ -187,6 +189,7 @@ pub async fn results(
                 None => @if closed { "Đáp án câu hỏi dự đoán chưa được tính (còn bài đang làm)." } @else { "Vòng thi chưa kết thúc: chưa xét câu hỏi dự đoán." },
             }
         }
+        p.scroll-hint aria-hidden="true" { "Vuốt ngang bảng để xem thêm cột →" }
         div.table-wrap { table #results {
             thead { tr {
                 th.num scope="col" { "Hạng" } th scope="col" { "Họ và tên" } th scope="col" { "Đơn vị" } th scope="col" { "Đối tượng" }

@@ -64,9 +64,9 @@ impl PageCtx {
     /// in rather than showing an error.
     async fn of(req: HttpRequest) -> Self {
         let user = authenticate(req.clone()).await.ok();
-        let secure = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.settings.secure_cookies);
+        let state = req.app_data::<web::Data<AppState>>();
+        let secure = state.is_some_and(|s| s.settings.secure_cookies);
+        let site = site_of(state).await;
         let existing = req
             .cookie(csrf_cookie(secure))
             .map(|c| c.value().to_owned())
@@ -81,6 +81,7 @@ impl PageCtx {
             viewer: Viewer {
                 user: user.as_ref().map(|u| (u.user.full_name.clone(), u.role)),
                 csrf,
+                site,
             },
             user,
             new_csrf,
@@ -215,6 +216,18 @@ impl<G: Guard> PageCtx<G> {
     }
 }
 
+/// The site's identity for a page's header and footer. A failed read (the database is
+/// down) still renders the page, with the defaults: an error page must not fail itself.
+pub async fn site_of(state: Option<&web::Data<AppState>>) -> std::sync::Arc<crate::site::SiteInfo> {
+    match state {
+        Some(state) => state.site().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e.log_text(), "site settings unreadable, defaults shown");
+            std::sync::Arc::default()
+        }),
+        None => std::sync::Arc::default(),
+    }
+}
+
 /// A redirect after a form post (303, so the browser follows with GET).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -268,24 +281,69 @@ impl ResponseError for PageError {
         if self.status_code().is_server_error() {
             tracing::error!(error = %self.0.log_text(), "page failed");
         }
-        let viewer = Viewer {
-            user: None,
-            csrf: String::new(),
+        let page = ErrorPage {
+            title: error_title(self.status_code()),
+            message: self.0.message(),
         };
-        let title = match self.status_code() {
-            StatusCode::NOT_FOUND => "Không tìm thấy trang",
-            StatusCode::FORBIDDEN => "Không có quyền truy cập",
-            s if s.is_server_error() => "Hệ thống gặp sự cố",
-            _ => "Không thực hiện được",
-        };
+        // Rendered here for nobody in particular; [`error_layout`] renders it again in
+        // the request's own layout (the signed-in header, the site's identity).
+        let viewer = Viewer::anonymous(std::sync::Arc::default());
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::TooManyRequests { retry_after_secs } = &self.0 {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
-        response
+        let mut response = response
             .content_type("text/html; charset=utf-8")
-            .body(layout::message(&viewer, title, &self.0.message()).into_string())
+            .body(layout::message(&viewer, page.title, &page.message).into_string());
+        response.extensions_mut().insert(page);
+        response
     }
+}
+
+/// The heading of an error page for its status.
+fn error_title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "Không tìm thấy trang",
+        StatusCode::FORBIDDEN => "Không có quyền truy cập",
+        s if s.is_server_error() => "Hệ thống gặp sự cố",
+        _ => "Không thực hiện được",
+    }
+}
+
+/// What an HTML error page says, left on its response for [`error_layout`].
+#[derive(Debug, Clone)]
+struct ErrorPage {
+    title: &'static str,
+    message: String,
+}
+
+/// Renders every HTML error page (403, 404, 409, 500 …) in the request's own layout: the
+/// signed-in person keeps their name, their console links and the way to log out, and
+/// every visitor sees the site's identity. `ResponseError` has no request and cannot wait
+/// for the session check, so the page is made again here, where both are at hand.
+pub async fn error_layout(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<actix_web::body::BoxBody>,
+) -> Result<actix_web::dev::ServiceResponse, actix_web::Error> {
+    let res = next.call(req).await?;
+    let Some(page) = res.response().extensions().get::<ErrorPage>().cloned() else {
+        return Ok(res);
+    };
+    let status = res.status();
+    let retry_after = res.headers().get(header::RETRY_AFTER).cloned();
+    // The request is shared only now the inner services are done with it (they need it
+    // unshared while routing).
+    let http = res.request().clone();
+    drop(res);
+    let ctx = PageCtx::of(http.clone()).await;
+    let mut response = ctx.html(
+        status,
+        layout::message(&ctx.viewer, page.title, &page.message),
+    );
+    if let Some(value) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Ok(actix_web::dev::ServiceResponse::new(http, response))
 }
 
 /// A page result.

@@ -342,7 +342,7 @@ pub async fn leaderboard(
     );
     let cached = state
         .pages
-        .get_or_render(key, &[&snapshot], || async {
+        .get_or_render(key, &[&snapshot], ctx.viewer.site.clone(), || async {
             Ok(round_board(
                 &r,
                 &categories,
@@ -459,7 +459,7 @@ pub async fn contest_leaderboard(
     );
     let cached = state
         .pages
-        .get_or_render(key, &snaps, || async {
+        .get_or_render(key, &snaps, ctx.viewer.site.clone(), || async {
             let units = crate::entities::unit::Entity::find()
                 .all(&state.db.read)
                 .await?;

@@ -11,9 +11,7 @@ use serde_json::json;
 use crate::banks::{Difficulty, store};
 use crate::contest::documents::{self};
 use crate::contest::lifecycle::{self, ContestChange};
-use crate::contest::{
-    self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec, difficulty_vi,
-};
+use crate::contest::{self, ContestSpec, PredictionAnswer, PredictionSpec, QuotaSpec, RoundSpec};
 use crate::entities::contest::{self as contest_entity, Status as ContestStatus};
 use crate::entities::round::ScoreShown;
 use crate::error::AppError;
@@ -21,7 +19,6 @@ use crate::state::AppState;
 use crate::text::markdown::markdown;
 use crate::views::console;
 use crate::views::form::FormOutcome;
-use crate::views::format::capitalised;
 use crate::views::layout::csrf_field;
 use crate::vn_time;
 use crate::web::extract::Organiser;
@@ -29,14 +26,26 @@ use crate::web::pages::{PageCtx, PageResult, see_other};
 
 /// `GET /organiser/contests`.
 pub async fn contests(ctx: PageCtx<Organiser>, state: web::Data<AppState>) -> PageResult {
-    contests_page(&ctx, &state, FormOutcome::none()).await
+    contests_page(&ctx, &state, &[], FormOutcome::none()).await
 }
 
+/// The contests page; `typed` is the creation form as sent, shown again in its fields
+/// when it was refused (empty: a fresh form, every category ticked).
 async fn contests_page(
     ctx: &PageCtx<Organiser>,
     state: &AppState,
+    typed: &[(String, String)],
     outcome: FormOutcome,
 ) -> PageResult {
+    let typed_value = |k: &str| {
+        typed
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let ticked =
+        |code: &str| typed.is_empty() || typed.iter().any(|(n, v)| n == "categories" && v == code);
     let list = contest_entity::Entity::find()
         .order_by_desc(contest_entity::Column::CreatedAt)
         .all(&state.db.read)
@@ -50,21 +59,21 @@ async fn contests_page(
             h2 { "Tạo cuộc thi" }
             (csrf_field(viewer))
             label for="contest-code" { "Mã cuộc thi" }
-            input #contest-code type="text" name="code" required;
+            input #contest-code type="text" name="code" value=(typed_value("code")) required;
             label for="contest-title" { "Tên cuộc thi" }
-            input #contest-title type="text" name="title" required;
+            input #contest-title type="text" name="title" value=(typed_value("title")) required;
             label for="contest-description" { "Mô tả" }
-            textarea #contest-description name="description" rows="2" {}
+            textarea #contest-description name="description" rows="2" { (typed_value("description")) }
             label for="contest-rules" { "Thể lệ" }
-            textarea #contest-rules name="rules" rows="5" aria-describedby="contest-format-hint" {}
+            textarea #contest-rules name="rules" rows="5" aria-describedby="contest-format-hint" { (typed_value("rules")) }
             p #contest-format-hint .muted { (FORMAT_HINT) }
             fieldset {
                 legend { "Đối tượng dự thi" }
                 @for c in &categories {
-                    label.option { input type="checkbox" name="categories" value=(c.code) checked; span { (c.name) } }
+                    label.option { input type="checkbox" name="categories" value=(c.code) checked[ticked(&c.code)]; span { (c.name) } }
                 }
             }
-            label.option { input #contest-draft type="checkbox" name="draft" value="1"; span { "Lưu dưới dạng bản nháp (chỉ cán bộ xem được; công bố sau)" } }
+            label.option { input #contest-draft type="checkbox" name="draft" value="1" checked[!typed_value("draft").is_empty()]; span { "Lưu dưới dạng bản nháp (chỉ cán bộ xem được; công bố sau)" } }
             div.actions { button type="submit" { "Tạo cuộc thi" } }
         }
     })))
@@ -94,9 +103,12 @@ pub async fn create_contest(
     match contest::create_contest(&state.db.write, spec, Some(user.id())).await {
         Ok(c) => {
             tracing::info!(contest.id = c.id, "contest created from the console");
-            Ok(see_other(&format!("/organiser/contests/{}", c.id)))
+            Ok(see_other(&format!(
+                "/organiser/contests/{}?ok=created",
+                c.id
+            )))
         }
-        Err(e) => contests_page(&ctx, &state, FormOutcome::refused(e)?).await,
+        Err(e) => contests_page(&ctx, &state, &form, FormOutcome::refused(e)?).await,
     }
 }
 
@@ -146,6 +158,7 @@ pub(super) async fn contest_page(
     let categories = crate::accounts::categories(&state.db.read).await?;
     let frozen = matches!(c.status, ContestStatus::Finished | ContestStatus::Archived);
     let banks = store::list(&state.db.read).await?;
+    let topics = store::topics(&state.db.read).await?;
     let docs = documents::list(&state.db.read, c.id).await?;
     let now = state.engine.now();
     let value = |k: &str, default: String| form.get(k).cloned().unwrap_or(default);
@@ -171,11 +184,11 @@ pub(super) async fn contest_page(
                 h2 { "Sửa cuộc thi" }
                 (csrf_field(viewer))
                 label for="edit-title" { "Tên cuộc thi" }
-                input #edit-title type="text" name="title" value=(c.title) required;
+                input #edit-title type="text" name="title" value=(value("edit.title", c.title.clone())) required;
                 label for="edit-description" { "Mô tả" }
-                textarea #edit-description name="description" rows="2" { (c.description.clone().unwrap_or_default()) }
+                textarea #edit-description name="description" rows="2" { (value("edit.description", c.description.clone().unwrap_or_default())) }
                 label for="edit-rules" { "Thể lệ" }
-                textarea #edit-rules name="rules" rows="5" aria-describedby="edit-format-hint" { (c.rules.clone().unwrap_or_default()) }
+                textarea #edit-rules name="rules" rows="5" aria-describedby="edit-format-hint" { (value("edit.rules", c.rules.clone().unwrap_or_default())) }
                 p #edit-format-hint .muted { (FORMAT_HINT) }
                 fieldset aria-describedby="edit-categories-hint" {
                     legend { "Đối tượng dự thi" }
@@ -239,32 +252,7 @@ pub(super) async fn contest_page(
                 label for="round-prediction" { "Câu hỏi dự đoán (để trống nếu không dùng)" }
                 input #round-prediction type="text" name="prediction"
                     value=(value("prediction", "Theo bạn, vòng thi này có bao nhiêu người trả lời đúng tất cả các câu hỏi?".into()));
-                fieldset {
-                    legend { "Nhóm câu hỏi (để trống số câu nếu không dùng)" }
-                    @for i in 0..QUOTA_ROWS {
-                        div.card {
-                            label for={ "quota-" (i) "-bank" } { "Ngân hàng" }
-                            select id={ "quota-" (i) "-bank" } name={ "quota-" (i) "-bank" } {
-                                @for b in &banks {
-                                    option value=(b.code) selected[form.get(&format!("quota-{i}-bank")) == Some(&b.code)] { (b.code) " — " (b.questions) " câu" }
-                                }
-                            }
-                            label for={ "quota-" (i) "-topic" } { "Chủ đề (để trống: mọi chủ đề)" }
-                            input id={ "quota-" (i) "-topic" } type="text" name={ "quota-" (i) "-topic" } value=(value(&format!("quota-{i}-topic"), String::new()));
-                            label for={ "quota-" (i) "-difficulty" } { "Mức độ" }
-                            select id={ "quota-" (i) "-difficulty" } name={ "quota-" (i) "-difficulty" } {
-                                @let chosen = form.get(&format!("quota-{i}-difficulty")).map(String::as_str).unwrap_or("");
-                                option value="" selected[chosen.is_empty()] { "Mọi mức độ" }
-                                @for d in [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard] {
-                                    option value=(d.as_str()) selected[chosen == d.as_str()] { (capitalised(difficulty_vi(d))) }
-                                }
-                            }
-                            label for={ "quota-" (i) "-count" } { "Số câu" }
-                            input id={ "quota-" (i) "-count" } type="number" name={ "quota-" (i) "-count" } min="0" max="200"
-                                value=(value(&format!("quota-{i}-count"), if i == 0 { "20".into() } else { String::new() }));
-                        }
-                    }
-                }
+                (super::quota_fields::quota_fields(form, &banks, &topics))
                 div.actions {
                     button.secondary type="submit" name="action" value="check" { "Kiểm tra đủ câu hỏi" }
                     button type="submit" name="action" value="create" { "Tạo vòng thi" }
@@ -274,18 +262,40 @@ pub(super) async fn contest_page(
     })))
 }
 
+/// What the last form of a console did, after its redirect (`?ok=created`): the page
+/// then says so above its forms.
+#[derive(Debug, serde::Deserialize)]
+pub struct DoneQuery {
+    pub ok: Option<String>,
+}
+
+/// The success message of `ok` (unknown values say nothing).
+pub(super) fn done_notice(ok: Option<&str>) -> FormOutcome {
+    let text = match ok {
+        Some("created") => "Đã tạo cuộc thi.",
+        Some("updated") => "Đã lưu thay đổi của cuộc thi.",
+        Some("round") => "Đã tạo vòng thi.",
+        Some("season") => "Đã tạo chuỗi vòng thi.",
+        Some("closed") => "Đã đóng vòng thi.",
+        Some("saved") => "Đã lưu thay đổi của vòng thi.",
+        _ => return FormOutcome::none(),
+    };
+    FormOutcome::done(html! { p.notice #done-notice role="status" { (text) } })
+}
+
 /// `GET /organiser/contests/{id}` — rounds, and the form to create one.
 pub async fn contest_detail(
     ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<DoneQuery>,
 ) -> PageResult {
     contest_page(
         &ctx,
         &state,
         path.into_inner(),
         &BTreeMap::new(),
-        FormOutcome::none(),
+        done_notice(query.ok.as_deref()),
     )
     .await
 }
@@ -381,11 +391,20 @@ pub async fn update_contest(
     {
         Ok(c) => {
             tracing::info!(contest.id = c.id, contest.status = ?c.status, "contest updated from the console");
-            Ok(see_other(&format!("/organiser/contests/{contest_id}")))
+            Ok(see_other(&format!(
+                "/organiser/contests/{contest_id}?ok=updated"
+            )))
         }
         Err(e) => {
             let outcome = FormOutcome::refused(e)?;
-            contest_page(&ctx, &state, contest_id, &BTreeMap::new(), outcome).await
+            // The edit form shows again what was typed, under `edit.` keys (the round
+            // form below uses the plain names).
+            let typed: BTreeMap<String, String> = form
+                .iter()
+                .filter(|(k, _)| matches!(k.as_str(), "title" | "description" | "rules"))
+                .map(|(k, v)| (format!("edit.{k}"), v.clone()))
+                .collect();
+            contest_page(&ctx, &state, contest_id, &typed, outcome).await
         }
     }
 }
@@ -524,7 +543,9 @@ pub async fn create_round(
     match result {
         Ok(Some(r)) => {
             tracing::info!(round.id = r.id, "round created from the console");
-            Ok(see_other(&format!("/organiser/contests/{contest_id}")))
+            Ok(see_other(&format!(
+                "/organiser/contests/{contest_id}?ok=round"
+            )))
         }
         Ok(None) => {
             let notice = html! { div.notice role="status" { "Ngân hàng đủ câu hỏi cho mọi nhóm câu hỏi đã nhập." } };

@@ -9,6 +9,7 @@ mod contest_console;
 mod dashboard;
 mod document_console;
 mod participant_console;
+mod quota_fields;
 mod request_console;
 mod round_console;
 mod season_console;

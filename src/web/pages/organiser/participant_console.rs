@@ -11,10 +11,18 @@ use crate::views::layout::csrf_field;
 use crate::web::extract::Organiser;
 use crate::web::pages::{PageCtx, PageResult, see_other};
 
-/// Query of the participant search.
+/// Query of the participant search, and what the last row action did (`ok=void` or
+/// `ok=unvoid`, after the redirect that keeps the search).
 #[derive(Debug, Deserialize)]
 pub struct SearchQuery {
     pub query: Option<String>,
+    pub ok: Option<String>,
+}
+
+/// The participants page showing search `query`, with notice `ok`.
+fn participants_url(query: &str, ok: &str) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(query, percent_encoding::NON_ALPHANUMERIC);
+    format!("/organiser/participants?query={encoded}&ok={ok}")
 }
 
 /// `GET /organiser/participants?query=` — search, void and restore.
@@ -27,12 +35,20 @@ pub async fn participants(
     let found = crate::accounts::participants::search(&state, &q, 200).await?;
     let categories = crate::accounts::categories(&state.db.read).await?;
     let viewer = &ctx.viewer;
+    let notice = match query.ok.as_deref() {
+        Some("void") => Some("Đã huỷ kết quả của thí sinh; kết quả không còn được xếp hạng."),
+        Some("unvoid") => Some("Đã khôi phục thí sinh."),
+        Some("corrected") => Some("Đã lưu thông tin đã sửa của thí sinh."),
+        _ => None,
+    };
     Ok(ctx.ok(console::organiser(viewer, "Thí sinh", html! {
+        @if let Some(text) = notice { p.notice #participants-notice role="status" { (text) } }
         form.card method="get" action="/organiser/participants" role="search" {
             label for="participant-query" { "Tìm theo họ tên (có dấu hoặc không dấu), số điện thoại (một phần) hoặc tên, mã đơn vị" }
             input #participant-query type="search" name="query" value=(q);
             div.actions { button type="submit" { "Tìm" } }
         }
+        p.scroll-hint aria-hidden="true" { "Vuốt ngang bảng để xem thêm cột →" }
         div.table-wrap { table #participants {
             thead { tr { th scope="col" { "Họ và tên" } th scope="col" { "Điện thoại" } th scope="col" { "Đơn vị" } th scope="col" { "Trạng thái" } th scope="col" { "Sửa thông tin" } th scope="col" { "Mật khẩu" } } }
             tbody { @for p in &found { tr {
@@ -45,18 +61,20 @@ pub async fn participants(
                         "Đã huỷ: " (p.void_reason.as_deref().unwrap_or_default())
                         form method="post" action={ "/organiser/participants/" (id) "/unvoid" } {
                             (csrf_field(viewer))
+                            input type="hidden" name="query" value=(q);
                             button.secondary type="submit" { "Khôi phục" }
                         }
                     } @else {
                         form method="post" action={ "/organiser/participants/" (id) "/void" } {
                             (csrf_field(viewer))
+                            input type="hidden" name="query" value=(q);
                             label for={ "reason-" (id) } { "Lý do huỷ" }
                             input id={ "reason-" (id) } type="text" name="reason" required;
                             button.secondary type="submit" { "Huỷ kết quả" }
                         }
                     }
                 }
-                td { (correction_form(viewer, p, &categories)) }
+                td { (correction_form(viewer, p, &categories, &q)) }
                 td {
                     form method="post" action={ "/organiser/participants/" (p.id) "/reset-code" } {
                         (csrf_field(viewer))
@@ -74,6 +92,7 @@ fn correction_form(
     viewer: &crate::views::layout::Viewer,
     p: &crate::accounts::participants::ParticipantView,
     categories: &[crate::entities::category::Model],
+    query: &str,
 ) -> maud::Markup {
     let id = p.id;
     html! {
@@ -81,6 +100,7 @@ fn correction_form(
             summary { "Sửa đơn vị, đối tượng, họ tên" }
             form method="post" action={ "/organiser/corrections/" (id) } {
                 (csrf_field(viewer))
+                input type="hidden" name="query" value=(query);
                 label for={ "fix-name-" (id) } { "Họ và tên" }
                 input id={ "fix-name-" (id) } type="text" name="full_name" value=(p.full_name) required maxlength="100";
                 label for={ "fix-unit-" (id) } { "Mã đơn vị" }
@@ -109,6 +129,9 @@ pub struct CorrectionForm {
     pub category: Option<String>,
     #[serde(default)]
     pub reason: String,
+    /// The search the list showed, kept after the correction.
+    #[serde(default)]
+    pub query: String,
 }
 
 /// `POST /organiser/corrections/{id}` — the fields as they should be; unchanged ones
@@ -140,7 +163,7 @@ pub async fn correct(
         participant.id = id,
         "participant corrected from the console"
     );
-    Ok(see_other("/organiser/participants"))
+    Ok(see_other(&participants_url(&form.query, "corrected")))
 }
 
 /// `POST /organiser/participants/{id}/reset-code` — issues a one-time reset code and shows
@@ -171,12 +194,14 @@ pub async fn reset_code(
     })))
 }
 
-/// The void form.
+/// The void form; `query` is the search the list showed, kept after the action.
 #[derive(Debug, Deserialize)]
 pub struct VoidForm {
     pub csrf: String,
     #[serde(default)]
     pub reason: String,
+    #[serde(default)]
+    pub query: String,
 }
 
 /// `POST /organiser/participants/{id}/void` and `/unvoid`.
@@ -201,7 +226,7 @@ pub async fn set_void(
         action,
         "participant status changed from the console"
     );
-    Ok(see_other("/organiser/participants"))
+    Ok(see_other(&participants_url(&form.query, &action)))
 }
 
 /// `GET /organiser/duplicates`.

@@ -112,13 +112,14 @@ pub async fn round_detail(
     ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: web::Query<super::contest_console::DoneQuery>,
 ) -> PageResult {
     round_page(
         &ctx,
         &state,
         path.into_inner(),
         &BTreeMap::new(),
-        FormOutcome::none(),
+        super::contest_console::done_notice(query.ok.as_deref()),
     )
     .await
 }
@@ -189,7 +190,7 @@ pub async fn update_round(
     match result {
         Ok(r) => {
             tracing::info!(round.id = r.id, "round updated from the console");
-            Ok(see_other(&format!("/organiser/rounds/{round_id}")))
+            Ok(see_other(&format!("/organiser/rounds/{round_id}?ok=saved")))
         }
         Err(e) => round_page(&ctx, &state, round_id, &form, FormOutcome::refused(e)?).await,
     }
@@ -268,7 +269,10 @@ pub async fn close_round(
     {
         Ok(r) => {
             tracing::info!(round.id = r.id, "round closed early from the console");
-            Ok(see_other(&format!("/organiser/contests/{}", r.contest_id)))
+            Ok(see_other(&format!(
+                "/organiser/contests/{}?ok=closed",
+                r.contest_id
+            )))
         }
         Err(e) => {
             let reason = request.reason.unwrap_or_default();

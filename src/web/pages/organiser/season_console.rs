@@ -154,7 +154,9 @@ pub async fn create_season(
                 rounds = rounds.len(),
                 "season created from the console"
             );
-            Ok(see_other(&format!("/organiser/contests/{contest_id}")))
+            Ok(see_other(&format!(
+                "/organiser/contests/{contest_id}?ok=season"
+            )))
         }
         Err(e) => contest_page(&ctx, &state, contest_id, &form, FormOutcome::refused(e)?).await,
     }
