@@ -401,8 +401,9 @@ async fn every_route_answers_every_kind_of_caller_as_the_table_says() {
 ///
 /// The rule: with a made-up token (and so no matching cookie), every page POST is refused
 /// with 403 before it changes anything — except where the role guard comes first (the
-/// organiser and admin consoles check the role before they read a form or an upload): there an
-/// anonymous caller is sent to log in. With no token field at all, the forms whose fields
+/// organiser's, the judges' and the admin's consoles check the role before they read a
+/// form or an upload): there an anonymous caller is sent to log in. With no token field at
+/// all, the forms whose fields
 /// are typed are refused by the form extractor (400 `invalid_form`) before the handler
 /// runs; the others as with a made-up token. The organiser (allowed on every console
 /// form) must be refused too. Nothing answers 5xx, nothing succeeds.
@@ -418,7 +419,9 @@ async fn page_forms_without_the_csrf_pair_are_refused() {
     {
         for caller in [0, 5] {
             let guard_first = caller == 0
-                && (case.route.starts_with("/organiser/") || case.route.starts_with("/admin/"));
+                && (case.route.starts_with("/organiser/")
+                    || case.route.starts_with("/judge/")
+                    || case.route.starts_with("/admin/"));
             for mode in [Csrf::Forged, Csrf::Missing] {
                 let token = token_of(&app, &world, caller).await;
                 let response = send(&app, case, token.as_deref(), (case.body)(caller), mode).await;

@@ -1214,6 +1214,26 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
             none(),
             staff_page,
         );
+        // The staff page's forms reach the rule too: the page again, with why, in 409.
+        row(
+            "POST",
+            list_page,
+            format!("{judge_base}/{id}/giai"),
+            Box::new(|_| form(&[("action", "propose")])),
+            "login 403 403 login 409 409 403",
+        );
+        let restore_route = if prefix == "rounds" {
+            "/api/v1/rounds/{id}/awards/exclusions/{participant_id}"
+        } else {
+            "/api/v1/contests/{id}/awards/exclusions/{participant_id}"
+        };
+        row(
+            "DELETE",
+            restore_route,
+            format!("/api/v1/{prefix}/{id}/awards/exclusions/1"),
+            none(),
+            staff_rule,
+        );
         row("GET", public_page.0, public_page.1, none(), no_such_path);
     }
     row(
