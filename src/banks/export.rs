@@ -258,6 +258,7 @@ mod tests {
             description: Some("Mô tả".into()),
             questions: vec![
                 Question {
+                    images: Vec::new(),
                     key: Some("q:1".into()),
                     topic: "Chủ đề A/B".into(),
                     difficulty: Difficulty::Hard,
@@ -265,18 +266,21 @@ mod tests {
                     text: "[html] Chọn {hai} đáp án".into(),
                     choices: vec![
                         Choice {
+                            images: Vec::new(),
                             text: "%50% một".into(),
                             correct: true,
                             feedback: Some("#tốt".into()),
                             weight: None,
                         },
                         Choice {
+                            images: Vec::new(),
                             text: "hai".into(),
                             correct: true,
                             feedback: None,
                             weight: None,
                         },
                         Choice {
+                            images: Vec::new(),
                             text: "ba".into(),
                             correct: false,
                             feedback: None,
@@ -289,6 +293,7 @@ mod tests {
                     line: 0,
                 },
                 Question {
+                    images: Vec::new(),
                     key: None,
                     topic: "Chủ đề A/B".into(),
                     difficulty: Difficulty::Easy,
@@ -296,12 +301,14 @@ mod tests {
                     text: "// không phải chú thích".into(),
                     choices: vec![
                         Choice {
+                            images: Vec::new(),
                             text: "Đúng".into(),
                             correct: false,
                             feedback: Some("Sai rồi".into()),
                             weight: None,
                         },
                         Choice {
+                            images: Vec::new(),
                             text: "Sai".into(),
                             correct: true,
                             feedback: None,

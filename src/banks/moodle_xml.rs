@@ -329,6 +329,7 @@ fn finish(p: Pending, topic: &mut String, draft: &mut Draft) {
                 let full = (w - 100.0).abs() < 1e-9;
                 partial |= single && w > 0.0 && !full;
                 choices.push(Choice {
+                    images: Vec::new(),
                     text: text_of(&a.text, a.html),
                     correct: if single { full } else { w > 0.0 },
                     feedback: clean_opt(&text_of(&a.feedback, true)),
@@ -371,12 +372,14 @@ fn finish(p: Pending, topic: &mut String, draft: &mut Draft) {
                 Kind::TrueFalse,
                 vec![
                     Choice {
+                        images: Vec::new(),
                         text: TRUE_TEXT.to_owned(),
                         correct: verdict,
                         feedback: feedback(t),
                         weight: None,
                     },
                     Choice {
+                        images: Vec::new(),
                         text: FALSE_TEXT.to_owned(),
                         correct: !verdict,
                         feedback: feedback(f),
@@ -414,6 +417,7 @@ fn finish(p: Pending, topic: &mut String, draft: &mut Draft) {
         );
     }
     draft.bank.questions.push(Question {
+        images: Vec::new(),
         key: p.idnumber.or(p.name),
         topic: topic.clone(),
         difficulty: Difficulty::Medium,

@@ -329,6 +329,7 @@ fn options(value: &Spanned<DeValue<'_>>, sink: &mut Sink<'_>) -> Option<Vec<Choi
         }
         match (text, correct, feedback, weight) {
             (Some(text), Some(correct), Some(feedback), Some(weight)) => choices.push(Choice {
+                images: Vec::new(),
                 text: clean(&text),
                 correct,
                 feedback: feedback.as_deref().and_then(clean_opt),
@@ -398,12 +399,14 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
             raw.answer.map(|answer| {
                 vec![
                     Choice {
+                        images: Vec::new(),
                         text: TRUE_TEXT.to_owned(),
                         correct: answer,
                         feedback: raw.true_feedback.as_deref().and_then(clean_opt),
                         weight: None,
                     },
                     Choice {
+                        images: Vec::new(),
                         text: FALSE_TEXT.to_owned(),
                         correct: !answer,
                         feedback: raw.false_feedback.as_deref().and_then(clean_opt),
@@ -434,6 +437,7 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
         return None;
     }
     Some(Question {
+        images: Vec::new(),
         key: raw.id.as_deref().map(clean),
         topic: clean_topic(&topic?),
         difficulty: difficulty?,

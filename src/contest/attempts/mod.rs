@@ -20,7 +20,7 @@ pub use save::{
 };
 pub use start::{Started, start};
 pub use view::{
-    AttemptOption, AttemptQuestion, AttemptResult, AttemptView, Reveal, SavedAnswer, result_of,
+    AttemptImage, AttemptOption, AttemptQuestion, AttemptResult, AttemptView, Reveal, SavedAnswer, result_of,
     view, view_new,
 };
 

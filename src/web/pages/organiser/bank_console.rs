@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
-use crate::banks::upload::{detect_format, parse};
+use crate::banks::upload::parse_upload;
 use crate::banks::{BankMeta, Difficulty, store};
 use crate::contest::difficulty_vi;
 use crate::error::AppError;
@@ -72,12 +72,11 @@ pub async fn upload_bank(
             .file
             .filter(|(_, b)| !b.is_empty())
             .ok_or_else(|| AppError::bad_request("invalid_upload", "Chưa chọn tệp."))?;
-        let format = detect_format(upload.fields.get("format").map(String::as_str), file_name.as_deref())?;
         let meta = BankMeta {
             code: upload.fields.get("code").cloned().filter(|c| !c.trim().is_empty()),
             title: upload.fields.get("title").cloned().filter(|c| !c.trim().is_empty()),
         };
-        let parsed = parse(format, bytes, meta).await?;
+        let parsed = parse_upload(upload.fields.get("format").map(String::as_str), file_name.as_deref(), bytes, meta).await?;
         if upload.fields.get("action").map(String::as_str) == Some("check") {
             return Ok(html! { div.notice role="status" {
                 "Tệp hợp lệ: " (parsed.bank.questions.len()) " câu hỏi, " (parsed.skipped.len()) " câu bị bỏ qua. Chưa lưu gì."
