@@ -16,7 +16,7 @@ use crate::limits::{self, excerpt};
 /// Entries of a bundle (folders included).
 pub const MAX_BUNDLE_ENTRIES: usize = 2_000;
 /// Uncompressed bytes of every entry of a bundle together.
-pub const MAX_BUNDLE_TOTAL_BYTES: u64 = 400 * 1024 * 1024;
+pub const MAX_BUNDLE_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
 /// Uncompressed bytes of the bank file of a bundle.
 pub const MAX_BUNDLE_BANK_BYTES: u64 = 16 * 1024 * 1024;
 

@@ -49,6 +49,9 @@ pub fn to_toml(bank: &Bank) -> String {
                 if let Some(w) = &c.weight {
                     let _ = write!(out, ", weight = {}", toml_string(w));
                 }
+                if !c.images.is_empty() {
+                    let _ = write!(out, ", images = [{}]", toml_images(&c.images));
+                }
                 out.push_str(" },\n");
             }
             out.push_str("]\n");
@@ -63,8 +66,26 @@ pub fn to_toml(bank: &Bank) -> String {
             let tags: Vec<String> = q.tags.iter().map(|t| toml_string(t)).collect();
             let _ = writeln!(out, "tags = [{}]", tags.join(", "));
         }
+        if !q.images.is_empty() {
+            let _ = writeln!(out, "images = [{}]", toml_images(&q.images));
+        }
     }
     out
+}
+
+/// Pictures as TOML inline tables `{ file = "…", alt = "…" }`.
+fn toml_images(images: &[super::model::Image]) -> String {
+    images
+        .iter()
+        .map(|i| {
+            format!(
+                "{{ file = {}, alt = {} }}",
+                toml_string(&i.file),
+                toml_string(&i.alt)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A TOML basic string.

@@ -95,7 +95,9 @@ pub fn process(file: &str, bytes: &[u8]) -> Result<Media, String> {
         ));
     }
     let not_image = || {
-        format!("Tệp “{shown}” không phải ảnh PNG, JPEG hoặc WebP đọc được (ảnh hỏng hoặc sai định dạng).")
+        format!(
+            "Tệp “{shown}” không phải ảnh PNG, JPEG hoặc WebP đọc được (ảnh hỏng hoặc sai định dạng)."
+        )
     };
     let format = match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) => f,
@@ -107,25 +109,43 @@ pub fn process(file: &str, bytes: &[u8]) -> Result<Media, String> {
         limits.max_image_width = Some(MAX_IMAGE_SIDE);
         limits.max_image_height = Some(MAX_IMAGE_SIDE);
         // Room for the largest picture allowed, 16-bit RGBA, and the decoder's own buffers.
-        limits.max_alloc = Some(u64::from(MAX_IMAGE_SIDE) * u64::from(MAX_IMAGE_SIDE) * 8 + (64 << 20));
+        limits.max_alloc =
+            Some(u64::from(MAX_IMAGE_SIDE) * u64::from(MAX_IMAGE_SIDE) * 8 + (64 << 20));
         reader.limits(limits);
         reader
     };
     // The header first: a bomb is refused by its declared size before any pixel exists.
-    let (width, height) = reader().into_dimensions().map_err(|e| too_big_or(e, &shown, not_image()))?;
+    let (width, height) = reader()
+        .into_dimensions()
+        .map_err(|e| too_big_or(e, &shown, not_image()))?;
     if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width == 0 || height == 0 {
         return Err(too_large(&shown, width, height));
     }
-    let pixels = reader().decode().map_err(|e| too_big_or(e, &shown, not_image()))?;
+    let pixels = reader()
+        .decode()
+        .map_err(|e| too_big_or(e, &shown, not_image()))?;
     let (cleaned, ext, content_type) = match format {
-        ImageFormat::Jpeg => (strip_jpeg(bytes).ok_or_else(not_image)?, "jpg", "image/jpeg"),
-        ImageFormat::WebP => (encode(&pixels, ImageFormat::WebP).ok_or_else(not_image)?, "webp", "image/webp"),
-        _ => (encode(&pixels, ImageFormat::Png).ok_or_else(not_image)?, "png", "image/png"),
+        ImageFormat::Jpeg => (
+            strip_jpeg(bytes).ok_or_else(not_image)?,
+            "jpg",
+            "image/jpeg",
+        ),
+        ImageFormat::WebP => (
+            encode(&pixels, ImageFormat::WebP).ok_or_else(not_image)?,
+            "webp",
+            "image/webp",
+        ),
+        _ => (
+            encode(&pixels, ImageFormat::Png).ok_or_else(not_image)?,
+            "png",
+            "image/png",
+        ),
     };
     let small = (width > SMALL_WIDTH)
         .then(|| {
             let h = small_height(width, height);
-            let resized = pixels.resize_exact(SMALL_WIDTH, h, image::imageops::FilterType::Triangle);
+            let resized =
+                pixels.resize_exact(SMALL_WIDTH, h, image::imageops::FilterType::Triangle);
             let bytes = match format {
                 ImageFormat::Jpeg => {
                     let mut out = Vec::new();
@@ -137,10 +157,17 @@ pub fn process(file: &str, bytes: &[u8]) -> Result<Media, String> {
                 }
                 other => encode(&resized, other)?,
             };
-            Some(Small { width: SMALL_WIDTH, height: h, bytes })
+            Some(Small {
+                width: SMALL_WIDTH,
+                height: h,
+                bytes,
+            })
         })
         .flatten();
-    let hash: String = Sha256::digest(&cleaned).iter().map(|b| format!("{b:02x}")).collect();
+    let hash: String = Sha256::digest(&cleaned)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(Media {
         name: format!("{hash}.{ext}"),
         content_type,
@@ -270,7 +297,10 @@ pub(super) fn resolve(
             } else if image.alt.chars().count() > MAX_ALT_CHARS {
                 problems.push(
                     line,
-                    format!("Mô tả (alt) của ảnh “{}” dài hơn {MAX_ALT_CHARS} ký tự.", excerpt(&image.file)),
+                    format!(
+                        "Mô tả (alt) của ảnh “{}” dài hơn {MAX_ALT_CHARS} ký tự.",
+                        excerpt(&image.file)
+                    ),
                 );
             }
             if image.is_stored() {
@@ -309,9 +339,13 @@ mod tests {
     use super::*;
 
     fn png(w: u32, h: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
         let mut out = Cursor::new(Vec::new());
-        DynamicImage::ImageRgb8(img).write_to(&mut out, ImageFormat::Png).unwrap();
+        DynamicImage::ImageRgb8(img)
+            .write_to(&mut out, ImageFormat::Png)
+            .unwrap();
         out.into_inner()
     }
 
@@ -334,7 +368,11 @@ mod tests {
 
     #[test]
     fn jpeg_metadata_is_removed_and_the_picture_kept() {
-        let img = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(16, 16, image::Rgb([200, 10, 10])));
+        let img = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            16,
+            16,
+            image::Rgb([200, 10, 10]),
+        ));
         let mut plain = Cursor::new(Vec::new());
         img.write_to(&mut plain, ImageFormat::Jpeg).unwrap();
         let plain = plain.into_inner();
@@ -349,8 +387,16 @@ mod tests {
 
     #[test]
     fn refusals_name_the_file_and_the_reason() {
-        assert!(process("x.png", b"not a picture").unwrap_err().contains("không phải ảnh"));
-        assert!(process("x.png", &vec![0u8; MAX_IMAGE_BYTES + 1]).unwrap_err().contains("1 MB"));
+        assert!(
+            process("x.png", b"not a picture")
+                .unwrap_err()
+                .contains("không phải ảnh")
+        );
+        assert!(
+            process("x.png", &vec![0u8; MAX_IMAGE_BYTES + 1])
+                .unwrap_err()
+                .contains("1 MB")
+        );
         // A PNG header declaring 100000×100000 pixels: refused from the header.
         let mut bomb = png(1, 1);
         bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());

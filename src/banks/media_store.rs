@@ -47,7 +47,11 @@ pub async fn insert_missing<C: ConnectionTrait>(
             created_at: Set(now),
         };
         media::Entity::insert(row)
-            .on_conflict(OnConflict::column(media::Column::Name).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::column(media::Column::Name)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(db)
             .await?;
     }
@@ -61,7 +65,10 @@ pub async fn read<C: ConnectionTrait>(
     name: &str,
     small: bool,
 ) -> Result<Option<(String, Vec<u8>)>> {
-    let Some(row) = media::Entity::find_by_id(name.to_owned()).one_by_key(db).await? else {
+    let Some(row) = media::Entity::find_by_id(name.to_owned())
+        .one_by_key(db)
+        .await?
+    else {
         return Ok(None);
     };
     let bytes = match (small, row.small_bytes) {

@@ -37,10 +37,10 @@ use serde::{Deserialize, Serialize};
 use crate::limits::{self, MAX_QUESTIONS};
 
 pub use export::{to_gift, to_toml};
-pub use export_xml::to_moodle_xml;
+pub use export_xml::{to_moodle_xml, to_moodle_xml_with};
 pub use model::{
-    Bank, Choice, Difficulty, FALSE_TEXT, Image, Kind, LineProblem, Parsed, Problems, Question, Skipped,
-    TRUE_TEXT, Warning,
+    Bank, Choice, Difficulty, FALSE_TEXT, Image, Kind, LineProblem, Parsed, Problems, Question,
+    Skipped, TRUE_TEXT, Warning,
 };
 pub use synthetic::synthetic_bank;
 pub use text::clean;

@@ -29,6 +29,7 @@ mod metrics;
 mod openapi;
 mod pages;
 mod phone;
+mod pictures;
 mod privacy;
 mod process;
 mod profile;

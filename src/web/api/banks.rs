@@ -65,7 +65,13 @@ async fn read_upload(
     let (file_name, bytes) = upload.file.ok_or_else(|| {
         AppError::bad_request("invalid_upload", "Biểu mẫu không có tệp ngân hàng câu hỏi.")
     })?;
-    parse_upload(query.format.as_deref(), file_name.as_deref(), bytes, meta(query)).await
+    parse_upload(
+        query.format.as_deref(),
+        file_name.as_deref(),
+        bytes,
+        meta(query),
+    )
+    .await
 }
 
 fn meta(query: &UploadQuery) -> BankMeta {
@@ -205,6 +211,29 @@ pub struct ExportQuery {
     pub format: Option<String>,
 }
 
+/// The stored pictures a bank's questions and options show, by name.
+async fn picture_files(
+    state: &AppState,
+    bank: &banks::Bank,
+) -> Result<std::collections::HashMap<String, Vec<u8>>> {
+    let mut names: Vec<String> = bank
+        .questions
+        .iter()
+        .flat_map(|q| {
+            q.images
+                .iter()
+                .chain(q.choices.iter().flat_map(|c| c.images.iter()))
+        })
+        .map(|i| i.file.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(crate::banks::media_store::read_many(&state.db.read, &names)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 #[utoipa::path(
     get, path = "/api/v1/banks/{id}/export", tag = "banks",
     params(("id" = i64, Path, example = 1, description = "Bank id"), ExportQuery),
@@ -238,7 +267,7 @@ pub async fn export(
     let (text, extension, content_type) = match format {
         Format::Gift => (banks::to_gift(&bank), "gift", "text/plain; charset=utf-8"),
         Format::MoodleXml => (
-            banks::to_moodle_xml(&bank),
+            banks::to_moodle_xml_with(&bank, &picture_files(&state, &bank).await?),
             "xml",
             "application/xml; charset=utf-8",
         ),
