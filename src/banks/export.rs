@@ -168,6 +168,7 @@ fn gift_question(out: &mut String, q: &Question) {
         gift_text(&q.text)
     };
     out.push_str(&text);
+    out.push_str(&gift_markers(&q.images));
 
     let explanation = q
         .explanation
@@ -229,7 +230,12 @@ fn gift_question(out: &mut String, q: &Question) {
             (_, None) if c.correct => format!("~%{share}%"),
             (_, None) => "~%-100%".to_owned(),
         };
-        let _ = write!(out, "\t{prefix}{}", gift_text(&c.text));
+        let _ = write!(
+            out,
+            "\t{prefix}{}{}",
+            gift_text(&c.text),
+            gift_markers(&c.images)
+        );
         if let Some(f) = &c.feedback {
             let _ = write!(out, "#{}", gift_text(f));
         }
@@ -239,6 +245,21 @@ fn gift_question(out: &mut String, q: &Question) {
         let _ = writeln!(out, "\t{e}");
     }
     out.push_str("}\n");
+}
+
+/// Pictures as GIFT picture markers ` [img <file> "<alt>"]` (see `question-banks/README.md`):
+/// a GIFT bank with pictures travels in a ZIP bundle with the files.
+fn gift_markers(images: &[super::model::Image]) -> String {
+    images
+        .iter()
+        .map(|i| {
+            format!(
+                " [img {} \"{}\"]",
+                escape(&i.file),
+                escape(&i.alt.replace('"', "'"))
+            )
+        })
+        .collect()
 }
 
 /// An escaped text, protected by a `[plain]` marker when it starts like a marker itself.

@@ -17,7 +17,7 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
-use super::model::Bank;
+use super::model::{Bank, Image};
 use crate::error::Problems;
 use crate::limits::excerpt;
 
@@ -258,6 +258,68 @@ fn strip_jpeg(b: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// Takes the picture markers `[img <file> "<alt>"]` (or `[ảnh …]`) out of a text, for
+/// the formats with no place for pictures (GIFT, Aiken, CSV, XLSX): the text without
+/// them, and the pictures in order. A marker without its quoted alt text gives a picture
+/// without one, refused when the pictures are read.
+pub(super) fn take_markers(text: &str) -> (String, Vec<Image>) {
+    let mut out = String::with_capacity(text.len());
+    let mut images = Vec::new();
+    let mut rest = text;
+    loop {
+        let at = ["[img ", "[ảnh "]
+            .iter()
+            .filter_map(|m| rest.find(m).map(|i| (i, m.len())))
+            .min();
+        let Some((i, len)) = at else { break };
+        let Some(close) = marker_end(&rest[i + len..]) else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        let inner = rest[i + len..i + len + close].trim();
+        let (file, alt) = match inner.split_once(char::is_whitespace) {
+            Some((file, alt)) => (file, alt.trim().trim_matches(['"', '“', '”']).to_owned()),
+            None => (inner, String::new()),
+        };
+        images.push(Image::named(file, &alt));
+        rest = &rest[i + len + close + 1..];
+    }
+    out.push_str(rest);
+    if images.is_empty() {
+        (text.to_owned(), images)
+    } else {
+        (super::text::clean(&out), images)
+    }
+}
+
+/// Where a marker's `]` is: the first one after its quoted alt text.
+fn marker_end(s: &str) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' | '“' | '”' => quoted = !quoted,
+            ']' if !quoted => return Some(i),
+            '\n' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// [`take_markers`] over every question and option text of a bank.
+pub(super) fn take_all_markers(bank: &mut Bank) {
+    for q in &mut bank.questions {
+        let (text, images) = take_markers(&q.text);
+        q.text = text;
+        q.images.extend(images);
+        for c in &mut q.choices {
+            let (text, images) = take_markers(&c.text);
+            c.text = text;
+            c.images.extend(images);
+        }
+    }
+}
+
 /// Reads every picture the bank's questions and options name from `files` (the other
 /// entries of a ZIP bundle, or a Moodle file's embedded files), checks it, and sets each
 /// [`Image`] to its stored name and size. Problems (a missing alt text, a missing or bad
@@ -383,6 +445,20 @@ mod tests {
         let m = process("p.jpg", &with_exif).unwrap();
         assert!(!m.bytes.windows(3).any(|w| w == b"GPS"));
         assert_eq!(m.name, process("p.jpg", &m.bytes).unwrap().name);
+    }
+
+    #[test]
+    fn markers_become_pictures_and_leave_the_text() {
+        let (text, images) =
+            take_markers("Bấm nút nào? [img anh/nut.png \"Nút [Nộp] màu xanh\"] trên trang");
+        assert_eq!(text, "Bấm nút nào? trên trang");
+        assert_eq!(
+            images,
+            vec![Image::named("anh/nut.png", "Nút [Nộp] màu xanh")]
+        );
+        let (_, images) = take_markers("[ảnh a.png]");
+        assert_eq!(images[0].alt, "");
+        assert_eq!(take_markers("Mảng [1, 2]").0, "Mảng [1, 2]");
     }
 
     #[test]

@@ -20,6 +20,8 @@ mod model;
 mod moodle_tests;
 mod moodle_xml;
 mod native;
+#[cfg(test)]
+mod picture_tests;
 pub mod store;
 mod synthetic;
 mod tabular;
@@ -190,6 +192,9 @@ pub fn parse_with_files(
         Format::MoodleXml => moodle_xml::parse(bytes, meta),
     };
     finish(draft.map(|mut d| {
+        if !matches!(format, Format::Toml | Format::MoodleXml) {
+            media::take_all_markers(&mut d.bank);
+        }
         d.files.extend(files);
         d
     }))
