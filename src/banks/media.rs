@@ -250,7 +250,7 @@ fn strip_jpeg(b: &[u8]) -> Option<Vec<u8>> {
             // Entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a
             // restart marker.
             let start = i;
-            while !(b.get(i)? == &0xFF && !matches!(*b.get(i + 1)?, 0x00 | 0xD0..=0xD7 | 0xFF)) {
+            while *b.get(i)? != 0xFF || matches!(*b.get(i + 1)?, 0x00 | 0xD0..=0xD7 | 0xFF) {
                 i += 1;
             }
             out.extend_from_slice(&b[start..i]);
@@ -330,9 +330,9 @@ pub(super) fn resolve(
     files: &HashMap<String, Vec<u8>>,
     problems: &mut Problems,
 ) -> Vec<Media> {
-    let mut done: HashMap<String, Result<(String, u32, u32), String>> = HashMap::new();
     let mut media: HashMap<String, Media> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
+    let mut done = process_all(bank, files);
     for q in &mut bank.questions {
         let line = q.line;
         let count = q.images.len() + q.choices.iter().map(|c| c.images.len()).sum::<usize>();
@@ -368,32 +368,85 @@ pub(super) fn resolve(
             if image.is_stored() {
                 continue;
             }
-            let result = done.entry(image.file.clone()).or_insert_with(|| {
-                let Some(bytes) = files.get(&image.file) else {
-                    return Err(format!(
-                        "Không tìm thấy tệp ảnh “{}” trong gói tải lên (tệp ZIP kèm ngân hàng câu hỏi).",
-                        excerpt(&image.file)
-                    ));
-                };
-                let m = process(&image.file, bytes)?;
-                let out = (m.name.clone(), m.width, m.height);
-                if !media.contains_key(&m.name) {
-                    order.push(m.name.clone());
-                    media.insert(m.name.clone(), m);
+            let result = match done.get_mut(&image.file) {
+                None => Err(format!(
+                    "Không tìm thấy tệp ảnh “{}” trong gói tải lên (tệp ZIP kèm ngân hàng câu hỏi).",
+                    excerpt(&image.file)
+                )),
+                Some(Err(message)) => Err(message.clone()),
+                Some(Ok(m)) => {
+                    let out = (m.name.clone(), m.width, m.height);
+                    if !media.contains_key(&m.name) {
+                        order.push(m.name.clone());
+                        media.insert(m.name.clone(), m.clone());
+                    }
+                    Ok(out)
                 }
-                Ok(out)
-            });
+            };
             match result {
                 Ok((name, w, h)) => {
-                    image.file = name.clone();
-                    image.width = *w;
-                    image.height = *h;
+                    image.file = name;
+                    image.width = w;
+                    image.height = h;
                 }
-                Err(message) => problems.push(line, message.clone()),
+                Err(message) => problems.push(line, message),
             }
         }
     }
     order.into_iter().filter_map(|n| media.remove(&n)).collect()
+}
+
+/// Every file the bank's pictures name that `files` holds, processed on all cores (a
+/// bank of 300 screenshots is mostly decoding and encoding).
+fn process_all(
+    bank: &Bank,
+    files: &HashMap<String, Vec<u8>>,
+) -> HashMap<String, Result<Media, String>> {
+    let mut names: Vec<&str> = bank
+        .questions
+        .iter()
+        .flat_map(|q| {
+            q.images
+                .iter()
+                .chain(q.choices.iter().flat_map(|c| c.images.iter()))
+        })
+        .filter(|i| !i.is_stored() && files.contains_key(&i.file))
+        .map(|i| i.file.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let per_thread = names.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = names
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|&n| {
+                            // Codecs are third-party code fed with untrusted bytes: a panic
+                            // inside one refuses that picture, nothing more.
+                            let result = std::panic::catch_unwind(|| process(n, &files[n]))
+                                .unwrap_or_else(|_| {
+                                    Err(format!(
+                                        "Tệp “{}” không phải ảnh PNG, JPEG hoặc WebP đọc được.",
+                                        excerpt(n)
+                                    ))
+                                });
+                            (n.to_owned(), result)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 #[cfg(test)]
