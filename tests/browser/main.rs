@@ -17,3 +17,4 @@ mod flows;
 mod harness;
 mod participant;
 mod phone;
+mod pictures;
