@@ -25,6 +25,7 @@ mod picture_tests;
 pub mod store;
 mod synthetic;
 mod tabular;
+pub mod template;
 mod text;
 pub mod upload;
 mod validate;

@@ -159,6 +159,7 @@ route_table! {
         GET  "/organiser"                             => pages::organiser::dashboard,
         GET  "/organiser/banks"                       => pages::organiser::banks,
         POST "/organiser/banks"                       => pages::organiser::upload_bank,
+        GET  "/organiser/banks/mau-ngan-hang.xlsx"    => pages::organiser::template,
         GET  "/organiser/banks/{id}"                  => pages::organiser::bank,
         GET  "/organiser/contests"                    => pages::organiser::contests,
         POST "/organiser/contests"                    => pages::organiser::create_contest,

@@ -251,6 +251,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         organiser_page,
     );
     row(
+        "GET",
+        "/organiser/banks/mau-ngan-hang.xlsx",
+        "/organiser/banks/mau-ngan-hang.xlsx".into(),
+        none(),
+        organiser_page,
+    );
+    row(
         "POST",
         "/organiser/banks",
         "/organiser/banks".into(),

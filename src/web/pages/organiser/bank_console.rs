@@ -15,6 +15,18 @@ use crate::views::layout::csrf_field;
 use crate::web::extract::Organiser;
 use crate::web::pages::{PageCtx, PageResult};
 
+/// `GET /organiser/banks/mau-ngan-hang.xlsx` — the XLSX template with its Vietnamese headers.
+pub async fn template(_ctx: PageCtx<Organiser>) -> Result<actix_web::HttpResponse, AppError> {
+    let bytes = crate::banks::template::template_xlsx()?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"mau-ngan-hang.xlsx\"",
+        ))
+        .body(bytes))
+}
+
 async fn banks_page(
     ctx: &PageCtx<Organiser>,
     state: &AppState,
@@ -27,8 +39,9 @@ async fn banks_page(
         form #bank-upload .card method="post" action="/organiser/banks" enctype="multipart/form-data" {
             h2 { "Tải lên ngân hàng câu hỏi" }
             (csrf_field(viewer))
-            label for="bank-file" { "Tệp (.toml, .gift, .txt, .aiken.txt, .csv, .xlsx, .xml của Moodle)" }
+            label for="bank-file" { "Tệp (.toml, .gift, .txt, .aiken.txt, .csv, .xlsx, .xml của Moodle, hoặc .zip kèm ảnh)" }
             input #bank-file type="file" name="file" required;
+            p.hint { a href="/organiser/banks/mau-ngan-hang.xlsx" download { "Tải bảng tính mẫu (.xlsx)" } }
             label for="bank-format" { "Định dạng" }
             select #bank-format name="format" {
                 option value="" { "Theo đuôi tệp" }
