@@ -20,6 +20,34 @@ pub const SAMPLE_BANK_TOML: &str = include_str!("../question-banks/tthc-dien-tu-
 pub const PRACTICE_BANK_TOML: &str =
     include_str!("../question-banks/tthc-dien-tu-vinh-long-thi-thu.toml");
 
+/// The pictures of the practice bank's questions (issue #19), by their path relative to it.
+pub const PRACTICE_BANK_PICTURES: [(&str, &[u8]); 4] = [
+    (
+        "anh/dang-nhap.png",
+        include_bytes!("../question-banks/anh/dang-nhap.png"),
+    ),
+    (
+        "anh/tim-thu-tuc.png",
+        include_bytes!("../question-banks/anh/tim-thu-tuc.png"),
+    ),
+    (
+        "anh/buoc-2-thong-tin.png",
+        include_bytes!("../question-banks/anh/buoc-2-thong-tin.png"),
+    ),
+    (
+        "anh/tra-cuu-ho-so.png",
+        include_bytes!("../question-banks/anh/tra-cuu-ho-so.png"),
+    ),
+];
+
+/// The files a sample bank's questions may name: the practice bank's pictures.
+pub fn sample_files() -> std::collections::HashMap<String, Vec<u8>> {
+    PRACTICE_BANK_PICTURES
+        .iter()
+        .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
+        .collect()
+}
+
 /// The demo contest's code.
 pub const DEMO_CONTEST_CODE: &str = "tthc-dien-tu-2021";
 
@@ -125,8 +153,13 @@ pub async fn load_contest(state: &AppState) -> anyhow::Result<()> {
     let db = &state.db.write;
     let mut banks = Vec::new();
     for toml in [SAMPLE_BANK_TOML, PRACTICE_BANK_TOML] {
-        let parsed = crate::banks::parse(Format::Toml, toml.as_bytes(), &Default::default())
-            .map_err(|p| anyhow::anyhow!("a sample bank is invalid: {:?}", p.first()))?;
+        let parsed = crate::banks::parse_with_files(
+            Format::Toml,
+            toml.as_bytes(),
+            &Default::default(),
+            sample_files(),
+        )
+        .map_err(|p| anyhow::anyhow!("a sample bank is invalid: {:?}", p.first()))?;
         let bank = crate::banks::store::import(db, &parsed, None)
             .await
             .map_err(|e| anyhow::anyhow!("a sample bank does not import: {e}"))?;
@@ -388,13 +421,18 @@ mod tests {
     #[test]
     fn the_practice_bank_shares_no_question_with_the_ranked_bank() {
         let keys = |toml: &str| -> HashSet<String> {
-            parse(Format::Toml, toml.as_bytes(), &Default::default())
-                .unwrap_or_else(|problems| panic!("bank problems: {problems:?}"))
-                .bank
-                .questions
-                .iter()
-                .map(|q| crate::contest::fairness::question_key(&q.text))
-                .collect()
+            crate::banks::parse_with_files(
+                Format::Toml,
+                toml.as_bytes(),
+                &Default::default(),
+                sample_files(),
+            )
+            .unwrap_or_else(|problems| panic!("bank problems: {problems:?}"))
+            .bank
+            .questions
+            .iter()
+            .map(|q| crate::contest::fairness::question_key(&q.text))
+            .collect()
         };
         let (ranked, practice) = (keys(SAMPLE_BANK_TOML), keys(PRACTICE_BANK_TOML));
         assert!(
@@ -403,6 +441,33 @@ mod tests {
             practice.len()
         );
         assert_eq!(ranked.intersection(&practice).count(), 0);
+    }
+
+    #[test]
+    fn the_practice_bank_shows_small_pictures_with_alt_text() {
+        let parsed = crate::banks::parse_with_files(
+            Format::Toml,
+            PRACTICE_BANK_TOML.as_bytes(),
+            &Default::default(),
+            sample_files(),
+        )
+        .unwrap_or_else(|problems| panic!("bank problems: {problems:?}"));
+        let with_pictures: Vec<_> = parsed
+            .bank
+            .questions
+            .iter()
+            .filter(|q| !q.images.is_empty())
+            .collect();
+        assert!((3..=5).contains(&with_pictures.len()));
+        assert!(
+            with_pictures
+                .iter()
+                .all(|q| q.images[0].alt.chars().count() > 40)
+        );
+        assert_eq!(parsed.media.len(), PRACTICE_BANK_PICTURES.len());
+        for (name, bytes) in PRACTICE_BANK_PICTURES {
+            assert!(bytes.len() < 50 * 1024, "{name} is {} bytes", bytes.len());
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod m20261202_000012_reset_codes;
 mod m20261202_000013_consent_and_requests;
 mod m20261202_000014_retention;
 mod m20261203_000015_awards;
+mod m20261203_000020_media;
 mod m20261203_000035_request_resolution;
 mod m20261203_000036_search_names;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_consent_and_requests::Migration),
             Box::new(m20261202_000014_retention::Migration),
             Box::new(m20261203_000015_awards::Migration),
+            Box::new(m20261203_000020_media::Migration),
             Box::new(m20261203_000035_request_resolution::Migration),
             Box::new(m20261203_000036_search_names::Migration),
         ]

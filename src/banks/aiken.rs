@@ -201,6 +201,7 @@ fn finish(p: Pending, answer: &str, answer_line: usize, draft: &mut Draft) {
         Kind::Single
     };
     draft.bank.questions.push(Question {
+        images: Vec::new(),
         key: None,
         topic: DEFAULT_TOPIC.to_owned(),
         difficulty: Difficulty::Medium,
@@ -210,6 +211,7 @@ fn finish(p: Pending, answer: &str, answer_line: usize, draft: &mut Draft) {
             .options
             .iter()
             .map(|(letter, text)| Choice {
+                images: Vec::new(),
                 text: clean(text),
                 correct: index(*letter).is_some_and(|i| marked[i]),
                 feedback: None,

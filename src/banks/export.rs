@@ -49,6 +49,9 @@ pub fn to_toml(bank: &Bank) -> String {
                 if let Some(w) = &c.weight {
                     let _ = write!(out, ", weight = {}", toml_string(w));
                 }
+                if !c.images.is_empty() {
+                    let _ = write!(out, ", images = [{}]", toml_images(&c.images));
+                }
                 out.push_str(" },\n");
             }
             out.push_str("]\n");
@@ -63,8 +66,26 @@ pub fn to_toml(bank: &Bank) -> String {
             let tags: Vec<String> = q.tags.iter().map(|t| toml_string(t)).collect();
             let _ = writeln!(out, "tags = [{}]", tags.join(", "));
         }
+        if !q.images.is_empty() {
+            let _ = writeln!(out, "images = [{}]", toml_images(&q.images));
+        }
     }
     out
+}
+
+/// Pictures as TOML inline tables `{ file = "…", alt = "…" }`.
+fn toml_images(images: &[super::model::Image]) -> String {
+    images
+        .iter()
+        .map(|i| {
+            format!(
+                "{{ file = {}, alt = {} }}",
+                toml_string(&i.file),
+                toml_string(&i.alt)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A TOML basic string.
@@ -147,6 +168,7 @@ fn gift_question(out: &mut String, q: &Question) {
         gift_text(&q.text)
     };
     out.push_str(&text);
+    out.push_str(&gift_markers(&q.images));
 
     let explanation = q
         .explanation
@@ -208,7 +230,12 @@ fn gift_question(out: &mut String, q: &Question) {
             (_, None) if c.correct => format!("~%{share}%"),
             (_, None) => "~%-100%".to_owned(),
         };
-        let _ = write!(out, "\t{prefix}{}", gift_text(&c.text));
+        let _ = write!(
+            out,
+            "\t{prefix}{}{}",
+            gift_text(&c.text),
+            gift_markers(&c.images)
+        );
         if let Some(f) = &c.feedback {
             let _ = write!(out, "#{}", gift_text(f));
         }
@@ -218,6 +245,21 @@ fn gift_question(out: &mut String, q: &Question) {
         let _ = writeln!(out, "\t{e}");
     }
     out.push_str("}\n");
+}
+
+/// Pictures as GIFT picture markers ` [img <file> "<alt>"]` (see `question-banks/README.md`):
+/// a GIFT bank with pictures travels in a ZIP bundle with the files.
+fn gift_markers(images: &[super::model::Image]) -> String {
+    images
+        .iter()
+        .map(|i| {
+            format!(
+                " [img {} \"{}\"]",
+                escape(&i.file),
+                escape(&i.alt.replace('"', "'"))
+            )
+        })
+        .collect()
 }
 
 /// An escaped text, protected by a `[plain]` marker when it starts like a marker itself.
@@ -258,6 +300,7 @@ mod tests {
             description: Some("Mô tả".into()),
             questions: vec![
                 Question {
+                    images: Vec::new(),
                     key: Some("q:1".into()),
                     topic: "Chủ đề A/B".into(),
                     difficulty: Difficulty::Hard,
@@ -265,18 +308,21 @@ mod tests {
                     text: "[html] Chọn {hai} đáp án".into(),
                     choices: vec![
                         Choice {
+                            images: Vec::new(),
                             text: "%50% một".into(),
                             correct: true,
                             feedback: Some("#tốt".into()),
                             weight: None,
                         },
                         Choice {
+                            images: Vec::new(),
                             text: "hai".into(),
                             correct: true,
                             feedback: None,
                             weight: None,
                         },
                         Choice {
+                            images: Vec::new(),
                             text: "ba".into(),
                             correct: false,
                             feedback: None,
@@ -289,6 +335,7 @@ mod tests {
                     line: 0,
                 },
                 Question {
+                    images: Vec::new(),
                     key: None,
                     topic: "Chủ đề A/B".into(),
                     difficulty: Difficulty::Easy,
@@ -296,12 +343,14 @@ mod tests {
                     text: "// không phải chú thích".into(),
                     choices: vec![
                         Choice {
+                            images: Vec::new(),
                             text: "Đúng".into(),
                             correct: false,
                             feedback: Some("Sai rồi".into()),
                             weight: None,
                         },
                         Choice {
+                            images: Vec::new(),
                             text: "Sai".into(),
                             correct: true,
                             feedback: None,

@@ -3,9 +3,12 @@
 //! the description has no place in the format; difficulty and source neither, so they
 //! come back as `medium` and none).
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
-use super::model::{Bank, Kind, Question};
+use base64::Engine;
+
+use super::model::{Bank, Image, Kind, Question};
 use super::moodle_xml::weight_text;
 
 /// Writes a bank as a Moodle XML `<quiz>`: a category question whenever the topic changes
@@ -14,6 +17,13 @@ use super::moodle_xml::weight_text;
 /// explanation as `<generalfeedback>`, tags as `<tags>`, and the weights a Moodle file gave
 /// written back as fractions.
 pub fn to_moodle_xml(bank: &Bank) -> String {
+    to_moodle_xml_with(bank, &HashMap::new())
+}
+
+/// [`to_moodle_xml`], with the pictures of questions and options: each shown by an
+/// `<img src="@@PLUGINFILE@@/<name>" alt="…">` after its text and embedded as a base64
+/// `<file>`, as Moodle exports them. `files` holds the stored pictures by name.
+pub fn to_moodle_xml_with(bank: &Bank, files: &HashMap<String, Vec<u8>>) -> String {
     let mut out = String::with_capacity(256 + bank.questions.len() * 800);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n");
     let mut topic: Option<&str> = None;
@@ -27,13 +37,13 @@ pub fn to_moodle_xml(bank: &Bank) -> String {
             );
             topic = Some(&q.topic);
         }
-        question(&mut out, q);
+        question(&mut out, q, files);
     }
     out.push_str("</quiz>\n");
     out
 }
 
-fn question(out: &mut String, q: &Question) {
+fn question(out: &mut String, q: &Question, files: &HashMap<String, Vec<u8>>) {
     let kind = if q.kind == Kind::TrueFalse {
         "truefalse"
     } else {
@@ -45,8 +55,9 @@ fn question(out: &mut String, q: &Question) {
     }
     let _ = writeln!(
         out,
-        "    <questiontext format=\"html\"><text>{}</text></questiontext>",
-        html(&q.text)
+        "    <questiontext format=\"html\"><text>{}</text>{}</questiontext>",
+        xml(&with_pictures(&q.text, &q.images)),
+        embedded(&q.images, files)
     );
     if let Some(e) = &q.explanation {
         let _ = writeln!(
@@ -80,8 +91,9 @@ fn question(out: &mut String, q: &Question) {
             };
             let _ = write!(
                 out,
-                "    <answer fraction=\"{fraction}\" format=\"html\"><text>{}</text>",
-                html(&c.text)
+                "    <answer fraction=\"{fraction}\" format=\"html\"><text>{}</text>{}",
+                xml(&with_pictures(&c.text, &c.images)),
+                embedded(&c.images, files)
             );
             feedback(out, c.feedback.as_deref());
             out.push_str("</answer>\n");
@@ -105,6 +117,43 @@ fn feedback(out: &mut String, text: Option<&str>) {
             html(f)
         );
     }
+}
+
+/// A plain text as HTML, followed by its pictures' `<img>` tags.
+fn with_pictures(text: &str, images: &[Image]) -> String {
+    let mut out = xml(text);
+    for image in images {
+        let _ = write!(
+            out,
+            "<p><img src=\"@@PLUGINFILE@@/{}\" alt=\"{}\" width=\"{}\" height=\"{}\"></p>",
+            xml(&image.file),
+            xml(&image.alt),
+            image.width,
+            image.height
+        );
+    }
+    out
+}
+
+/// The `<file>` elements of pictures, once each.
+fn embedded(images: &[Image], files: &HashMap<String, Vec<u8>>) -> String {
+    let mut out = String::new();
+    let mut seen = Vec::new();
+    for image in images {
+        if seen.contains(&&image.file) {
+            continue;
+        }
+        seen.push(&image.file);
+        if let Some(bytes) = files.get(&image.file) {
+            let _ = write!(
+                out,
+                "<file name=\"{}\" path=\"/\" encoding=\"base64\">{}</file>",
+                xml(&image.file),
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            );
+        }
+    }
+    out
 }
 
 /// XML character data.

@@ -140,6 +140,7 @@ fn block(lines: &[&str], first_line: usize, topic: &mut String, draft: &mut Draf
                 );
             }
             draft.bank.questions.push(Question {
+                images: Vec::new(),
                 key,
                 topic: topic.clone(),
                 difficulty,
@@ -278,12 +279,14 @@ fn question_body(toks: &[Tok]) -> Body {
         kind: Kind::TrueFalse,
         choices: vec![
             Choice {
+                images: Vec::new(),
                 text: TRUE_TEXT.to_owned(),
                 correct: verdict,
                 feedback: true_feedback,
                 weight: None,
             },
             Choice {
+                images: Vec::new(),
                 text: FALSE_TEXT.to_owned(),
                 correct: !verdict,
                 feedback: false_feedback,
@@ -348,6 +351,7 @@ fn multiple_choice(answer: &[Tok]) -> Result<Choices, String> {
         };
         let parts = split_n(seg, '#', 2);
         choices.push(Choice {
+            images: Vec::new(),
             text: clean(strip_marker(&text(parts[0]))),
             correct,
             feedback: parts.get(1).and_then(|p| clean_opt(strip_marker(&text(p)))),

@@ -9,17 +9,23 @@
 #![warn(missing_docs)]
 
 mod aiken;
+pub mod bundle;
 mod export;
 mod export_xml;
 mod gift;
+pub mod media;
+pub mod media_store;
 mod model;
 #[cfg(test)]
 mod moodle_tests;
 mod moodle_xml;
 mod native;
+#[cfg(test)]
+mod picture_tests;
 pub mod store;
 mod synthetic;
 mod tabular;
+pub mod template;
 mod text;
 pub mod upload;
 mod validate;
@@ -27,15 +33,17 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{self, MAX_QUESTIONS};
 
 pub use export::{to_gift, to_toml};
-pub use export_xml::to_moodle_xml;
+pub use export_xml::{to_moodle_xml, to_moodle_xml_with};
 pub use model::{
-    Bank, Choice, Difficulty, FALSE_TEXT, Kind, LineProblem, Parsed, Problems, Question, Skipped,
-    TRUE_TEXT, Warning,
+    Bank, Choice, Difficulty, FALSE_TEXT, Image, Kind, LineProblem, Parsed, Problems, Question,
+    Skipped, TRUE_TEXT, Warning,
 };
 pub use synthetic::synthetic_bank;
 pub use text::clean;
@@ -165,6 +173,17 @@ impl BankMeta {
 ///
 /// [`MAX_PROBLEMS_LISTED`]: crate::limits::MAX_PROBLEMS_LISTED
 pub fn parse(format: Format, bytes: &[u8], meta: &BankMeta) -> Result<Parsed, Problems> {
+    parse_with_files(format, bytes, meta, HashMap::new())
+}
+
+/// [`parse`], with the picture files the bank's questions may name (the other entries of
+/// a ZIP bundle, see [`bundle`]), by their path relative to the bank file.
+pub fn parse_with_files(
+    format: Format,
+    bytes: &[u8],
+    meta: &BankMeta,
+    files: HashMap<String, Vec<u8>>,
+) -> Result<Parsed, Problems> {
     let draft = match format {
         Format::Toml => native::parse(bytes, meta),
         Format::Gift => gift::parse(bytes, meta),
@@ -173,7 +192,13 @@ pub fn parse(format: Format, bytes: &[u8], meta: &BankMeta) -> Result<Parsed, Pr
         Format::Xlsx => tabular::parse_xlsx(bytes, meta),
         Format::MoodleXml => moodle_xml::parse(bytes, meta),
     };
-    finish(draft)
+    finish(draft.map(|mut d| {
+        if !matches!(format, Format::Toml | Format::MoodleXml) {
+            media::take_all_markers(&mut d.bank);
+        }
+        d.files.extend(files);
+        d
+    }))
 }
 
 /// What a parser produced before validation.
@@ -184,6 +209,8 @@ struct Draft {
     warnings: Vec<Warning>,
     /// The parser already reported a missing code.
     code_reported: bool,
+    /// Picture files the questions may name: a bundle's, or a Moodle file's embedded ones.
+    files: HashMap<String, Vec<u8>>,
 }
 
 impl Draft {
@@ -200,6 +227,7 @@ impl Draft {
             skipped: Vec::new(),
             warnings: Vec::new(),
             code_reported: false,
+            files: HashMap::new(),
         }
     }
 
@@ -223,6 +251,7 @@ impl Draft {
             problems,
             skipped: Vec::new(),
             warnings: Vec::new(),
+            files: HashMap::new(),
         }
     }
 
@@ -309,6 +338,7 @@ fn finish(draft: Result<Draft, Problems>) -> Result<Parsed, Problems> {
         title: !(draft.code_reported && draft.bank.title.is_empty()),
     };
     validate::validate_into(&draft.bank, checks, &mut problems, &mut draft.warnings);
+    let media = media::resolve(&mut draft.bank, &draft.files, &mut problems);
     if draft.bank.questions.is_empty() {
         // A file of nothing but skipped questions: say why each one was skipped.
         for s in &draft.skipped {
@@ -321,6 +351,7 @@ fn finish(draft: Result<Draft, Problems>) -> Result<Parsed, Problems> {
             bank: draft.bank,
             skipped: draft.skipped,
             warnings: draft.warnings,
+            media,
         })
     } else {
         Err(problems)

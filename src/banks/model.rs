@@ -46,6 +46,47 @@ pub struct Choice {
     /// (see `question-banks/README.md`, "Answer weights").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<String>,
+    /// Pictures shown with the option (issue #19); absent from the stored JSON when none,
+    /// so the content hash of an option without pictures is what it always was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<Image>,
+}
+
+/// A picture shown with a question or an option.
+///
+/// A parser fills `file` with the name its source gave (a file of the ZIP bundle, a
+/// Moodle `<file>`), `width` and `height` 0; once the bytes were read and checked
+/// (`banks::media`), `file` is the stored name `<sha256>.<ext>` of the cleaned image,
+/// which is also its address under `/media/`, and the dimensions are set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    /// The source's file name, then the stored name `<sha256 hex>.<png|jpg|webp>`.
+    pub file: String,
+    /// What the picture shows, in Vietnamese, for whoever cannot see it (required).
+    pub alt: String,
+    /// Pixels wide, once read.
+    #[serde(default)]
+    pub width: u32,
+    /// Pixels high, once read.
+    #[serde(default)]
+    pub height: u32,
+}
+
+impl Image {
+    /// A reference from a source file, not yet read.
+    pub fn named(file: &str, alt: &str) -> Image {
+        Image {
+            file: file.trim().to_owned(),
+            alt: super::text::clean(alt),
+            width: 0,
+            height: 0,
+        }
+    }
+
+    /// Whether the bytes were read and stored (the file is `<sha256>.<ext>`).
+    pub fn is_stored(&self) -> bool {
+        self.width > 0
+    }
 }
 
 /// One question as written in a bank file.
@@ -70,6 +111,10 @@ pub struct Question {
     pub source: Option<String>,
     /// Free labels, in file order, without duplicates.
     pub tags: Vec<String>,
+    /// Pictures shown with the question text, in order (at most
+    /// [`crate::banks::media::MAX_IMAGES_PER_QUESTION`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<Image>,
     /// 1-based line (or spreadsheet row) where the question starts in its file.
     #[serde(skip)]
     pub line: usize,
@@ -123,6 +168,8 @@ pub struct Parsed {
     pub skipped: Vec<Skipped>,
     /// Things to check that did not stop the import, by line.
     pub warnings: Vec<Warning>,
+    /// The pictures the questions and options show, cleaned, each once.
+    pub media: Vec<super::media::Media>,
 }
 
 /// Text of the first choice of every `true_false` question.
@@ -202,6 +249,7 @@ impl Question {
             && self.explanation == other.explanation
             && self.source == other.source
             && self.tags == other.tags
+            && self.images == other.images
     }
 
     /// For a `true_false` question, whether the statement is true (the "Đúng" choice is

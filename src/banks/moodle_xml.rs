@@ -14,7 +14,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::gift::{category_topic, drop_plain_weights};
-use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Question, Skipped, TRUE_TEXT};
+use super::model::{Choice, Difficulty, FALSE_TEXT, Image, Kind, Question, Skipped, TRUE_TEXT};
 use super::text::{LineIndex, clean, clean_opt, clean_tags, decode};
 use super::{BankMeta, DEFAULT_TOPIC, Draft, Problems};
 use crate::limits::{MAX_QUESTION_BYTES, excerpt};
@@ -36,7 +36,8 @@ struct Pending {
     answers: Vec<Answer>,
     tags: Vec<String>,
     category: Option<String>,
-    files: usize,
+    /// Embedded files of the question text: name and base64 content.
+    files: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -45,7 +46,13 @@ struct Answer {
     text: String,
     feedback: String,
     html: bool,
+    /// Embedded files of the answer text.
+    files: Vec<(String, String)>,
 }
+
+/// Characters of one embedded `<file>` (base64 of the largest picture allowed, with line
+/// breaks).
+const MAX_FILE_CHARS: usize = crate::banks::media::MAX_IMAGE_BYTES / 3 * 4 + 64 * 1024;
 
 /// Parses a Moodle XML file; `Err` when it is not UTF-8, not well-formed or passes a
 /// limit.
@@ -100,8 +107,8 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
                 end(&path, "", &mut pending);
                 path.pop();
             }
-            Event::Text(t) => push(&mut text, &t.xml10_content(), at)?,
-            Event::CData(c) => push(&mut text, &c.into_inner(), at)?,
+            Event::Text(t) => push(&mut text, &t.xml10_content(), at, &path)?,
+            Event::CData(c) => push(&mut text, &c.into_inner(), at, &path)?,
             Event::GeneralRef(r) => {
                 let name = r.clone().into_inner().to_string();
                 let resolved = match r.resolve_char_ref() {
@@ -109,7 +116,7 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
                     _ => quick_xml::escape::resolve_predefined_entity(&name).map(str::to_owned),
                 };
                 match resolved {
-                    Some(s) => push(&mut text, &s, at)?,
+                    Some(s) => push(&mut text, &s, at, &path)?,
                     None => {
                         return refuse(
                             at,
@@ -142,9 +149,15 @@ pub(super) fn parse(bytes: &[u8], meta: &BankMeta) -> Result<Draft, Problems> {
     Ok(draft)
 }
 
-/// Adds text to the element being read, within [`MAX_QUESTION_BYTES`].
-fn push(text: &mut String, more: &str, line: usize) -> Result<(), Problems> {
-    if text.len() + more.len() > MAX_QUESTION_BYTES {
+/// Adds text to the element being read, within [`MAX_QUESTION_BYTES`] (an embedded
+/// `<file>` within [`MAX_FILE_CHARS`]).
+fn push(text: &mut String, more: &str, line: usize, path: &[String]) -> Result<(), Problems> {
+    let limit = if path.last().is_some_and(|p| p == "file") {
+        MAX_FILE_CHARS
+    } else {
+        MAX_QUESTION_BYTES
+    };
+    if text.len() + more.len() > limit {
         return Err(Problems::over_limit(
             "question_bytes",
             line,
@@ -200,7 +213,14 @@ fn start(
         }
         (Some("questiontext"), "file") => {
             if let Some(p) = pending {
-                p.files += 1;
+                p.files
+                    .push((attr(e, "name").unwrap_or_default(), String::new()));
+            }
+        }
+        (Some("answer"), "file") => {
+            if let Some(a) = pending.as_mut().and_then(|p| p.answers.last_mut()) {
+                a.files
+                    .push((attr(e, "name").unwrap_or_default(), String::new()));
             }
         }
         _ => {}
@@ -234,8 +254,134 @@ fn end(path: &[String], text: &str, pending: &mut Option<Pending>) {
             }
         }
         (Some("tags"), Some("tag"), Some("text")) => p.tags.push(text.to_owned()),
+        (Some("question"), Some("questiontext"), Some("file")) => {
+            if let Some(f) = p.files.last_mut() {
+                f.1 = text.to_owned();
+            }
+        }
+        (Some("question"), Some("answer"), Some("file")) => {
+            if let Some(f) = p.answers.last_mut().and_then(|a| a.files.last_mut()) {
+                f.1 = text.to_owned();
+            }
+        }
         _ => {}
     }
+}
+
+/// The pictures an HTML text shows from its embedded files (`<img src="@@PLUGINFILE@@/…"
+/// alt="…">`): each file is handed to the draft under a name unique in the file, with the
+/// `<img>`'s alt text (none: refused when the pictures are read). Pictures from elsewhere
+/// and files no `<img>` shows are left out, with a warning.
+fn pictures(html: &str, files: &[(String, String)], line: usize, draft: &mut Draft) -> Vec<Image> {
+    use base64::Engine;
+    let mut images = Vec::new();
+    let mut used = vec![false; files.len()];
+    for (src, alt) in img_tags(html) {
+        let Some(name) = src.strip_prefix("@@PLUGINFILE@@/") else {
+            draft.warn(
+                line,
+                format!(
+                    "Ảnh “{}” không nằm trong tệp (liên kết ngoài) nên bị bỏ qua; hãy đính kèm ảnh \
+                     vào câu hỏi.",
+                    excerpt(&src)
+                ),
+            );
+            continue;
+        };
+        let name = percent_encoding::percent_decode_str(name)
+            .decode_utf8_lossy()
+            .into_owned();
+        let Some(k) = files.iter().position(|(n, _)| *n == name) else {
+            draft.problem(
+                line,
+                format!(
+                    "Ảnh “{}” không có trong các tệp đính kèm của câu hỏi.",
+                    excerpt(&name)
+                ),
+            );
+            continue;
+        };
+        used[k] = true;
+        let compact: String = files[k]
+            .1
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) else {
+            draft.problem(
+                line,
+                format!(
+                    "Tệp đính kèm “{}” không phải base64 hợp lệ.",
+                    excerpt(&name)
+                ),
+            );
+            continue;
+        };
+        // Two questions may attach different files under the same name.
+        let key = match draft.files.get(&name) {
+            Some(other) if *other != bytes => format!("{line}/{name}"),
+            _ => name,
+        };
+        draft.files.insert(key.clone(), bytes);
+        images.push(Image::named(
+            &key,
+            &alt.map(|a| html_text(&a)).unwrap_or_default(),
+        ));
+    }
+    let unused = used.iter().filter(|u| !**u).count();
+    if unused > 0 {
+        draft.warn(
+            line,
+            format!(
+                "Câu hỏi có {unused} tệp đính kèm không được hiển thị bằng thẻ <img> trong nội \
+                 dung nên bị bỏ qua."
+            ),
+        );
+    }
+    images
+}
+
+/// The `src` and `alt` of every `<img>` tag of an HTML text, in order.
+fn img_tags(html: &str) -> Vec<(String, Option<String>)> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("<img") {
+        let start = from + i + 4;
+        let end = lower[start..].find('>').map_or(html.len(), |k| start + k);
+        let tag = &html[start..end];
+        if let Some(src) = attribute(tag, "src") {
+            out.push((src, attribute(tag, "alt")));
+        }
+        from = end;
+    }
+    out
+}
+
+/// An attribute's value inside a tag's text (quoted with `"` or `'`, or bare).
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(name) {
+        let at = from + i;
+        from = at + name.len();
+        let before_ok = at == 0 || lower.as_bytes()[at - 1].is_ascii_whitespace();
+        let rest = lower[from..].trim_start();
+        if !before_ok || !rest.starts_with('=') {
+            continue;
+        }
+        let value_at = tag.len() - rest.len() + 1;
+        let value = tag[value_at..].trim_start();
+        return Some(match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or_default().to_owned(),
+            _ => value
+                .split(|c: char| c.is_ascii_whitespace())
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        });
+    }
+    None
 }
 
 /// A text as cuocthi keeps it: HTML reduced to its text (tags dropped, entities
@@ -329,6 +475,7 @@ fn finish(p: Pending, topic: &mut String, draft: &mut Draft) {
                 let full = (w - 100.0).abs() < 1e-9;
                 partial |= single && w > 0.0 && !full;
                 choices.push(Choice {
+                    images: pictures(&a.text, &a.files, line, draft),
                     text: text_of(&a.text, a.html),
                     correct: if single { full } else { w > 0.0 },
                     feedback: clean_opt(&text_of(&a.feedback, true)),
@@ -371,12 +518,14 @@ fn finish(p: Pending, topic: &mut String, draft: &mut Draft) {
                 Kind::TrueFalse,
                 vec![
                     Choice {
+                        images: Vec::new(),
                         text: TRUE_TEXT.to_owned(),
                         correct: verdict,
                         feedback: feedback(t),
                         weight: None,
                     },
                     Choice {
+                        images: Vec::new(),
                         text: FALSE_TEXT.to_owned(),
                         correct: !verdict,
                         feedback: feedback(f),
@@ -403,17 +552,9 @@ fn finish(p: Pending, topic: &mut String, draft: &mut Draft) {
              xuất lại.",
         );
     }
-    if p.files > 0 {
-        draft.warn(
-            line,
-            format!(
-                "Câu hỏi có {} tệp đính kèm (ảnh): cuộc thi chưa nhận ảnh trong câu hỏi nên các \
-                 tệp này bị bỏ qua.",
-                p.files
-            ),
-        );
-    }
+    let images = pictures(&p.text, &p.files, line, draft);
     draft.bank.questions.push(Question {
+        images,
         key: p.idnumber.or(p.name),
         topic: topic.clone(),
         difficulty: Difficulty::Medium,
@@ -428,148 +569,4 @@ fn finish(p: Pending, topic: &mut String, draft: &mut Draft) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::{Format, parse, synthetic_bank, to_moodle_xml};
-    use super::*;
-
-    const EXPORT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<quiz>
-<!-- question: 0  -->
-  <question type="category">
-    <category>
-      <text>$course$/top/Cổng Dịch vụ công</text>
-    </category>
-  </question>
-  <question type="multichoice">
-    <name>
-      <text>dvc-kenh</text>
-    </name>
-    <questiontext format="html">
-      <text><![CDATA[<p>Hồ sơ nộp <b>trực tuyến</b> qua kênh nào?</p>]]></text>
-      <file name="buoc-2.png" path="/" encoding="base64">iVBORw0KGgo=</file>
-    </questiontext>
-    <generalfeedback format="html">
-      <text>&lt;p&gt;Xem Điều 9.&lt;/p&gt;</text>
-    </generalfeedback>
-    <single>true</single>
-    <answer fraction="100" format="html">
-      <text>Cổng Dịch vụ công quốc gia</text>
-      <feedback format="html"><text>Đúng.</text></feedback>
-    </answer>
-    <answer fraction="50" format="html"><text>Zalo</text></answer>
-    <answer fraction="0" format="html"><text>Thư tay &amp; fax</text></answer>
-    <tags><tag><text>kênh</text></tag></tags>
-    <idnumber>DVC-01</idnumber>
-  </question>
-  <question type="multichoice">
-    <name><text>chon-nhieu</text></name>
-    <questiontext format="moodle_auto_format"><text>Chọn các cổng</text></questiontext>
-    <single>false</single>
-    <answer fraction="50"><text>A</text></answer>
-    <answer fraction="50"><text>B</text></answer>
-    <answer fraction="-100"><text>C</text></answer>
-  </question>
-  <question type="truefalse">
-    <name><text>tf</text></name>
-    <questiontext format="html"><text>Kết quả điện tử có giá trị pháp lý.</text></questiontext>
-    <answer fraction="100" format="moodle_auto_format"><text>true</text><feedback><text>Đúng vậy</text></feedback></answer>
-    <answer fraction="0" format="moodle_auto_format"><text>false</text></answer>
-  </question>
-  <question type="essay">
-    <name><text>tu-luan</text></name>
-    <questiontext format="html"><text>Ý kiến?</text></questiontext>
-  </question>
-</quiz>
-"#;
-
-    fn meta() -> BankMeta {
-        BankMeta::new("moodle-xml", "Moodle XML")
-    }
-
-    #[test]
-    fn a_moodle_export_imports_with_moodles_meaning() {
-        let parsed = match parse(Format::MoodleXml, EXPORT.as_bytes(), &meta()) {
-            Ok(p) => p,
-            Err(e) => panic!("{e:#?}"),
-        };
-        let b = &parsed.bank;
-        assert_eq!(b.questions.len(), 3);
-        let q = &b.questions[0];
-        assert_eq!(q.key.as_deref(), Some("DVC-01"));
-        assert_eq!(q.topic, "Cổng Dịch vụ công");
-        assert_eq!(q.kind, Kind::Single);
-        assert_eq!(q.text, "Hồ sơ nộp trực tuyến qua kênh nào?");
-        assert_eq!(q.explanation.as_deref(), Some("Xem Điều 9."));
-        assert_eq!(q.tags, ["kênh"]);
-        let c: Vec<(&str, bool, Option<&str>)> = q
-            .choices
-            .iter()
-            .map(|c| (c.text.as_str(), c.correct, c.weight.as_deref()))
-            .collect();
-        assert_eq!(
-            c,
-            [
-                ("Cổng Dịch vụ công quốc gia", true, None),
-                ("Zalo", false, Some("50")),
-                ("Thư tay & fax", false, Some("0")),
-            ]
-        );
-        let multi = &b.questions[1];
-        assert_eq!(multi.kind, Kind::Multiple);
-        assert_eq!(
-            multi.choices.iter().map(|c| c.correct).collect::<Vec<_>>(),
-            [true, true, false]
-        );
-        assert_eq!(b.questions[2].true_false_answer(), Some(true));
-        assert_eq!(parsed.skipped.len(), 1);
-        assert!(parsed.skipped[0].reason.contains("essay"));
-        // Partial credit and the (not yet supported) embedded picture are warnings.
-        assert_eq!(parsed.warnings.len(), 2, "{:#?}", parsed.warnings);
-
-        // Round trip: exported and imported again, the same bank.
-        let again = parse(Format::MoodleXml, to_moodle_xml(b).as_bytes(), &meta())
-            .map(|p| p.bank)
-            .unwrap_or_else(|e| panic!("{e:#?}"));
-        assert!(again.same_content(b), "{again:#?}\n{b:#?}");
-    }
-
-    #[test]
-    fn a_bank_round_trips_through_moodle_xml() {
-        let mut bank = synthetic_bank(60);
-        bank.description = None;
-        bank.code = "moodle-xml".into();
-        bank.title = "Moodle XML".into();
-        for q in &mut bank.questions {
-            // What Moodle XML cannot carry.
-            q.difficulty = Difficulty::Medium;
-            q.source = None;
-        }
-        bank.questions[0].text = "a < b & \"c\" <b>không phải thẻ</b>".into();
-        let again = parse(Format::MoodleXml, to_moodle_xml(&bank).as_bytes(), &meta())
-            .map(|p| p.bank)
-            .unwrap_or_else(|e| panic!("{e:#?}"));
-        assert!(again.same_content(&bank));
-    }
-
-    #[test]
-    fn entities_and_doctypes_are_refused() {
-        let bomb = "<?xml version=\"1.0\"?><!DOCTYPE q [<!ENTITY a \"aaaa\"><!ENTITY b \
-                    \"&a;&a;&a;\">]><quiz><question type=\"truefalse\"><questiontext><text>&b;\
-                    </text></questiontext></question></quiz>";
-        let problems = parse(Format::MoodleXml, bomb.as_bytes(), &meta())
-            .err()
-            .unwrap_or_default();
-        assert!(problems[0].message.contains("DOCTYPE"), "{problems:#?}");
-        let unknown = "<quiz><question type=\"truefalse\"><questiontext><text>&nbsp;</text>\
-                       </questiontext></question></quiz>";
-        let problems = parse(Format::MoodleXml, unknown.as_bytes(), &meta())
-            .err()
-            .unwrap_or_default();
-        assert!(problems[0].message.contains("&nbsp;"), "{problems:#?}");
-        let broken = "<quiz><question type=\"truefalse\">\n<text></quiz>";
-        let problems = parse(Format::MoodleXml, broken.as_bytes(), &meta())
-            .err()
-            .unwrap_or_default();
-        assert_eq!(problems[0].line, 2, "{problems:#?}");
-    }
-}
+mod tests;

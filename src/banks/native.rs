@@ -18,6 +18,9 @@
 //! explanation = "…"            # optional
 //! source = "…"                 # optional
 //! tags = ["…"]                 # optional
+//! images = [                   # optional, in a ZIP bundle beside the picture files
+//!   { file = "cong-dvc.png", alt = "Trang chủ Cổng Dịch vụ công quốc gia" },
+//! ]
 //!
 //! [[questions]]
 //! kind = "true_false"
@@ -32,15 +35,15 @@
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::model::{Choice, Difficulty, FALSE_TEXT, Kind, Problems, Question, TRUE_TEXT};
+use super::model::{Choice, Difficulty, FALSE_TEXT, Image, Kind, Problems, Question, TRUE_TEXT};
 use super::text::{LineIndex, check_line_limit, clean, clean_opt, clean_tags, clean_topic, decode};
 use super::{BankMeta, Draft};
 use crate::limits::{self, MAX_TOML_ITEMS, excerpt};
 
 const TOP_KEYS: &str = "code, title, description, questions";
 const QUESTION_KEYS: &str = "id, topic, difficulty, kind, text, options, answer, true_feedback, \
-                             false_feedback, explanation, source, tags";
-const OPTION_KEYS: &str = "text, correct, feedback, weight";
+                             false_feedback, explanation, source, tags, images";
+const OPTION_KEYS: &str = "text, correct, feedback, weight, images";
 
 /// Parses a native TOML bank; `Err` when the file is not UTF-8, not valid TOML, or passes
 /// an upload limit.
@@ -202,6 +205,44 @@ impl Sink<'_> {
         Some(out)
     }
 
+    /// `images = [{ file = "…", alt = "…" }, …]`; a missing alt is reported when the
+    /// pictures are read (`banks::media`), with the question's line.
+    fn images(&mut self, value: &Spanned<DeValue<'_>>) -> Option<Vec<Image>> {
+        let shape = "Khóa “images” phải là danh sách ảnh \
+                     [{ file = \"anh.png\", alt = \"mô tả ảnh\" }].";
+        let DeValue::Array(items) = value.get_ref() else {
+            self.push(shape.to_owned());
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            let DeValue::Table(table) = item.get_ref() else {
+                self.push(shape.to_owned());
+                return None;
+            };
+            let (mut file, mut alt) = (None, String::new());
+            for (key, value) in table.iter() {
+                match key.get_ref().as_ref() {
+                    "file" => file = self.string(value, "file"),
+                    "alt" => alt = self.string(value, "alt").unwrap_or_default(),
+                    other => {
+                        self.push(format!(
+                            "Khóa “{}” không hợp lệ trong ảnh; các khóa hợp lệ: file, alt.",
+                            excerpt(other)
+                        ));
+                        return None;
+                    }
+                }
+            }
+            let Some(file) = file else {
+                self.push("Ảnh thiếu khóa “file” (tên tệp ảnh trong gói ZIP).".to_owned());
+                return None;
+            };
+            out.push(Image::named(&file, &alt));
+        }
+        Some(out)
+    }
+
     fn required<T>(&mut self, value: Option<T>, present: bool, key: &str) -> Option<T> {
         if !present {
             self.push(format!("Câu hỏi thiếu khóa “{key}”."));
@@ -225,6 +266,7 @@ struct Raw {
     explanation: Option<String>,
     source: Option<String>,
     tags: Option<Vec<String>>,
+    images: Option<Vec<Image>>,
     seen: Vec<&'static str>,
     broken: bool,
 }
@@ -246,6 +288,7 @@ fn question(table: &DeTable<'_>, sink: &mut Sink<'_>) -> Option<Question> {
             "explanation" => "explanation",
             "source" => "source",
             "tags" => "tags",
+            "images" => "images",
             other => {
                 sink.push(format!(
                     "Khóa “{}” không hợp lệ trong câu hỏi; các khóa hợp lệ: {QUESTION_KEYS}.",
@@ -267,6 +310,7 @@ fn question(table: &DeTable<'_>, sink: &mut Sink<'_>) -> Option<Question> {
             "false_feedback" => set(&mut raw.false_feedback, sink.string(value, known)),
             "explanation" => set(&mut raw.explanation, sink.string(value, known)),
             "source" => set(&mut raw.source, sink.string(value, known)),
+            "images" => set(&mut raw.images, sink.images(value)),
             _ => set(&mut raw.tags, sink.strings(value, known)),
         };
         raw.broken |= !ok;
@@ -299,11 +343,13 @@ fn options(value: &Spanned<DeValue<'_>>, sink: &mut Sink<'_>) -> Option<Vec<Choi
         let mut correct = Some(false);
         let mut feedback = Some(None);
         let mut weight = Some(None);
+        let mut images = Some(Vec::new());
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "text" => text = sink.string(value, "text"),
                 "correct" => correct = sink.boolean(value, "correct"),
                 "feedback" => feedback = sink.string(value, "feedback").map(Some),
+                "images" => images = sink.images(value),
                 "weight" => {
                     weight = sink.string(value, "weight").and_then(|w| {
                         let parsed = parse_weight(&w);
@@ -327,13 +373,15 @@ fn options(value: &Spanned<DeValue<'_>>, sink: &mut Sink<'_>) -> Option<Vec<Choi
         if !table.iter().any(|(k, _)| k.get_ref() == "text") {
             sink.push(format!("Phương án thứ {n} thiếu khóa “text”."));
         }
-        match (text, correct, feedback, weight) {
-            (Some(text), Some(correct), Some(feedback), Some(weight)) => choices.push(Choice {
-                text: clean(&text),
-                correct,
-                feedback: feedback.as_deref().and_then(clean_opt),
-                weight,
-            }),
+        match (text, correct, feedback, weight, images) {
+            (Some(text), Some(correct), Some(feedback), Some(weight), Some(images)) => choices
+                .push(Choice {
+                    images,
+                    text: clean(&text),
+                    correct,
+                    feedback: feedback.as_deref().and_then(clean_opt),
+                    weight,
+                }),
             _ => ok = false,
         }
     }
@@ -400,12 +448,14 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
             raw.answer.map(|answer| {
                 vec![
                     Choice {
+                        images: Vec::new(),
                         text: TRUE_TEXT.to_owned(),
                         correct: answer,
                         feedback: raw.true_feedback.as_deref().and_then(clean_opt),
                         weight: None,
                     },
                     Choice {
+                        images: Vec::new(),
                         text: FALSE_TEXT.to_owned(),
                         correct: !answer,
                         feedback: raw.false_feedback.as_deref().and_then(clean_opt),
@@ -436,6 +486,7 @@ fn build(raw: Raw, sink: &mut Sink<'_>) -> Option<Question> {
         return None;
     }
     Some(Question {
+        images: raw.images.unwrap_or_default(),
         key: raw.id.as_deref().map(clean),
         topic: clean_topic(&topic?),
         difficulty: difficulty?,

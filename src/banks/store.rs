@@ -96,6 +96,9 @@ pub fn content_hash(q: &Question) -> String {
         explanation: Option<&'a str>,
         source: Option<&'a str>,
         tags: &'a [String],
+        // Absent when none, so that questions without pictures keep the hash they had.
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        images: &'a [super::Image],
     }
     let content = Content {
         kind: q.kind,
@@ -106,6 +109,7 @@ pub fn content_hash(q: &Question) -> String {
         explanation: q.explanation.as_deref(),
         source: q.source.as_deref(),
         tags: &q.tags,
+        images: &q.images,
     };
     let json = serde_json::to_vec(&content).unwrap_or_default();
     hex(&Sha256::digest(&json))
@@ -129,6 +133,7 @@ pub async fn import(
     let incoming = &parsed.bank;
     let now = Utc::now();
     let txn = db.begin().await?;
+    super::media_store::insert_missing(&txn, &parsed.media, now).await?;
 
     let existing = bank::Entity::find()
         .filter(bank::Column::Code.eq(incoming.code.clone()))
@@ -306,6 +311,11 @@ fn to_active(
         created_at: Set(meta.now),
         created_version: Set(meta.version),
         retired_version: Set(None),
+        images: Set(if q.images.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&q.images).map_err(anyhow::Error::from)?)
+        }),
         ..Default::default()
     })
 }
@@ -338,6 +348,14 @@ pub fn to_question(row: &question::Model) -> Result<Question> {
         ))
     };
     Ok(Question {
+        images: match &row.images {
+            Some(json) => crate::entities::decode_json(
+                format_args!("question revision {}", row.id),
+                "images",
+                json,
+            )?,
+            None => Vec::new(),
+        },
         key: (!row.key.starts_with("text:")).then(|| row.key.clone()),
         topic: row.topic.clone(),
         difficulty: Difficulty::from_name(&row.difficulty).ok_or_else(|| corrupt("difficulty"))?,

@@ -32,12 +32,14 @@ pub fn synthetic_bank(n: usize) -> Bank {
                     ),
                     vec![
                         Choice {
+                            images: Vec::new(),
                             text: TRUE_TEXT.to_owned(),
                             correct: number % 2 == 1,
                             feedback: None,
                             weight: None,
                         },
                         Choice {
+                            images: Vec::new(),
                             text: FALSE_TEXT.to_owned(),
                             correct: number % 2 == 0,
                             feedback: Some(format!("Xem lại Điều {} của Nghị định.", i % 30 + 1)),
@@ -49,6 +51,7 @@ pub fn synthetic_bank(n: usize) -> Bank {
                     let correct = [i % 4, (i + 1) % 4];
                     let choices = (0..4)
                         .map(|j| Choice {
+                            images: Vec::new(),
                             text: format!("Phương án {} của câu {number}", ["A", "B", "C", "D"][j]),
                             correct: if kind == Kind::Single {
                                 j == correct[0]
@@ -69,6 +72,7 @@ pub fn synthetic_bank(n: usize) -> Bank {
                 }
             };
             Question {
+                images: Vec::new(),
                 key: Some(format!("q{number:05}")),
                 topic: topic.to_owned(),
                 difficulty,

@@ -264,12 +264,14 @@ fn choices(kind: Kind) -> BoxedStrategy<Vec<Choice>> {
             .prop_map(|(answer, on_true, on_false)| {
                 vec![
                     Choice {
+                        images: Vec::new(),
                         text: TRUE_TEXT.to_owned(),
                         correct: answer,
                         feedback: on_true,
                         weight: None,
                     },
                     Choice {
+                        images: Vec::new(),
                         text: FALSE_TEXT.to_owned(),
                         correct: !answer,
                         feedback: on_false,
@@ -288,6 +290,7 @@ fn choices(kind: Kind) -> BoxedStrategy<Vec<Choice>> {
                     .into_iter()
                     .enumerate()
                     .map(|(j, (text, flag, feedback))| Choice {
+                        images: Vec::new(),
                         // Distinct after normalisation thanks to the suffix.
                         text: clean(&format!("{text} ({j})")),
                         correct: j == first_correct || (kind == Kind::Multiple && flag),
@@ -326,6 +329,7 @@ fn question(index: usize) -> impl Strategy<Value = Question> {
             move |((kind, key, topic, difficulty, text, (explanation, source), tags), choices)| {
                 let topic = clean_topic(&topic);
                 (!topic.is_empty()).then(|| Question {
+                    images: Vec::new(),
                     // Distinct keys and texts thanks to the index.
                     key: key.map(|k| clean(&format!("{k} {index}"))),
                     topic,

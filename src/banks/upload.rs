@@ -15,7 +15,7 @@ pub fn detect_format(named: Option<&str>, file_name: Option<&str>) -> Result<For
     .ok_or_else(|| {
         AppError::bad_request(
             "unknown_format",
-            "Định dạng tệp không được hỗ trợ; dùng format=toml, gift, aiken, csv, xlsx hoặc moodlexml.",
+            "Định dạng tệp không được hỗ trợ; dùng format=toml, gift, aiken, csv, xlsx, moodlexml hoặc zip (gói kèm ảnh).",
         )
     })
 }
@@ -26,6 +26,10 @@ pub async fn parse(format: Format, bytes: Vec<u8>, meta: BankMeta) -> Result<Par
     let parsed = tokio::task::spawn_blocking(move || super::parse(format, &bytes, &meta))
         .await
         .map_err(anyhow::Error::from)?;
+    finish(parsed)
+}
+
+fn finish(parsed: std::result::Result<Parsed, super::Problems>) -> Result<Parsed> {
     parsed.map_err(|problems| AppError::InvalidFile {
         code: "invalid_bank",
         message: match problems.limit() {
@@ -37,4 +41,30 @@ pub async fn parse(format: Format, bytes: Vec<u8>, meta: BankMeta) -> Result<Par
         },
         problems,
     })
+}
+
+/// Parses an upload, a single bank file or a ZIP bundle of a bank file and its pictures
+/// ([`super::bundle`]), off the async threads; problems become a 422 `invalid_bank`.
+pub async fn parse_upload(
+    named: Option<&str>,
+    file_name: Option<&str>,
+    bytes: Vec<u8>,
+    meta: BankMeta,
+) -> Result<Parsed> {
+    let named_format = named.filter(|f| !f.is_empty() && !f.eq_ignore_ascii_case("zip"));
+    let format = match named_format {
+        Some(_) => Some(detect_format(named_format, None)?),
+        None => None,
+    };
+    if super::bundle::is_bundle(file_name, format, &bytes)
+        || named.is_some_and(|f| f.eq_ignore_ascii_case("zip"))
+    {
+        return finish(
+            tokio::task::spawn_blocking(move || super::bundle::parse_bundle(&bytes, format, &meta))
+                .await
+                .map_err(anyhow::Error::from)?,
+        );
+    }
+    let format = detect_format(named, file_name)?;
+    parse(format, bytes, meta).await
 }

@@ -208,6 +208,7 @@ mod tests {
 
     fn choice(text: &str, correct: bool) -> Choice {
         Choice {
+            images: Vec::new(),
             text: text.to_owned(),
             correct,
             feedback: None,
@@ -217,6 +218,7 @@ mod tests {
 
     fn question(line: usize, text: &str, kind: Kind, choices: Vec<Choice>) -> Question {
         Question {
+            images: Vec::new(),
             key: None,
             topic: "Chung".to_owned(),
             difficulty: Difficulty::Medium,

@@ -27,6 +27,10 @@ pub struct QuestionData {
     pub correct: Vec<bool>,
     pub explanation: Option<String>,
     pub source: Option<String>,
+    /// Pictures of the question text (issue #19).
+    pub images: Vec<crate::banks::Image>,
+    /// Pictures of each option, in bank order.
+    pub choice_images: Vec<Vec<crate::banks::Image>>,
 }
 
 impl QuestionData {
@@ -41,6 +45,8 @@ impl QuestionData {
             difficulty: q.difficulty,
             text: q.text,
             correct: q.choices.iter().map(|c| c.correct).collect(),
+            choice_images: q.choices.iter().map(|c| c.images.clone()).collect(),
+            images: q.images,
             choices: q.choices.into_iter().map(|c| c.text).collect(),
             explanation: q.explanation,
             source: q.source,

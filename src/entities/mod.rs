@@ -17,6 +17,7 @@ pub mod contest;
 pub mod contest_document;
 pub mod data_request;
 pub mod identity_conflict;
+pub mod media;
 pub mod prize_plan;
 pub mod question;
 pub mod question_decision;

@@ -33,6 +33,9 @@ pub struct Model {
     pub created_version: i32,
     /// The bank version from which it no longer belongs (edited or removed).
     pub retired_version: Option<i32>,
+    /// JSON array of the question's pictures `{file, alt, width, height}`; NULL when none.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub images: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

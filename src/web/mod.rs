@@ -4,6 +4,7 @@ pub mod api;
 pub mod cached;
 pub mod compress;
 pub mod extract;
+pub mod media;
 pub mod openapi;
 pub mod pages;
 pub mod security;
@@ -131,6 +132,8 @@ route_table! {
         GET  "/metrics"                               => api::metrics::metrics,
         GET  "/api/openapi.json"                      => openapi::document,
         GET  "/static/{name}"                         => crate::views::assets::serve,
+        GET  "/media/{name}"                          => media::serve,
+        GET  "/media/720/{name}"                      => media::serve_small,
         GET  "/"                                      => pages::public::home,
         GET  "/login"                                 => pages::auth::login_page,
         POST "/login"                                 => pages::auth::login,
@@ -156,6 +159,7 @@ route_table! {
         GET  "/organiser"                             => pages::organiser::dashboard,
         GET  "/organiser/banks"                       => pages::organiser::banks,
         POST "/organiser/banks"                       => pages::organiser::upload_bank,
+        GET  "/organiser/banks/mau-ngan-hang.xlsx"    => pages::organiser::template,
         GET  "/organiser/banks/{id}"                  => pages::organiser::bank,
         GET  "/organiser/contests"                    => pages::organiser::contests,
         POST "/organiser/contests"                    => pages::organiser::create_contest,

@@ -31,6 +31,7 @@ mod metrics;
 mod openapi;
 mod pages;
 mod phone;
+mod pictures;
 mod privacy;
 mod process;
 mod profile;

@@ -230,6 +230,7 @@ pub async fn seed_database(url: &str, participants: usize) -> Seeded {
             bank,
             skipped: vec![],
             warnings: vec![],
+            media: vec![],
         },
         None,
     )

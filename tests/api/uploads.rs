@@ -28,7 +28,7 @@ const GIB: u64 = 1024 * 1024 * 1024;
 
 /// One zip entry: its name, method (0 stored, 8 deflated), data as stored, and what its
 /// headers declare.
-struct Part {
+pub(crate) struct Part {
     name: String,
     method: u16,
     data: Vec<u8>,
@@ -37,7 +37,7 @@ struct Part {
 }
 
 /// A small part, deflated.
-fn part(name: &str, text: &str) -> Part {
+pub(crate) fn part(name: &str, text: &str) -> Part {
     let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(text.as_bytes()).unwrap();
     Part {
@@ -80,7 +80,14 @@ fn deflate_piece(bytes: &[u8], finish: bool) -> Vec<u8> {
 /// `suffix` — as one deflate stream built from a single compressed copy of `chunk`, with
 /// the true CRC (combined, not computed over the expansion). `declared_size` is what the
 /// headers say (the truth, or a lie).
-fn bomb(name: &str, prefix: &str, chunk: &[u8], size: u64, suffix: &str, lie: bool) -> Part {
+pub(crate) fn bomb(
+    name: &str,
+    prefix: &str,
+    chunk: &[u8],
+    size: u64,
+    suffix: &str,
+    lie: bool,
+) -> Part {
     let repeats = (size - prefix.len() as u64 - suffix.len() as u64) / chunk.len() as u64;
     let packed = deflate_piece(chunk, false);
     let mut data = deflate_piece(prefix.as_bytes(), false);
@@ -106,7 +113,7 @@ fn bomb(name: &str, prefix: &str, chunk: &[u8], size: u64, suffix: &str, lie: bo
 }
 
 /// The zip holding `parts` (no zip64: every size here fits 32 bits).
-fn zip(parts: &[Part]) -> Vec<u8> {
+pub(crate) fn zip(parts: &[Part]) -> Vec<u8> {
     fn u16le(out: &mut Vec<u8>, v: u16) {
         out.extend_from_slice(&v.to_le_bytes());
     }

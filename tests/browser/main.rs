@@ -18,3 +18,4 @@ mod flows;
 mod harness;
 mod participant;
 mod phone;
+mod pictures;

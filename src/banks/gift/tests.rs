@@ -16,6 +16,7 @@ fn bank(src: &str) -> (Bank, Vec<Skipped>) {
 
 fn c(text: &str, correct: bool, feedback: Option<&str>) -> Choice {
     Choice {
+        images: Vec::new(),
         text: text.to_owned(),
         correct,
         feedback: feedback.map(str::to_owned),
@@ -30,6 +31,7 @@ fn q(
     explanation: Option<&str>,
 ) -> Question {
     Question {
+        images: Vec::new(),
         key: key.map(str::to_owned),
         topic: topic.to_owned(),
         difficulty,

@@ -70,12 +70,14 @@ fn parses_example() {
         tf.choices,
         vec![
             Choice {
+                images: Vec::new(),
                 text: "Đúng".into(),
                 correct: true,
                 feedback: None,
                 weight: None,
             },
             Choice {
+                images: Vec::new(),
                 text: "Sai".into(),
                 correct: false,
                 feedback: Some("Xem Điều 25.".into()),

@@ -421,12 +421,14 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
         };
         vec![
             Choice {
+                images: Vec::new(),
                 text: TRUE_TEXT.to_owned(),
                 correct: verdict,
                 feedback: None,
                 weight: None,
             },
             Choice {
+                images: Vec::new(),
                 text: FALSE_TEXT.to_owned(),
                 correct: !verdict,
                 feedback: None,
@@ -473,6 +475,7 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
             .iter()
             .zip(marked)
             .map(|(text, correct)| Choice {
+                images: Vec::new(),
                 text: text.clone(),
                 correct,
                 feedback: None,
@@ -487,6 +490,7 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
         return None;
     }
     Some(Question {
+        images: Vec::new(),
         key: row.id.and_then(clean_opt),
         topic: if topic.is_empty() {
             DEFAULT_TOPIC.to_owned()

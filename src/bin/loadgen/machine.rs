@@ -37,6 +37,7 @@ pub async fn setup(url: &str, bank_size: usize) -> anyhow::Result<(i64, Vec<Stri
             bank,
             skipped: vec![],
             warnings: vec![],
+            media: vec![],
         },
         Some(organiser.id),
     )

@@ -20,8 +20,8 @@ pub use save::{
 };
 pub use start::{Started, start};
 pub use view::{
-    AttemptOption, AttemptQuestion, AttemptResult, AttemptView, Reveal, SavedAnswer, result_of,
-    view, view_new,
+    AttemptImage, AttemptOption, AttemptQuestion, AttemptResult, AttemptView, Reveal, SavedAnswer,
+    result_of, view, view_new,
 };
 
 use std::sync::Arc;

@@ -44,11 +44,44 @@ pub fn result_of(a: &attempt::Model, score_shown: bool) -> Option<AttemptResult>
     })
 }
 
+/// A picture of a question or an option, as a page shows it (issue #19). Its address is
+/// the picture's content hash: the same for every attempt, and nothing in it says whether
+/// an option is right.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttemptImage {
+    /// `/media/<sha256>.<ext>`.
+    pub src: String,
+    /// The phone variant `/media/720/<sha256>.<ext>`, for pictures wider than 720 px.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub small: Option<String>,
+    /// What the picture shows.
+    pub alt: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl AttemptImage {
+    /// How a page shows a stored picture.
+    pub fn of(image: &crate::banks::Image) -> AttemptImage {
+        AttemptImage {
+            src: format!("/media/{}", image.file),
+            small: (image.width > crate::banks::media::SMALL_WIDTH)
+                .then(|| format!("/media/720/{}", image.file)),
+            alt: image.alt.clone(),
+            width: image.width,
+            height: image.height,
+        }
+    }
+}
+
 /// An option of a drawn question, with an opaque id.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptOption {
     pub id: String,
     pub text: String,
+    /// Pictures of the option; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<AttemptImage>,
     /// In review only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correct: Option<bool>,
@@ -62,6 +95,9 @@ pub struct AttemptQuestion {
     /// `single`, `multiple` or `true_false`.
     pub kind: &'static str,
     pub text: String,
+    /// Pictures of the question; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<AttemptImage>,
     pub options: Vec<AttemptOption>,
     /// In review, for answered questions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,6 +264,11 @@ async fn view_with(
             .map(|&bank_index| AttemptOption {
                 id: option_id(a.seed, position, bank_index),
                 text: q.choices.get(bank_index).cloned().unwrap_or_default(),
+                images: q
+                    .choice_images
+                    .get(bank_index)
+                    .map(|images| images.iter().map(AttemptImage::of).collect())
+                    .unwrap_or_default(),
                 correct: review.then(|| key.get(bank_index).copied().unwrap_or(false)),
             })
             .collect();
@@ -253,6 +294,7 @@ async fn view_with(
             id: position as i64,
             kind: q.kind.as_str(),
             text: q.text.clone(),
+            images: q.images.iter().map(AttemptImage::of).collect(),
             options,
             answered_correctly,
             explanation: review.then(|| q.explanation.clone()),

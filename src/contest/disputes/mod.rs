@@ -446,6 +446,8 @@ mod tests {
 
     fn q(kind: Kind) -> QuestionData {
         QuestionData {
+            images: Vec::new(),
+            choice_images: Vec::new(),
             id: 7,
             bank_id: 1,
             kind,

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use crate::banks::upload::{detect_format, parse};
+use crate::banks::upload::parse_upload;
 use crate::banks::{self, BankMeta, Format, store};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
@@ -60,13 +60,18 @@ async fn read_upload(
     req: &HttpRequest,
     payload: web::Payload,
     query: &UploadQuery,
-) -> Result<(Format, Vec<u8>)> {
+) -> Result<banks::Parsed> {
     let upload = upload::read(req, payload).await?;
     let (file_name, bytes) = upload.file.ok_or_else(|| {
         AppError::bad_request("invalid_upload", "Biểu mẫu không có tệp ngân hàng câu hỏi.")
     })?;
-    let format = detect_format(query.format.as_deref(), file_name.as_deref())?;
-    Ok((format, bytes))
+    parse_upload(
+        query.format.as_deref(),
+        file_name.as_deref(),
+        bytes,
+        meta(query),
+    )
+    .await
 }
 
 fn meta(query: &UploadQuery) -> BankMeta {
@@ -104,8 +109,7 @@ pub async fn import(
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse> {
-    let (format, bytes) = read_upload(&req, payload, &query).await?;
-    let parsed = parse(format, bytes, meta(&query)).await?;
+    let parsed = read_upload(&req, payload, &query).await?;
     let outcome = store::import(&state.db.write, &parsed, Some(organiser.0.id())).await?;
     // Draws and checks on this instance read the new revision at once (others within
     // the pool's re-check interval).
@@ -157,8 +161,7 @@ pub async fn check(
     query: web::Query<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse> {
-    let (format, bytes) = read_upload(&req, payload, &query).await?;
-    let parsed = parse(format, bytes, meta(&query)).await?;
+    let parsed = read_upload(&req, payload, &query).await?;
     Ok(HttpResponse::Ok().json(BankChecked {
         questions: parsed.bank.questions.len(),
         code: parsed.bank.code,
@@ -208,6 +211,29 @@ pub struct ExportQuery {
     pub format: Option<String>,
 }
 
+/// The stored pictures a bank's questions and options show, by name.
+async fn picture_files(
+    state: &AppState,
+    bank: &banks::Bank,
+) -> Result<std::collections::HashMap<String, Vec<u8>>> {
+    let mut names: Vec<String> = bank
+        .questions
+        .iter()
+        .flat_map(|q| {
+            q.images
+                .iter()
+                .chain(q.choices.iter().flat_map(|c| c.images.iter()))
+        })
+        .map(|i| i.file.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(crate::banks::media_store::read_many(&state.db.read, &names)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 #[utoipa::path(
     get, path = "/api/v1/banks/{id}/export", tag = "banks",
     params(("id" = i64, Path, example = 1, description = "Bank id"), ExportQuery),
@@ -241,7 +267,7 @@ pub async fn export(
     let (text, extension, content_type) = match format {
         Format::Gift => (banks::to_gift(&bank), "gift", "text/plain; charset=utf-8"),
         Format::MoodleXml => (
-            banks::to_moodle_xml(&bank),
+            banks::to_moodle_xml_with(&bank, &picture_files(&state, &bank).await?),
             "xml",
             "application/xml; charset=utf-8",
         ),

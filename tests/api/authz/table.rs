@@ -70,6 +70,22 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         none(),
         all_ok,
     );
+    // Pictures are public, by content hash: an unknown one is 404 for every caller.
+    let no_picture = format!("{}.png", "0".repeat(64));
+    row(
+        "GET",
+        "/media/{name}",
+        format!("/media/{no_picture}"),
+        none(),
+        "404 404 404 404 404 404 404",
+    );
+    row(
+        "GET",
+        "/media/720/{name}",
+        format!("/media/720/{no_picture}"),
+        none(),
+        "404 404 404 404 404 404 404",
+    );
     row("GET", "/", "/".into(), none(), all_ok);
     row("GET", "/login", "/login".into(), none(), all_ok);
     row(
@@ -231,6 +247,13 @@ pub(super) fn cases(w: &World) -> Vec<Case> {
         "GET",
         "/organiser/banks",
         "/organiser/banks".into(),
+        none(),
+        organiser_page,
+    );
+    row(
+        "GET",
+        "/organiser/banks/mau-ngan-hang.xlsx",
+        "/organiser/banks/mau-ngan-hang.xlsx".into(),
         none(),
         organiser_page,
     );

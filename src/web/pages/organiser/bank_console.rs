@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
-use crate::banks::upload::{detect_format, parse};
+use crate::banks::upload::parse_upload;
 use crate::banks::{BankMeta, Difficulty, store};
 use crate::contest::difficulty_vi;
 use crate::error::AppError;
@@ -14,6 +14,18 @@ use crate::views::format::capitalised;
 use crate::views::layout::csrf_field;
 use crate::web::extract::Organiser;
 use crate::web::pages::{PageCtx, PageResult};
+
+/// `GET /organiser/banks/mau-ngan-hang.xlsx` — the XLSX template with its Vietnamese headers.
+pub async fn template(_ctx: PageCtx<Organiser>) -> Result<actix_web::HttpResponse, AppError> {
+    let bytes = crate::banks::template::template_xlsx()?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            "attachment; filename=\"mau-ngan-hang.xlsx\"",
+        ))
+        .body(bytes))
+}
 
 async fn banks_page(
     ctx: &PageCtx<Organiser>,
@@ -27,8 +39,9 @@ async fn banks_page(
         form #bank-upload .card method="post" action="/organiser/banks" enctype="multipart/form-data" {
             h2 { "Tải lên ngân hàng câu hỏi" }
             (csrf_field(viewer))
-            label for="bank-file" { "Tệp (.toml, .gift, .txt, .aiken.txt, .csv, .xlsx, .xml của Moodle)" }
+            label for="bank-file" { "Tệp (.toml, .gift, .txt, .aiken.txt, .csv, .xlsx, .xml của Moodle, hoặc .zip kèm ảnh)" }
             input #bank-file type="file" name="file" required;
+            p.hint { a href="/organiser/banks/mau-ngan-hang.xlsx" download { "Tải bảng tính mẫu (.xlsx)" } }
             label for="bank-format" { "Định dạng" }
             select #bank-format name="format" {
                 option value="" { "Theo đuôi tệp" }
@@ -72,12 +85,11 @@ pub async fn upload_bank(
             .file
             .filter(|(_, b)| !b.is_empty())
             .ok_or_else(|| AppError::bad_request("invalid_upload", "Chưa chọn tệp."))?;
-        let format = detect_format(upload.fields.get("format").map(String::as_str), file_name.as_deref())?;
         let meta = BankMeta {
             code: upload.fields.get("code").cloned().filter(|c| !c.trim().is_empty()),
             title: upload.fields.get("title").cloned().filter(|c| !c.trim().is_empty()),
         };
-        let parsed = parse(format, bytes, meta).await?;
+        let parsed = parse_upload(upload.fields.get("format").map(String::as_str), file_name.as_deref(), bytes, meta).await?;
         if upload.fields.get("action").map(String::as_str) == Some("check") {
             return Ok(html! { div.notice role="status" {
                 "Tệp hợp lệ: " (parsed.bank.questions.len()) " câu hỏi, " (parsed.skipped.len()) " câu bị bỏ qua. Chưa lưu gì."

@@ -16,7 +16,7 @@ mod season_console;
 mod unit_console;
 
 pub use announcement_console::{announcements, create_announcement, withdraw_announcement};
-pub use bank_console::{bank, banks, upload_bank};
+pub use bank_console::{bank, banks, template, upload_bank};
 pub use contest_console::{contest_detail, contests, create_contest, create_round, update_contest};
 pub use dashboard::dashboard;
 pub use document_console::{delete_document, upload_document};
