@@ -3,7 +3,7 @@
 
 Made for the project: simplified mock-ups of an online public-service portal, drawn with
 Pillow and the project's own Noto Serif font, written as small palette PNGs into
-question-banks/anh/. Run from the repository root: `python3 scripts/draw_sample_pictures.py`
+question-banks/anh/. Run from the repository root: `python3 question-banks/anh/draw_sample_pictures.py`
 (needs `pip install pillow`). The pictures are committed; the app never runs this.
 """
 
