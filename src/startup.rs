@@ -133,6 +133,7 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         throttle,
         sessions: Arc::new(RevokedSessions::new(crate::web::extract::USER_CACHE_TTL)),
         site: Arc::new(TtlCache::new(crate::site::SITE_CACHE_TTL, 1)),
+        categories: Arc::new(TtlCache::new(crate::state::CATEGORIES_TTL, 1)),
         ready,
     })
 }

@@ -29,6 +29,9 @@ pub struct AppState {
     pub sessions: Arc<RevokedSessions>,
     /// The site's identity (organiser, province, hotline), read by every page.
     pub site: Arc<TtlCache<(), crate::site::SiteInfo>>,
+    /// The participant categories (the app never changes them: a migration seeds them),
+    /// read by every board page.
+    pub categories: Arc<TtlCache<(), Vec<crate::entities::category::Model>>>,
     /// Public pages rendered once per board snapshot (see `web::cached`).
     pub pages: Arc<crate::web::cached::PageCache>,
     /// The last `/readyz` answer (see `web::api::health`).
@@ -42,4 +45,18 @@ impl AppState {
             .get_or_load((), || crate::site::load(&self.db.read))
             .await
     }
+
+    /// The participant categories in their order, at most [`CATEGORIES_TTL`] old (the
+    /// board pages read them on every request).
+    pub async fn categories(
+        &self,
+    ) -> crate::error::Result<Arc<Vec<crate::entities::category::Model>>> {
+        self.categories
+            .get_or_load((), || crate::accounts::categories(&self.db.read))
+            .await
+    }
 }
+
+/// How long the categories are kept: nothing in the app changes them, so this only bounds
+/// how long a change made in the database by hand takes to show.
+pub const CATEGORIES_TTL: std::time::Duration = std::time::Duration::from_secs(60);

@@ -327,7 +327,7 @@ pub async fn leaderboard(
     if r.practice {
         return Err(AppError::NotFound.into());
     }
-    let categories = crate::accounts::categories(&state.db.read).await?;
+    let categories = state.categories().await?;
     let category = chosen_category(&categories, query.category.as_deref());
     let snapshot = state.engine.boards.published(&state.db.read, &r).await?;
     let closed = contest::round_status(&r, state.engine.now()) == contest::RoundStatus::Closed;
@@ -445,7 +445,7 @@ pub async fn contest_leaderboard(
 ) -> PageResult {
     let c = crate::contest::load_contest(&state.db.read, path.into_inner()).await?;
     lifecycle::ensure_visible(&c, ctx.user.as_ref().map(|u| u.role))?;
-    let categories = crate::accounts::categories(&state.db.read).await?;
+    let categories = state.categories().await?;
     let category = chosen_category(&categories, query.category.as_deref());
     let snapshots = state
         .engine
