@@ -10,6 +10,7 @@
 
 mod aiken;
 pub mod bundle;
+mod catalog;
 mod export;
 mod export_xml;
 mod gift;
