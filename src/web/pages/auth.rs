@@ -250,7 +250,7 @@ async fn register_form(
     general: Option<&str>,
 ) -> Result<Markup, PageError> {
     let units = crate::units::list(&state.db.read).await?;
-    let categories = accounts::categories(&state.db.read).await?;
+    let categories = state.categories().await?.to_vec();
     let consent = consent_text(state.site().await?.organiser_name.clone());
     let viewer = &ctx.viewer;
     Ok(page(

@@ -161,7 +161,7 @@ pub async fn results(
 ) -> PageResult {
     let r = attempts::load_round(&state.db.read, path.into_inner()).await?;
     let snapshot = state.engine.boards.snapshot(&state.db.read, &r).await?;
-    let categories = crate::accounts::categories(&state.db.read).await?;
+    let categories = state.categories().await?.to_vec();
     let category = query
         .category
         .as_deref()

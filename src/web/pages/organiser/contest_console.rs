@@ -50,7 +50,7 @@ async fn contests_page(
         .order_by_desc(contest_entity::Column::CreatedAt)
         .all(&state.db.read)
         .await?;
-    let categories = crate::accounts::categories(&state.db.read).await?;
+    let categories = state.categories().await?.to_vec();
     let viewer = &ctx.viewer;
     Ok(ctx.html(outcome.status, console::organiser(viewer, "Cuộc thi", html! {
         (outcome)
@@ -155,7 +155,7 @@ pub(super) async fn contest_page(
     let c = crate::contest::load_contest(&state.db.read, contest_id).await?;
     let rounds = contest::rounds_of(&state.db.read, c.id).await?;
     let chosen = c.categories()?;
-    let categories = crate::accounts::categories(&state.db.read).await?;
+    let categories = state.categories().await?.to_vec();
     let frozen = matches!(c.status, ContestStatus::Finished | ContestStatus::Archived);
     let banks = store::list(&state.db.read).await?;
     let topics = store::topics(&state.db.read).await?;

@@ -33,7 +33,7 @@ pub async fn participants(
 ) -> PageResult {
     let q = query.query.clone().unwrap_or_default();
     let found = crate::accounts::participants::search(&state, &q, 200).await?;
-    let categories = crate::accounts::categories(&state.db.read).await?;
+    let categories = state.categories().await?.to_vec();
     let viewer = &ctx.viewer;
     let notice = match query.ok.as_deref() {
         Some("void") => Some("Đã huỷ kết quả của thí sinh; kết quả không còn được xếp hạng."),
