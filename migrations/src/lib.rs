@@ -24,6 +24,7 @@ mod m20261203_000015_awards;
 mod m20261203_000020_media;
 mod m20261203_000035_request_resolution;
 mod m20261203_000036_search_names;
+mod m20261203_000037_pending_uploads;
 
 /// Every migration of the app, in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_media::Migration),
             Box::new(m20261203_000035_request_resolution::Migration),
             Box::new(m20261203_000036_search_names::Migration),
+            Box::new(m20261203_000037_pending_uploads::Migration),
         ]
     }
 }

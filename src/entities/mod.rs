@@ -18,6 +18,7 @@ pub mod contest_document;
 pub mod data_request;
 pub mod identity_conflict;
 pub mod media;
+pub mod pending_upload;
 pub mod prize_plan;
 pub mod question;
 pub mod question_decision;

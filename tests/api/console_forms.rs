@@ -222,3 +222,133 @@ async fn uploading_a_bank_without_a_file_says_no_file_was_chosen() {
         "the upload form is still there"
     );
 }
+
+/// The hidden `pending` token of a page's upload form, if a checked file is kept.
+fn kept_token(html: &str) -> Option<String> {
+    let needle = "name=\"pending\" value=\"";
+    let at = html.find(needle)? + needle.len();
+    Some(html[at..at + html[at..].find('"').unwrap()].to_owned())
+}
+
+#[tokio::test]
+async fn a_checked_bank_file_is_kept_and_imported_without_choosing_it_again() {
+    let app = spawn_app().await;
+    app.seed_contest().await;
+    let b = browser();
+    let csrf = log_in(&b, &app, "btc@example.vn", STAFF_PASSWORD).await;
+    let gift = include_str!("../../src/banks/fixtures/moodle.gift");
+    let post = |form: reqwest::multipart::Form| {
+        let b = b.clone();
+        let url = app.url("/organiser/banks");
+        async move {
+            let r = b.post(url).multipart(form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let form = |action: &str, file: Option<&str>, pending: Option<&str>| {
+        let mut f = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("format", "gift")
+            .text("code", "giu-tep")
+            .text("title", "Ngân hàng giữ tệp")
+            .text("action", action.to_owned());
+        f = match file {
+            Some(text) => f.part(
+                "file",
+                reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("mau.gift"),
+            ),
+            None => f.part(
+                "file",
+                reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
+            ),
+        };
+        match pending {
+            Some(t) => f.text("pending", t.to_owned()),
+            None => f,
+        }
+    };
+
+    // "Kiểm tra": nothing saved, the file is named as kept and the typed values stay.
+    let (status, html) = post(form("check", Some(gift), None)).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Chưa lưu gì."), "{html}");
+    assert!(
+        html.contains("Tệp đã kiểm tra: <strong>mau.gift</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"giu-tep\""), "the code typed is kept");
+    assert!(
+        html.contains("value=\"Ngân hàng giữ tệp\""),
+        "the title typed is kept"
+    );
+    assert!(
+        html.contains("<option value=\"gift\" selected>"),
+        "the format chosen is kept"
+    );
+    assert!(
+        !html.contains("id=\"bank-file\" type=\"file\" name=\"file\" required"),
+        "no file is required any more"
+    );
+    let token = kept_token(&html).expect("the kept file's token in the form");
+    let (_, _, list) = page(&b, &app, "/organiser/banks").await;
+    assert!(!list.contains(">giu-tep<"), "a check saves nothing");
+
+    // Another organiser cannot import it with the token.
+    let other = browser();
+    app.staff(cuocthi::accounts::Role::Organiser, "btc2@example.vn")
+        .await;
+    let csrf2 = log_in(&other, &app, "btc2@example.vn", STAFF_PASSWORD).await;
+    let stolen = reqwest::multipart::Form::new()
+        .text("csrf", csrf2)
+        .text("action", "import")
+        .text("pending", token.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
+        );
+    let r = other
+        .post(app.url("/organiser/banks"))
+        .multipart(stolen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Tệp đã kiểm tra không còn được giữ")
+    );
+
+    // "Tải lên" with no file chosen imports the kept one.
+    let (status, html) = post(form("import", None, Some(&token))).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Đã lưu ngân hàng <strong>giu-tep</strong> từ tệp mau.gift"),
+        "{html}"
+    );
+    assert!(
+        kept_token(&html).is_none(),
+        "an imported file is no longer kept"
+    );
+    assert!(html.contains(">giu-tep</a>"), "the bank is listed: {html}");
+
+    // Imported once: the token is spent.
+    let (status, html) = post(form("import", None, Some(&token))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("hãy chọn lại tệp"), "{html}");
+    assert!(
+        html.contains("value=\"giu-tep\""),
+        "a refusal keeps the values typed"
+    );
+
+    // A file that fails its check drops the kept one from the form.
+    let (_, html) = post(form("check", Some(gift), None)).await;
+    let token = kept_token(&html).unwrap();
+    let (status, html) = post(form("check", Some("không phải GIFT {"), Some(&token))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        kept_token(&html).is_none(),
+        "a failed check keeps no file to import by mistake"
+    );
+}

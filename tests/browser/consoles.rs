@@ -95,6 +95,35 @@ async fn organiser_console_reports_bank_errors_by_line_and_creates_a_round() {
     b.wait_for_text(".error", &format!("Dòng {line}")).await;
     b.screenshots("organiser-bank-error", 1280, 800).await;
 
+    // A good file through "Kiểm tra": kept, so "Tải lên" imports it with no file chosen
+    // again (the file field is no longer required); the code typed stays in the form.
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("question-banks/mau/tthc-dien-tu-vinh-long.gift");
+    b.find("form#bank-upload #bank-file")
+        .await
+        .send_keys(&sample.display().to_string())
+        .await
+        .expect("choose the sample");
+    b.fill("form#bank-upload #bank-code", "mau-gift").await;
+    b.find("form#bank-upload #bank-format")
+        .await
+        .select_by_value("")
+        .await
+        .expect("format by the file name");
+    b.find("form#bank-upload button[value=check]")
+        .await
+        .click()
+        .await
+        .expect("check");
+    b.wait_for_text("#bank-kept", "tthc-dien-tu-vinh-long.gift").await;
+    b.screenshots("organiser-bank-checked", 360, 740).await;
+    b.find("form#bank-upload button[value=import]")
+        .await
+        .click()
+        .await
+        .expect("import the kept file");
+    b.wait_for_text(".notice", "Đã lưu ngân hàng mau-gift").await;
+
     // A new round through the form.
     b.goto(&format!("/organiser/contests/{}", seeded.contest))
         .await;

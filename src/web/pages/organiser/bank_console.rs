@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
+use crate::banks::pending::{self, Kept};
 use crate::banks::upload::parse_upload;
 use crate::banks::{BankMeta, Difficulty, store};
 use crate::contest::difficulty_vi;
@@ -27,10 +28,37 @@ pub async fn template(_ctx: PageCtx<Organiser>) -> Result<actix_web::HttpRespons
         .body(bytes))
 }
 
+/// What the upload form shows again: the values typed, and the file kept after "Kiểm tra".
+#[derive(Default)]
+struct BankForm {
+    format: String,
+    code: String,
+    title: String,
+    kept: Option<Kept>,
+}
+
+impl BankForm {
+    fn typed(fields: &std::collections::HashMap<String, String>) -> Self {
+        let field = |k: &str| {
+            fields
+                .get(k)
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        BankForm {
+            format: field("format"),
+            code: field("code"),
+            title: field("title"),
+            kept: None,
+        }
+    }
+}
+
 async fn banks_page(
     ctx: &PageCtx<Organiser>,
     state: &AppState,
     outcome: FormOutcome,
+    form: &BankForm,
 ) -> PageResult {
     let banks = store::list(&state.db.read).await?;
     let viewer = &ctx.viewer;
@@ -39,18 +67,27 @@ async fn banks_page(
         form #bank-upload .card method="post" action="/organiser/banks" enctype="multipart/form-data" {
             h2 { "Tải lên ngân hàng câu hỏi" }
             (csrf_field(viewer))
+            @if let Some(kept) = &form.kept {
+                input type="hidden" name="pending" value=(kept.token);
+                p #bank-kept .notice {
+                    "Tệp đã kiểm tra: " strong { (kept.file_name) } " (" (kept.questions) " câu hỏi). "
+                    "Bấm “Tải lên” để lưu tệp này (giữ trong 1 giờ), hoặc chọn tệp khác."
+                }
+            }
             label for="bank-file" { "Tệp (.toml, .gift, .txt, .aiken.txt, .csv, .xlsx, .xml của Moodle, hoặc .zip kèm ảnh)" }
-            input #bank-file type="file" name="file" required;
+            input #bank-file type="file" name="file" required[form.kept.is_none()];
             p.hint { a href="/organiser/banks/mau-ngan-hang.xlsx" download { "Tải bảng tính mẫu (.xlsx)" } }
             label for="bank-format" { "Định dạng" }
             select #bank-format name="format" {
                 option value="" { "Theo đuôi tệp" }
-                @for f in ["toml", "gift", "aiken", "csv", "xlsx", "moodlexml"] { option value=(f) { (f) } }
+                @for f in ["toml", "gift", "aiken", "csv", "xlsx", "moodlexml", "zip"] {
+                    option value=(f) selected[form.format == f] { (f) }
+                }
             }
             label for="bank-code" { "Mã ngân hàng (cho GIFT, Aiken, CSV, XLSX)" }
-            input #bank-code type="text" name="code";
+            input #bank-code type="text" name="code" value=(form.code);
             label for="bank-title" { "Tên ngân hàng" }
-            input #bank-title type="text" name="title";
+            input #bank-title type="text" name="title" value=(form.title);
             div.actions {
                 button type="submit" name="action" value="check" .secondary { "Kiểm tra" }
                 button type="submit" name="action" value="import" { "Tải lên" }
@@ -68,40 +105,76 @@ async fn banks_page(
 
 /// `GET /organiser/banks`.
 pub async fn banks(ctx: PageCtx<Organiser>, state: web::Data<AppState>) -> PageResult {
-    banks_page(&ctx, &state, FormOutcome::none()).await
+    banks_page(&ctx, &state, FormOutcome::none(), &BankForm::default()).await
 }
 
 /// `POST /organiser/banks` — check or import an uploaded bank; problems are listed by line.
+/// A file that passed "Kiểm tra" is kept ([`pending`]) and imported by "Tải lên" when no
+/// other file is chosen; the form keeps what was typed whatever the outcome.
 pub async fn upload_bank(
     ctx: PageCtx<Organiser>,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> PageResult {
-    let user = &ctx.user;
+    let user_id = ctx.user.id();
     let upload = ctx.read_upload(&req, payload).await?;
+    let mut form = BankForm::typed(&upload.fields);
+    let token = upload
+        .fields
+        .get("pending")
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let checking = upload.fields.get("action").map(String::as_str) == Some("check");
+    let now = state.engine.now();
     let result: Result<Markup, AppError> = async {
-        let (file_name, bytes) = upload
-            .file
-            .filter(|(_, b)| !b.is_empty())
-            .ok_or_else(|| AppError::bad_request("invalid_upload", "Chưa chọn tệp."))?;
-        let meta = BankMeta {
-            code: upload.fields.get("code").cloned().filter(|c| !c.trim().is_empty()),
-            title: upload.fields.get("title").cloned().filter(|c| !c.trim().is_empty()),
+        let (file_name, bytes, from_kept) = match upload.file.filter(|(_, b)| !b.is_empty()) {
+            Some((name, bytes)) => (name.unwrap_or_default(), bytes, false),
+            None => {
+                let token = token
+                    .as_deref()
+                    .ok_or_else(|| AppError::bad_request("invalid_upload", "Chưa chọn tệp."))?;
+                let kept = pending::find(&state.db.read, user_id, token, now).await?.ok_or_else(|| {
+                    AppError::bad_request(
+                        "upload_expired",
+                        "Tệp đã kiểm tra không còn được giữ (quá 1 giờ hoặc đã tải lên); hãy chọn lại tệp.",
+                    )
+                })?;
+                form.kept = Some(Kept {
+                    token: kept.token,
+                    file_name: kept.file_name.clone(),
+                    questions: usize::try_from(kept.questions).unwrap_or_default(),
+                });
+                (kept.file_name, kept.bytes, true)
+            }
         };
-        let parsed = parse_upload(upload.fields.get("format").map(String::as_str), file_name.as_deref(), bytes, meta).await?;
-        if upload.fields.get("action").map(String::as_str) == Some("check") {
+        let meta = BankMeta {
+            code: Some(form.code.clone()).filter(|c| !c.is_empty()),
+            title: Some(form.title.clone()).filter(|c| !c.is_empty()),
+        };
+        // A failed check must not leave an earlier file to be imported by mistake.
+        if checking { form.kept = None; }
+        let named = Some(form.format.as_str());
+        let to_keep = checking.then(|| bytes.clone());
+        let parsed = parse_upload(named, Some(file_name.as_str()), bytes, meta).await?;
+        if let Some(bytes) = to_keep {
+            let kept = pending::keep(&state.db.write, user_id, &file_name, named, bytes, parsed.bank.questions.len(), now).await?;
+            form.kept = Some(kept);
             return Ok(html! { div.notice role="status" {
                 "Tệp hợp lệ: " (parsed.bank.questions.len()) " câu hỏi, " (parsed.skipped.len()) " câu bị bỏ qua. Chưa lưu gì."
                 @if !parsed.skipped.is_empty() { ul { @for s in &parsed.skipped { li { "Dòng " (s.line) ": " (s.reason) } } } }
                 (warning_list(&parsed.warnings))
             } });
         }
-        let outcome = store::import(&state.db.write, &parsed, Some(user.id())).await?;
+        let outcome = store::import(&state.db.write, &parsed, Some(user_id)).await?;
         state.engine.pools.invalidate_bank(outcome.id);
-        tracing::info!(bank.id = outcome.id, created = outcome.created, revised = outcome.revised, "bank imported from the console");
+        tracing::info!(bank.id = outcome.id, created = outcome.created, revised = outcome.revised, from_kept, "bank imported from the console");
+        if let Some(token) = &token {
+            pending::discard(&state.db.write, user_id, token).await?;
+        }
+        form = BankForm::default();
         Ok(html! { div.notice role="status" {
-            "Đã lưu ngân hàng " strong { (outcome.code) } ": " (outcome.questions) " câu hỏi ("
+            "Đã lưu ngân hàng " strong { (outcome.code) } @if !file_name.is_empty() { " từ tệp " (file_name) } ": " (outcome.questions) " câu hỏi ("
             (outcome.created) " mới, " (outcome.revised) " sửa đổi, " (outcome.unchanged) " giữ nguyên, " (outcome.retired) " ngừng dùng)."
             @if !parsed.skipped.is_empty() { ul { @for s in &parsed.skipped { li { "Bỏ qua dòng " (s.line) ": " (s.reason) } } } }
             (warning_list(&parsed.warnings))
@@ -112,7 +185,7 @@ pub async fn upload_bank(
         Ok(notice) => FormOutcome::done(notice),
         Err(e) => FormOutcome::refused(e)?,
     };
-    banks_page(&ctx, &state, outcome).await
+    banks_page(&ctx, &state, outcome, &form).await
 }
 
 /// `GET /organiser/banks/{id}` — counts per topic × difficulty.
@@ -124,8 +197,12 @@ pub async fn bank(
     let detail = store::detail(&state.db.read, path.into_inner()).await?;
     Ok(ctx.ok(console::organiser(&ctx.viewer, &format!("Ngân hàng {}", detail.code), html! {
         p { (detail.title) " — " (detail.questions) " câu hỏi, phiên bản " (detail.version) "." }
-        p { a href={ "/api/v1/banks/" (detail.id) "/export?format=toml" } { "Tải về (TOML)" } " · "
-            a href={ "/api/v1/banks/" (detail.id) "/export?format=gift" } { "Tải về (GIFT)" } }
+        p { "Tải về: "
+            @for (i, (format, label)) in [("toml", "TOML"), ("gift", "GIFT"), ("moodlexml", "Moodle XML"), ("xlsx", "Excel"), ("csv", "CSV")].iter().enumerate() {
+                @if i > 0 { " · " }
+                a href={ "/api/v1/banks/" (detail.id) "/export?format=" (format) } download { (label) }
+            }
+        }
         div.table-wrap { table #bank-topics {
             thead { tr {
                 th scope="col" { "Chủ đề" } th.num scope="col" { "Tổng" }
