@@ -72,14 +72,27 @@ pub enum BankCommand {
     Import(BankFileArgs),
     /// Validate a bank file without storing anything: exit 0 when valid, 1 otherwise.
     Check(BankFileArgs),
+    /// Write the sample banks in every format cuocthi reads (GIFT, Aiken, CSV, XLSX,
+    /// Moodle XML, a ZIP bundle with pictures), generated from the TOML samples.
+    Samples(SamplesArgs),
+}
+
+/// `cuocthi bank samples`.
+#[derive(Debug, Args)]
+pub struct SamplesArgs {
+    /// The folder to write into.
+    #[arg(long, default_value = crate::banks::samples::SAMPLES_DIR)]
+    pub dir: std::path::PathBuf,
 }
 
 /// A bank file and how to read it.
 #[derive(Debug, Args)]
 pub struct BankFileArgs {
-    /// The file: .toml, .gift, .txt (Aiken), .csv or .xlsx.
+    /// The file: .toml, .gift, .txt (GIFT), .aiken.txt, .csv, .xlsx, .xml (Moodle XML), or
+    /// a .zip bundle of one of them and its pictures.
     pub file: std::path::PathBuf,
-    /// The format, when the file name does not say it: toml, gift, aiken, csv or xlsx.
+    /// The format, when the file name does not say it: toml, gift, aiken, csv, xlsx,
+    /// moodlexml or zip.
     #[arg(long)]
     pub format: Option<String>,
     /// The bank code, for formats that carry none (GIFT, Aiken, CSV, XLSX).
@@ -216,6 +229,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Migrate(args) => migrate(args).await,
             Command::Bank(BankCommand::Import(args)) => bank_import(args).await,
             Command::Bank(BankCommand::Check(args)) => bank_check(args),
+            Command::Bank(BankCommand::Samples(args)) => bank_samples(&args),
             Command::Export(args) => export(args).await,
             Command::Backup(args) => backup(args).await,
             Command::Anonymise(args) => anonymise(args).await,
@@ -442,17 +456,25 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
 pub fn read_bank(
     args: &BankFileArgs,
 ) -> anyhow::Result<Result<crate::banks::Parsed, crate::banks::Problems>> {
-    use crate::banks::{BankMeta, Format};
+    use crate::banks::{BankMeta, Format, bundle};
     let name = args.file.to_string_lossy();
-    let format = match &args.format {
-        Some(f) => Format::from_name(f).with_context(|| format!("unknown format {f}"))?,
-        None => Format::from_file_name(&name)
-            .with_context(|| format!("cannot tell the format of {name}: use --format"))?,
+    let named = match &args.format {
+        Some(f) if f.eq_ignore_ascii_case("zip") => None,
+        Some(f) => Some(Format::from_name(f).with_context(|| format!("unknown format {f}"))?),
+        None => None,
     };
     let bytes = std::fs::read(&args.file).with_context(|| format!("Failed to read {name}"))?;
     let meta = BankMeta {
         code: args.code.clone(),
         title: args.title.clone(),
+    };
+    if bundle::is_bundle(Some(&name), named, &bytes) {
+        return Ok(bundle::parse_bundle(&bytes, named, &meta));
+    }
+    let format = match named {
+        Some(f) => f,
+        None => Format::from_file_name(&name)
+            .with_context(|| format!("cannot tell the format of {name}: use --format"))?,
     };
     Ok(crate::banks::parse(format, &bytes, &meta))
 }
@@ -489,6 +511,13 @@ fn bank_check(args: BankFileArgs) -> anyhow::Result<()> {
             std::process::exit(1);
         }
     }
+}
+
+fn bank_samples(args: &SamplesArgs) -> anyhow::Result<()> {
+    for path in crate::banks::samples::write_samples(&args.dir)? {
+        println!("{}", path.display());
+    }
+    Ok(())
 }
 
 async fn bank_import(args: BankFileArgs) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@ mod aiken;
 pub mod bundle;
 mod catalog;
 mod export;
+mod export_tabular;
 mod export_xml;
 mod gift;
 pub mod media;
@@ -21,8 +22,10 @@ mod model;
 mod moodle_tests;
 mod moodle_xml;
 mod native;
+pub mod pending;
 #[cfg(test)]
 mod picture_tests;
+pub mod samples;
 pub mod store;
 mod synthetic;
 mod tabular;
@@ -41,6 +44,7 @@ use serde::{Deserialize, Serialize};
 use crate::limits::{self, MAX_QUESTIONS};
 
 pub use export::{to_gift, to_toml};
+pub use export_tabular::{to_aiken, to_csv, to_xlsx};
 pub use export_xml::{to_moodle_xml, to_moodle_xml_with};
 pub use model::{
     Bank, Choice, Difficulty, FALSE_TEXT, Image, Kind, LineProblem, Parsed, Problems, Question,

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::banks::upload::parse_upload;
-use crate::banks::{self, BankMeta, Format, store};
+use crate::banks::{self, BankMeta, store};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::web::extract::{Organiser, Staff};
@@ -207,7 +207,8 @@ pub async fn detail(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
-    /// `toml` (the default), `gift` or `moodlexml`.
+    /// `toml` (the default), `gift`, `moodlexml`, `csv`, `xlsx` or `aiken` (single-answer
+    /// questions only).
     pub format: Option<String>,
 }
 
@@ -245,33 +246,45 @@ async fn picture_files(
         crate::error::NotFoundError,
     )
 )]
-/// `GET /api/v1/banks/{id}/export?format=toml|gift|moodlexml`.
+/// `GET /api/v1/banks/{id}/export?format=toml|gift|moodlexml|csv|xlsx|aiken`.
+///
+/// CSV and XLSX have no place for per-option feedback; Aiken holds the single-answer
+/// questions only (`X-Questions-Left-Out` counts the others).
 pub async fn export(
     _staff: Staff,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse> {
-    let format = match query.format.as_deref().unwrap_or("toml") {
-        "toml" => Format::Toml,
-        "gift" => Format::Gift,
-        "moodlexml" => Format::MoodleXml,
-        _ => {
-            return Err(AppError::bad_request(
-                "unknown_format",
-                "Chỉ xuất được định dạng toml, gift hoặc moodlexml.",
-            ));
-        }
-    };
+    let format = query.format.as_deref().unwrap_or("toml");
+    if !["toml", "gift", "moodlexml", "csv", "xlsx", "aiken"].contains(&format) {
+        return Err(AppError::bad_request(
+            "unknown_format",
+            "Chỉ xuất được định dạng toml, gift, moodlexml, csv, xlsx hoặc aiken.",
+        ));
+    }
     let bank = store::load_bank(&state.db.read, path.into_inner()).await?;
-    let (text, extension, content_type) = match format {
-        Format::Gift => (banks::to_gift(&bank), "gift", "text/plain; charset=utf-8"),
-        Format::MoodleXml => (
-            banks::to_moodle_xml_with(&bank, &picture_files(&state, &bank).await?),
+    let text = "text/plain; charset=utf-8";
+    let mut left_out = 0;
+    let (body, extension, content_type) = match format {
+        "gift" => (banks::to_gift(&bank).into_bytes(), "gift", text),
+        "moodlexml" => (
+            banks::to_moodle_xml_with(&bank, &picture_files(&state, &bank).await?).into_bytes(),
             "xml",
             "application/xml; charset=utf-8",
         ),
-        _ => (banks::to_toml(&bank), "toml", "text/plain; charset=utf-8"),
+        "csv" => (banks::to_csv(&bank)?, "csv", "text/csv; charset=utf-8"),
+        "xlsx" => (
+            banks::to_xlsx(&bank)?,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        "aiken" => {
+            let (aiken, skipped) = banks::to_aiken(&bank);
+            left_out = skipped;
+            (aiken.into_bytes(), "aiken.txt", text)
+        }
+        _ => (banks::to_toml(&bank).into_bytes(), "toml", text),
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
@@ -279,5 +292,6 @@ pub async fn export(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{}.{extension}\"", bank.code),
         ))
-        .body(text))
+        .insert_header(("X-Questions-Left-Out", left_out.to_string()))
+        .body(body))
 }

@@ -1,0 +1,126 @@
+//! The sample banks in every format cuocthi reads (issue #19, point 10), for a newcomer to
+//! try on the upload page: written from the TOML sources in `question-banks/` by
+//! `cuocthi bank samples` into `question-banks/mau/`, and checked to be current by a test,
+//! so that they never drift from the TOML.
+//!
+//! * the contest's bank (`tthc-dien-tu-vinh-long.toml`) as GIFT, Aiken (its single-answer
+//!   questions: Aiken has no other kind), CSV, XLSX and Moodle XML;
+//! * the practice bank with its pictures (`tthc-dien-tu-vinh-long-thi-thu.toml`) as a ZIP
+//!   bundle of a GIFT file and its pictures (`[img …]` markers), and as Moodle XML with
+//!   the pictures embedded, as Moodle exports them.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use anyhow::{Context, anyhow};
+
+use super::{Bank, BankMeta, Format, media, parse_with_files};
+use crate::demo::{PRACTICE_BANK_TOML, SAMPLE_BANK_TOML, sample_files};
+
+/// Where the samples live, relative to the repository.
+pub const SAMPLES_DIR: &str = "question-banks/mau";
+
+/// The contest bank's code, as its samples are imported.
+pub const SAMPLE_CODE: &str = "tthc-dien-tu-vinh-long";
+/// The practice bank's code.
+pub const PRACTICE_CODE: &str = "tthc-dien-tu-vinh-long-thi-thu";
+
+/// A sample's file name, and its bytes.
+pub type Sample = (&'static str, Vec<u8>);
+
+fn bank_of(toml: &str, files: HashMap<String, Vec<u8>>) -> anyhow::Result<Bank> {
+    let parsed = parse_with_files(Format::Toml, toml.as_bytes(), &BankMeta::default(), files)
+        .map_err(|p| anyhow!("a sample TOML bank does not parse: {:?}", p.rendered()))?;
+    Ok(parsed.bank)
+}
+
+/// Every sample, by file name under [`SAMPLES_DIR`].
+pub fn samples() -> anyhow::Result<Vec<Sample>> {
+    let bank = bank_of(SAMPLE_BANK_TOML, HashMap::new())?;
+    let (aiken, _) = super::to_aiken(&bank);
+    let mut out: Vec<Sample> = vec![
+        (
+            "tthc-dien-tu-vinh-long.gift",
+            super::to_gift(&bank).into_bytes(),
+        ),
+        ("tthc-dien-tu-vinh-long.aiken.txt", aiken.into_bytes()),
+        ("tthc-dien-tu-vinh-long.csv", super::to_csv(&bank)?),
+        ("tthc-dien-tu-vinh-long.xlsx", super::to_xlsx(&bank)?),
+        (
+            "tthc-dien-tu-vinh-long.xml",
+            super::to_moodle_xml(&bank).into_bytes(),
+        ),
+    ];
+
+    // The practice bank's pictures by their stored name (the content hash of the cleaned
+    // picture) with the files as drawn (smaller than the cleaned ones, and cleaned to the
+    // same picture again on import), and the names the TOML gives them.
+    let mut stored: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut source_name: HashMap<String, String> = HashMap::new();
+    for (name, bytes) in sample_files() {
+        let m = media::process(&name, &bytes).map_err(|e| anyhow!("{name}: {e}"))?;
+        source_name.insert(m.name.clone(), name);
+        stored.insert(m.name, bytes);
+    }
+    let practice = bank_of(PRACTICE_BANK_TOML, sample_files())?;
+    out.push((
+        "tthc-dien-tu-vinh-long-thi-thu.xml",
+        super::to_moodle_xml_with(&practice, &stored).into_bytes(),
+    ));
+    let mut named = practice;
+    for q in &mut named.questions {
+        let images = q
+            .images
+            .iter_mut()
+            .chain(q.choices.iter_mut().flat_map(|c| c.images.iter_mut()));
+        for i in images {
+            i.file = source_name
+                .get(&i.file)
+                .cloned()
+                .context("a picture without its file")?;
+        }
+    }
+    out.push((
+        "tthc-dien-tu-vinh-long-thi-thu-kem-anh.zip",
+        bundle(&named)?,
+    ));
+    Ok(out)
+}
+
+/// A ZIP bundle of the bank as GIFT and the pictures it names, entries in a fixed order
+/// and with a fixed time, so that the same bank always gives the same bytes.
+fn bundle(bank: &Bank) -> anyhow::Result<Vec<u8>> {
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("tthc-dien-tu-vinh-long-thi-thu.gift", options)?;
+    zip.write_all(super::to_gift(bank).as_bytes())?;
+    let mut files: Vec<(String, Vec<u8>)> = sample_files().into_iter().collect();
+    files.sort();
+    for (name, bytes) in files {
+        // PNG is compressed already.
+        zip.start_file(
+            name,
+            options.compression_method(zip::CompressionMethod::Stored),
+        )?;
+        zip.write_all(&bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+/// Writes every sample into `dir`; returns the paths written.
+pub fn write_samples(dir: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    samples()?
+        .into_iter()
+        .map(|(name, bytes)| {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            Ok(path)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
