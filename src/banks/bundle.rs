@@ -152,6 +152,34 @@ fn read(bytes: &[u8], named: Option<Format>, meta: &BankMeta) -> Result<Parsed, 
 }
 
 /// Whether a file name is a picture's (never read as the bank file).
+/// Writes a bundle: the bank file, then the pictures by name (stored as they are: the
+/// formats are compressed already), entries in name order and with a fixed time, so that
+/// the same bank always gives the same bytes.
+pub fn write_bundle(
+    bank_name: &str,
+    bank_file: &[u8],
+    pictures: impl IntoIterator<Item = (String, Vec<u8>)>,
+) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    zip.start_file(bank_name, options)?;
+    zip.write_all(bank_file)?;
+    let mut pictures: Vec<(String, Vec<u8>)> = pictures.into_iter().collect();
+    pictures.sort();
+    for (name, bytes) in pictures {
+        zip.start_file(
+            name,
+            options.compression_method(zip::CompressionMethod::Stored),
+        )?;
+        zip.write_all(&bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
 fn is_picture_name(name: &str) -> bool {
     let lower = name.to_lowercase();
     [".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg"]

@@ -2,8 +2,9 @@
 //! their importers as far as each format reaches:
 //!
 //! * CSV and XLSX carry everything but the per-option feedback and Moodle weights: one row
-//!   per question under the Vietnamese headers of the upload template, pictures as
-//!   `[img <file> "<alt>"]` markers (a bank with pictures travels in a ZIP bundle);
+//!   per question under the Vietnamese headers of the upload template, the question's
+//!   pictures in the `Ảnh` column (`file "alt"; …`), an option's as `[img <file> "<alt>"]`
+//!   markers in its cell (a bank with pictures travels in a ZIP bundle);
 //! * Aiken carries a single-answer question's text, options and answer only; other kinds
 //!   are left out, and topics, difficulty, explanation and source have no place.
 
@@ -46,7 +47,7 @@ fn table(bank: &Bank) -> (Vec<String>, Vec<Vec<String>>) {
         .map(str::to_owned)
         .to_vec();
     headers.extend((0..options).map(|i| format!("Phương án {}", letter(i))));
-    headers.extend(["Đáp án đúng", "Giải thích", "Nguồn", "Nhãn"].map(str::to_owned));
+    headers.extend(["Đáp án đúng", "Giải thích", "Nguồn", "Nhãn", "Ảnh"].map(str::to_owned));
     let rows = bank.questions.iter().map(|q| row(q, options)).collect();
     (headers, rows)
 }
@@ -61,7 +62,7 @@ fn row(q: &Question, options: usize) -> Vec<String> {
         q.topic.clone(),
         difficulty_vi(q.difficulty).to_owned(),
         q.kind.name_vi().to_owned(),
-        with_markers(&q.text, &q.images),
+        q.text.clone(),
     ];
     let correct = if q.kind == Kind::TrueFalse {
         row.extend((0..options).map(|_| String::new()));
@@ -90,6 +91,12 @@ fn row(q: &Question, options: usize) -> Vec<String> {
     row.push(q.explanation.clone().unwrap_or_default());
     row.push(q.source.clone().unwrap_or_default());
     row.push(q.tags.join("; "));
+    let pictures: Vec<String> = q
+        .images
+        .iter()
+        .map(|i| format!("{} \"{}\"", i.file, i.alt.replace('"', "'")))
+        .collect();
+    row.push(pictures.join("; "));
     row
 }
 

@@ -292,6 +292,41 @@ pub(super) fn take_markers(text: &str) -> (String, Vec<Image>) {
     }
 }
 
+/// The pictures of a spreadsheet's picture column (`Ảnh`): each a file of the ZIP bundle
+/// and its alt text in quotes, `anh/buoc-1.png "Trang đăng nhập"`, several separated by
+/// `;` or line breaks; `[img …]` markers are read too.
+pub(super) fn picture_list(cell: &str) -> Vec<Image> {
+    if cell.contains("[img ") || cell.contains("[ảnh ") {
+        return take_markers(cell).1;
+    }
+    let mut images = Vec::new();
+    let mut rest = cell;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ';');
+        if rest.is_empty() {
+            return images;
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == ';')
+            .unwrap_or(rest.len());
+        let file = &rest[..end];
+        rest = rest[end..].trim_start_matches([' ', '\t']);
+        let mut alt = "";
+        let closing = match rest.chars().next() {
+            Some('"') => Some('"'),
+            Some('“') => Some('”'),
+            _ => None,
+        };
+        if let Some(closing) = closing {
+            let quoted = &rest[rest.chars().next().map_or(0, char::len_utf8)..];
+            let close = quoted.find(closing).unwrap_or(quoted.len());
+            alt = &quoted[..close];
+            rest = quoted.get(close + closing.len_utf8()..).unwrap_or_default();
+        }
+        images.push(Image::named(file, alt));
+    }
+}
+
 /// Where a marker's `]` is: the first one after its quoted alt text.
 fn marker_end(s: &str) -> Option<usize> {
     let mut quoted = false;
@@ -462,6 +497,27 @@ mod tests {
             .write_to(&mut out, ImageFormat::Png)
             .unwrap();
         out.into_inner()
+    }
+
+    #[test]
+    fn a_picture_column_lists_files_with_their_alt_texts() {
+        let images = picture_list(
+            "anh/a.png \"Trang “Đăng nhập”; nút xanh\"; anh/b.png “Bước 2”\nanh/c.png",
+        );
+        let got: Vec<(&str, &str)> = images
+            .iter()
+            .map(|i| (i.file.as_str(), i.alt.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("anh/a.png", "Trang “Đăng nhập”; nút xanh"),
+                ("anh/b.png", "Bước 2"),
+                ("anh/c.png", "")
+            ]
+        );
+        assert_eq!(picture_list(" ; ").len(), 0);
+        assert_eq!(picture_list("[img x.png \"X\"]")[0].alt, "X");
     }
 
     #[test]

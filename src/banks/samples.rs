@@ -5,12 +5,11 @@
 //!
 //! * the contest's bank (`tthc-dien-tu-vinh-long.toml`) as GIFT, Aiken (its single-answer
 //!   questions: Aiken has no other kind), CSV, XLSX and Moodle XML;
-//! * the practice bank with its pictures (`tthc-dien-tu-vinh-long-thi-thu.toml`) as a ZIP
-//!   bundle of a GIFT file and its pictures (`[img …]` markers), and as Moodle XML with
-//!   the pictures embedded, as Moodle exports them.
+//! * the practice bank with its pictures (`tthc-dien-tu-vinh-long-thi-thu.toml`) as ZIP
+//!   bundles of its pictures and a GIFT file (`[img …]` markers) or an XLSX workbook (the
+//!   `Ảnh` column), and as Moodle XML with the pictures embedded, as Moodle exports them.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use anyhow::{Context, anyhow};
 
@@ -80,33 +79,23 @@ pub fn samples() -> anyhow::Result<Vec<Sample>> {
                 .context("a picture without its file")?;
         }
     }
+    let gift = super::to_gift(&named).into_bytes();
     out.push((
         "tthc-dien-tu-vinh-long-thi-thu-kem-anh.zip",
-        bundle(&named)?,
+        bundle("tthc-dien-tu-vinh-long-thi-thu.gift", &gift)?,
+    ));
+    out.push((
+        "tthc-dien-tu-vinh-long-thi-thu-excel-kem-anh.zip",
+        bundle(
+            "tthc-dien-tu-vinh-long-thi-thu.xlsx",
+            &super::to_xlsx(&named)?,
+        )?,
     ));
     Ok(out)
 }
 
-/// A ZIP bundle of the bank as GIFT and the pictures it names, entries in a fixed order
-/// and with a fixed time, so that the same bank always gives the same bytes.
-fn bundle(bank: &Bank) -> anyhow::Result<Vec<u8>> {
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default());
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file("tthc-dien-tu-vinh-long-thi-thu.gift", options)?;
-    zip.write_all(super::to_gift(bank).as_bytes())?;
-    let mut files: Vec<(String, Vec<u8>)> = sample_files().into_iter().collect();
-    files.sort();
-    for (name, bytes) in files {
-        // PNG is compressed already.
-        zip.start_file(
-            name,
-            options.compression_method(zip::CompressionMethod::Stored),
-        )?;
-        zip.write_all(&bytes)?;
-    }
-    Ok(zip.finish()?.into_inner())
+fn bundle(bank_name: &str, bank_file: &[u8]) -> anyhow::Result<Vec<u8>> {
+    super::bundle::write_bundle(bank_name, bank_file, sample_files())
 }
 
 /// Writes every sample into `dir`; returns the paths written.

@@ -4,7 +4,7 @@
 use rust_xlsxwriter::{Format, Workbook};
 
 /// The headers of the template, in order.
-pub const TEMPLATE_HEADERS: [&str; 13] = [
+pub const TEMPLATE_HEADERS: [&str; 14] = [
     "Mã câu hỏi",
     "Chủ đề",
     "Độ khó",
@@ -17,12 +17,13 @@ pub const TEMPLATE_HEADERS: [&str; 13] = [
     "Đáp án đúng",
     "Giải thích",
     "Nguồn",
+    "Ảnh",
     "Ghi chú",
 ];
 
 /// The template workbook.
 pub fn template_xlsx() -> anyhow::Result<Vec<u8>> {
-    let rows: [[&str; 13]; 2] = [
+    let rows: [[&str; 14]; 2] = [
         [
             "mau-001",
             "Nghị định 45/2020/NĐ-CP",
@@ -36,6 +37,7 @@ pub fn template_xlsx() -> anyhow::Result<Vec<u8>> {
             "A",
             "Nghị định 45/2020/NĐ-CP quy định về thực hiện thủ tục hành chính trên môi trường điện tử.",
             "Nghị định 45/2020/NĐ-CP",
+            "",
             "Cột “Ghi chú” không được đọc.",
         ],
         [
@@ -51,7 +53,8 @@ pub fn template_xlsx() -> anyhow::Result<Vec<u8>> {
             "A, B",
             "",
             "",
-            "Ảnh: thêm [img ten-anh.png \"mô tả ảnh\"] vào ô câu hỏi hoặc phương án, rồi nén bảng tính cùng các tệp ảnh thành một tệp .zip.",
+            "",
+            "Ảnh: ghi vào cột “Ảnh” tên tệp và mô tả, ví dụ anh/buoc-1.png \"Trang đăng nhập\" (nhiều ảnh cách nhau bằng dấu ;), rồi nén bảng tính cùng các tệp ảnh thành một tệp .zip.",
         ],
     ];
     let mut book = Workbook::new();

@@ -239,6 +239,21 @@ async fn a_moodle_bank_with_pictures_imports_shows_them_lazily_and_round_trips()
         (Some(20), Some(0)),
         "{again}"
     );
+
+    // …and so does the ZIP export (TOML and the stored pictures).
+    let r = app
+        .get("/api/v1/banks/1/export?format=zip", Some(&organiser))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let zip = r.bytes().await.unwrap().to_vec();
+    let (status, again) = import(&app, &organiser, "format=zip", zip).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(
+        (again["unchanged"].as_u64(), again["revised"].as_u64()),
+        (Some(20), Some(0)),
+        "{again}"
+    );
 }
 
 /// The problems of a refused upload, as `line: message` strings.

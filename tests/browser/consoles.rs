@@ -115,14 +115,16 @@ async fn organiser_console_reports_bank_errors_by_line_and_creates_a_round() {
         .click()
         .await
         .expect("check");
-    b.wait_for_text("#bank-kept", "tthc-dien-tu-vinh-long.gift").await;
+    b.wait_for_text("#bank-kept", "tthc-dien-tu-vinh-long.gift")
+        .await;
     b.screenshots("organiser-bank-checked", 360, 740).await;
     b.find("form#bank-upload button[value=import]")
         .await
         .click()
         .await
         .expect("import the kept file");
-    b.wait_for_text(".notice", "Đã lưu ngân hàng mau-gift").await;
+    b.wait_for_text(".notice", "Đã lưu ngân hàng mau-gift")
+        .await;
 
     // A new round through the form.
     b.goto(&format!("/organiser/contests/{}", seeded.contest))

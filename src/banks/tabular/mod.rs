@@ -10,6 +10,7 @@
 //! | `kind` (`type`, `loại`, `loại câu hỏi`)               | single/multiple/true_false; inferred |
 //! | `explanation` (`giải thích`), `source` (`nguồn`, `căn cứ`) | optional                |
 //! | `id` (`mã câu hỏi`), `tags` (`nhãn`)                  | optional; tags split on `,`/`;` |
+//! | `images` (`ảnh`, `hình ảnh`)                           | pictures: `file "alt"`, `;`-separated |
 //! | `stt`, `ghi chú`, `note`, empty header                | ignored                       |
 //!
 //! Problems name the spreadsheet row (header = row 1) or, for CSV, the line where the
@@ -43,6 +44,8 @@ enum Col {
     Source,
     Id,
     Tags,
+    /// Pictures of the question: files of the ZIP bundle with their alt texts.
+    Images,
     Ignored,
 }
 
@@ -64,6 +67,7 @@ impl Col {
             "source" | "nguồn" | "căn cứ" => Col::Source,
             "id" | "key" | "mã câu hỏi" => Col::Id,
             "tags" | "tag" | "nhãn" => Col::Tags,
+            "images" | "image" | "ảnh" | "hình ảnh" | "hình" => Col::Images,
             "" | "stt" | "#" | "no" | "no." | "ghi chú" | "note" | "notes" => Col::Ignored,
             other => {
                 let letter = other
@@ -100,6 +104,7 @@ fn header_vi(col: Col) -> String {
         Col::Source => ("Nguồn", "source"),
         Col::Id => ("Mã câu hỏi", "id"),
         Col::Tags => ("Nhãn", "tags"),
+        Col::Images => ("Ảnh", "images"),
         Col::Ignored => ("Ghi chú", "note"),
     };
     format!("«{vi}» ({en})")
@@ -108,7 +113,7 @@ fn header_vi(col: Col) -> String {
 /// The columns a bank sheet may have, as an unsupported header's problem lists them (by
 /// their Vietnamese headers; the English names are accepted too).
 const VALID_COLUMNS: &str = "Chủ đề, Độ khó, Loại câu hỏi, Câu hỏi, Phương án A–F, Đáp án \
-     đúng, Giải thích, Nguồn, Mã câu hỏi, Nhãn";
+     đúng, Giải thích, Nguồn, Mã câu hỏi, Nhãn, Ảnh";
 
 /// What a reader yields: a row — its line (or spreadsheet row) and its cells as text, up
 /// to the last non-empty one — or a problem with one row or cell that does not stop it.
@@ -276,6 +281,7 @@ struct RowCells<'a> {
     source: Option<&'a str>,
     id: Option<&'a str>,
     tags: Option<&'a str>,
+    images: Option<&'a str>,
 }
 
 impl<'a> RowCells<'a> {
@@ -294,6 +300,7 @@ impl<'a> RowCells<'a> {
             Col::Source => &mut self.source,
             Col::Id => &mut self.id,
             Col::Tags => &mut self.tags,
+            Col::Images => &mut self.images,
             Col::Ignored => return,
         };
         slot.get_or_insert(cell);
@@ -490,7 +497,7 @@ fn question(line: usize, row: RowCells<'_>, draft: &mut Draft) -> Option<Questio
         return None;
     }
     Some(Question {
-        images: Vec::new(),
+        images: super::media::picture_list(row.images.unwrap_or_default()),
         key: row.id.and_then(clean_opt),
         topic: if topic.is_empty() {
             DEFAULT_TOPIC.to_owned()

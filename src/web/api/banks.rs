@@ -207,8 +207,8 @@ pub async fn detail(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
-    /// `toml` (the default), `gift`, `moodlexml`, `csv`, `xlsx` or `aiken` (single-answer
-    /// questions only).
+    /// `toml` (the default), `gift`, `moodlexml`, `csv`, `xlsx`, `aiken` (single-answer
+    /// questions only) or `zip` (TOML and its pictures).
     pub format: Option<String>,
 }
 
@@ -246,10 +246,11 @@ async fn picture_files(
         crate::error::NotFoundError,
     )
 )]
-/// `GET /api/v1/banks/{id}/export?format=toml|gift|moodlexml|csv|xlsx|aiken`.
+/// `GET /api/v1/banks/{id}/export?format=toml|gift|moodlexml|csv|xlsx|aiken|zip`.
 ///
 /// CSV and XLSX have no place for per-option feedback; Aiken holds the single-answer
-/// questions only (`X-Questions-Left-Out` counts the others).
+/// questions only (`X-Questions-Left-Out` counts the others); `zip` is the TOML with the
+/// pictures its questions show, a bundle that imports back as the same bank.
 pub async fn export(
     _staff: Staff,
     state: web::Data<AppState>,
@@ -257,10 +258,10 @@ pub async fn export(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse> {
     let format = query.format.as_deref().unwrap_or("toml");
-    if !["toml", "gift", "moodlexml", "csv", "xlsx", "aiken"].contains(&format) {
+    if !["toml", "gift", "moodlexml", "csv", "xlsx", "aiken", "zip"].contains(&format) {
         return Err(AppError::bad_request(
             "unknown_format",
-            "Chỉ xuất được định dạng toml, gift, moodlexml, csv, xlsx hoặc aiken.",
+            "Chỉ xuất được định dạng toml, gift, moodlexml, csv, xlsx, aiken hoặc zip.",
         ));
     }
     let bank = store::load_bank(&state.db.read, path.into_inner()).await?;
@@ -278,6 +279,15 @@ pub async fn export(
             banks::to_xlsx(&bank)?,
             "xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        "zip" => (
+            crate::banks::bundle::write_bundle(
+                &format!("{}.toml", bank.code),
+                banks::to_toml(&bank).as_bytes(),
+                picture_files(&state, &bank).await?,
+            )?,
+            "zip",
+            "application/zip",
         ),
         "aiken" => {
             let (aiken, skipped) = banks::to_aiken(&bank);

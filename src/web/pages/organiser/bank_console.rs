@@ -198,7 +198,7 @@ pub async fn bank(
     Ok(ctx.ok(console::organiser(&ctx.viewer, &format!("Ngân hàng {}", detail.code), html! {
         p { (detail.title) " — " (detail.questions) " câu hỏi, phiên bản " (detail.version) "." }
         p { "Tải về: "
-            @for (i, (format, label)) in [("toml", "TOML"), ("gift", "GIFT"), ("moodlexml", "Moodle XML"), ("xlsx", "Excel"), ("csv", "CSV")].iter().enumerate() {
+            @for (i, (format, label)) in [("toml", "TOML"), ("gift", "GIFT"), ("moodlexml", "Moodle XML"), ("xlsx", "Excel"), ("csv", "CSV"), ("zip", "ZIP kèm ảnh")].iter().enumerate() {
                 @if i > 0 { " · " }
                 a href={ "/api/v1/banks/" (detail.id) "/export?format=" (format) } download { (label) }
             }
