@@ -134,6 +134,9 @@ pub async fn state_for(db: Db, settings: Settings) -> anyhow::Result<AppState> {
         sessions: Arc::new(RevokedSessions::new(crate::web::extract::USER_CACHE_TTL)),
         site: Arc::new(TtlCache::new(crate::site::SITE_CACHE_TTL, 1)),
         categories: Arc::new(TtlCache::new(crate::state::CATEGORIES_TTL, 1)),
+        media: Arc::new(crate::web::media::MediaCache::new(
+            crate::web::media::MEDIA_CACHE_BYTES,
+        )),
         ready,
     })
 }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub pages: Arc<crate::web::cached::PageCache>,
     /// The last `/readyz` answer (see `web::api::health`).
     pub ready: Arc<crate::web::api::health::ReadyCache>,
+    /// Pictures of questions served lately (see `web::media`).
+    pub media: Arc<crate::web::media::MediaCache>,
 }
 
 impl AppState {

@@ -150,18 +150,35 @@ impl PageCache {
         snapshots: &[&Snapshot],
         encode: impl Fn() -> serde_json::Result<Vec<u8>>,
     ) -> Result<Arc<Precompressed>, AppError> {
+        self.json_with(key, snapshots, || {
+            std::future::ready(encode().map_err(|e| AppError::from(anyhow::Error::from(e))))
+        })
+        .await
+    }
+
+    /// [`PageCache::json`], for a body whose making reads something first (only when the
+    /// body is not cached yet).
+    pub async fn json_with<F>(
+        &self,
+        key: String,
+        snapshots: &[&Snapshot],
+        encode: impl Fn() -> F,
+    ) -> Result<Arc<Precompressed>, AppError>
+    where
+        F: Future<Output = Result<Vec<u8>, AppError>>,
+    {
         let built = newest(snapshots);
         let encoded = std::sync::atomic::AtomicBool::new(false);
         let body = self
             .bodies
             .get_or_load(key, || {
                 encoded.store(true, std::sync::atomic::Ordering::Relaxed);
-                let made = encode().map_err(|e| AppError::from(anyhow::Error::from(e)));
+                let made = encode();
                 let cache_control = self.cache_control.clone();
                 async move {
                     Ok::<_, AppError>(Precompressed::new(
                         "application/json",
-                        Bytes::from(made?),
+                        Bytes::from(made.await?),
                         built,
                         cache_control,
                         Effort::Good,

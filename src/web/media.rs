@@ -26,13 +26,48 @@ pub async fn serve_small(
     respond(&state, &name, true).await
 }
 
+/// Pictures served lately, by name and variant, up to [`MEDIA_CACHE_BYTES`] in all (the
+/// least used leave first): a start burst of picture questions sends every participant's
+/// browser for the same few pictures, which then come from memory instead of a database
+/// read each. A stored picture never changes (its name is its hash), so nothing is ever
+/// stale; a name not found is not kept.
+pub struct MediaCache(moka::future::Cache<(String, bool), (String, web::Bytes)>);
+
+/// The bytes of pictures [`MediaCache`] keeps at most.
+pub const MEDIA_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+impl MediaCache {
+    /// An empty cache holding at most `max_bytes` of pictures.
+    pub fn new(max_bytes: u64) -> Self {
+        MediaCache(
+            moka::future::Cache::builder()
+                .weigher(
+                    |(name, _): &(String, bool), (_, bytes): &(String, web::Bytes)| {
+                        u32::try_from(bytes.len() + name.len()).unwrap_or(u32::MAX)
+                    },
+                )
+                .max_capacity(max_bytes)
+                .build(),
+        )
+    }
+}
+
 async fn respond(state: &AppState, name: &str, small: bool) -> Result<HttpResponse> {
     if !is_stored_name(name) {
         return Err(AppError::NotFound);
     }
-    let (content_type, bytes) = media_store::read(&state.db.read, name, small)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let key = (name.to_owned(), small);
+    let (content_type, bytes) = match state.media.0.get(&key).await {
+        Some(hit) => hit,
+        None => {
+            let (content_type, bytes) = media_store::read(&state.db.read, name, small)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let entry = (content_type, web::Bytes::from(bytes));
+            state.media.0.insert(key, entry.clone()).await;
+            entry
+        }
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))

@@ -420,3 +420,59 @@ options = [{ text = "Ảnh 1", correct = true, images = [{ file = "anh/cong.png"
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["unchanged"], 1, "{body}");
 }
+
+/// A picture once served comes from memory afterwards (a start burst sends every browser
+/// for the same pictures): it is still served after its row is gone from the database.
+#[tokio::test]
+async fn a_served_picture_is_kept_in_memory() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let organiser = app.staff(Role::Organiser, "btc@example.vn").await;
+    let picture = png(300, 200, 9);
+    let name = cuocthi::banks::media::process("a.png", &picture)
+        .unwrap()
+        .name;
+    let toml = r#"code = "mot-anh"
+title = "Một ảnh"
+
+[[questions]]
+id = "a"
+topic = "Chung"
+difficulty = "easy"
+kind = "single"
+text = "Màn hình nào là Cổng Dịch vụ công?"
+images = [{ file = "a.png", alt = "Trang chủ Cổng Dịch vụ công" }]
+options = [{ text = "Ảnh 1", correct = true }, { text = "Ảnh 2" }]
+"#;
+    let mut writer = ::zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = ::zip::write::SimpleFileOptions::default();
+    writer.start_file("ngan-hang.toml", options).unwrap();
+    std::io::Write::write_all(&mut writer, toml.as_bytes()).unwrap();
+    writer.start_file("a.png", options).unwrap();
+    std::io::Write::write_all(&mut writer, &picture).unwrap();
+    let bundle = writer.finish().unwrap().into_inner();
+    let (status, body) = import(&app, &organiser, "format=zip", bundle).await;
+    assert_eq!(status, 201, "{body}");
+
+    let url = app.url(&format!("/media/{name}"));
+    let first = app.client.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let first = first.bytes().await.unwrap();
+    cuocthi::entities::media::Entity::delete_many()
+        .filter(cuocthi::entities::media::Column::Name.eq(name.clone()))
+        .exec(&app.state.db.write)
+        .await
+        .unwrap();
+    let again = app.client.get(&url).send().await.unwrap();
+    assert_eq!(again.status(), 200, "served from memory");
+    assert_eq!(again.headers()["content-type"], "image/png");
+    assert_eq!(again.bytes().await.unwrap(), first);
+    // The variant never served was not kept: it was read from the database, now empty.
+    let small = app
+        .client
+        .get(app.url(&format!("/media/720/{name}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 404);
+}

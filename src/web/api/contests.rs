@@ -546,15 +546,16 @@ pub async fn contest_units(
     let (snapshots, public) = contest_snapshots(&caller, &state, contest_id).await?;
     let parts: Vec<&boards::Snapshot> = snapshots.iter().map(|s| s.as_ref()).collect();
     let key = PageCache::key(&format!("contest {contest_id} units"), &parts);
-    // The unit list is read when the body is made (once per set of snapshots); a unit
-    // imported meanwhile shows with the next snapshot.
-    let units = crate::entities::unit::Entity::find()
-        .all(&state.db.read)
-        .await?;
+    // The unit list is read when the body is made (once per set of snapshots, not per
+    // request); a unit imported meanwhile shows with the next snapshot.
     let body = state
         .pages
-        .json(key, &parts, || {
+        .json_with(key, &parts, || async {
+            let units = crate::entities::unit::Entity::find()
+                .all(&state.db.read)
+                .await?;
             serde_json::to_vec(&boards::contest_unit_stats(&units, &snapshots))
+                .map_err(|e| AppError::from(anyhow::Error::from(e)))
         })
         .await?;
     Ok(respond_json(&req, &body, public))
