@@ -213,10 +213,12 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let limit = Arc::new(tokio::sync::Semaphore::new(64));
     let mut tasks = Vec::new();
-    let progress = Progress::new("register", Some(phones.len() as u64));
+    // Counted as each request ends (the tasks are joined only after all are spawned).
+    let progress = Arc::new(Progress::new("register", Some(phones.len() as u64)));
     for (i, phone) in phones.iter().enumerate() {
         let t = targets[i % instances].clone();
         let permit = limit.clone().acquire_owned().await?;
+        let progress = progress.clone();
         let body = json!({
             "full_name": name_of(i),
             "phone": phone,
@@ -234,11 +236,11 @@ async fn main() -> anyhow::Result<()> {
                     .json(&body),
             )
             .await;
+            progress.inc(1);
         }));
     }
     for t in tasks {
         t.await?;
-        progress.inc(1);
     }
     progress.finish();
 
@@ -302,10 +304,11 @@ async fn main() -> anyhow::Result<()> {
     let tokens: Arc<Mutex<HashMap<usize, String>>> = Arc::new(Mutex::new(HashMap::new()));
     let limit = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
     let mut tasks = Vec::new();
-    let progress = Progress::new("login", Some(phones.len() as u64 - 1));
+    let progress = Arc::new(Progress::new("login", Some(phones.len() as u64 - 1)));
     for (i, phone) in phones.iter().enumerate().skip(1) {
         let t = targets[i % instances].clone();
         let permit = limit.clone().acquire_owned().await?;
+        let progress = progress.clone();
         let tokens = tokens.clone();
         let phone = phone.clone();
         tasks.push(tokio::spawn(async move {
@@ -325,11 +328,11 @@ async fn main() -> anyhow::Result<()> {
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(i, token);
             }
+            progress.inc(1);
         }));
     }
     for t in tasks {
         t.await?;
-        progress.inc(1);
     }
     progress.finish();
     stop_probe.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -396,17 +399,18 @@ async fn main() -> anyhow::Result<()> {
         Some(ids.len() as u64),
     );
     for wave in ids.chunks(args.concurrency) {
+        // Those who could log in (a failed login is already counted as an error): the
+        // barrier waits for exactly the tasks spawned, or one missing token would hold
+        // the whole wave forever.
+        let wave: Vec<(usize, String)> = {
+            let tokens = tokens.lock().unwrap_or_else(|e| e.into_inner());
+            wave.iter()
+                .filter_map(|&i| tokens.get(&i).map(|t| (i, t.clone())))
+                .collect()
+        };
         let barrier = Arc::new(tokio::sync::Barrier::new(wave.len()));
         let mut tasks = Vec::new();
-        for &i in wave {
-            let Some(token) = tokens
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&i)
-                .cloned()
-            else {
-                continue;
-            };
+        for (i, token) in wave {
             let shared = &targets[i % instances];
             let t = if args.new_connection_per_session {
                 Arc::new(Target {
