@@ -81,7 +81,7 @@ pub enum BankCommand {
 #[derive(Debug, Args)]
 pub struct SamplesArgs {
     /// The folder to write into.
-    #[arg(long, default_value = crate::banks::samples::SAMPLES_DIR)]
+    #[arg(long, default_value = crate::demo::samples::SAMPLES_DIR)]
     pub dir: std::path::PathBuf,
 }
 
@@ -514,7 +514,7 @@ fn bank_check(args: BankFileArgs) -> anyhow::Result<()> {
 }
 
 fn bank_samples(args: &SamplesArgs) -> anyhow::Result<()> {
-    for path in crate::banks::samples::write_samples(&args.dir)? {
+    for path in crate::demo::samples::write_samples(&args.dir)? {
         println!("{}", path.display());
     }
     Ok(())

@@ -25,7 +25,6 @@ mod native;
 pub mod pending;
 #[cfg(test)]
 mod picture_tests;
-pub mod samples;
 pub mod store;
 mod synthetic;
 mod tabular;

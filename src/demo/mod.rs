@@ -3,40 +3,42 @@
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+pub mod samples;
+
 use crate::accounts::{self, Registration, Role};
 use crate::entities::user;
 use crate::state::AppState;
 
 /// The plan's province: departments, the eight district-level units of 2021 and a few
 /// communes each. Headcounts are sample figures.
-pub const SAMPLE_UNITS_CSV: &str = include_str!("../question-banks/units-vinh-long-2021.csv");
+pub const SAMPLE_UNITS_CSV: &str = include_str!("../../question-banks/units-vinh-long-2021.csv");
 
 /// The sample bank for the plan's contest (Decree 45/2020/NĐ-CP, Decision 857/QĐ-UBND).
-pub const SAMPLE_BANK_TOML: &str = include_str!("../question-banks/tthc-dien-tu-vinh-long.toml");
+pub const SAMPLE_BANK_TOML: &str = include_str!("../../question-banks/tthc-dien-tu-vinh-long.toml");
 
 /// The demo's practice bank: its own questions, none shared with the ranked rounds' bank —
 /// unlimited practice attempts on the ranked questions would rebuild their answer key
 /// (issue #13; `contest::fairness`).
 pub const PRACTICE_BANK_TOML: &str =
-    include_str!("../question-banks/tthc-dien-tu-vinh-long-thi-thu.toml");
+    include_str!("../../question-banks/tthc-dien-tu-vinh-long-thi-thu.toml");
 
 /// The pictures of the practice bank's questions (issue #19), by their path relative to it.
 pub const PRACTICE_BANK_PICTURES: [(&str, &[u8]); 4] = [
     (
         "anh/dang-nhap.png",
-        include_bytes!("../question-banks/anh/dang-nhap.png"),
+        include_bytes!("../../question-banks/anh/dang-nhap.png"),
     ),
     (
         "anh/tim-thu-tuc.png",
-        include_bytes!("../question-banks/anh/tim-thu-tuc.png"),
+        include_bytes!("../../question-banks/anh/tim-thu-tuc.png"),
     ),
     (
         "anh/buoc-2-thong-tin.png",
-        include_bytes!("../question-banks/anh/buoc-2-thong-tin.png"),
+        include_bytes!("../../question-banks/anh/buoc-2-thong-tin.png"),
     ),
     (
         "anh/tra-cuu-ho-so.png",
-        include_bytes!("../question-banks/anh/tra-cuu-ho-so.png"),
+        include_bytes!("../../question-banks/anh/tra-cuu-ho-so.png"),
     ),
 ];
 

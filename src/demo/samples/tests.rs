@@ -1,8 +1,8 @@
 use std::collections::BTreeSet;
 
-use super::super::bundle::parse_bundle;
-use super::super::{Bank, Difficulty, Kind, Question, parse};
 use super::*;
+use crate::banks::bundle::parse_bundle;
+use crate::banks::{Bank, Difficulty, Kind, Question, parse};
 
 const REGENERATE: &str = "run `cargo run -- bank samples` and commit question-banks/mau/";
 
@@ -177,14 +177,14 @@ fn the_aiken_sample_holds_every_single_answer_question() {
 
 #[test]
 fn csv_and_xlsx_round_trip_every_kind_of_question() {
-    let bank = super::super::synthetic_bank(60);
+    let bank = crate::banks::synthetic_bank(60);
     let meta = BankMeta {
         code: Some(bank.code.clone()),
         title: Some(bank.title.clone()),
     };
     for (format, bytes) in [
-        (Format::Csv, super::super::to_csv(&bank).unwrap()),
-        (Format::Xlsx, super::super::to_xlsx(&bank).unwrap()),
+        (Format::Csv, crate::banks::to_csv(&bank).unwrap()),
+        (Format::Xlsx, crate::banks::to_xlsx(&bank).unwrap()),
     ] {
         let back = parse(format, &bytes, &meta).unwrap().bank;
         assert_same(&format!("{format:?}"), &back, &bank, |q| {

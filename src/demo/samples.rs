@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use anyhow::{Context, anyhow};
 
-use super::{Bank, BankMeta, Format, media, parse_with_files};
-use crate::demo::{PRACTICE_BANK_TOML, SAMPLE_BANK_TOML, sample_files};
+use super::{PRACTICE_BANK_TOML, SAMPLE_BANK_TOML, sample_files};
+use crate::banks::{self, Bank, BankMeta, Format, media, parse_with_files};
 
 /// Where the samples live, relative to the repository.
 pub const SAMPLES_DIR: &str = "question-banks/mau";
@@ -36,18 +36,18 @@ fn bank_of(toml: &str, files: HashMap<String, Vec<u8>>) -> anyhow::Result<Bank> 
 /// Every sample, by file name under [`SAMPLES_DIR`].
 pub fn samples() -> anyhow::Result<Vec<Sample>> {
     let bank = bank_of(SAMPLE_BANK_TOML, HashMap::new())?;
-    let (aiken, _) = super::to_aiken(&bank);
+    let (aiken, _) = banks::to_aiken(&bank);
     let mut out: Vec<Sample> = vec![
         (
             "tthc-dien-tu-vinh-long.gift",
-            super::to_gift(&bank).into_bytes(),
+            banks::to_gift(&bank).into_bytes(),
         ),
         ("tthc-dien-tu-vinh-long.aiken.txt", aiken.into_bytes()),
-        ("tthc-dien-tu-vinh-long.csv", super::to_csv(&bank)?),
-        ("tthc-dien-tu-vinh-long.xlsx", super::to_xlsx(&bank)?),
+        ("tthc-dien-tu-vinh-long.csv", banks::to_csv(&bank)?),
+        ("tthc-dien-tu-vinh-long.xlsx", banks::to_xlsx(&bank)?),
         (
             "tthc-dien-tu-vinh-long.xml",
-            super::to_moodle_xml(&bank).into_bytes(),
+            banks::to_moodle_xml(&bank).into_bytes(),
         ),
     ];
 
@@ -64,7 +64,7 @@ pub fn samples() -> anyhow::Result<Vec<Sample>> {
     let practice = bank_of(PRACTICE_BANK_TOML, sample_files())?;
     out.push((
         "tthc-dien-tu-vinh-long-thi-thu.xml",
-        super::to_moodle_xml_with(&practice, &stored).into_bytes(),
+        banks::to_moodle_xml_with(&practice, &stored).into_bytes(),
     ));
     let mut named = practice;
     for q in &mut named.questions {
@@ -79,7 +79,7 @@ pub fn samples() -> anyhow::Result<Vec<Sample>> {
                 .context("a picture without its file")?;
         }
     }
-    let gift = super::to_gift(&named).into_bytes();
+    let gift = banks::to_gift(&named).into_bytes();
     out.push((
         "tthc-dien-tu-vinh-long-thi-thu-kem-anh.zip",
         bundle("tthc-dien-tu-vinh-long-thi-thu.gift", &gift)?,
@@ -88,14 +88,14 @@ pub fn samples() -> anyhow::Result<Vec<Sample>> {
         "tthc-dien-tu-vinh-long-thi-thu-excel-kem-anh.zip",
         bundle(
             "tthc-dien-tu-vinh-long-thi-thu.xlsx",
-            &super::to_xlsx(&named)?,
+            &banks::to_xlsx(&named)?,
         )?,
     ));
     Ok(out)
 }
 
 fn bundle(bank_name: &str, bank_file: &[u8]) -> anyhow::Result<Vec<u8>> {
-    super::bundle::write_bundle(bank_name, bank_file, sample_files())
+    banks::bundle::write_bundle(bank_name, bank_file, sample_files())
 }
 
 /// Writes every sample into `dir`; returns the paths written.
