@@ -14,7 +14,6 @@ enum PendingUploads {
     Token,
     UserId,
     FileName,
-    Format,
     Bytes,
     Questions,
     CreatedAt,
@@ -30,7 +29,6 @@ impl MigrationTrait for Migration {
                     .col(string(PendingUploads::Token).primary_key())
                     .col(big_integer(PendingUploads::UserId))
                     .col(string(PendingUploads::FileName))
-                    .col(string_null(PendingUploads::Format))
                     .col(blob(PendingUploads::Bytes))
                     .col(integer(PendingUploads::Questions))
                     .col(timestamp_with_time_zone(PendingUploads::CreatedAt))

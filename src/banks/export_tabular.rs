@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Bank, Difficulty, Image, Kind, Question};
+use super::model::{Bank, Image, Kind, Question};
 
 /// The option columns written: at least A–D, as many as the widest question needs.
 fn option_columns(bank: &Bank) -> usize {
@@ -30,14 +30,6 @@ fn with_markers(text: &str, images: &[Image]) -> String {
         let _ = write!(out, " [img {} \"{}\"]", i.file, i.alt.replace('"', "'"));
     }
     out
-}
-
-fn difficulty_vi(d: Difficulty) -> &'static str {
-    match d {
-        Difficulty::Easy => "dễ",
-        Difficulty::Medium => "trung bình",
-        Difficulty::Hard => "khó",
-    }
 }
 
 /// The header row and one row per question, as the spreadsheet reader reads them.
@@ -60,7 +52,7 @@ fn row(q: &Question, options: usize) -> Vec<String> {
     let mut row = vec![
         q.key.clone().unwrap_or_default(),
         q.topic.clone(),
-        difficulty_vi(q.difficulty).to_owned(),
+        crate::contest::difficulty_vi(q.difficulty).to_owned(),
         q.kind.name_vi().to_owned(),
         q.text.clone(),
     ];

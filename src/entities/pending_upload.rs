@@ -9,7 +9,6 @@ pub struct Model {
     pub token: String,
     pub user_id: i64,
     pub file_name: String,
-    pub format: Option<String>,
     pub bytes: Vec<u8>,
     pub questions: i32,
     pub created_at: DateTimeUtc,

@@ -158,7 +158,7 @@ pub async fn upload_bank(
         let to_keep = checking.then(|| bytes.clone());
         let parsed = parse_upload(named, Some(file_name.as_str()), bytes, meta).await?;
         if let Some(bytes) = to_keep {
-            let kept = pending::keep(&state.db.write, user_id, &file_name, named, bytes, parsed.bank.questions.len(), now).await?;
+            let kept = pending::keep(&state.db.write, user_id, &file_name, bytes, parsed.bank.questions.len(), now).await?;
             form.kept = Some(kept);
             return Ok(html! { div.notice role="status" {
                 "Tệp hợp lệ: " (parsed.bank.questions.len()) " câu hỏi, " (parsed.skipped.len()) " câu bị bỏ qua. Chưa lưu gì."
